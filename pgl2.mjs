@@ -1,0 +1,10 @@
+import { PGlite } from '@electric-sql/pglite';
+import { cpSync, rmSync } from 'node:fs';
+let t=Date.now(); const a = new PGlite('/tmp/tmpl1'); await a.waitReady; console.log('new', Date.now()-t);
+await a.close();
+t=Date.now(); cpSync('/tmp/tmpl1', '/tmp/tmpl2', {recursive:true}); const b = new PGlite('/tmp/tmpl2'); await b.waitReady; console.log('copy+open', Date.now()-t);
+const r = await b.query("select 1::int8 as a, 2.5::numeric as n, now() as t, '{\"x\":1}'::jsonb as j, array['a','b']::text[] as arr, 3::int4 as i");
+console.log(r.rows, r.fields);
+t=Date.now(); const blob = await b.dumpDataDir('none'); console.log('dump', Date.now()-t, blob.size);
+t=Date.now(); const c = new PGlite({loadDataDir: blob}); await c.waitReady; console.log('mem from blob', Date.now()-t);
+rmSync('/tmp/tmpl1',{recursive:true}); rmSync('/tmp/tmpl2',{recursive:true});

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// `npm test`: type-checks, prepares a PGlite template (initdb once, then every test store is a
+// ~0.3 s copy of it instead of a ~4 s initdb), and runs every *.test.ts with Node's test runner.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+
+function findTests(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) findTests(p, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+  }
+  return out;
+}
+
+const only = process.argv.slice(2);
+const files = only.length ? only : [...findTests('src'), ...findTests('test')].sort();
+if (!files.length) {
+  console.error('no test files found');
+  process.exit(1);
+}
+
+if (!only.length) {
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit'], { stdio: 'inherit' });
+  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+}
+
+const { PGlite } = await import('@electric-sql/pglite');
+const pgliteVersion = JSON.parse(readFileSync('node_modules/@electric-sql/pglite/package.json', 'utf8')).version;
+const template = join(root, '.cache', `pglite-template-${pgliteVersion}`);
+if (!existsSync(template)) {
+  const tmp = `${template}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(join(root, '.cache'), { recursive: true });
+  const db = new PGlite(tmp);
+  await db.waitReady;
+  await db.close();
+  try {
+    renameSync(tmp, template);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another run made it first
+  }
+}
+
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
+  { stdio: 'inherit', env: { ...process.env, IV_PGLITE_TEMPLATE: template, NODE_ENV: 'test' } },
+);
+process.exit(result.status ?? 1);

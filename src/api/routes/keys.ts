@@ -1,0 +1,110 @@
+import type { App } from '../types.js';
+import { Type, type Static } from 'typebox';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../../auth/api-keys.js';
+import { scopes } from '../../auth/scopes.js';
+import { AppError } from '../../errors.js';
+import type { Sql } from '../../store/sql.js';
+import { authOf } from '../plugins/auth.js';
+import { DateTime, responses, Uuid } from '../schemas.js';
+
+export const RateLimitSchema = Type.Object(
+  { max: Type.Integer({ minimum: 1, maximum: 10_000_000 }), windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }) },
+  { additionalProperties: false },
+);
+
+export const ApiKeySchema = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  prefix: Type.String({ description: 'The first characters of the key, to tell keys apart' }),
+  scopes: Type.Array(Type.String()),
+  rateLimit: Type.Union([RateLimitSchema, Type.Null()]),
+  status: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')]),
+  createdAt: DateTime,
+  expiresAt: Type.Union([DateTime, Type.Null()]),
+  revokedAt: Type.Union([DateTime, Type.Null()]),
+  lastUsedAt: Type.Union([DateTime, Type.Null()]),
+});
+
+export const CreatedApiKeySchema = Type.Intersect([ApiKeySchema, Type.Object({ key: Type.String({ description: 'The secret, shown only in this response' }) })]);
+
+const CreateKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    scopes: Type.Array(Type.Union(scopes.map((s) => Type.Literal(s))), { minItems: 1, uniqueItems: true }),
+    expiresAt: Type.Optional(Type.Union([DateTime, Type.Null()])),
+    rateLimit: Type.Optional(Type.Union([RateLimitSchema, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+export function keyJson(k: ApiKey, now: Date) {
+  const status = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt <= now ? 'expired' : 'active';
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    scopes: k.scopes,
+    rateLimit: k.rateLimit,
+    status: status as 'active' | 'expired' | 'revoked',
+    createdAt: k.createdAt.toISOString(),
+    expiresAt: k.expiresAt?.toISOString() ?? null,
+    revokedAt: k.revokedAt?.toISOString() ?? null,
+    lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+/** API keys of the caller's organisation: create (secret shown once), list, revoke. */
+export function keyRoutes(app: App, deps: { sql: Sql; now: () => Date }): void {
+  app.post<{ Body: Static<typeof CreateKeyBody> }>(
+    '/api/v1/keys',
+    {
+      config: { scope: 'admin' },
+      schema: { tags: ['keys'], summary: 'Create an API key; the secret is returned once', body: CreateKeyBody, response: responses({ 201: CreatedApiKeySchema }) },
+    },
+    async (req, reply) => {
+      const { orgId } = authOf(req);
+      const now = deps.now();
+      const expiresAt = req.body.expiresAt ? new Date(req.body.expiresAt) : null;
+      if (expiresAt && expiresAt <= now) {
+        throw new AppError('validation_failed', 'expiresAt must be in the future', [{ field: 'body.expiresAt', message: 'must be in the future' }]);
+      }
+      const { key, secret } = await createApiKey(deps.sql, orgId, { name: req.body.name, scopes: req.body.scopes, expiresAt, rateLimit: req.body.rateLimit ?? null });
+      req.log.info({ apiKeyId: key.id, scopes: key.scopes }, 'api key created');
+      return reply.status(201).send({ ...keyJson(key, now), key: secret });
+    },
+  );
+
+  app.get(
+    '/api/v1/keys',
+    { config: { scope: 'admin' }, schema: { tags: ['keys'], summary: 'List API keys (never their secrets)', response: responses({ 200: Type.Object({ keys: Type.Array(ApiKeySchema) }) }) } },
+    async (req) => {
+      const now = deps.now();
+      return { keys: (await listApiKeys(deps.sql, authOf(req).orgId)).map((k) => keyJson(k, now)) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/keys/:id',
+    { config: { scope: 'admin' }, schema: { tags: ['keys'], summary: 'One API key', params: Type.Object({ id: Uuid }), response: responses({ 200: ApiKeySchema }) } },
+    async (req) => {
+      const key = await getApiKey(deps.sql, authOf(req).orgId, req.params.id);
+      if (!key) throw new AppError('not_found', `No API key ${req.params.id}`);
+      return keyJson(key, deps.now());
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/keys/:id',
+    {
+      config: { scope: 'admin' },
+      schema: { tags: ['keys'], summary: 'Revoke an API key (effective on the next request, on every server)', params: Type.Object({ id: Uuid }), response: responses({ 200: ApiKeySchema }) },
+    },
+    async (req) => {
+      const now = deps.now();
+      const key = await revokeApiKey(deps.sql, authOf(req).orgId, req.params.id, now);
+      if (!key) throw new AppError('not_found', `No API key ${req.params.id}`);
+      req.log.info({ apiKeyId: key.id }, 'api key revoked');
+      return keyJson(key, now);
+    },
+  );
+}

@@ -1,0 +1,65 @@
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import type { App } from './api/types.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Registry } from 'prom-client';
+import { errorHandling } from './api/plugins/errors.js';
+import { authentication } from './api/plugins/auth.js';
+import { apiDocs } from './api/plugins/docs.js';
+import { createMetricsRegistry, httpMetrics } from './api/plugins/metrics.js';
+import { requestContext, requestIdFor } from './api/plugins/request-context.js';
+import { healthRoutes } from './api/routes/health.js';
+import { keyRoutes } from './api/routes/keys.js';
+import { orgRoutes } from './api/routes/orgs.js';
+import { ErrorResponse } from './api/schemas.js';
+import type { Config } from './config.js';
+import type { Logger } from './core/logger.js';
+import type { RateLimiter } from './ratelimit/limiter.js';
+import type { Migration } from './store/migrate.js';
+import type { Sql } from './store/sql.js';
+import { version } from './version.js';
+
+export interface AppDeps {
+  config: Pick<Config, 'bodyLimitBytes' | 'rateLimitMax' | 'rateLimitWindowSeconds' | 'rateLimitAnonMax'>;
+  sql: Sql;
+  logger: Logger;
+  limiter: RateLimiter;
+  migrations: Migration[];
+  /** Wall clock; tests pass a fixed one. */
+  now?: () => Date;
+  metricsRegistry?: Registry;
+}
+
+/** Builds the HTTP application; main.ts listens on it, tests call inject() on it. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const now = deps.now ?? (() => new Date());
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // The request-context plugin logs completion itself, with the tenant fields.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdFor,
+    bodyLimit: deps.config.bodyLimitBytes,
+    trustProxy: false,
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addSchema(ErrorResponse);
+  errorHandling(app);
+  requestContext(app);
+  await apiDocs(app, version);
+  authentication(app, {
+    sql: deps.sql,
+    limiter: deps.limiter,
+    logger: deps.logger,
+    now,
+    defaultPolicy: { max: deps.config.rateLimitMax, windowSeconds: deps.config.rateLimitWindowSeconds },
+    anonymousPolicy: { max: deps.config.rateLimitAnonMax, windowSeconds: deps.config.rateLimitWindowSeconds },
+  });
+  httpMetrics(app, deps.metricsRegistry ?? createMetricsRegistry());
+
+  healthRoutes(app, { sql: deps.sql, migrations: deps.migrations });
+  orgRoutes(app, { sql: deps.sql, now });
+  keyRoutes(app, { sql: deps.sql, now });
+
+  await app.ready();
+  return app;
+}

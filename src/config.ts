@@ -1,0 +1,151 @@
+import { resolve } from 'node:path';
+import type { LevelWithSilent } from 'pino';
+
+/** Validated platform configuration. Built once in main.ts from the environment and flags. */
+export interface Config {
+  port: number;
+  host: string;
+  /** A postgres:// URL selects PostgreSQL; undefined selects the embedded store in {@link dataDir}. */
+  databaseUrl: string | undefined;
+  /** Embedded store directory (absolute). */
+  dataDir: string;
+  redisUrl: string | undefined;
+  logLevel: LevelWithSilent;
+  /** Default per-key limit: requests per window. */
+  rateLimitMax: number;
+  rateLimitWindowSeconds: number;
+  /** Limit per client address for requests without a valid key (slows key guessing). */
+  rateLimitAnonMax: number;
+  /** Largest accepted request body, bytes. */
+  bodyLimitBytes: number;
+  /** Run the job queue workers and schedules in this process. */
+  jobsEnabled: boolean;
+}
+
+/** One option: its environment name, its flag, its default and its parser. */
+interface OptionSpec<T> {
+  env: string;
+  flag: string;
+  description: string;
+  default: T;
+  parse: (raw: string) => T;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function integer(min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw.trim())) throw new Error(`must be a whole number between ${min} and ${max}, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new Error(`must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+}
+
+const sizeUnits: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3 };
+
+/** "1048576", "512kb", "4mb" → bytes. */
+export function parseSize(raw: string): number {
+  const m = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(raw);
+  const unit = m ? sizeUnits[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new Error(`must be a size such as 1048576, 512kb or 4mb, got "${raw}"`);
+  const n = Number(m[1]) * unit;
+  if (n < 1024 || n > 1024 ** 3) throw new Error(`must be between 1kb and 1gb, got "${raw}"`);
+  return n;
+}
+
+function boolean(raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new Error(`must be true or false, got "${raw}"`);
+}
+
+const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export const options = {
+  port: { env: 'PORT', flag: 'port', description: 'HTTP port', default: 8080, parse: integer(0, 65535) },
+  host: {
+    env: 'HOST', flag: 'host', description: 'Address to listen on', default: '0.0.0.0',
+    parse: (raw: string) => {
+      if (!raw.trim()) throw new Error('must not be empty');
+      return raw.trim();
+    },
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL', flag: 'database-url', description: 'postgres:// URL; unset: embedded store in DATA_DIR',
+    default: undefined as string | undefined,
+    parse: (raw: string): string | undefined => {
+      if (raw.trim() === '') return undefined;
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        throw new Error(`must be a postgres:// URL, got "${raw}"`);
+      }
+      if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error(`must be a postgres:// URL, got protocol "${url.protocol}"`);
+      return raw;
+    },
+  },
+  dataDir: { env: 'DATA_DIR', flag: 'data-dir', description: 'Embedded store directory', default: './data', parse: (raw: string) => raw },
+  redisUrl: {
+    env: 'REDIS_URL', flag: 'redis-url', description: 'redis:// URL for shared rate limits (optional)',
+    default: undefined as string | undefined,
+    parse: (raw: string): string | undefined => {
+      if (raw.trim() === '') return undefined;
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        throw new Error(`must be a redis:// URL, got "${raw}"`);
+      }
+      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`must be a redis:// or rediss:// URL, got protocol "${url.protocol}"`);
+      return raw;
+    },
+  },
+  logLevel: {
+    env: 'LOG_LEVEL', flag: 'log-level', description: `One of ${levels.join(', ')}`, default: 'info' as LevelWithSilent,
+    parse: (raw: string): LevelWithSilent => {
+      const v = raw.trim().toLowerCase();
+      if (!levels.includes(v)) throw new Error(`must be one of ${levels.join(', ')}, got "${raw}"`);
+      return v as LevelWithSilent;
+    },
+  },
+  rateLimitMax: { env: 'RATE_LIMIT_MAX', flag: 'rate-limit', description: 'Default requests per key per window', default: 600, parse: integer(1, 10_000_000) },
+  rateLimitWindowSeconds: { env: 'RATE_LIMIT_WINDOW_SECONDS', flag: 'rate-limit-window', description: 'Rate-limit window, seconds', default: 60, parse: integer(1, 86_400) },
+  rateLimitAnonMax: { env: 'RATE_LIMIT_ANON_MAX', flag: 'rate-limit-anon', description: 'Requests per client address per window without a valid key', default: 60, parse: integer(1, 10_000_000) },
+  bodyLimitBytes: { env: 'BODY_LIMIT', flag: 'body-limit', description: 'Largest request body (e.g. 4mb)', default: 4 * 1024 * 1024, parse: parseSize },
+  jobsEnabled: { env: 'JOBS_ENABLED', flag: 'jobs', description: 'Run job workers and schedules in this process', default: true, parse: boolean },
+} satisfies { [K in keyof Config]: OptionSpec<Config[K]> };
+
+/**
+ * Builds the configuration from environment variables, overridden by flags (`--port 9090` given as
+ * `{port: '9090'}` keyed by flag name). Collects every problem and throws one {@link ConfigError}.
+ */
+export function loadConfig(env: Record<string, string | undefined>, flags: Record<string, string | undefined> = {}): Config {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(options) as [keyof Config, OptionSpec<unknown>][]) {
+    const fromFlag = flags[spec.flag];
+    const raw = fromFlag ?? env[spec.env];
+    if (raw === undefined) {
+      out[name] = spec.default;
+      continue;
+    }
+    try {
+      out[name] = spec.parse(raw);
+    } catch (e) {
+      const source = fromFlag !== undefined ? `--${spec.flag}` : spec.env;
+      problems.push(`${source} ${(e as Error).message}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const config = out as unknown as Config;
+  config.dataDir = resolve(config.dataDir);
+  return config;
+}

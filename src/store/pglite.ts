@@ -1,0 +1,55 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { QueryResult, Sql } from './sql.js';
+
+export interface PgliteOptions {
+  /** Data directory; in memory when absent. */
+  dataDir?: string;
+}
+
+/** numeric as a JS number, as the PostgreSQL executor returns it. */
+const parsers = { 1700: (v: string) => Number(v) };
+
+type Queryable = Pick<PGlite, 'query' | 'exec'>;
+
+function executor(q: Queryable, db: PGlite, inTransaction: boolean): Sql {
+  const self: Sql = {
+    driver: 'pglite',
+    async query<R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      const r = await q.query<R>(text, params as unknown[] | undefined);
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+    async exec<R>(script: string): Promise<QueryResult<R>> {
+      const results = await q.exec(script);
+      const last = results[results.length - 1];
+      return { rows: (last?.rows ?? []) as R[], rowCount: last?.affectedRows ?? last?.rows.length ?? 0 };
+    },
+    async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      if (inTransaction) return fn(self);
+      // PGlite has one connection; its transaction() holds an exclusive lock until fn settles.
+      return db.transaction((tx) => fn(executor(tx, db, true)));
+    },
+    async ping(): Promise<boolean> {
+      try {
+        await q.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close(): Promise<void> {
+      if (!inTransaction && !db.closed) await db.close();
+    },
+  };
+  return self;
+}
+
+/**
+ * Opens the embedded store: PostgreSQL compiled to WASM, in process, persisting to `dataDir`.
+ * Single-node use only: PGlite does not fsync, so an OS crash (not a process crash) may lose the
+ * last writes. Use PostgreSQL for durability.
+ */
+export async function openPglite(opts: PgliteOptions = {}): Promise<Sql> {
+  const db = new PGlite({ dataDir: opts.dataDir, parsers });
+  await db.waitReady;
+  return executor(db, db, false);
+}

@@ -1,0 +1,22 @@
+/**
+ * The tiny SQL executor both drivers satisfy (PostgreSQL through `pg`, the embedded store through
+ * PGlite). All SQL is PostgreSQL; store modules are written once against this interface.
+ */
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface Sql {
+  /** `postgres` (server) or `pglite` (embedded). */
+  readonly driver: 'postgres' | 'pglite';
+  /** One parameterised statement ($1, $2 …). */
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** A script of several statements without parameters (migrations); returns the last statement's result. */
+  exec<R = Record<string, unknown>>(script: string): Promise<QueryResult<R>>;
+  /** Runs `fn` in one transaction on one connection; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

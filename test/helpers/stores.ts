@@ -1,0 +1,75 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openPglite } from '../../src/store/pglite.js';
+import { openPostgres } from '../../src/store/postgres.js';
+import type { Sql } from '../../src/store/sql.js';
+
+/** The real PostgreSQL the suite runs against (database `test`, trust auth). */
+export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestStore {
+  sql: Sql;
+  /** A name unique to this store instance (schema on PostgreSQL), for other isolated resources. */
+  namespace: string;
+  /** Opens a second, independent connection (pool) to the same database and schema. */
+  connectAgain?: () => Promise<Sql>;
+  drop(): Promise<void>;
+}
+
+export interface StoreKind {
+  name: 'pglite' | 'postgres';
+  open(): Promise<TestStore>;
+}
+
+function uniqueName(): string {
+  return `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Embedded store in a fresh directory, copied from the initdb template `npm test` prepares. */
+async function openTestPglite(): Promise<TestStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'iv-pglite-'));
+  const template = process.env.IV_PGLITE_TEMPLATE;
+  if (template) cpSync(template, join(dir, 'pg'), { recursive: true });
+  const sql = await openPglite({ dataDir: join(dir, 'pg') });
+  return {
+    sql,
+    namespace: uniqueName(),
+    async drop() {
+      await sql.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** PostgreSQL in a schema of its own, so parallel runs never see each other's rows. */
+async function openTestPostgres(): Promise<TestStore> {
+  const schema = uniqueName();
+  const sql = await openPostgres({ url: testDatabaseUrl, schema, max: 5 });
+  const others: Sql[] = [];
+  return {
+    sql,
+    namespace: schema,
+    async connectAgain() {
+      const s = await openPostgres({ url: testDatabaseUrl, schema, max: 5 });
+      others.push(s);
+      return s;
+    },
+    async drop() {
+      for (const o of others) await o.close();
+      await sql.close();
+      const c = new pg.Client({ connectionString: testDatabaseUrl });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.query(`DROP SCHEMA IF EXISTS ${schema}_boss CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+export const storeKinds: StoreKind[] = [
+  { name: 'pglite', open: openTestPglite },
+  { name: 'postgres', open: openTestPostgres },
+];
