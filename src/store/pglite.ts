@@ -9,6 +9,11 @@ export interface PgliteOptions {
 /** numeric as a JS number, as the PostgreSQL executor returns it. */
 const parsers = { 1700: (v: string) => Number(v) };
 
+/** PGlite reports affectedRows 0 for SELECT; pg's rowCount counts returned rows then. */
+function rowCount(returned: number, affected: number | undefined): number {
+  return Math.max(returned, affected ?? 0);
+}
+
 type Queryable = Pick<PGlite, 'query' | 'exec'>;
 
 function executor(q: Queryable, db: PGlite, inTransaction: boolean): Sql {
@@ -16,12 +21,12 @@ function executor(q: Queryable, db: PGlite, inTransaction: boolean): Sql {
     driver: 'pglite',
     async query<R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
       const r = await q.query<R>(text, params as unknown[] | undefined);
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+      return { rows: r.rows, rowCount: rowCount(r.rows.length, r.affectedRows) };
     },
     async exec<R>(script: string): Promise<QueryResult<R>> {
       const results = await q.exec(script);
       const last = results[results.length - 1];
-      return { rows: (last?.rows ?? []) as R[], rowCount: last?.affectedRows ?? last?.rows.length ?? 0 };
+      return { rows: (last?.rows ?? []) as R[], rowCount: rowCount(last?.rows.length ?? 0, last?.affectedRows) };
     },
     async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
       if (inTransaction) return fn(self);
