@@ -26,7 +26,8 @@ function executor(q: Queryable, db: PGlite, inTransaction: boolean): Sql {
     async exec<R>(script: string): Promise<QueryResult<R>> {
       const results = await q.exec(script);
       const last = results[results.length - 1];
-      return { rows: (last?.rows ?? []) as R[], rowCount: rowCount(last?.rows.length ?? 0, last?.affectedRows) };
+      // affectedRows is cumulative over the script; rowCount is the last statement's own.
+      return { rows: (last?.rows ?? []) as R[], rowCount: last?.rowCount ?? last?.rows.length ?? 0 };
     },
     async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
       if (inTransaction) return fn(self);

@@ -1,0 +1,585 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildApp } from '../src/app.js';
+import { hashApiKey, touchApiKey } from '../src/auth/api-keys.js';
+import { createLogger } from '../src/core/logger.js';
+import { RateLimiter } from '../src/ratelimit/limiter.js';
+import { MemoryRateLimitStore } from '../src/ratelimit/memory-store.js';
+import { loadMigrations } from '../src/store/migrate.js';
+import type { Sql } from '../src/store/sql.js';
+import { storeKinds } from './helpers/stores.js';
+import { bearer, LogCapture, startTestApp, type TestApp } from './helpers/app.js';
+
+const keyFormat = /^iv_[A-Za-z0-9_-]{32}$/;
+/** Well formed, but no such key exists. */
+const unknownKey = `iv_${'A'.repeat(32)}`;
+const randomUuid = '00000000-0000-4000-8000-000000000000';
+
+type Injected = Awaited<ReturnType<TestApp['app']['inject']>>;
+
+/** Asserts a `{error: {code, message}}` body with this status and code; returns the error object. */
+function assertError(r: Injected, status: number, code: string): { code: string; message: string; details?: unknown } {
+  assert.equal(r.statusCode, status, r.body);
+  assert.match(r.headers['content-type'] as string, /application\/json/);
+  const body = r.json();
+  assert.deepEqual(Object.keys(body), ['error']);
+  assert.equal(body.error.code, code, r.body);
+  assert.equal(typeof body.error.message, 'string');
+  assert.ok(body.error.message.length > 0);
+  for (const k of Object.keys(body.error)) assert.ok(['code', 'message', 'details'].includes(k), `unexpected error field ${k}`);
+  return body.error;
+}
+
+/** Polls `fn` until it returns a defined value (fire-and-forget writes land shortly after the response). */
+async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** The real store, recording the text of every statement sent through it. */
+function recording(sql: Sql, seen: string[]): Sql {
+  return {
+    driver: sql.driver,
+    query<R>(text: string, params?: readonly unknown[]) {
+      seen.push(text);
+      return sql.query<R>(text, params);
+    },
+    exec: (script) => sql.exec(script),
+    transaction: (fn) => sql.transaction(fn),
+    ping: () => sql.ping(),
+    close: async () => undefined,
+  };
+}
+
+for (const kind of storeKinds) {
+  describe(`API keys and scopes over HTTP (${kind.name})`, () => {
+    let t: TestApp;
+    /** Added to the app's wall clock; tests that move time reset it. */
+    let offsetMs = 0;
+    const clock = () => new Date(Date.now() + offsetMs);
+
+    before(async () => {
+      t = await startTestApp({ kind, now: clock });
+    });
+    after(async () => t.close());
+
+    const get = (url: string, key: string, app = t) => app.app.inject({ method: 'GET', url, headers: bearer(key) });
+
+    describe('presenting a key', () => {
+      test('accepted as Authorization: Bearer and as X-API-Key', async () => {
+        const viaBearer = await t.app.inject({ method: 'GET', url: '/api/v1/orgs/current', headers: { authorization: `Bearer ${t.adminKey}` } });
+        assert.equal(viaBearer.statusCode, 200, viaBearer.body);
+        assert.equal(viaBearer.json().id, t.org.id);
+        const lowerScheme = await t.app.inject({ method: 'GET', url: '/api/v1/orgs/current', headers: { authorization: `bearer ${t.adminKey}` } });
+        assert.equal(lowerScheme.statusCode, 200, lowerScheme.body);
+        const viaHeader = await t.app.inject({ method: 'GET', url: '/api/v1/orgs/current', headers: { 'x-api-key': t.adminKey } });
+        assert.equal(viaHeader.statusCode, 200, viaHeader.body);
+        assert.equal(viaHeader.json().id, t.org.id);
+      });
+
+      test('no key: 401 missing_api_key', async () => {
+        for (const headers of [{}, { authorization: '' }, { 'x-api-key': '   ' }]) {
+          const r = await t.app.inject({ method: 'GET', url: '/api/v1/orgs/current', headers });
+          const err = assertError(r, 401, 'missing_api_key');
+          assert.match(err.message, /Bearer/);
+        }
+      });
+
+      test('malformed or unknown key: 401 invalid_api_key', async () => {
+        const variants: Record<string, string>[] = [
+          { authorization: 'Bearer nope' },
+          { authorization: `Basic ${Buffer.from('user:pass').toString('base64')}` },
+          { authorization: `Bearer ${t.adminKey}x` },
+          { authorization: `Bearer ${t.adminKey.slice(0, -1)}` },
+          { authorization: 'Bearer ' },
+          { authorization: `Bearer ${unknownKey}` },
+          { 'x-api-key': unknownKey },
+          { 'x-api-key': 'iv_short' },
+          // A malformed Authorization header is not silently ignored in favour of X-API-Key.
+          { authorization: 'Token abc', 'x-api-key': t.adminKey },
+        ];
+        for (const headers of variants) {
+          const r = await t.app.inject({ method: 'GET', url: '/api/v1/orgs/current', headers });
+          assertError(r, 401, 'invalid_api_key');
+          assert.ok(!r.body.includes(t.org.id), 'an invalid key learns nothing about any org');
+        }
+      });
+
+      test('expired key: 401 expired_api_key (created expired, or expiring as time passes)', async () => {
+        const expired = await t.newKey(['*'], undefined, { expiresAt: new Date(Date.now() - 1000) });
+        const r = await get('/api/v1/orgs/current', expired.secret);
+        const err = assertError(r, 401, 'expired_api_key');
+        assert.match(err.message, /expired/);
+
+        const soon = await t.newKey(['*'], undefined, { expiresAt: new Date(Date.now() + 3600_000) });
+        assert.equal((await get('/api/v1/orgs/current', soon.secret)).statusCode, 200);
+        offsetMs = 2 * 3600_000;
+        try {
+          assertError(await get('/api/v1/orgs/current', soon.secret), 401, 'expired_api_key');
+          // Listings show it as expired too.
+          const listed = await get(`/api/v1/keys/${soon.id}`, t.adminKey);
+          assert.equal(listed.json().status, 'expired');
+        } finally {
+          offsetMs = 0;
+        }
+        assert.equal((await get('/api/v1/orgs/current', soon.secret)).statusCode, 200);
+      });
+
+      test('revoked key: 401 revoked_api_key', async () => {
+        const k = await t.newKey(['read']);
+        assert.equal((await get('/api/v1/orgs/current', k.secret)).statusCode, 200);
+        await t.sql.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [k.id]);
+        const err = assertError(await get('/api/v1/orgs/current', k.secret), 401, 'revoked_api_key');
+        assert.match(err.message, /revoked/);
+        // Also when sent as X-API-Key.
+        assertError(await t.app.inject({ method: 'GET', url: '/api/v1/orgs/current', headers: { 'x-api-key': k.secret } }), 401, 'revoked_api_key');
+      });
+    });
+
+    describe('scopes', () => {
+      test('a read key on an admin route: 403 insufficient_scope naming "admin"', async () => {
+        const k = await t.newKey(['read']);
+        for (const [method, url, payload] of [
+          ['GET', '/api/v1/keys', undefined],
+          ['POST', '/api/v1/keys', { name: 'x', scopes: ['read'] }],
+          ['GET', `/api/v1/keys/${k.id}`, undefined],
+          ['DELETE', `/api/v1/keys/${k.id}`, undefined],
+          ['POST', '/api/v1/orgs', { name: 'X' }],
+        ] as const) {
+          const r = await t.app.inject({ method, url, headers: bearer(k.secret), payload });
+          const err = assertError(r, 403, 'insufficient_scope');
+          assert.match(err.message, /"admin"/, `${method} ${url}`);
+          assert.deepEqual(err.details, { required: 'admin', granted: ['read'] });
+        }
+        // Nothing happened: the key is not revoked and no key was created.
+        assert.equal((await get('/api/v1/orgs/current', k.secret)).statusCode, 200);
+        const names = (await get('/api/v1/keys', t.adminKey)).json().keys.map((x: { name: string }) => x.name);
+        assert.ok(!names.includes('x'));
+      });
+
+      test('the read key passes read routes', async () => {
+        const k = await t.newKey(['read']);
+        const r = await get('/api/v1/orgs/current', k.secret);
+        assert.equal(r.statusCode, 200, r.body);
+      });
+
+      test('a write key cannot list keys', async () => {
+        const k = await t.newKey(['write']);
+        const err = assertError(await get('/api/v1/keys', k.secret), 403, 'insufficient_scope');
+        assert.match(err.message, /"admin"/);
+        assert.match(err.message, /"write"/);
+      });
+
+      test('an admin key passes admin routes', async () => {
+        const k = await t.newKey(['admin']);
+        assert.equal((await get('/api/v1/keys', k.secret)).statusCode, 200);
+      });
+
+      test('a * key passes every route', async () => {
+        const k = await t.newKey(['*']);
+        assert.equal((await get('/api/v1/orgs/current', k.secret)).statusCode, 200);
+        assert.equal((await get('/api/v1/keys', k.secret)).statusCode, 200);
+        const created = await t.app.inject({ method: 'POST', url: '/api/v1/keys', headers: bearer(k.secret), payload: { name: 'by star', scopes: ['read'] } });
+        assert.equal(created.statusCode, 201, created.body);
+        assert.equal((await get(`/api/v1/keys/${created.json().id}`, k.secret)).statusCode, 200);
+        assert.equal((await t.app.inject({ method: 'DELETE', url: `/api/v1/keys/${created.json().id}`, headers: bearer(k.secret) })).statusCode, 200);
+        // Non-platform org: past the scope check, refused by the org rule instead.
+        assertError(await t.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: bearer(k.secret), payload: { name: 'Nope' } }), 403, 'forbidden');
+      });
+    });
+
+    describe('key management', () => {
+      test('POST /api/v1/keys: 201 with the secret once; the new key works', async () => {
+        const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+        const r = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/keys',
+          headers: bearer(t.adminKey),
+          payload: { name: 'ingest bot', scopes: ['read', 'write'], rateLimit: { max: 100, windowSeconds: 60 }, expiresAt },
+        });
+        assert.equal(r.statusCode, 201, r.body);
+        const body = r.json();
+        assert.match(body.key, keyFormat);
+        assert.equal(typeof body.prefix, 'string');
+        assert.ok(body.prefix.length >= 4 && body.prefix.length < body.key.length);
+        assert.ok(body.key.startsWith(body.prefix));
+        assert.match(body.id, /^[0-9a-f-]{36}$/);
+        assert.equal(body.name, 'ingest bot');
+        assert.deepEqual(body.scopes, ['read', 'write']);
+        assert.deepEqual(body.rateLimit, { max: 100, windowSeconds: 60 });
+        assert.equal(new Date(body.expiresAt).getTime(), new Date(expiresAt).getTime());
+        assert.equal(body.status, 'active');
+        assert.equal(body.revokedAt, null);
+        assert.equal(body.lastUsedAt, null);
+
+        const use = await get('/api/v1/orgs/current', body.key);
+        assert.equal(use.statusCode, 200, use.body);
+        assert.equal(use.json().id, t.org.id);
+        // Its scopes hold: no admin.
+        assertError(await get('/api/v1/keys', body.key), 403, 'insufficient_scope');
+
+        // The secret is only in the creation response: reading the key back never shows it.
+        const again = await get(`/api/v1/keys/${body.id}`, t.adminKey);
+        assert.equal(again.statusCode, 200);
+        assert.ok(!again.body.includes(body.key));
+        assert.equal(again.json().key, undefined);
+        // Nor is it stored: the row holds a hash, not the key.
+        const row = await t.sql.query<Record<string, unknown>>('SELECT * FROM api_keys WHERE id = $1', [body.id]);
+        assert.ok(!JSON.stringify(row.rows[0]).includes(body.key));
+      });
+
+      test('POST /api/v1/keys without optional fields: no expiry, no own limit', async () => {
+        const r = await t.app.inject({ method: 'POST', url: '/api/v1/keys', headers: bearer(t.adminKey), payload: { name: 'plain', scopes: ['read'] } });
+        assert.equal(r.statusCode, 201, r.body);
+        assert.equal(r.json().expiresAt, null);
+        assert.equal(r.json().rateLimit, null);
+        assert.match(r.json().key, keyFormat);
+      });
+
+      test('two created keys never share a secret', async () => {
+        const a = await t.app.inject({ method: 'POST', url: '/api/v1/keys', headers: bearer(t.adminKey), payload: { name: 'a', scopes: ['read'] } });
+        const b = await t.app.inject({ method: 'POST', url: '/api/v1/keys', headers: bearer(t.adminKey), payload: { name: 'b', scopes: ['read'] } });
+        assert.notEqual(a.json().key, b.json().key);
+        assert.notEqual(a.json().id, b.json().id);
+      });
+
+      test('expiresAt in the past: 400 validation_failed naming the field', async () => {
+        for (const expiresAt of [new Date(Date.now() - 60_000).toISOString(), '2001-01-01T00:00:00Z']) {
+          const r = await t.app.inject({ method: 'POST', url: '/api/v1/keys', headers: bearer(t.adminKey), payload: { name: 'late', scopes: ['read'], expiresAt } });
+          const err = assertError(r, 400, 'validation_failed');
+          assert.ok(JSON.stringify(err.details).includes('body.expiresAt'), JSON.stringify(err));
+        }
+        const names = (await get('/api/v1/keys', t.adminKey)).json().keys.map((k: { name: string }) => k.name);
+        assert.ok(!names.includes('late'), 'no key was created');
+      });
+
+      test('GET /api/v1/keys lists the keys without any secret', async () => {
+        const secrets = [t.adminKey];
+        for (const name of ['list-1', 'list-2']) {
+          const r = await t.app.inject({ method: 'POST', url: '/api/v1/keys', headers: bearer(t.adminKey), payload: { name, scopes: ['read'] } });
+          secrets.push(r.json().key);
+        }
+        secrets.push((await t.newKey(['write'])).secret);
+        const r = await get('/api/v1/keys', t.adminKey);
+        assert.equal(r.statusCode, 200);
+        const keys = r.json().keys as Record<string, unknown>[];
+        const names = keys.map((k) => k.name);
+        assert.ok(names.includes('list-1') && names.includes('list-2') && names.includes('test admin'), names.join());
+        for (const k of keys) {
+          assert.equal(k.key, undefined, 'no key field');
+          assert.ok(!('keyHash' in k) && !('key_hash' in k), 'no hash field');
+          assert.deepEqual(Object.keys(k).sort(), ['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'rateLimit', 'revokedAt', 'scopes', 'status']);
+        }
+        for (const s of secrets) {
+          assert.ok(!r.body.includes(s), 'a secret appears in the listing');
+          assert.ok(!r.body.includes(s.slice(3)), 'a secret (without iv_) appears in the listing');
+          assert.ok(!r.body.includes(hashApiKey(s)), 'a key hash appears in the listing');
+        }
+      });
+
+      test('GET /api/v1/keys/:id returns one key; an unknown id is 404 not_found', async () => {
+        const k = await t.newKey(['write']);
+        const r = await get(`/api/v1/keys/${k.id}`, t.adminKey);
+        assert.equal(r.statusCode, 200, r.body);
+        assert.equal(r.json().id, k.id);
+        assert.deepEqual(r.json().scopes, ['write']);
+        assert.equal(r.json().status, 'active');
+        assert.equal(r.json().prefix, k.secret.slice(0, r.json().prefix.length));
+        assert.ok(!r.body.includes(k.secret));
+        const missing = assertError(await get(`/api/v1/keys/${randomUuid}`, t.adminKey), 404, 'not_found');
+        assert.match(missing.message, new RegExp(randomUuid));
+      });
+
+      test('DELETE /api/v1/keys/:id revokes: the very next request with the key is 401 revoked_api_key', async () => {
+        const k = await t.newKey(['read']);
+        assert.equal((await get('/api/v1/orgs/current', k.secret)).statusCode, 200);
+        const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/keys/${k.id}`, headers: bearer(t.adminKey) });
+        assert.equal(del.statusCode, 200, del.body);
+        assert.equal(del.json().status, 'revoked');
+        assert.ok(del.json().revokedAt);
+        assertError(await get('/api/v1/orgs/current', k.secret), 401, 'revoked_api_key');
+        // Revoking again is harmless and keeps the first revocation time.
+        await sleep(5);
+        const again = await t.app.inject({ method: 'DELETE', url: `/api/v1/keys/${k.id}`, headers: bearer(t.adminKey) });
+        assert.equal(again.statusCode, 200);
+        assert.equal(again.json().revokedAt, del.json().revokedAt);
+        assert.equal((await get(`/api/v1/keys/${k.id}`, t.adminKey)).json().status, 'revoked');
+        assertError(
+          await t.app.inject({ method: 'DELETE', url: `/api/v1/keys/${randomUuid}`, headers: bearer(t.adminKey) }),
+          404,
+          'not_found',
+        );
+      });
+
+      test('a key can revoke itself; its next request is refused', async () => {
+        const k = await t.newKey(['admin']);
+        const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/keys/${k.id}`, headers: bearer(k.secret) });
+        assert.equal(del.statusCode, 200, del.body);
+        assertError(await get('/api/v1/keys', k.secret), 401, 'revoked_api_key');
+      });
+
+      test('revocation takes effect on a second app instance sharing the database', async () => {
+        const other = await startTestApp({ store: t.store, now: clock });
+        try {
+          const k = await t.newKey(['read']);
+          // Both instances have seen (and accepted) the key before it is revoked.
+          assert.equal((await get('/api/v1/orgs/current', k.secret, other)).statusCode, 200);
+          assert.equal((await get('/api/v1/orgs/current', k.secret)).statusCode, 200);
+          const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/keys/${k.id}`, headers: bearer(t.adminKey) });
+          assert.equal(del.statusCode, 200);
+          assertError(await get('/api/v1/orgs/current', k.secret, other), 401, 'revoked_api_key');
+          // And the other way round: revoked on the second instance, refused on the first.
+          const k2 = await t.newKey(['read']);
+          assert.equal((await get('/api/v1/orgs/current', k2.secret)).statusCode, 200);
+          const del2 = await other.app.inject({ method: 'DELETE', url: `/api/v1/keys/${k2.id}`, headers: bearer(t.adminKey) });
+          assert.equal(del2.statusCode, 200, del2.body);
+          assertError(await get('/api/v1/orgs/current', k2.secret), 401, 'revoked_api_key');
+        } finally {
+          await other.close();
+        }
+      });
+
+      test('last_used_at is written on use, at most once a minute', async () => {
+        const k = await t.newKey(['read']);
+        const lastUsed = async () => (await get(`/api/v1/keys/${k.id}`, t.adminKey)).json().lastUsedAt as string | null;
+        assert.equal(await lastUsed(), null);
+
+        const before1 = Date.now();
+        assert.equal((await get('/api/v1/orgs/current', k.secret)).statusCode, 200);
+        const first = await eventually(async () => (await lastUsed()) ?? undefined, 'last_used_at to be set');
+        const firstMs = new Date(first).getTime();
+        assert.ok(firstMs >= before1 - 5 && firstMs <= Date.now() + 5, `lastUsedAt ${first} is not the time of use`);
+
+        // A second use within the minute leaves it unchanged, on this instance …
+        assert.equal((await get('/api/v1/orgs/current', k.secret)).statusCode, 200);
+        await sleep(150);
+        assert.equal(await lastUsed(), first);
+        // … and on another instance, which has no memory of the first write.
+        const other = await startTestApp({ store: t.store, now: clock });
+        try {
+          assert.equal((await get('/api/v1/orgs/current', k.secret, other)).statusCode, 200);
+          await sleep(150);
+          assert.equal(await lastUsed(), first);
+        } finally {
+          await other.close();
+        }
+
+        // More than a minute later the next use is recorded.
+        offsetMs = 61_000;
+        try {
+          assert.equal((await get('/api/v1/orgs/current', k.secret)).statusCode, 200);
+          const second = await eventually(async () => {
+            const v = await lastUsed();
+            return v !== first ? v ?? undefined : undefined;
+          }, 'last_used_at to advance');
+          assert.ok(new Date(second).getTime() - firstMs >= 60_000, `${first} → ${second}`);
+        } finally {
+          offsetMs = 0;
+        }
+      });
+
+      test('touchApiKey writes only when the stored time is over a minute old (the guard shared by all processes)', async () => {
+        const k = await t.newKey(['read']);
+        const t0 = new Date(Date.now() + 10 * 60_000);
+        assert.equal(await touchApiKey(t.sql, t.org.id, k.id, t0), true);
+        assert.equal(await touchApiKey(t.sql, t.org.id, k.id, new Date(t0.getTime() + 30_000)), false);
+        assert.equal(await touchApiKey(t.sql, t.org.id, k.id, new Date(t0.getTime() + 59_999)), false);
+        const stored = await t.sql.query<{ last_used_at: Date }>('SELECT last_used_at FROM api_keys WHERE id = $1', [k.id]);
+        assert.equal(stored.rows[0]!.last_used_at.getTime(), t0.getTime());
+        assert.equal(await touchApiKey(t.sql, t.org.id, k.id, new Date(t0.getTime() + 61_000)), true);
+        // Scoped by org: another org's id never touches the row.
+        const b = await t.newOrg('Touch Other');
+        assert.equal(await touchApiKey(t.sql, b.org.id, k.id, new Date(t0.getTime() + 10 * 60_000)), false);
+      });
+
+      test('concurrent requests with one key send one last_used_at write', async () => {
+        const statements: string[] = [];
+        const limiter = new RateLimiter(new MemoryRateLimitStore());
+        const app = await buildApp({
+          config: { bodyLimitBytes: 1024 * 1024, rateLimitMax: 10_000, rateLimitWindowSeconds: 60, rateLimitAnonMax: 10_000 },
+          sql: recording(t.sql, statements),
+          logger: createLogger({ level: 'info', destination: new LogCapture() }),
+          limiter,
+          migrations: loadMigrations(),
+        });
+        try {
+          const k = await t.newKey(['read']);
+          const rs = await Promise.all(Array.from({ length: 8 }, () => app.inject({ method: 'GET', url: '/api/v1/orgs/current', headers: bearer(k.secret) })));
+          assert.deepEqual(rs.map((r) => r.statusCode), Array(8).fill(200));
+          for (let i = 0; i < 3; i++) assert.equal((await app.inject({ method: 'GET', url: '/api/v1/orgs/current', headers: bearer(k.secret) })).statusCode, 200);
+          await sleep(100);
+          const touches = statements.filter((q) => /UPDATE api_keys SET last_used_at/.test(q));
+          assert.equal(touches.length, 1, `${touches.length} writes for 11 uses`);
+        } finally {
+          await app.close();
+          await limiter.close();
+        }
+      });
+
+      test('failed authentication does not mark a key used', async () => {
+        const k = await t.newKey(['read'], undefined, { expiresAt: new Date(Date.now() - 1000) });
+        assertError(await get('/api/v1/orgs/current', k.secret), 401, 'expired_api_key');
+        await sleep(100);
+        assert.equal((await get(`/api/v1/keys/${k.id}`, t.adminKey)).json().lastUsedAt, null);
+      });
+    });
+
+    describe('organisations', () => {
+      test("GET /api/v1/orgs/current returns the caller's org", async () => {
+        const r = await get('/api/v1/orgs/current', t.adminKey);
+        assert.equal(r.statusCode, 200);
+        assert.deepEqual(r.json(), { id: t.org.id, name: t.org.name, slug: t.org.slug, createdAt: t.org.createdAt.toISOString() });
+      });
+
+      test("POST /api/v1/orgs with a non-platform org's admin key: 403 forbidden", async () => {
+        const err = assertError(
+          await t.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: bearer(t.adminKey), payload: { name: 'Rogue', slug: 'rogue-org' } }),
+          403,
+          'forbidden',
+        );
+        assert.match(err.message, /platform/);
+        const row = await t.sql.query('SELECT 1 FROM organizations WHERE slug = $1', ['rogue-org']);
+        assert.equal(row.rows.length, 0, 'no org was created');
+      });
+
+      test('the platform org creates an org with a working admin key scoped to it; duplicate slug is 409', async () => {
+        const platform = await startTestApp({ store: t.store, platformOrg: true, now: clock });
+        try {
+          const slug = `acme-${Math.random().toString(36).slice(2, 8)}`;
+          const r = await platform.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: bearer(platform.adminKey), payload: { name: 'Acme Corp', slug } });
+          assert.equal(r.statusCode, 201, r.body);
+          const { organization, apiKey } = r.json();
+          assert.equal(organization.name, 'Acme Corp');
+          assert.equal(organization.slug, slug);
+          assert.match(organization.id, /^[0-9a-f-]{36}$/);
+          assert.notEqual(organization.id, platform.org.id);
+          assert.match(apiKey.key, keyFormat);
+          assert.deepEqual(apiKey.scopes, ['*']);
+          assert.equal(apiKey.status, 'active');
+
+          // The new key works and belongs to the new org only.
+          const current = await get('/api/v1/orgs/current', apiKey.key, platform);
+          assert.equal(current.statusCode, 200);
+          assert.deepEqual(current.json(), organization);
+          const listed = await get('/api/v1/keys', apiKey.key, platform);
+          assert.deepEqual(listed.json().keys.map((k: { id: string }) => k.id), [apiKey.id]);
+          // The platform's own listing does not include it.
+          const platformKeys = await get('/api/v1/keys', platform.adminKey, platform);
+          assert.ok(!platformKeys.json().keys.some((k: { id: string }) => k.id === apiKey.id));
+          // The new org is not a platform org.
+          assertError(await platform.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: bearer(apiKey.key), payload: { name: 'Grandchild' } }), 403, 'forbidden');
+
+          // Duplicate slug: of the org just created, and of an existing one.
+          for (const dup of [slug, t.org.slug]) {
+            const d = await platform.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: bearer(platform.adminKey), payload: { name: 'Again', slug: dup } });
+            assertError(d, 409, 'conflict');
+          }
+          // No org or key was left behind by the refused creations.
+          const count = await platform.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM organizations WHERE name = 'Again'");
+          assert.equal(count.rows[0]!.n, 0);
+
+          // Without a slug, one is derived from the name.
+          const name = `Beta Works ${Math.random().toString(36).slice(2, 6)}`;
+          const derived = await platform.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: bearer(platform.adminKey), payload: { name } });
+          assert.equal(derived.statusCode, 201, derived.body);
+          assert.equal(derived.json().organization.slug, name.toLowerCase().replace(/ /g, '-'));
+
+          // A platform key without the admin scope cannot create orgs.
+          const reader = await platform.newKey(['read']);
+          assertError(await platform.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: bearer(reader.secret), payload: { name: 'X' } }), 403, 'insufficient_scope');
+        } finally {
+          await platform.close();
+        }
+      });
+    });
+
+    describe('cross-org isolation', () => {
+      /** Every /api route; a new route must be added here (and to the isolation test) to pass. */
+      const apiRoutes = ['DELETE /api/v1/keys/{id}', 'GET /api/v1/keys', 'GET /api/v1/keys/{id}', 'GET /api/v1/orgs/current', 'POST /api/v1/keys', 'POST /api/v1/orgs'];
+
+      test('the route list below covers every /api route', async () => {
+        const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
+        const found = Object.entries(doc.paths)
+          .filter(([p]) => p.startsWith('/api/'))
+          .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+          .sort();
+        assert.deepEqual(found, apiRoutes);
+      });
+
+      test("org A's key can never read, revoke or learn about org B", async () => {
+        const b = await t.newOrg('Beta Isolated');
+        const bReader = await t.app.inject({ method: 'POST', url: '/api/v1/keys', headers: bearer(b.key), payload: { name: 'beta-secret-reader', scopes: ['read'] } });
+        assert.equal(bReader.statusCode, 201);
+        const bKeys = (await get('/api/v1/keys', b.key)).json().keys as { id: string; prefix: string; name: string }[];
+        assert.equal(bKeys.length, 2);
+        /** Strings that would reveal B. */
+        const bData = [b.org.id, b.org.name, b.org.slug, b.key, bReader.json().key, 'beta-secret-reader', ...bKeys.flatMap((k) => [k.id, k.prefix])];
+        const assertNoB = (r: Injected, what: string, echoed?: string) => {
+          // An id the caller sent may be echoed back in a message; nothing else of B may appear.
+          const body = echoed ? r.body.split(echoed).join('') : r.body;
+          for (const s of bData) assert.ok(!body.includes(s), `${what} reveals ${s}: ${r.body}`);
+        };
+        const a = t.adminKey;
+        const seen = new Set<string>();
+        const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, route: string, payload?: object, echoed?: string) => {
+          seen.add(route);
+          const r = await t.app.inject({ method, url, headers: bearer(a), payload });
+          assertNoB(r, `${method} ${url}`, echoed);
+          return r;
+        };
+
+        // GET /api/v1/keys: only A's keys.
+        const list = await call('GET', '/api/v1/keys', 'GET /api/v1/keys');
+        assert.equal(list.statusCode, 200);
+        const aIds = new Set((await t.sql.query<{ id: string }>('SELECT id FROM api_keys WHERE org_id = $1', [t.org.id])).rows.map((r) => r.id));
+        for (const k of list.json().keys as { id: string }[]) assert.ok(aIds.has(k.id), `listed key ${k.id} is not A's`);
+
+        // POST /api/v1/keys: the key is A's, whatever the body says.
+        const created = await call('POST', '/api/v1/keys', 'POST /api/v1/keys', { name: 'a-made', scopes: ['read'] });
+        assert.equal(created.statusCode, 201);
+        assert.equal((await get('/api/v1/orgs/current', created.json().key)).json().id, t.org.id);
+        const smuggled = await call('POST', '/api/v1/keys', 'POST /api/v1/keys', { name: 'a-made', scopes: ['read'], orgId: b.org.id });
+        assertError(smuggled, 400, 'validation_failed');
+
+        for (const bk of bKeys) {
+          // GET /api/v1/keys/:id with B's key id: 404, exactly as for an id that does not exist.
+          const r = await call('GET', `/api/v1/keys/${bk.id}`, 'GET /api/v1/keys/{id}', undefined, bk.id);
+          assertError(r, 404, 'not_found');
+          const none = await t.app.inject({ method: 'GET', url: `/api/v1/keys/${randomUuid}`, headers: bearer(a) });
+          assert.equal(r.body.replace(bk.id, 'ID'), none.body.replace(randomUuid, 'ID'), 'B’s keys are told apart from missing ones');
+
+          // DELETE /api/v1/keys/:id with B's key id: 404, and B's key stays active.
+          const d = await call('DELETE', `/api/v1/keys/${bk.id}`, 'DELETE /api/v1/keys/{id}', undefined, bk.id);
+          assertError(d, 404, 'not_found');
+        }
+        const bAfter = (await get('/api/v1/keys', b.key)).json().keys as { status: string; revokedAt: string | null }[];
+        assert.deepEqual(bAfter.map((k) => [k.status, k.revokedAt]), [['active', null], ['active', null]]);
+        assert.equal((await get('/api/v1/orgs/current', bReader.json().key)).statusCode, 200);
+
+        // GET /api/v1/orgs/current: A only.
+        const current = await call('GET', '/api/v1/orgs/current', 'GET /api/v1/orgs/current');
+        assert.equal(current.json().id, t.org.id);
+
+        // POST /api/v1/orgs: A is not the platform; refused before the slug is looked at, so B's slug
+        // cannot be probed (403, not 409).
+        const probe = await call('POST', '/api/v1/orgs', 'POST /api/v1/orgs', { name: 'probe', slug: b.org.slug });
+        assertError(probe, 403, 'forbidden');
+        const probe2 = await call('POST', '/api/v1/orgs', 'POST /api/v1/orgs', { name: 'probe', slug: `free-${Math.random().toString(36).slice(2, 8)}` });
+        assert.equal(probe2.body, probe.body);
+
+        assert.deepEqual([...seen].sort(), apiRoutes, 'every /api route was exercised');
+
+        // And the other way round: B's key sees none of A's keys.
+        const bList = await get('/api/v1/keys', b.key);
+        for (const id of aIds) assert.ok(!bList.body.includes(id));
+        assertError(await get(`/api/v1/keys/${[...aIds][0]}`, b.key), 404, 'not_found');
+      });
+    });
+  });
+}
