@@ -48,6 +48,32 @@ if (!existsSync(template)) {
   }
 }
 
+// Schemas and databases left by test runs that were killed (their pid is gone) are dropped.
+async function dropStaleTestData() {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
+  const alive = (pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return e.code === 'EPERM';
+    }
+  };
+  try {
+    await client.connect();
+    const schemas = await client.query(`SELECT nspname FROM pg_namespace WHERE nspname ~ '^t_[0-9]+_[0-9a-f]{8}(_boss)?$'`);
+    for (const { nspname } of schemas.rows) if (!alive(Number(nspname.split('_')[1]))) await client.query(`DROP SCHEMA IF EXISTS ${nspname} CASCADE`);
+    const dbs = await client.query(`SELECT datname FROM pg_database WHERE datname ~ '^iv_cli_[0-9]+$'`);
+    for (const { datname } of dbs.rows) if (!alive(Number(datname.split('_')[2]))) await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  } catch (e) {
+    console.error(`note: could not clean stale test schemas: ${e.message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+await dropStaleTestData();
+
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],

@@ -403,6 +403,24 @@ describe('tenant context and logging', () => {
       assert.equal(bound.component, 'y');
     });
 
+    test('keys in errors, stacks and nested strings, and secret fields at any depth, are redacted', async () => {
+      const logs = new LogCapture();
+      const log = createLogger({ level: 'info', destination: logs });
+      const key = `iv_${'Z'.repeat(32)}`;
+      log.error(new Error(`upstream rejected ${key}`));
+      log.warn({ err: new Error(`bad ${key}`), a: { b: { c: { token: 'deep-token-value', note: `saw ${key}` } } }, list: [{ password: 'pw-in-array' }] }, 'nested');
+      await sleep(10);
+      for (const line of logs.raw) {
+        for (const s of [key, 'deep-token-value', 'pw-in-array']) assert.ok(!line.includes(s), `log line contains a secret: ${line}`);
+      }
+      const [first, second] = logs.lines;
+      assert.equal(first!.msg, 'upstream rejected iv_[REDACTED]');
+      assert.equal((first!.err as { type: string }).type, 'Error');
+      assert.match((first!.err as { stack: string }).stack, /^Error: upstream rejected iv_\[REDACTED\]/);
+      assert.deepEqual((second!.a as Record<string, unknown>), { b: { c: { token: '[REDACTED]', note: 'saw iv_[REDACTED]' } } });
+      assert.deepEqual(second!.list, [{ password: '[REDACTED]' }]);
+    });
+
     test('redaction leaves ordinary fields alone', async () => {
       const logs = new LogCapture();
       const log = createLogger({ level: 'info', destination: logs });

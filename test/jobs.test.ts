@@ -180,6 +180,10 @@ for (const kind of storeKinds) {
       const id = await queue!.send('maintenance');
       const { seen, job } = await follow('maintenance', id);
       assert.equal(job.state, 'completed', `states seen: ${seen.join(' → ')}; output ${JSON.stringify(job.output)}`);
+      // The handler's result is the job's stored output: 2 old keys in each of the two seeded orgs.
+      const output = job.output as { organizations: number; deletedApiKeys: number };
+      assert.equal(output.deletedApiKeys, 4);
+      assert.ok(output.organizations >= 2);
 
       for (const { org, ids } of [a, b]) {
         assert.deepEqual(await remaining(org.id), [ids.revokedFresh, ids.expiredFresh, ids.live].sort(), org.slug);

@@ -88,17 +88,18 @@ export class JobQueue {
   }
 
   private async work(def: JobDefinition, pollingIntervalSeconds: number): Promise<void> {
-    await this.boss.work<object>(def.name, { pollingIntervalSeconds, batchSize: 1, includeMetadata: true }, async (jobs) => {
-      for (const job of jobs) {
-        const log = this.log.child({ job: def.name, jobId: job.id });
-        const started = Date.now();
-        try {
-          const result = await def.handler(job.data ?? {}, { jobId: job.id, retryCount: job.retryCount, log });
-          log.info({ durationMs: Date.now() - started, result }, 'job completed');
-        } catch (err) {
-          log.warn({ err, retryCount: job.retryCount, retryLimit: job.retryLimit }, 'job failed');
-          throw err; // pg-boss records the failure and schedules the retry
-        }
+    // batchSize 1: what the handler returns is stored as the job's output.
+    await this.boss.work<object>(def.name, { pollingIntervalSeconds, batchSize: 1, includeMetadata: true }, async ([job]) => {
+      if (!job) return undefined;
+      const log = this.log.child({ job: def.name, jobId: job.id });
+      const started = Date.now();
+      try {
+        const result = await def.handler(job.data ?? {}, { jobId: job.id, retryCount: job.retryCount, log });
+        log.info({ durationMs: Date.now() - started, result }, 'job completed');
+        return result;
+      } catch (err) {
+        log.warn({ err, retryCount: job.retryCount, retryLimit: job.retryLimit }, 'job failed');
+        throw err; // pg-boss records the failure and schedules the retry
       }
     });
   }
@@ -116,7 +117,7 @@ export class JobQueue {
     return { id: job.id, state: job.state, retryCount: job.retryCount, output: job.output };
   }
 
-  /** Ids and states of a queue's jobs, newest first (for tests and operators). */
+  /** The cron schedules registered in the queue. */
   async schedules(): Promise<{ name: string; cron: string }[]> {
     return (await this.boss.getSchedules()).map((s) => ({ name: s.name, cron: s.cron }));
   }

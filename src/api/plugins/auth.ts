@@ -93,6 +93,10 @@ export function authentication(app: App, opts: AuthOptions): void {
     const t = now();
     const last = lastTouched.get(key.id) ?? key.lastUsedAt?.getTime() ?? 0;
     if (t.getTime() - last < 60_000) return;
+    if (lastTouched.size >= 10_000) {
+      // Entries older than a minute no longer throttle anything; the SQL guard still holds.
+      for (const [id, at] of lastTouched) if (t.getTime() - at >= 60_000) lastTouched.delete(id);
+    }
     lastTouched.set(key.id, t.getTime());
     touchApiKey(opts.sql, key.orgId, key.id, t).catch((err) => log.warn({ err }, 'could not record key use'));
   }
