@@ -42,7 +42,7 @@ export function scrubDeep(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 6) return value;
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
   if (value instanceof Date || Buffer.isBuffer(value)) return value;
-  const src = value instanceof Error ? { type: value.name, message: value.message, stack: value.stack, ...value } : (value as Record<string, unknown>);
+  const src = value instanceof Error ? { ...value, type: value.name, message: value.message, stack: value.stack } : (value as Record<string, unknown>);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(src)) out[k] = secretField.test(k) && v != null && v !== '[REDACTED]' ? '[REDACTED]' : scrubDeep(v, depth + 1);
   return out;
