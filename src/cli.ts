@@ -132,6 +132,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | 'servi
           await server.close();
           process.exit(0);
         };
+        // A bug in a background task must be visible in the logs; an uncaught exception leaves
+        // the process in an unknown state, so it exits (the supervisor restarts it).
+        process.on('unhandledRejection', (reason) => server.logger.error({ err: reason }, 'unhandled promise rejection'));
+        process.once('uncaughtException', (err) => {
+          server.logger.fatal({ err }, 'uncaught exception; exiting');
+          void server.close().finally(() => process.exit(1));
+        });
         process.once('SIGINT', () => void stop('SIGINT'));
         process.once('SIGTERM', () => void stop('SIGTERM'));
         return 'serving';

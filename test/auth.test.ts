@@ -181,6 +181,19 @@ for (const kind of storeKinds) {
         assert.equal((await get('/api/v1/keys', k.secret)).statusCode, 200);
       });
 
+      test('a key can grant only the scopes it holds', async () => {
+        const k = await t.newKey(['admin', 'read']);
+        const ok = await t.app.inject({ method: 'POST', url: '/api/v1/keys', headers: bearer(k.secret), payload: { name: 'reader', scopes: ['read'] } });
+        assert.equal(ok.statusCode, 201, ok.body);
+        for (const scopes of [['write'], ['*'], ['read', 'write']]) {
+          const r = await t.app.inject({ method: 'POST', url: '/api/v1/keys', headers: bearer(k.secret), payload: { name: 'stronger', scopes } });
+          const err = assertError(r, 403, 'insufficient_scope');
+          assert.ok(!(err.details as { required: string[] }).required.includes('read'));
+        }
+        const star = await t.app.inject({ method: 'POST', url: '/api/v1/keys', headers: bearer(t.adminKey), payload: { name: 'all', scopes: ['*'] } });
+        assert.equal(star.statusCode, 201);
+      });
+
       test('a * key passes every route', async () => {
         const k = await t.newKey(['*']);
         assert.equal((await get('/api/v1/orgs/current', k.secret)).statusCode, 200);

@@ -62,7 +62,12 @@ export function keyRoutes(app: App, deps: { sql: Sql; now: () => Date }): void {
       schema: { tags: ['keys'], summary: 'Create an API key; the secret is returned once', body: CreateKeyBody, response: responses({ 201: CreatedApiKeySchema }) },
     },
     async (req, reply) => {
-      const { orgId } = authOf(req);
+      const { orgId, scopes: granted } = authOf(req);
+      // A key cannot mint a stronger one: it may grant only scopes it holds itself (or anything with `*`).
+      const beyond = req.body.scopes.filter((s) => !granted.includes('*') && !granted.includes(s));
+      if (beyond.length) {
+        throw new AppError('insufficient_scope', `A key can grant only scopes it holds; this key lacks ${beyond.map((s) => `"${s}"`).join(', ')}`, { required: beyond, granted });
+      }
       const now = deps.now();
       const expiresAt = req.body.expiresAt ? new Date(req.body.expiresAt) : null;
       if (expiresAt && expiresAt <= now) {
