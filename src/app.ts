@@ -8,7 +8,12 @@ import { apiDocs } from './api/plugins/docs.js';
 import { createMetricsRegistry, httpMetrics } from './api/plugins/metrics.js';
 import { requestContext, requestIdFor } from './api/plugins/request-context.js';
 import { healthRoutes } from './api/routes/health.js';
+import { deadLetterRoutes } from './api/routes/dead-letters.js';
+import { ingestRoutes } from './api/routes/ingest.js';
 import { keyRoutes } from './api/routes/keys.js';
+import { metricRoutes } from './api/routes/metrics.js';
+import type { IngestDeps } from './ingest/ingest.js';
+import { SeriesCache } from './metrics/series-cache.js';
 import { orgRoutes } from './api/routes/orgs.js';
 import { ErrorResponse } from './api/schemas.js';
 import type { Config } from './config.js';
@@ -19,7 +24,10 @@ import type { Sql } from './store/sql.js';
 import { version } from './version.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'bodyLimitBytes' | 'rateLimitMax' | 'rateLimitWindowSeconds' | 'rateLimitAnonMax'>;
+  config: Pick<
+    Config,
+    'bodyLimitBytes' | 'rateLimitMax' | 'rateLimitWindowSeconds' | 'rateLimitAnonMax' | 'ingestMaxBatch' | 'ingestMaxFutureSkewSeconds' | 'duplicatePolicy' | 'idempotencyTtlHours'
+  >;
   sql: Sql;
   logger: Logger;
   limiter: RateLimiter;
@@ -59,6 +67,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   healthRoutes(app, { sql: deps.sql, migrations: deps.migrations });
   orgRoutes(app, { sql: deps.sql, now });
   keyRoutes(app, { sql: deps.sql, now });
+
+  const ingestDeps: IngestDeps = {
+    sql: deps.sql,
+    cache: new SeriesCache(),
+    now,
+    settings: {
+      maxBatch: deps.config.ingestMaxBatch,
+      maxFutureSkewMs: deps.config.ingestMaxFutureSkewSeconds * 1000,
+      duplicatePolicy: deps.config.duplicatePolicy,
+      idempotencyTtlMs: deps.config.idempotencyTtlHours * 3_600_000,
+    },
+  };
+  ingestRoutes(app, ingestDeps);
+  deadLetterRoutes(app, ingestDeps);
+  metricRoutes(app, { sql: deps.sql });
 
   await app.ready();
   return app;

@@ -20,6 +20,16 @@ export interface Config {
   bodyLimitBytes: number;
   /** Run the job queue workers and schedules in this process. */
   jobsEnabled: boolean;
+  /** Most metrics one ingest request may carry (413 batch_too_large beyond). */
+  ingestMaxBatch: number;
+  /** How far in the future a timestamp may be, seconds (clock skew of senders). */
+  ingestMaxFutureSkewSeconds: number;
+  /** A point with the timestamp of a stored point of the same series: kept (`reject`) or replaced (`overwrite`). */
+  duplicatePolicy: 'reject' | 'overwrite';
+  /** How long an Idempotency-Key's reply is kept, hours. */
+  idempotencyTtlHours: number;
+  /** How long rejected items stay in the dead-letter queue, days. */
+  deadLetterRetentionDays: number;
 }
 
 /** One option: its environment name, its flag, its default and its parser. */
@@ -120,6 +130,18 @@ export const options = {
   rateLimitWindowSeconds: { env: 'RATE_LIMIT_WINDOW_SECONDS', flag: 'rate-limit-window', description: 'Rate-limit window, seconds', default: 60, parse: integer(1, 86_400) },
   rateLimitAnonMax: { env: 'RATE_LIMIT_ANON_MAX', flag: 'rate-limit-anon', description: 'Requests per client address per window without a valid key', default: 60, parse: integer(1, 10_000_000) },
   bodyLimitBytes: { env: 'BODY_LIMIT', flag: 'body-limit', description: 'Largest request body (e.g. 4mb)', default: 4 * 1024 * 1024, parse: parseSize },
+  ingestMaxBatch: { env: 'INGEST_MAX_BATCH', flag: 'ingest-max-batch', description: 'Most metrics per ingest request', default: 1000, parse: integer(1, 100_000) },
+  ingestMaxFutureSkewSeconds: { env: 'INGEST_MAX_FUTURE_SKEW_SECONDS', flag: 'ingest-max-future-skew', description: 'How far in the future a timestamp may be, seconds', default: 300, parse: integer(0, 31_536_000) },
+  duplicatePolicy: {
+    env: 'DUPLICATE_POLICY', flag: 'duplicate-policy', description: 'reject or overwrite a point whose series and timestamp are stored', default: 'reject' as 'reject' | 'overwrite',
+    parse: (raw: string): 'reject' | 'overwrite' => {
+      const v = raw.trim().toLowerCase();
+      if (v !== 'reject' && v !== 'overwrite') throw new Error(`must be reject or overwrite, got "${raw}"`);
+      return v;
+    },
+  },
+  idempotencyTtlHours: { env: 'IDEMPOTENCY_TTL_HOURS', flag: 'idempotency-ttl', description: 'Hours an Idempotency-Key reply is kept', default: 24, parse: integer(1, 24 * 365) },
+  deadLetterRetentionDays: { env: 'DEAD_LETTER_RETENTION_DAYS', flag: 'dead-letter-retention', description: 'Days rejected items are kept', default: 7, parse: integer(1, 3650) },
   jobsEnabled: { env: 'JOBS_ENABLED', flag: 'jobs', description: 'Run job workers and schedules in this process', default: true, parse: boolean },
 } satisfies { [K in keyof Config]: OptionSpec<Config[K]> };
 

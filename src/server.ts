@@ -53,7 +53,7 @@ export async function startServer(config: Config, print: (line: string) => void 
 
     let jobs: JobQueue | undefined;
     if (config.jobsEnabled) {
-      jobs = await JobQueue.start({ sql, logger, definitions: jobDefinitions({ sql, now: () => new Date() }) });
+      jobs = await JobQueue.start({ sql, logger, definitions: jobDefinitions({ sql, now: () => new Date(), maintenance: { deadLetterRetentionDays: config.deadLetterRetentionDays } }) });
       const started = jobs;
       cleanups.push(() => started.stop());
     }

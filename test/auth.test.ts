@@ -9,7 +9,7 @@ import { MemoryRateLimitStore } from '../src/ratelimit/memory-store.js';
 import { loadMigrations } from '../src/store/migrate.js';
 import type { Sql } from '../src/store/sql.js';
 import { storeKinds } from './helpers/stores.js';
-import { bearer, LogCapture, startTestApp, type TestApp } from './helpers/app.js';
+import { bearer, LogCapture, startTestApp, testAppConfig, type TestApp } from './helpers/app.js';
 
 const keyFormat = /^iv_[A-Za-z0-9_-]{32}$/;
 /** Well formed, but no such key exists. */
@@ -415,7 +415,7 @@ for (const kind of storeKinds) {
         const statements: string[] = [];
         const limiter = new RateLimiter(new MemoryRateLimitStore());
         const app = await buildApp({
-          config: { bodyLimitBytes: 1024 * 1024, rateLimitMax: 10_000, rateLimitWindowSeconds: 60, rateLimitAnonMax: 10_000 },
+          config: testAppConfig,
           sql: recording(t.sql, statements),
           logger: createLogger({ level: 'info', destination: new LogCapture() }),
           limiter,
@@ -514,7 +514,23 @@ for (const kind of storeKinds) {
 
     describe('cross-org isolation', () => {
       /** Every /api route; a new route must be added here (and to the isolation test) to pass. */
-      const apiRoutes = ['DELETE /api/v1/keys/{id}', 'GET /api/v1/keys', 'GET /api/v1/keys/{id}', 'GET /api/v1/orgs/current', 'POST /api/v1/keys', 'POST /api/v1/orgs'];
+      const apiRoutes = [
+        'DELETE /api/v1/dead-letters/{id}',
+        'DELETE /api/v1/keys/{id}',
+        'GET /api/v1/dead-letters',
+        'GET /api/v1/dead-letters/{id}',
+        'GET /api/v1/keys',
+        'GET /api/v1/keys/{id}',
+        'GET /api/v1/metrics',
+        'GET /api/v1/orgs/current',
+        'POST /api/v1/dead-letters/reprocess',
+        'POST /api/v1/ingest',
+        'POST /api/v1/keys',
+        'POST /api/v1/orgs',
+        'POST /api/v1/query',
+      ];
+      /** Routes the isolation tests below exercised. */
+      const seen = new Set<string>();
 
       test('the route list below covers every /api route', async () => {
         const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
@@ -539,7 +555,6 @@ for (const kind of storeKinds) {
           for (const s of bData) assert.ok(!body.includes(s), `${what} reveals ${s}: ${r.body}`);
         };
         const a = t.adminKey;
-        const seen = new Set<string>();
         const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, route: string, payload?: object, echoed?: string) => {
           seen.add(route);
           const r = await t.app.inject({ method, url, headers: bearer(a), payload });
@@ -586,12 +601,68 @@ for (const kind of storeKinds) {
         const probe2 = await call('POST', '/api/v1/orgs', 'POST /api/v1/orgs', { name: 'probe', slug: `free-${Math.random().toString(36).slice(2, 8)}` });
         assert.equal(probe2.body, probe.body);
 
-        assert.deepEqual([...seen].sort(), apiRoutes, 'every /api route was exercised');
 
         // And the other way round: B's key sees none of A's keys.
         const bList = await get('/api/v1/keys', b.key);
         for (const id of aIds) assert.ok(!bList.body.includes(id));
         assertError(await get(`/api/v1/keys/${[...aIds][0]}`, b.key), 404, 'not_found');
+      });
+
+      test("org A's key can never read, change or learn of org B's series, points and dead letters", async () => {
+        const b = await t.newOrg('Beta Metrics');
+        const a = t.adminKey;
+        const ts = '2026-11-26T10:00:00Z';
+        const bIngest = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/ingest',
+          headers: { ...bearer(b.key), 'idempotency-key': 'shared-key' },
+          payload: { source: 'beta-source', metrics: [{ key: 'beta.secret.metric', value: 42.4242, timestamp: ts, dimensions: { host: 'beta-host' } }, { key: 'bad key beta', value: 1, timestamp: ts }] },
+        });
+        assert.equal(bIngest.statusCode, 200, bIngest.body);
+        const bLetter = (await get('/api/v1/dead-letters', b.key)).json().items[0] as { id: string };
+        // A uses the same metric key on purpose; B's dimensions, values and items must stay invisible.
+        const bData = [b.org.id, 'beta-host', '42.4242', 'bad key beta', 'beta-source', bLetter.id];
+        const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, route: string, payload?: object, headers: Record<string, string> = {}, echoed?: string) => {
+          seen.add(route);
+          const r = await t.app.inject({ method, url, headers: { ...bearer(a), ...headers }, payload });
+          const body = echoed ? r.body.split(echoed).join('') : r.body;
+          for (const s of bData) assert.ok(!body.includes(s), `${method} ${url} reveals ${s}: ${r.body}`);
+          return r;
+        };
+
+        // Ingest with the same key name and idempotency key: A's own, not a replay of B's.
+        const ai = await call('POST', '/api/v1/ingest', 'POST /api/v1/ingest', { metrics: [{ key: 'beta.secret.metric', value: 1, timestamp: ts, dimensions: { host: 'alpha' } }] }, { 'idempotency-key': 'shared-key' });
+        assert.equal(ai.statusCode, 200);
+        assert.equal(ai.headers['idempotent-replayed'], undefined);
+        assert.deepEqual(ai.json(), { accepted: 1, rejected: 0, duplicates: 0, errors: [] });
+
+        const catalog = await call('GET', '/api/v1/metrics?prefix=beta', 'GET /api/v1/metrics');
+        assert.equal(catalog.statusCode, 200);
+        assert.deepEqual((catalog.json().series as { dimensions: unknown }[]).map((x) => x.dimensions), [{ host: 'alpha' }]);
+
+        const q = await call('POST', '/api/v1/query', 'POST /api/v1/query', { key: 'beta.secret.metric', from: 0, to: '2030-01-01T00:00:00Z' });
+        assert.equal(q.statusCode, 200);
+        assert.deepEqual((q.json().series as { points: { value: number }[] }[]).flatMap((x) => x.points.map((p) => p.value)), [1]);
+        const qs = await call('POST', '/api/v1/query', 'POST /api/v1/query', { key: 'beta.secret.metric', from: 0, to: '2030-01-01T00:00:00Z', step: '1h', aggregation: 'max' });
+        assert.deepEqual((qs.json().series as { points: { value: number }[] }[]).flatMap((x) => x.points.map((p) => p.value)), [1]);
+
+        const dl = await call('GET', '/api/v1/dead-letters', 'GET /api/v1/dead-letters');
+        assert.equal(dl.statusCode, 200);
+        assertError(await call('GET', `/api/v1/dead-letters/${bLetter.id}`, 'GET /api/v1/dead-letters/{id}', undefined, {}, bLetter.id), 404, 'not_found');
+        const rp = await call('POST', '/api/v1/dead-letters/reprocess', 'POST /api/v1/dead-letters/reprocess', { ids: [bLetter.id], corrections: { [bLetter.id]: { key: 'hijack', value: 1, timestamp: ts } } }, {}, bLetter.id);
+        assert.equal(rp.statusCode, 200);
+        assert.deepEqual(rp.json(), { stored: 0, duplicates: 0, failed: [], notFound: [bLetter.id] });
+        assertError(await call('DELETE', `/api/v1/dead-letters/${bLetter.id}`, 'DELETE /api/v1/dead-letters/{id}', undefined, {}, bLetter.id), 404, 'not_found');
+
+        // B's data is intact.
+        const bl = (await get('/api/v1/dead-letters', b.key)).json().items as { id: string; attempts: number }[];
+        assert.deepEqual(bl.map((l) => [l.id, l.attempts]), [[bLetter.id, 1]]);
+        const bq = await t.app.inject({ method: 'POST', url: '/api/v1/query', headers: bearer(b.key), payload: { key: 'beta.secret.metric', from: 0, to: '2030-01-01T00:00:00Z' } });
+        assert.deepEqual((bq.json().series as { points: { value: number }[] }[]).flatMap((x) => x.points.map((p) => p.value)), [42.4242]);
+      });
+
+      test('the isolation tests exercised every /api route', () => {
+        assert.deepEqual([...seen].sort(), apiRoutes);
       });
     });
   });

@@ -1,9 +1,9 @@
 import type { Sql } from '../store/sql.js';
-import { runMaintenance } from './maintenance.js';
+import { runMaintenance, type MaintenanceSettings } from './maintenance.js';
 import type { JobDefinition } from './queue.js';
 
 /** Every job kind the platform runs, registered here and only here. */
-export function jobDefinitions(deps: { sql: Sql; now: () => Date }): JobDefinition[] {
+export function jobDefinitions(deps: { sql: Sql; now: () => Date; maintenance?: MaintenanceSettings }): JobDefinition[] {
   return [
     {
       name: 'maintenance',
@@ -12,7 +12,7 @@ export function jobDefinitions(deps: { sql: Sql; now: () => Date }): JobDefiniti
       retryDelaySeconds: 30,
       retryBackoff: true,
       expireInSeconds: 15 * 60,
-      handler: () => runMaintenance(deps.sql, deps.now()),
+      handler: () => runMaintenance(deps.sql, deps.now(), deps.maintenance),
     },
   ];
 }

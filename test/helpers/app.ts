@@ -25,6 +25,18 @@ export class LogCapture extends Writable {
   }
 }
 
+/** The configuration test apps run with: generous limits, 1 MiB bodies. */
+export const testAppConfig: AppDeps['config'] = {
+  bodyLimitBytes: 1024 * 1024,
+  rateLimitMax: 10_000,
+  rateLimitWindowSeconds: 60,
+  rateLimitAnonMax: 10_000,
+  ingestMaxBatch: 1000,
+  ingestMaxFutureSkewSeconds: 300,
+  duplicatePolicy: 'reject',
+  idempotencyTtlHours: 24,
+};
+
 export interface TestApp {
   app: App;
   sql: Sql;
@@ -61,7 +73,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const logger = createLogger({ level: opts.logLevel ?? 'debug', destination: logs });
   const limiter = new RateLimiter(opts.rateLimitStore ?? new MemoryRateLimitStore());
   const app = await buildApp({
-    config: { bodyLimitBytes: 1024 * 1024, rateLimitMax: 10_000, rateLimitWindowSeconds: 60, rateLimitAnonMax: 10_000, ...opts.config },
+    config: { ...testAppConfig, ...opts.config },
     sql,
     logger,
     limiter,

@@ -1,0 +1,57 @@
+import type { Sql } from '../store/sql.js';
+import { deleteDeadLetters, getDeadLetters, recordDeadLetterFailure } from './dead-letters.js';
+import type { IngestDeps } from './ingest.js';
+import { validateItem, type ItemError, type MetricPoint } from './validate.js';
+import { preparePoints, writePrepared } from './write-points.js';
+
+export interface ReprocessResult {
+  /** Items that passed and left the queue. */
+  stored: number;
+  /** Of those, how many matched an already stored point. */
+  duplicates: number;
+  /** Items that still fail, with their new error; they stay in the queue. */
+  failed: { id: string; code: string; message: string; field: string }[];
+  /** Ids not in the queue (of this organisation). */
+  notFound: string[];
+}
+
+/** The item-relative part of a field path: `metrics[3].value` → `value`. */
+function itemField(e: ItemError): string {
+  return e.field.replace(/^metrics\[\d+\]\.?/, '');
+}
+
+/**
+ * Validates queued items again (or their corrections, by id) and stores those that now pass, in
+ * one transaction: passed items leave the queue, failing ones stay with their new error.
+ */
+export async function reprocessDeadLetters(deps: IngestDeps, orgId: string, ids: string[], corrections: Map<string, unknown>): Promise<ReprocessResult> {
+  const unique = [...new Set(ids)];
+  const now = deps.now();
+  const limits = { nowMs: now.getTime(), maxFutureSkewMs: deps.settings.maxFutureSkewMs };
+
+  const letters = await getDeadLetters(deps.sql, orgId, unique);
+  const found = new Set(letters.map((l) => l.id));
+  const passed: { id: string; point: MetricPoint }[] = [];
+  const failed: { id: string; raw: unknown; error: ItemError }[] = [];
+  for (const l of letters) {
+    const raw = corrections.has(l.id) ? corrections.get(l.id) : l.raw;
+    const r = validateItem(raw, 0, limits);
+    if (r.ok) passed.push({ id: l.id, point: r.point });
+    else failed.push({ id: l.id, raw, error: r.error });
+  }
+
+  const policy = deps.settings.duplicatePolicy;
+  const prepared = await preparePoints(deps.sql, orgId, passed.map((p) => p.point), policy, deps.cache);
+  const counts = await deps.sql.transaction(async (tx: Sql) => {
+    const c = await writePrepared(tx, orgId, prepared, policy);
+    await deleteDeadLetters(tx, orgId, passed.map((p) => p.id));
+    for (const f of failed) await recordDeadLetterFailure(tx, orgId, f.id, f.raw, { code: f.error.code, message: f.error.message, field: itemField(f.error) }, now);
+    return c;
+  });
+  return {
+    stored: passed.length,
+    duplicates: counts.duplicates,
+    failed: failed.map((f) => ({ id: f.id, code: f.error.code, message: f.error.message, field: itemField(f.error) })),
+    notFound: unique.filter((id) => !found.has(id)),
+  };
+}

@@ -1,0 +1,113 @@
+/** One valid metric point, normalised: epoch milliseconds, string dimensions. */
+export interface MetricPoint {
+  key: string;
+  value: number;
+  /** Epoch milliseconds. */
+  timestampMs: number;
+  dimensions: Record<string, string>;
+}
+
+/** Why one item of a batch was rejected; `field` is a path such as `metrics[3].value`. */
+export interface ItemError {
+  index: number;
+  code: ItemErrorCode;
+  message: string;
+  field: string;
+}
+
+export type ItemErrorCode =
+  | 'invalid_item'
+  | 'invalid_key'
+  | 'invalid_value'
+  | 'invalid_timestamp'
+  | 'timestamp_in_future'
+  | 'invalid_dimensions'
+  | 'too_many_dimensions'
+  | 'invalid_dimension_name'
+  | 'invalid_dimension_value';
+
+export const metricKeyPattern = /^[A-Za-z_][A-Za-z0-9_.:-]{0,199}$/;
+export const maxDimensions = 32;
+export const maxDimensionValueLength = 256;
+
+// ISO-8601 date-time with a zone (Z or ±hh:mm); seconds and fractions optional.
+const isoPattern = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2})$/;
+// 1970-01-01 … 9999-12-31: anything outside is a unit mistake (seconds, nanoseconds), not a time.
+const minMs = 0;
+const maxMs = 253_402_300_799_999;
+
+export type TimestampResult = { ok: true; ms: number } | { ok: false; message: string };
+
+/** ISO-8601 string or epoch milliseconds → epoch milliseconds (rounded to whole ms). */
+export function parseTimestamp(raw: unknown): TimestampResult {
+  let ms: number;
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw)) return { ok: false, message: 'timestamp must be a finite number of epoch milliseconds or an ISO-8601 string' };
+    ms = Math.round(raw);
+  } else if (typeof raw === 'string') {
+    if (!isoPattern.test(raw)) return { ok: false, message: `timestamp "${raw.slice(0, 64)}" is not ISO-8601 with a time zone (e.g. 2026-11-26T10:00:00Z) nor epoch milliseconds` };
+    ms = Date.parse(raw.replace(' ', 'T'));
+    if (Number.isNaN(ms)) return { ok: false, message: `timestamp "${raw.slice(0, 64)}" is not a valid date` };
+  } else {
+    return { ok: false, message: 'timestamp is required: an ISO-8601 string or epoch milliseconds' };
+  }
+  if (ms < minMs || ms > maxMs) return { ok: false, message: `timestamp ${raw} is outside 1970–9999 (epoch milliseconds expected, not seconds or nanoseconds)` };
+  return { ok: true, ms };
+}
+
+export interface ValidationLimits {
+  /** Now, epoch ms. */
+  nowMs: number;
+  /** How far ahead of now a timestamp may be, ms. */
+  maxFutureSkewMs: number;
+}
+
+export type ItemResult = { ok: true; point: MetricPoint } | { ok: false; error: ItemError };
+
+function fail(index: number, code: ItemErrorCode, field: string, message: string): ItemResult {
+  return { ok: false, error: { index, code, message, field: `metrics[${index}]${field ? `.${field}` : ''}` } };
+}
+
+/** Validates one raw item of an ingest batch on its own; never throws. */
+export function validateItem(raw: unknown, index: number, limits: ValidationLimits): ItemResult {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(index, 'invalid_item', '', 'each metric must be an object with key, value and timestamp');
+  const item = raw as Record<string, unknown>;
+
+  const key = item.key;
+  if (typeof key !== 'string' || !metricKeyPattern.test(key)) {
+    return fail(index, 'invalid_key', 'key', typeof key === 'string' ? `key "${key.slice(0, 64)}" must match ${metricKeyPattern.source}` : 'key is required and must be a string');
+  }
+
+  const value = item.value;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return fail(index, 'invalid_value', 'value', 'value must be a finite number');
+
+  const ts = parseTimestamp(item.timestamp);
+  if (!ts.ok) return fail(index, 'invalid_timestamp', 'timestamp', ts.message);
+  if (ts.ms > limits.nowMs + limits.maxFutureSkewMs) {
+    return fail(index, 'timestamp_in_future', 'timestamp', `timestamp ${new Date(ts.ms).toISOString()} is more than ${Math.round(limits.maxFutureSkewMs / 1000)} s in the future`);
+  }
+
+  const dims: Record<string, string> = {};
+  const rawDims = item.dimensions;
+  if (rawDims !== undefined && rawDims !== null) {
+    if (typeof rawDims !== 'object' || Array.isArray(rawDims)) return fail(index, 'invalid_dimensions', 'dimensions', 'dimensions must be an object of string values');
+    const entries = Object.entries(rawDims as Record<string, unknown>);
+    if (entries.length > maxDimensions) return fail(index, 'too_many_dimensions', 'dimensions', `at most ${maxDimensions} dimensions, got ${entries.length}`);
+    for (const [name, v] of entries) {
+      if (!metricKeyPattern.test(name)) return fail(index, 'invalid_dimension_name', `dimensions.${name.slice(0, 64)}`, `dimension name "${name.slice(0, 64)}" must match ${metricKeyPattern.source}`);
+      if (typeof v !== 'string') return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" must be a string`);
+      if (v.length > maxDimensionValueLength) return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" is longer than ${maxDimensionValueLength} characters`);
+      if (v.includes('\u0000')) return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" contains a NUL character`);
+      dims[name] = v;
+    }
+  }
+  return { ok: true, point: { key, value, timestampMs: ts.ms, dimensions: dims } };
+}
+
+/** Canonical identity of a series: key plus dimensions sorted by name. */
+export function seriesIdentity(key: string, dimensions: Record<string, string>): string {
+  const names = Object.keys(dimensions).sort();
+  let s = key;
+  for (const n of names) s += `\u0000${n}\u0001${dimensions[n]}`;
+  return s;
+}
