@@ -69,6 +69,21 @@ export function parseSize(raw: string): number {
   return n;
 }
 
+/** An optional URL of one of `protocols`; empty means unset. */
+function optionalUrl(protocols: string[], what: string) {
+  return (raw: string): string | undefined => {
+    if (raw.trim() === '') return undefined;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new Error(`must be ${what}, got "${raw}"`);
+    }
+    if (!protocols.includes(url.protocol)) throw new Error(`must be ${what}, got protocol "${url.protocol}"`);
+    return raw;
+  };
+}
+
 function boolean(raw: string): boolean {
   const v = raw.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
@@ -90,33 +105,13 @@ export const options = {
   databaseUrl: {
     env: 'DATABASE_URL', flag: 'database-url', description: 'postgres:// URL; unset: embedded store in DATA_DIR',
     default: undefined as string | undefined,
-    parse: (raw: string): string | undefined => {
-      if (raw.trim() === '') return undefined;
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        throw new Error(`must be a postgres:// URL, got "${raw}"`);
-      }
-      if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error(`must be a postgres:// URL, got protocol "${url.protocol}"`);
-      return raw;
-    },
+    parse: optionalUrl(['postgres:', 'postgresql:'], 'a postgres:// URL'),
   },
   dataDir: { env: 'DATA_DIR', flag: 'data-dir', description: 'Embedded store directory', default: './data', parse: (raw: string) => raw },
   redisUrl: {
     env: 'REDIS_URL', flag: 'redis-url', description: 'redis:// URL for shared rate limits (optional)',
     default: undefined as string | undefined,
-    parse: (raw: string): string | undefined => {
-      if (raw.trim() === '') return undefined;
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        throw new Error(`must be a redis:// URL, got "${raw}"`);
-      }
-      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`must be a redis:// or rediss:// URL, got protocol "${url.protocol}"`);
-      return raw;
-    },
+    parse: optionalUrl(['redis:', 'rediss:'], 'a redis:// or rediss:// URL'),
   },
   logLevel: {
     env: 'LOG_LEVEL', flag: 'log-level', description: `One of ${levels.join(', ')}`, default: 'info' as LevelWithSilent,

@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { QueryResult, Sql } from './sql.js';
+import { answers, type QueryResult, type Sql } from './sql.js';
 
 export interface PgliteOptions {
   /** Data directory; in memory when absent. */
@@ -34,14 +34,7 @@ function executor(q: Queryable, db: PGlite, inTransaction: boolean): Sql {
       // PGlite has one connection; its transaction() holds an exclusive lock until fn settles.
       return db.transaction((tx) => fn(executor(tx, db, true)));
     },
-    async ping(): Promise<boolean> {
-      try {
-        await q.query('SELECT 1');
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ping: () => answers(q),
     async close(): Promise<void> {
       if (!inTransaction && !db.closed) await db.close();
     },

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { QueryResult, Sql } from './sql.js';
+import { answers, type QueryResult, type Sql } from './sql.js';
 
 export interface PostgresOptions {
   url: string;
@@ -50,14 +50,7 @@ function executor(q: Queryable, inTransaction: boolean, pool: pg.Pool): Sql {
         client.release();
       }
     },
-    async ping(): Promise<boolean> {
-      try {
-        await q.query('SELECT 1');
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ping: () => answers(q),
     async close(): Promise<void> {
       if (!inTransaction) await pool.end();
     },

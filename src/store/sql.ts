@@ -20,3 +20,13 @@ export interface Sql {
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** True when `SELECT 1` succeeds on `q`: the shared body of both executors' ping(). */
+export async function answers(q: { query(text: string): Promise<unknown> }): Promise<boolean> {
+  try {
+    await q.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
