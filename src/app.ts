@@ -1,3 +1,5 @@
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { App } from './api/types.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -47,8 +49,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     genReqId: requestIdFor,
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: false,
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // JSON bodies are validated as sent (`"metrics": "x"` is not an array, `"source": 5` not a string);
+  // only the query string and path, where everything arrives as text, coerce types.
+  const options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
+  const bodyAjv = addFormats.default(new Ajv({ ...options, coerceTypes: false }));
+  const textAjv = addFormats.default(new Ajv({ ...options, coerceTypes: 'array' }));
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
 
   app.addSchema(ErrorResponse);
   errorHandling(app);

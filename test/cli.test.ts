@@ -4,9 +4,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { loadMigrations } from '../src/store/migrate.js';
-import { testDatabaseUrl } from './helpers/stores.js';
+import { createTempDatabase } from './helpers/stores.js';
 
 const bin = new URL('../bin/intentvision.js', import.meta.url).pathname;
 const keyPattern = /iv_[A-Za-z0-9_-]{32}/;
@@ -173,25 +172,12 @@ describe('embedded store: first start, restart, CLI commands', () => {
 });
 
 describe('PostgreSQL: start with DATABASE_URL', () => {
-  const dbName = `iv_cli_${process.pid}`;
-  const admin = () => new pg.Client({ connectionString: testDatabaseUrl });
   let url: string;
+  let dropDatabase: () => Promise<void>;
   before(async () => {
-    const c = admin();
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${dbName}`);
-    await c.query(`CREATE DATABASE ${dbName}`);
-    await c.end();
-    const u = new URL(testDatabaseUrl);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
+    ({ url, drop: dropDatabase } = await createTempDatabase());
   });
-  after(async () => {
-    const c = admin();
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await c.end();
-  });
+  after(() => dropDatabase());
 
   test('migrates, bootstraps once, reports ready on postgres', async () => {
     const s = await startServer({ DATABASE_URL: url });

@@ -51,13 +51,17 @@ function toDeadLetter(r: Row): DeadLetter {
   };
 }
 
+/** Deeper parts of a raw item are not kept: a hostile nesting would overflow the stack here and in PostgreSQL. */
+const maxRawDepth = 64;
+
 /** jsonb refuses U+0000: keep the raw item, with NULs made visible as U+FFFD. */
-function storable(value: unknown): unknown {
+function storable(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.includes('\u0000') ? value.replace(/\u0000/g, '\ufffd') : value;
-  if (Array.isArray(value)) return value.map(storable);
+  if (value && typeof value === 'object' && depth >= maxRawDepth) return `[nested deeper than ${maxRawDepth} levels: not kept]`;
+  if (Array.isArray(value)) return value.map((v) => storable(v, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[storable(k) as string] = storable(v);
+    for (const [k, v] of Object.entries(value)) out[storable(k) as string] = storable(v, depth + 1);
     return out;
   }
   return value === undefined ? null : value;
@@ -102,6 +106,7 @@ export async function listDeadLetters(sql: Sql, orgId: string, f: DeadLetterFilt
   return { items: r.rows.slice(0, f.limit).map(toDeadLetter), more: r.rows.length > f.limit };
 }
 
+/** The given dead letters of `orgId`, locked until the end of the caller's transaction (if any). */
 export async function getDeadLetters(sql: Sql, orgId: string, ids: string[]): Promise<DeadLetter[]> {
   const r = await sql.query<Row>(`SELECT ${columns} FROM dead_letters WHERE org_id = $1 AND id = ANY($2::uuid[]) FOR UPDATE`, [orgId, ids]);
   return r.rows.map(toDeadLetter);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { AppError } from '../errors.js';
 import type { Sql } from '../store/sql.js';
 
 /** What a request carrying an Idempotency-Key may do. */
@@ -12,7 +13,14 @@ export const maxIdempotencyKeyLength = 255;
 
 /** SHA-256 over the route and the request body: a reused key must come with the same request. */
 export function requestFingerprint(route: string, body: unknown): string {
-  return createHash('sha256').update(route).update('\n').update(JSON.stringify(body ?? null)).digest('hex');
+  let text: string;
+  try {
+    text = JSON.stringify(body ?? null);
+  } catch {
+    // Only a nesting deep enough to overflow the stack gets here (the body came from JSON.parse).
+    throw new AppError('validation_failed', 'The request body is nested too deeply');
+  }
+  return createHash('sha256').update(route).update('\n').update(text).digest('hex');
 }
 
 export interface ClaimOptions {

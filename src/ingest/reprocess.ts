@@ -25,28 +25,31 @@ function itemField(e: ItemError): string {
  * one transaction: passed items leave the queue, failing ones stay with their new error.
  */
 export async function reprocessDeadLetters(deps: IngestDeps, orgId: string, ids: string[], corrections: Map<string, unknown>): Promise<ReprocessResult> {
-  const unique = [...new Set(ids)];
+  // UUIDs are case-insensitive; the database returns them in lower case.
+  const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
+  const fixes = new Map([...corrections].map(([id, item]) => [id.toLowerCase(), item]));
   const now = deps.now();
   const limits = { nowMs: now.getTime(), maxFutureSkewMs: deps.settings.maxFutureSkewMs };
 
-  const letters = await getDeadLetters(deps.sql, orgId, unique);
-  const found = new Set(letters.map((l) => l.id));
-  const passed: { id: string; point: MetricPoint }[] = [];
-  const failed: { id: string; raw: unknown; error: ItemError }[] = [];
-  for (const l of letters) {
-    const raw = corrections.has(l.id) ? corrections.get(l.id) : l.raw;
-    const r = validateItem(raw, 0, limits);
-    if (r.ok) passed.push({ id: l.id, point: r.point });
-    else failed.push({ id: l.id, raw, error: r.error });
-  }
-
   const policy = deps.settings.duplicatePolicy;
-  const prepared = await preparePoints(deps.sql, orgId, passed.map((p) => p.point), policy, deps.cache);
-  const counts = await deps.sql.transaction(async (tx: Sql) => {
-    const c = await writePrepared(tx, orgId, prepared, policy);
+  // Everything happens under the queued rows' locks: a concurrent reprocess of the same ids waits,
+  // then finds them gone (notFound) instead of storing and counting them a second time.
+  const { found, passed, failed, counts } = await deps.sql.transaction(async (tx: Sql) => {
+    const letters = await getDeadLetters(tx, orgId, unique);
+    const passed: { id: string; point: MetricPoint }[] = [];
+    const failed: { id: string; raw: unknown; error: ItemError }[] = [];
+    for (const l of letters) {
+      const raw = fixes.has(l.id) ? fixes.get(l.id) : l.raw;
+      const r = validateItem(raw, 0, limits);
+      if (r.ok) passed.push({ id: l.id, point: r.point });
+      else failed.push({ id: l.id, raw, error: r.error });
+    }
+    // No series cache here: ids of series created in a transaction that may roll back must not be remembered.
+    const prepared = await preparePoints(tx, orgId, passed.map((p) => p.point), policy);
+    const counts = await writePrepared(tx, orgId, prepared, policy);
     await deleteDeadLetters(tx, orgId, passed.map((p) => p.id));
     for (const f of failed) await recordDeadLetterFailure(tx, orgId, f.id, f.raw, { code: f.error.code, message: f.error.message, field: itemField(f.error) }, now);
-    return c;
+    return { found: new Set(letters.map((l) => l.id)), passed, failed, counts };
   });
   return {
     stored: passed.length,

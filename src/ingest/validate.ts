@@ -36,6 +36,11 @@ const isoPattern = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(
 const minMs = 0;
 const maxMs = 253_402_300_799_999;
 
+/** A client string echoed in an error: cut short, NULs made visible (jsonb and text refuse U+0000). */
+function shown(s: string): string {
+  return s.slice(0, 64).replace(/\u0000/g, '\ufffd');
+}
+
 export type TimestampResult = { ok: true; ms: number } | { ok: false; message: string };
 
 /** ISO-8601 string or epoch milliseconds → epoch milliseconds (rounded to whole ms). */
@@ -45,9 +50,11 @@ export function parseTimestamp(raw: unknown): TimestampResult {
     if (!Number.isFinite(raw)) return { ok: false, message: 'timestamp must be a finite number of epoch milliseconds or an ISO-8601 string' };
     ms = Math.round(raw);
   } else if (typeof raw === 'string') {
-    if (!isoPattern.test(raw)) return { ok: false, message: `timestamp "${raw.slice(0, 64)}" is not ISO-8601 with a time zone (e.g. 2026-11-26T10:00:00Z) nor epoch milliseconds` };
+    if (!isoPattern.test(raw)) return { ok: false, message: `timestamp "${shown(raw)}" is not ISO-8601 with a time zone (e.g. 2026-11-26T10:00:00Z) nor epoch milliseconds` };
     ms = Date.parse(raw.replace(' ', 'T'));
-    if (Number.isNaN(ms)) return { ok: false, message: `timestamp "${raw.slice(0, 64)}" is not a valid date` };
+    // Date.parse rolls a day past the month's end over (2026-02-30 → 2026-03-02): refuse it instead.
+    const [y, m, d] = raw.slice(0, 10).split('-').map(Number) as [number, number, number];
+    if (Number.isNaN(ms) || d > new Date(Date.UTC(y, m, 0)).getUTCDate()) return { ok: false, message: `timestamp "${shown(raw)}" is not a valid date` };
   } else {
     return { ok: false, message: 'timestamp is required: an ISO-8601 string or epoch milliseconds' };
   }
@@ -75,7 +82,7 @@ export function validateItem(raw: unknown, index: number, limits: ValidationLimi
 
   const key = item.key;
   if (typeof key !== 'string' || !metricKeyPattern.test(key)) {
-    return fail(index, 'invalid_key', 'key', typeof key === 'string' ? `key "${key.slice(0, 64)}" must match ${metricKeyPattern.source}` : 'key is required and must be a string');
+    return fail(index, 'invalid_key', 'key', typeof key === 'string' ? `key "${shown(key)}" must match ${metricKeyPattern.source}` : 'key is required and must be a string');
   }
 
   const value = item.value;
@@ -94,11 +101,12 @@ export function validateItem(raw: unknown, index: number, limits: ValidationLimi
     const entries = Object.entries(rawDims as Record<string, unknown>);
     if (entries.length > maxDimensions) return fail(index, 'too_many_dimensions', 'dimensions', `at most ${maxDimensions} dimensions, got ${entries.length}`);
     for (const [name, v] of entries) {
-      if (!metricKeyPattern.test(name)) return fail(index, 'invalid_dimension_name', `dimensions.${name.slice(0, 64)}`, `dimension name "${name.slice(0, 64)}" must match ${metricKeyPattern.source}`);
+      if (!metricKeyPattern.test(name)) return fail(index, 'invalid_dimension_name', `dimensions.${shown(name)}`, `dimension name "${shown(name)}" must match ${metricKeyPattern.source}`);
       if (typeof v !== 'string') return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" must be a string`);
       if (v.length > maxDimensionValueLength) return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" is longer than ${maxDimensionValueLength} characters`);
       if (v.includes('\u0000')) return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" contains a NUL character`);
-      dims[name] = v;
+      // defineProperty: a plain assignment to a `__proto__` name would drop the dimension silently.
+      Object.defineProperty(dims, name, { value: v, enumerable: true, writable: true, configurable: true });
     }
   }
   return { ok: true, point: { key, value, timestampMs: ts.ms, dimensions: dims } };

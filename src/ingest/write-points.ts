@@ -1,11 +1,11 @@
 import type { SeriesCache } from '../metrics/series-cache.js';
-import { insertPoints, resolveSeries, type SeriesRef } from '../metrics/series-store.js';
+import { insertPoints, resolveSeries, type PointRows, type SeriesRef } from '../metrics/series-store.js';
 import type { Sql } from '../store/sql.js';
 import { seriesIdentity, type MetricPoint } from './validate.js';
 
 export interface PreparedPoints {
   /** One row per (series, time) of the batch, ready for {@link insertPoints}. */
-  rows: { seriesIds: number[]; timestamps: string[]; values: number[] };
+  rows: PointRows;
   /** Points dropped because the batch itself repeated a series and time. */
   batchDuplicates: number;
 }
@@ -25,22 +25,33 @@ export async function preparePoints(sql: Sql, orgId: string, points: MetricPoint
   }
   const ids = await resolveSeries(sql, orgId, wanted, cache);
 
-  const slot = new Map<string, number>();
-  const rows = { seriesIds: [] as number[], timestamps: [] as string[], values: [] as number[] };
+  const rows: PointRows = { seriesIds: [], timestampsMs: [], values: [] };
+  // The row of each (series, time): looked up by series id (a number) first; only a series that
+  // comes back within the batch needs (series, time) keys.
+  const firstRow = new Map<number, number>();
+  let repeated: Map<string, number> | undefined;
   let batchDuplicates = 0;
   for (let i = 0; i < points.length; i++) {
     const p = points[i]!;
     const sid = ids.get(identities[i]!)!;
-    const k = `${sid}:${p.timestampMs}`;
-    const at = slot.get(k);
-    if (at !== undefined) {
-      batchDuplicates++;
-      if (policy === 'overwrite') rows.values[at] = p.value;
-      continue;
+    const first = firstRow.get(sid);
+    if (first === undefined) {
+      firstRow.set(sid, rows.seriesIds.length);
+    } else {
+      repeated ??= new Map();
+      const firstKey = `${sid}:${rows.timestampsMs[first]}`;
+      if (!repeated.has(firstKey)) repeated.set(firstKey, first);
+      const k = `${sid}:${p.timestampMs}`;
+      const at = repeated.get(k);
+      if (at !== undefined) {
+        batchDuplicates++;
+        if (policy === 'overwrite') rows.values[at] = p.value;
+        continue;
+      }
+      repeated.set(k, rows.seriesIds.length);
     }
-    slot.set(k, rows.seriesIds.length);
     rows.seriesIds.push(sid);
-    rows.timestamps.push(new Date(p.timestampMs).toISOString());
+    rows.timestampsMs.push(p.timestampMs);
     rows.values.push(p.value);
   }
   return { rows, batchDuplicates };

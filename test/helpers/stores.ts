@@ -73,3 +73,25 @@ export const storeKinds: StoreKind[] = [
   { name: 'pglite', open: openTestPglite },
   { name: 'postgres', open: openTestPostgres },
 ];
+
+/**
+ * A fresh PostgreSQL database for a child server process (DATABASE_URL), named `iv_cli_<pid>` so
+ * `npm test` drops it if this process dies before `drop()`.
+ */
+export async function createTempDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `iv_cli_${process.pid}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: testDatabaseUrl });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${name}`);
+  const u = new URL(testDatabaseUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}

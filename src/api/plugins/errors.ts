@@ -42,7 +42,10 @@ export function toAppError(err: FastifyError & { validation?: ValidationItem[]; 
   if (err instanceof SyntaxError) return new AppError('invalid_json', `The request body is not valid JSON: ${err.message}`);
   // PostgreSQL: a value of the wrong form (22xxx) is the caller's; a duplicate (23505) is a conflict.
   const pgCode = (err as { code?: string }).code;
-  if (typeof pgCode === 'string' && /^22[0-9A-Z]{3}$/.test(pgCode)) return new AppError('bad_request', err.message);
+  if (typeof pgCode === 'string' && /^22[0-9A-Z]{3}$/.test(pgCode)) {
+    // The database's own wording is not the API's: name the usual causes instead.
+    return new AppError('bad_request', 'A value in the request cannot be stored or compared (for example a NUL character, or a number or time out of range)');
+  }
   if (pgCode === '23505') return new AppError('conflict');
   const status = err.statusCode ?? 500;
   if (status === 413) return new AppError('payload_too_large', err.message);

@@ -34,7 +34,13 @@ const ListQuery = Type.Object(
 const ReprocessBody = Type.Object(
   {
     ids: Type.Array(Uuid, { minItems: 1, maxItems: 1000 }),
-    corrections: Type.Optional(Type.Record(Type.String({ format: 'uuid' }), Type.Unknown(), { description: 'Corrected items by dead-letter id' })),
+    // A Record's key format is not checked by ajv: the pattern plus additionalProperties refuses keys that are not ids.
+    corrections: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }), Type.Unknown(), {
+        additionalProperties: false,
+        description: 'Corrected items by dead-letter id',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

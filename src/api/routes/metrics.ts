@@ -8,7 +8,8 @@ import { authOf } from '../plugins/auth.js';
 import { DateTime, responses } from '../schemas.js';
 import type { App } from '../types.js';
 
-const Dimensions = Type.Record(Type.String({ pattern: metricKeyPattern.source }), Type.String({ maxLength: 256 }), { maxProperties: 32 });
+// additionalProperties: a Record's key pattern alone does not refuse other names.
+const Dimensions = Type.Record(Type.String({ pattern: metricKeyPattern.source }), Type.String({ maxLength: 256 }), { maxProperties: 32, additionalProperties: false });
 const TimeInput = Type.Union([Type.String({ maxLength: 40 }), Type.Integer()], { description: 'ISO-8601 or epoch milliseconds' });
 
 const CatalogQuery = Type.Object(
