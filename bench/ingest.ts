@@ -127,9 +127,9 @@ async function runOnce(target: Target, round_: number, bodies: Buffer[], warmup:
   try {
     const url = new URL('/api/v1/ingest', server.url);
     if (warmup.length) await drive(url, headers, warmup, settings.clients, checker(target.name, settings.batch, `${label} warm-up`));
-    const cpu = cpuMeter(server.pid);
+    const cpu = await cpuMeter(server.pid, store?.database);
     const run = await drive(url, headers, bodies, settings.clients, checker(target.name, settings.batch, label));
-    const share = cpu();
+    const share = await cpu();
     const result: RoundResult = {
       round: round_,
       pointsPerSecond: Math.round((bodies.length * settings.batch) / (run.wallMs / 1000)),
@@ -192,7 +192,7 @@ runBench(async () => {
       results.get(target.name)!.push(res);
       console.log(
         `  round ${r} ${target.name.padEnd(16)} ${String(res.pointsPerSecond).padStart(8)} points/s  p50 ${res.batchLatencyMs.p50} ms  p99 ${res.batchLatencyMs.p99} ms  ` +
-          `cpu gen ${res.cpu.loadGenerator} server ${res.cpu.server} pg ${res.cpu.postgres} (of ${res.cpu.cores})` +
+          `cpu gen ${res.cpu.loadGenerator} server ${res.cpu.server} pg ${res.cpu.postgres} other ${res.cpu.other} (of ${res.cpu.cores})` +
           (res.serverMaxRssMb ? `  server max RSS ${res.serverMaxRssMb} MB` : '') +
           `  start ${res.startMs} ms`,
       );

@@ -2,7 +2,7 @@
 // keep-alive HTTP load generator, percentiles, CPU accounting and the result files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,8 +89,9 @@ export function runBench(main: () => Promise<void>): void {
 export interface BenchStore {
   kind: 'postgres' | 'embedded';
   env: Record<string, string>;
-  /** PostgreSQL URL of the temporary database (postgres only). */
+  /** PostgreSQL URL and name of the temporary database (postgres only). */
   url?: string;
+  database?: string;
   /** Embedded data directory (embedded only). */
   dataDir?: string;
   drop(): Promise<void>;
@@ -117,7 +118,7 @@ export async function tempPostgres(label: string): Promise<BenchStore> {
       await c.end();
     }
   });
-  return { kind: 'postgres', env: { DATABASE_URL: u.toString() }, url: u.toString(), drop };
+  return { kind: 'postgres', env: { DATABASE_URL: u.toString() }, url: u.toString(), database: name, drop };
 }
 
 /** A fresh embedded-store data directory, removed by `drop()` or at clean-up. */
@@ -210,7 +211,9 @@ export function spawnServer(label: string, args: string[], env: Record<string, s
  * whose own src and db/migrations then run.
  */
 export function startIntentVision(store: BenchStore, extraEnv: Record<string, string> = {}, nodeFlags: string[] = [], binPath = bin): Promise<ChildServer> {
-  return spawnServer(`intentvision (${store.kind}, ${binPath})`, [binPath], { ...serverEnv, ...store.env, ...extraEnv }, /is running at (http:\/\/\S+) /, nodeFlags);
+  // For diagnosis only: BENCH_PGOPTIONS (e.g. "-c synchronous_commit=off") reaches the server's pg pool as PGOPTIONS.
+  const diag: Record<string, string> = process.env.BENCH_PGOPTIONS ? { PGOPTIONS: process.env.BENCH_PGOPTIONS } : {};
+  return spawnServer(`intentvision (${store.kind}, ${binPath})`, [binPath], { ...serverEnv, ...diag, ...store.env, ...extraEnv }, /is running at (http:\/\/\S+) /, nodeFlags);
 }
 
 /** bin/intentvision.js of BENCH_COMPARE_DIR (another checkout with node_modules), if set. */
@@ -246,44 +249,67 @@ function procCpuMs(pid: number): number {
   }
 }
 
-/** CPU ms of every process named `postgres` (backends of the local server, any database). */
-function postgresCpuMs(): number {
-  let total = 0;
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      total += procCpuMs(Number(name));
-    } catch {
-      // the process ended
-    }
+/** Machine-wide busy CPU ms (all cores; /proc/stat user+nice+system+irq+softirq+steal). */
+function machineBusyMs(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1000) / clockTicks;
+}
+
+/**
+ * Pids of the PostgreSQL processes working for `database`: its backends and the server's
+ * auxiliary processes (WAL writer, checkpointer, background writer, autovacuum), not other
+ * databases' backends (another test run on the machine).
+ */
+async function postgresPids(database: string): Promise<number[]> {
+  const c = new pg.Client({ connectionString: pgAdminUrl });
+  await c.connect();
+  try {
+    const r = await c.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND (datname = $1 OR backend_type NOT IN ('client backend', 'autovacuum worker'))`,
+      [database],
+    );
+    return r.rows.map((x) => x.pid);
+  } finally {
+    await c.end();
   }
-  return total;
 }
 
 export interface CpuShare {
   /** CPU seconds per wall second (1.0 = one core busy), over the timed phase. */
   loadGenerator: number;
   server: number;
+  /** Backends of the bench database and PostgreSQL's auxiliary processes. */
   postgres: number;
   total: number;
+  /** Busy CPU of everything else on the machine (other workloads share it). */
+  other: number;
   cores: number;
 }
 
-export function cpuMeter(serverPid: number): () => CpuShare {
+/** Starts measuring; the returned function ends the measure. `database`: the PostgreSQL database in use. */
+export async function cpuMeter(serverPid: number, database?: string): Promise<() => Promise<CpuShare>> {
+  const pgStart = new Map<number, number>();
+  if (database) for (const pid of await postgresPids(database)) pgStart.set(pid, procCpuMs(pid));
   const t0 = performance.now();
+  const machine0 = machineBusyMs();
   const self0 = process.cpuUsage();
   const server0 = procCpuMs(serverPid);
-  const pg0 = postgresCpuMs();
-  return () => {
+  return async () => {
     const wall = performance.now() - t0;
     const self = process.cpuUsage(self0);
+    const machineBusy = (machineBusyMs() - machine0) / wall;
+    const serverMs = procCpuMs(serverPid) - server0;
+    let pgMs = 0;
+    if (database) {
+      // Backends that started during the run count whole (their CPU time is all inside it).
+      for (const pid of new Set([...pgStart.keys(), ...(await postgresPids(database))])) pgMs += Math.max(0, procCpuMs(pid) - (pgStart.get(pid) ?? 0));
+    }
     const gen = (self.user + self.system) / 1000 / wall;
-    const server = (procCpuMs(serverPid) - server0) / wall;
-    const postgres = (postgresCpuMs() - pg0) / wall;
+    const server = serverMs / wall;
+    const postgres = pgMs / wall;
     const r = (x: number) => Math.round(x * 100) / 100;
-    return { loadGenerator: r(gen), server: r(server), postgres: r(postgres), total: r(gen + server + postgres), cores: availableParallelism() };
+    return { loadGenerator: r(gen), server: r(server), postgres: r(postgres), total: r(gen + server + postgres), other: r(Math.max(0, machineBusy - gen - server - postgres)), cores: availableParallelism() };
   };
 }
 

@@ -17,6 +17,10 @@ import { metricRoutes } from './api/routes/metrics.js';
 import type { IngestDeps } from './ingest/ingest.js';
 import { SeriesCache } from './metrics/series-cache.js';
 import { orgRoutes } from './api/routes/orgs.js';
+import { forecastRoutes } from './api/routes/forecasts.js';
+import { forecastScheduleRoutes } from './api/routes/forecast-schedules.js';
+import type { JobQueue } from './jobs/queue.js';
+import { createBackendRegistry, type BackendRegistry } from './forecast/registry.js';
 import { ErrorResponse } from './api/schemas.js';
 import type { Config } from './config.js';
 import type { Logger } from './core/logger.js';
@@ -37,6 +41,10 @@ export interface AppDeps {
   /** Wall clock; tests pass a fixed one. */
   now?: () => Date;
   metricsRegistry?: Registry;
+  /** Forecast backends; default: the registry with statistical forecasts on the calling thread. */
+  backends?: BackendRegistry;
+  /** The job queue, for routes that enqueue work ("run now"); absent in tests that need none. */
+  jobs?: JobQueue;
 }
 
 /** Builds the HTTP application; main.ts listens on it, tests call inject() on it. */
@@ -90,6 +98,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   ingestRoutes(app, ingestDeps);
   deadLetterRoutes(app, ingestDeps);
   metricRoutes(app, { sql: deps.sql });
+  const backends = deps.backends ?? createBackendRegistry();
+  forecastRoutes(app, { sql: deps.sql, backends, now });
+  forecastScheduleRoutes(app, { sql: deps.sql, backends, now, jobs: deps.jobs });
 
   await app.ready();
   return app;

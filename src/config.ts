@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 
@@ -30,6 +31,12 @@ export interface Config {
   idempotencyTtlHours: number;
   /** How long rejected items stay in the dead-letter queue, days. */
   deadLetterRetentionDays: number;
+  /** Nixtla TimeGPT API key; the `nixtla-timegpt` backend is available only with one. Never logged. */
+  nixtlaApiKey: string | undefined;
+  /** Nixtla API base URL. */
+  nixtlaBaseUrl: string;
+  /** Worker threads for forecasting (0: on the event loop, for tiny deployments). */
+  forecastWorkers: number;
 }
 
 /** One option: its environment name, its flag, its default and its parser. */
@@ -137,6 +144,13 @@ export const options = {
   },
   idempotencyTtlHours: { env: 'IDEMPOTENCY_TTL_HOURS', flag: 'idempotency-ttl', description: 'Hours an Idempotency-Key reply is kept', default: 24, parse: integer(1, 24 * 365) },
   deadLetterRetentionDays: { env: 'DEAD_LETTER_RETENTION_DAYS', flag: 'dead-letter-retention', description: 'Days rejected items are kept', default: 7, parse: integer(1, 3650) },
+  nixtlaApiKey: {
+    env: 'NIXTLA_API_KEY', flag: 'nixtla-api-key', description: 'Nixtla TimeGPT API key (enables the nixtla-timegpt backend)',
+    default: undefined as string | undefined,
+    parse: (raw: string) => raw.trim() || undefined,
+  },
+  nixtlaBaseUrl: { env: 'NIXTLA_BASE_URL', flag: 'nixtla-base-url', description: 'Nixtla API base URL', default: 'https://api.nixtla.io', parse: (raw: string) => optionalUrl(['https:', 'http:'], 'an http(s):// URL')(raw) ?? 'https://api.nixtla.io' },
+  forecastWorkers: { env: 'FORECAST_WORKERS', flag: 'forecast-workers', description: 'Worker threads for forecasting (0: none, run inline)', default: Math.max(1, availableParallelism() - 1), parse: integer(0, 256) },
   jobsEnabled: { env: 'JOBS_ENABLED', flag: 'jobs', description: 'Run job workers and schedules in this process', default: true, parse: boolean },
 } satisfies { [K in keyof Config]: OptionSpec<Config[K]> };
 

@@ -12,6 +12,7 @@ export const errorCatalog = {
   batch_too_large: { status: 413, message: 'Too many metrics in one request' },
   idempotency_key_reused: { status: 422, message: 'The Idempotency-Key was used with a different request' },
   idempotency_key_in_use: { status: 409, message: 'A request with this Idempotency-Key is in progress' },
+  insufficient_data: { status: 400, message: 'Not enough history for this request' },
   invalid_cursor: { status: 400, message: 'The cursor is not valid for this query' },
   missing_api_key: { status: 401, message: 'An API key is required: send Authorization: Bearer iv_… or X-API-Key: iv_…' },
   invalid_api_key: { status: 401, message: 'The API key is not valid' },

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { createForecastPool, inlineRunner } from './forecast/pool.js';
+import { createBackendRegistry } from './forecast/registry.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { jobDefinitions } from './jobs/registry.js';
 import { JobQueue } from './jobs/queue.js';
@@ -51,14 +53,23 @@ export async function startServer(config: Config, print: (line: string) => void 
     const limiter = new RateLimiter(store, (err) => log.warn({ err }, 'rate-limit store failed; request let through'));
     cleanups.push(() => limiter.close());
 
-    let jobs: JobQueue | undefined;
-    if (config.jobsEnabled) {
-      jobs = await JobQueue.start({ sql, logger, definitions: jobDefinitions({ sql, now: () => new Date(), maintenance: { deadLetterRetentionDays: config.deadLetterRetentionDays } }) });
-      const started = jobs;
-      cleanups.push(() => started.stop());
-    }
+    const pool = config.forecastWorkers > 0 ? createForecastPool(config.forecastWorkers) : undefined;
+    if (pool) cleanups.push(() => pool.close());
+    const backends = createBackendRegistry({ runner: pool?.run ?? inlineRunner, nixtla: { apiKey: config.nixtlaApiKey, baseUrl: config.nixtlaBaseUrl } });
 
-    const app = await buildApp({ config, sql, logger, limiter, migrations: loadMigrations() });
+    // The queue always starts, so requests can enqueue; JOBS_ENABLED decides whether this process
+    // also works jobs and runs the cron schedules.
+    const now = () => new Date();
+    const jobs = await JobQueue.start({
+      sql,
+      logger,
+      work: config.jobsEnabled,
+      schedule: config.jobsEnabled,
+      definitions: jobDefinitions({ sql, now, maintenance: { deadLetterRetentionDays: config.deadLetterRetentionDays }, forecast: { sql, backends, now, log: logger } }),
+    });
+    cleanups.push(() => jobs.stop());
+
+    const app = await buildApp({ config, sql, logger, limiter, migrations: loadMigrations(), backends, jobs });
     cleanups.push(() => app.close());
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');

@@ -516,14 +516,29 @@ for (const kind of storeKinds) {
       /** Every /api route; a new route must be added here (and to the isolation test) to pass. */
       const apiRoutes = [
         'DELETE /api/v1/dead-letters/{id}',
+        'DELETE /api/v1/forecast-schedules/{id}',
         'DELETE /api/v1/keys/{id}',
+        'GET /api/v1/accuracy',
         'GET /api/v1/dead-letters',
         'GET /api/v1/dead-letters/{id}',
+        'GET /api/v1/forecast-schedules',
+        'GET /api/v1/forecast-schedules/{id}',
+        'GET /api/v1/forecast-schedules/{id}/runs',
+        'GET /api/v1/forecast/backends',
+        'GET /api/v1/forecasts',
+        'GET /api/v1/forecasts/{id}',
+        'GET /api/v1/forecasts/{id}/evaluation',
         'GET /api/v1/keys',
         'GET /api/v1/keys/{id}',
         'GET /api/v1/metrics',
         'GET /api/v1/orgs/current',
+        'POST /api/v1/backtest',
         'POST /api/v1/dead-letters/reprocess',
+        'POST /api/v1/forecast',
+        'POST /api/v1/forecast-schedules',
+        'POST /api/v1/forecast-schedules/{id}/pause',
+        'POST /api/v1/forecast-schedules/{id}/resume',
+        'POST /api/v1/forecast-schedules/{id}/run',
         'POST /api/v1/ingest',
         'POST /api/v1/keys',
         'POST /api/v1/orgs',
@@ -659,6 +674,75 @@ for (const kind of storeKinds) {
         assert.deepEqual(bl.map((l) => [l.id, l.attempts]), [[bLetter.id, 1]]);
         const bq = await t.app.inject({ method: 'POST', url: '/api/v1/query', headers: bearer(b.key), payload: { key: 'beta.secret.metric', from: 0, to: '2030-01-01T00:00:00Z' } });
         assert.deepEqual((bq.json().series as { points: { value: number }[] }[]).flatMap((x) => x.points.map((p) => p.value)), [42.4242]);
+      });
+
+      test("org A's key can never forecast, read or evaluate org B's series and forecasts", async () => {
+        const b = await t.newOrg('Beta Forecasts');
+        const a = t.adminKey;
+        const hourMs = 3_600_000;
+        const t0 = Math.floor(Date.now() / hourMs) * hourMs - 60 * hourMs;
+        const metrics = (value: (i: number) => number, host: string) =>
+          Array.from({ length: 48 }, (_, i) => ({ key: 'beta.forecast.metric', value: value(i), timestamp: t0 + i * hourMs, dimensions: { host } }));
+        const bi = await t.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(b.key), payload: { metrics: metrics((i) => 777_000 + i, 'beta-fc-host') } });
+        assert.equal(bi.json().accepted, 48, bi.body);
+        const bf = await t.app.inject({ method: 'POST', url: '/api/v1/forecast', headers: bearer(b.key), payload: { key: 'beta.forecast.metric', dimensions: { host: 'beta-fc-host' }, frequency: '1h', horizon: 3, backend: 'stub', to: t0 + 40 * hourMs } });
+        assert.equal(bf.statusCode, 200, bf.body);
+        const bForecast = bf.json() as { id: string };
+        const bData = [b.org.id, 'beta-fc-host', '777', bForecast.id];
+        const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, route: string, payload?: object, echoed?: string) => {
+          seen.add(route);
+          const r = await t.app.inject({ method, url, headers: bearer(a), payload });
+          const body = echoed ? r.body.split(echoed).join('') : r.body;
+          for (const x of bData) assert.ok(!body.includes(x), `${method} ${url} reveals ${x}: ${r.body}`);
+          return r;
+        };
+
+        // A's forecast of the same key and dimensions finds no series (B's is invisible).
+        assertError(await call('POST', '/api/v1/forecast', 'POST /api/v1/forecast', { key: 'beta.forecast.metric', dimensions: { host: 'beta-fc-host' }, frequency: '1h', horizon: 3 }, 'beta-fc-host'), 404, 'not_found');
+        assertError(await call('POST', '/api/v1/backtest', 'POST /api/v1/backtest', { key: 'beta.forecast.metric', frequency: '1h', horizon: 3 }), 404, 'not_found');
+        // With a series of its own under the same key, A forecasts only its own values.
+        const ai = await t.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(a), payload: { metrics: metrics(() => 5, 'alpha-fc') } });
+        assert.equal(ai.json().accepted, 48);
+        const af = await call('POST', '/api/v1/forecast', 'POST /api/v1/forecast', { key: 'beta.forecast.metric', frequency: '1h', horizon: 3, backend: 'stub' });
+        assert.equal(af.statusCode, 200, af.body);
+        assert.deepEqual((af.json().points as { value: number }[]).map((p) => p.value), [5, 5, 5]);
+        const bt = await call('POST', '/api/v1/backtest', 'POST /api/v1/backtest', { key: 'beta.forecast.metric', frequency: '1h', horizon: 3, backends: ['stub'] });
+        assert.equal(bt.statusCode, 200, bt.body);
+        assert.equal(bt.json().backends[0].mean.mae, 0);
+
+        assertError(await call('GET', `/api/v1/forecasts/${bForecast.id}`, 'GET /api/v1/forecasts/{id}', undefined, bForecast.id), 404, 'not_found');
+        assertError(await call('GET', `/api/v1/forecasts/${bForecast.id}/evaluation`, 'GET /api/v1/forecasts/{id}/evaluation', undefined, bForecast.id), 404, 'not_found');
+        const list = await call('GET', '/api/v1/forecasts?key=beta.forecast.metric', 'GET /api/v1/forecasts');
+        assert.deepEqual((list.json().items as { id: string }[]).map((f) => f.id), [af.json().id]);
+        const acc = await call('GET', '/api/v1/accuracy?key=beta.forecast.metric', 'GET /api/v1/accuracy');
+        assert.deepEqual((acc.json().runs as { forecastId: string }[]).map((r) => r.forecastId), [af.json().id]);
+        const backends = await call('GET', '/api/v1/forecast/backends', 'GET /api/v1/forecast/backends');
+        assert.equal(backends.statusCode, 200);
+
+        // Schedules: B's cannot be seen, changed, run or deleted by A; A's new one is A's.
+        const bs = await t.app.inject({ method: 'POST', url: '/api/v1/forecast-schedules', headers: bearer(b.key), payload: { name: 'beta-secret-schedule', key: 'beta.forecast.metric', frequency: '1h', horizon: 3, schedule: 'hourly' } });
+        assert.equal(bs.statusCode, 201, bs.body);
+        const bSchedule = bs.json() as { id: string; nextRunAt: string };
+        bData.push(bSchedule.id, 'beta-secret-schedule');
+        for (const [method, suffix, route] of [
+          ['GET', '', 'GET /api/v1/forecast-schedules/{id}'],
+          ['GET', '/runs', 'GET /api/v1/forecast-schedules/{id}/runs'],
+          ['POST', '/pause', 'POST /api/v1/forecast-schedules/{id}/pause'],
+          ['POST', '/resume', 'POST /api/v1/forecast-schedules/{id}/resume'],
+          ['POST', '/run', 'POST /api/v1/forecast-schedules/{id}/run'],
+          ['DELETE', '', 'DELETE /api/v1/forecast-schedules/{id}'],
+        ] as const) {
+          assertError(await call(method, `/api/v1/forecast-schedules/${bSchedule.id}${suffix}`, route, undefined, bSchedule.id), 404, 'not_found');
+        }
+        const as = await call('POST', '/api/v1/forecast-schedules', 'POST /api/v1/forecast-schedules', { name: 'alpha', key: 'beta.forecast.metric', frequency: '1h', horizon: 3, schedule: 'daily' });
+        assert.equal(as.statusCode, 201, as.body);
+        const schedules = await call('GET', '/api/v1/forecast-schedules', 'GET /api/v1/forecast-schedules');
+        assert.deepEqual((schedules.json().items as { id: string }[]).map((x) => x.id), [as.json().id]);
+        const bAfter = (await get(`/api/v1/forecast-schedules/${bSchedule.id}`, b.key)).json() as { paused: boolean; nextRunAt: string };
+        assert.deepEqual([bAfter.paused, bAfter.nextRunAt], [false, bSchedule.nextRunAt]);
+
+        // B's forecast is intact and still B's.
+        assert.equal((await get(`/api/v1/forecasts/${bForecast.id}`, b.key)).statusCode, 200);
       });
 
       test('the isolation tests exercised every /api route', () => {

@@ -7,6 +7,10 @@ export interface JobContext {
   jobId: string;
   /** 0 on the first attempt. */
   retryCount: number;
+  /** Retries allowed after the first attempt: the last attempt has retryCount === retryLimit. */
+  retryLimit: number;
+  /** Enqueues another job. */
+  send(name: string, data: object): Promise<string>;
   log: Logger;
 }
 
@@ -94,7 +98,7 @@ export class JobQueue {
       const log = this.log.child({ job: def.name, jobId: job.id });
       const started = Date.now();
       try {
-        const result = await def.handler(job.data ?? {}, { jobId: job.id, retryCount: job.retryCount, log });
+        const result = await def.handler(job.data ?? {}, { jobId: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit, log, send: (name, data) => this.send(name, data) });
         log.info({ durationMs: Date.now() - started, result }, 'job completed');
         return result;
       } catch (err) {

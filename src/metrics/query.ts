@@ -42,11 +42,10 @@ export interface SeriesPoints {
   points: { tsMs: number; value: number }[];
 }
 
-interface Row {
-  series_id: number;
-  key: string;
-  dimensions: Record<string, string>;
-  ts: Date;
+interface PointRow {
+  series_id: string;
+  /** Epoch ms as float8: parsing a timestamptz into a Date per row costs more than the query. */
+  t: number;
   value: number;
 }
 
@@ -59,10 +58,12 @@ export async function queryRange(sql: Sql, orgId: string, q: RangeQuery): Promis
   const after = q.after ?? { seriesId: 0, tsMs: Number.NEGATIVE_INFINITY };
   const afterTs = Number.isFinite(after.tsMs) ? new Date(after.tsMs) : '-infinity';
   const params: unknown[] = [orgId, q.key, JSON.stringify(q.dimensions), new Date(q.fromMs), new Date(q.toMs), after.seriesId, afterTs, q.limit + 1];
+  // Rows carry only (series, time, value); each series' key and dimensions are read once below
+  // (per row they cost a third of the query's time, the jsonb parse most).
   let text: string;
   if (!q.step) {
     text = `
-      SELECT p.series_id, s.key, s.dimensions, p.ts, p.value
+      SELECT p.series_id, (extract(epoch FROM p.ts) * 1000)::float8 AS t, p.value
       FROM series s JOIN points p ON p.series_id = s.id
       WHERE s.org_id = $1 AND s.key = $2 AND s.dimensions @> $3::jsonb
         AND p.ts >= $4 AND p.ts <= $5
@@ -73,29 +74,38 @@ export async function queryRange(sql: Sql, orgId: string, q: RangeQuery): Promis
     params.push(`${steps[q.step] / 1000} seconds`);
     // Resume at the bucket after the cursor's: a bucket is never split across pages.
     text = `
-      SELECT p.series_id, s.key, s.dimensions, date_bin($9::interval, p.ts, timestamptz 'epoch') AS ts, ${aggregateSql[q.aggregation]} AS value
+      SELECT p.series_id, (extract(epoch FROM date_bin($9::interval, p.ts, timestamptz 'epoch')) * 1000)::float8 AS t, ${aggregateSql[q.aggregation]} AS value
       FROM series s JOIN points p ON p.series_id = s.id
       WHERE s.org_id = $1 AND s.key = $2 AND s.dimensions @> $3::jsonb
         AND p.ts >= $4 AND p.ts <= $5
         AND (p.series_id > $6::bigint OR (p.series_id = $6::bigint AND p.ts >= $7::timestamptz + $9::interval))
-      GROUP BY p.series_id, s.key, s.dimensions, 4
-      ORDER BY p.series_id, 4
+      GROUP BY p.series_id, 2
+      ORDER BY p.series_id, 2
       LIMIT $8`;
   }
-  const r = await sql.query<Row>(text, params);
+  const r = await sql.query<PointRow>(text, params);
   const rows = r.rows.slice(0, q.limit);
   const series: SeriesPoints[] = [];
   for (const row of rows) {
     const sid = Number(row.series_id);
     let last = series[series.length - 1];
     if (!last || last.seriesId !== sid) {
-      last = { seriesId: sid, key: row.key, dimensions: row.dimensions, points: [] };
+      last = { seriesId: sid, key: q.key, dimensions: {}, points: [] };
       series.push(last);
     }
-    last.points.push({ tsMs: row.ts.getTime(), value: Number(row.value) });
+    last.points.push({ tsMs: Number(row.t), value: Number(row.value) });
+  }
+  if (series.length) {
+    // Series are never deleted while their points exist, so every id found above is here.
+    const meta = await sql.query<{ id: string; dimensions: Record<string, string> }>('SELECT id, dimensions FROM series WHERE org_id = $1 AND id = ANY($2::bigint[])', [
+      orgId,
+      series.map((s) => s.seriesId),
+    ]);
+    const dims = new Map(meta.rows.map((m) => [Number(m.id), m.dimensions]));
+    for (const s of series) s.dimensions = dims.get(s.seriesId) ?? {};
   }
   const tail = rows[rows.length - 1];
-  const next = r.rows.length > q.limit && tail ? { seriesId: Number(tail.series_id), tsMs: tail.ts.getTime() } : null;
+  const next = r.rows.length > q.limit && tail ? { seriesId: Number(tail.series_id), tsMs: Number(tail.t) } : null;
   return { series, next };
 }
 

@@ -1,6 +1,8 @@
 import { Writable } from 'node:stream';
 import { buildApp, type AppDeps } from '../../src/app.js';
 import type { App } from '../../src/api/types.js';
+import type { BackendRegistry } from '../../src/forecast/registry.js';
+import type { JobQueue } from '../../src/jobs/queue.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import type { Scope } from '../../src/auth/scopes.js';
 import { createLogger, type Logger } from '../../src/core/logger.js';
@@ -62,6 +64,10 @@ export interface TestAppOptions {
   rateLimitStore?: RateLimitStore;
   logLevel?: 'debug' | 'info';
   platformOrg?: boolean;
+  /** Forecast backends (default: the standard registry, statistical forecasts inline). */
+  backends?: BackendRegistry;
+  /** A running job queue for routes that enqueue. */
+  jobs?: JobQueue;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -79,6 +85,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     limiter,
     migrations: loadMigrations(),
     now: opts.now,
+    backends: opts.backends,
+    jobs: opts.jobs,
   });
   const suffix = Math.random().toString(36).slice(2, 8);
   const org = await createOrg(sql, { name: `Test ${suffix}`, slug: `test-${suffix}`, isPlatform: opts.platformOrg ?? false });

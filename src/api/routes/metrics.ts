@@ -5,12 +5,8 @@ import { aggregations, listSeries, queryRange, steps, type Aggregation, type Ste
 import type { Sql } from '../../store/sql.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';
 import { authOf } from '../plugins/auth.js';
-import { DateTime, responses } from '../schemas.js';
+import { DateTime, Dimensions, TimeInput, parseDimensionFilter, responses } from '../schemas.js';
 import type { App } from '../types.js';
-
-// additionalProperties: a Record's key pattern alone does not refuse other names.
-const Dimensions = Type.Record(Type.String({ pattern: metricKeyPattern.source }), Type.String({ maxLength: 256 }), { maxProperties: 32, additionalProperties: false });
-const TimeInput = Type.Union([Type.String({ maxLength: 40 }), Type.Integer()], { description: 'ISO-8601 or epoch milliseconds' });
 
 const CatalogQuery = Type.Object(
   {
@@ -41,20 +37,6 @@ const SeriesSchema = Type.Object({
   dimensions: Type.Record(Type.String(), Type.String()),
   points: Type.Array(Type.Object({ timestamp: DateTime, value: Type.Number() })),
 });
-
-function parseDimensionFilter(raw: string | undefined): Record<string, string> {
-  if (raw === undefined || raw === '') return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    throw new AppError('validation_failed', 'dimensions must be a JSON object such as {"host":"web-1"}', [{ field: 'querystring.dimensions', message: 'must be a JSON object' }]);
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
-    throw new AppError('validation_failed', 'dimensions must be a JSON object of string values', [{ field: 'querystring.dimensions', message: 'must be a JSON object of string values' }]);
-  }
-  return v as Record<string, string>;
-}
 
 /** The series catalogue and range queries over stored points. */
 export function metricRoutes(app: App, deps: { sql: Sql }): void {

@@ -1,0 +1,177 @@
+// Stored forecasts: every forecast (on demand or scheduled) is kept with what was asked, what
+// answered, and its points with intervals, for evaluation against the actuals that follow.
+import type { Sql } from '../store/sql.js';
+import { frequencyMs, type Frequency } from './backend.js';
+
+export interface StoredForecast {
+  id: string;
+  orgId: string;
+  seriesId: number | null;
+  key: string | null;
+  dimensions: Record<string, string> | null;
+  runId: string | null;
+  backend: string;
+  requestedBackend: string;
+  fallbackReason: string | null;
+  model: string;
+  params: Record<string, unknown>;
+  frequency: Frequency;
+  horizon: number;
+  levels: number[];
+  /** Epoch ms of the first history step. */
+  historyStartMs: number;
+  historyPoints: number;
+  filledPoints: number;
+  /** Epoch ms of the first forecast step; step i is at startMs + i × frequency. */
+  startMs: number;
+  mean: number[];
+  /** By level as a string ("80"): lower and upper bounds per step. */
+  intervals: Record<string, { lower: number[]; upper: number[] }>;
+  maseScale: number | null;
+  generatedAt: Date;
+}
+
+export type NewForecast = Omit<StoredForecast, 'id' | 'orgId'>;
+
+interface Row {
+  id: string;
+  org_id: string;
+  series_id: string | null;
+  key: string | null;
+  dimensions: Record<string, string> | null;
+  run_id: string | null;
+  backend: string;
+  requested_backend: string;
+  fallback_reason: string | null;
+  model: string;
+  params: Record<string, unknown>;
+  frequency: Frequency;
+  horizon: number;
+  levels: number[];
+  history_start: Date;
+  history_points: number;
+  filled_points: number;
+  start_at: Date;
+  mean: number[];
+  intervals: Record<string, { lower: number[]; upper: number[] }>;
+  mase_scale: number | null;
+  generated_at: Date;
+}
+
+const columns = `id, org_id, series_id, key, dimensions, run_id, backend, requested_backend, fallback_reason, model, params, frequency, horizon,
+  levels, history_start, history_points, filled_points, start_at, mean, intervals, mase_scale, generated_at`;
+
+function fromRow(r: Row): StoredForecast {
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    seriesId: r.series_id === null ? null : Number(r.series_id),
+    key: r.key,
+    dimensions: r.dimensions,
+    runId: r.run_id,
+    backend: r.backend,
+    requestedBackend: r.requested_backend,
+    fallbackReason: r.fallback_reason,
+    model: r.model,
+    params: r.params,
+    frequency: r.frequency,
+    horizon: r.horizon,
+    levels: r.levels.map(Number),
+    historyStartMs: r.history_start.getTime(),
+    historyPoints: r.history_points,
+    filledPoints: r.filled_points,
+    startMs: r.start_at.getTime(),
+    mean: r.mean.map(Number),
+    intervals: r.intervals,
+    maseScale: r.mase_scale === null ? null : Number(r.mase_scale),
+    generatedAt: r.generated_at,
+  };
+}
+
+/** Stores a forecast of `orgId`; returns it with its id. */
+export async function insertForecast(sql: Sql, orgId: string, f: NewForecast): Promise<StoredForecast> {
+  const r = await sql.query<Row>(
+    `INSERT INTO forecasts (org_id, series_id, key, dimensions, run_id, backend, requested_backend, fallback_reason, model, params, frequency, horizon,
+       levels, history_start, history_points, filled_points, start_at, mean, intervals, mase_scale, generated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::float8[], $14, $15, $16, $17, $18::float8[], $19, $20, $21)
+     RETURNING ${columns}`,
+    [
+      orgId,
+      f.seriesId,
+      f.key,
+      f.dimensions === null ? null : JSON.stringify(f.dimensions),
+      f.runId,
+      f.backend,
+      f.requestedBackend,
+      f.fallbackReason,
+      f.model,
+      JSON.stringify(f.params),
+      f.frequency,
+      f.horizon,
+      f.levels,
+      new Date(f.historyStartMs),
+      f.historyPoints,
+      f.filledPoints,
+      new Date(f.startMs),
+      f.mean,
+      JSON.stringify(f.intervals),
+      f.maseScale,
+      f.generatedAt,
+    ],
+  );
+  return fromRow(r.rows[0]!);
+}
+
+export async function getForecast(sql: Sql, orgId: string, id: string): Promise<StoredForecast | undefined> {
+  const r = await sql.query<Row>(`SELECT ${columns} FROM forecasts WHERE org_id = $1 AND id = $2`, [orgId, id]);
+  return r.rows[0] && fromRow(r.rows[0]);
+}
+
+export interface ForecastFilter {
+  key?: string;
+  /** Series whose dimensions include these pairs. */
+  dimensions?: Record<string, string>;
+  backend?: string;
+  runId?: string;
+  /** Generated at or after / at or before, epoch ms. */
+  fromMs?: number;
+  toMs?: number;
+  limit: number;
+  /** Continue after this (generated_at, id), newest first. */
+  after?: { generatedAtMs: number; id: string };
+}
+
+/** Forecasts of `orgId`, newest first. */
+export async function listForecasts(sql: Sql, orgId: string, q: ForecastFilter): Promise<{ items: StoredForecast[]; more: boolean }> {
+  const r = await sql.query<Row>(
+    `SELECT ${columns} FROM forecasts
+     WHERE org_id = $1
+       AND ($2::text IS NULL OR key = $2)
+       AND ($3::jsonb IS NULL OR dimensions @> $3::jsonb)
+       AND ($4::text IS NULL OR backend = $4)
+       AND ($5::uuid IS NULL OR run_id = $5)
+       AND ($6::timestamptz IS NULL OR generated_at >= $6)
+       AND ($7::timestamptz IS NULL OR generated_at <= $7)
+       AND ($8::timestamptz IS NULL OR (generated_at, id) < ($8, $9::uuid))
+     ORDER BY generated_at DESC, id DESC
+     LIMIT $10`,
+    [
+      orgId,
+      q.key ?? null,
+      q.dimensions && Object.keys(q.dimensions).length ? JSON.stringify(q.dimensions) : null,
+      q.backend ?? null,
+      q.runId ?? null,
+      q.fromMs === undefined ? null : new Date(q.fromMs),
+      q.toMs === undefined ? null : new Date(q.toMs),
+      q.after ? new Date(q.after.generatedAtMs) : null,
+      q.after?.id ?? null,
+      q.limit + 1,
+    ],
+  );
+  return { items: r.rows.slice(0, q.limit).map(fromRow), more: r.rows.length > q.limit };
+}
+
+/** Epoch ms of step i of a stored forecast. */
+export function stepTime(f: Pick<StoredForecast, 'startMs' | 'frequency'>, i: number): number {
+  return f.startMs + i * frequencyMs[f.frequency];
+}
