@@ -122,7 +122,7 @@ async function explainFullRange(url: string, t0: number): Promise<StoreResult['p
     const text = r.rows.map((x) => x['QUERY PLAN']);
     const vac = await c.query<{ v: Date | null }>(`SELECT greatest(last_autovacuum, last_vacuum) AS v FROM pg_stat_user_tables WHERE relname = 'points'`);
     const scan = text.find((l) => /Scan.* on points/.test(l))?.trim().replace(/\s+\(cost.*$/, '') ?? '?';
-    const heap = text.find((l) => /Heap Fetches|Heap Blocks/.test(l))?.trim() ?? '';
+    const heap = (text.find((l) => /Heap Fetches/.test(l)) ?? text.find((l) => /Heap Blocks/.test(l)))?.trim() ?? '';
     return { summary: `${scan}${heap ? `, ${heap}` : ''}`, lastAutovacuum: vac.rows[0]?.v?.toISOString() ?? null, text };
   } finally {
     await c.end();
