@@ -18,6 +18,7 @@ import type { IngestDeps } from './ingest/ingest.js';
 import { SeriesCache } from './metrics/series-cache.js';
 import { orgRoutes } from './api/routes/orgs.js';
 import { forecastRoutes } from './api/routes/forecasts.js';
+import { anomalyRoutes } from './api/routes/anomalies.js';
 import { forecastScheduleRoutes } from './api/routes/forecast-schedules.js';
 import type { JobQueue } from './jobs/queue.js';
 import { createBackendRegistry, type BackendRegistry } from './forecast/registry.js';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const backends = deps.backends ?? createBackendRegistry();
   forecastRoutes(app, { sql: deps.sql, backends, now });
   forecastScheduleRoutes(app, { sql: deps.sql, backends, now, jobs: deps.jobs });
+  anomalyRoutes(app, { sql: deps.sql, now });
 
   await app.ready();
   return app;

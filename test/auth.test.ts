@@ -519,6 +519,8 @@ for (const kind of storeKinds) {
         'DELETE /api/v1/forecast-schedules/{id}',
         'DELETE /api/v1/keys/{id}',
         'GET /api/v1/accuracy',
+        'GET /api/v1/anomalies',
+        'GET /api/v1/anomalies/{id}',
         'GET /api/v1/dead-letters',
         'GET /api/v1/dead-letters/{id}',
         'GET /api/v1/forecast-schedules',
@@ -532,6 +534,7 @@ for (const kind of storeKinds) {
         'GET /api/v1/keys/{id}',
         'GET /api/v1/metrics',
         'GET /api/v1/orgs/current',
+        'POST /api/v1/anomalies/detect',
         'POST /api/v1/backtest',
         'POST /api/v1/dead-letters/reprocess',
         'POST /api/v1/forecast',
@@ -743,6 +746,37 @@ for (const kind of storeKinds) {
 
         // B's forecast is intact and still B's.
         assert.equal((await get(`/api/v1/forecasts/${bForecast.id}`, b.key)).statusCode, 200);
+      });
+
+      test("org A's key can never detect in, read or learn of org B's anomalies", async () => {
+        const b = await t.newOrg('Beta Anomalies');
+        const a = t.adminKey;
+        const minuteMs = 60_000;
+        const t0 = Math.floor(Date.now() / minuteMs) * minuteMs - 600 * minuteMs;
+        const series = (host: string, spike: number) =>
+          Array.from({ length: 500 }, (_, i) => ({ key: 'beta.anomaly.metric', value: i === 400 ? spike : 10 + Math.sin(i * 3.3) * 0.2, timestamp: t0 + i * minuteMs, dimensions: { host } }));
+        assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(b.key), payload: { metrics: series('beta-an-host', 98_765) } })).json().accepted, 500);
+        const bd = await t.app.inject({ method: 'POST', url: '/api/v1/anomalies/detect', headers: bearer(b.key), payload: { key: 'beta.anomaly.metric', dimensions: { host: 'beta-an-host' }, from: t0 } });
+        assert.equal(bd.statusCode, 200, bd.body);
+        const bAnomaly = (bd.json().anomalies as { id: string; value: number }[]).find((x) => x.value === 98_765)!;
+        assert.ok(bAnomaly, bd.body);
+        const bData = [b.org.id, 'beta-an-host', '98765', bAnomaly.id];
+        const call = async (method: 'GET' | 'POST', url: string, route: string, payload?: object, echoed?: string) => {
+          seen.add(route);
+          const r = await t.app.inject({ method, url, headers: bearer(a), payload });
+          const body = echoed ? r.body.split(echoed).join('') : r.body;
+          for (const x of bData) assert.ok(!body.includes(x), `${method} ${url} reveals ${x}: ${r.body}`);
+          return r;
+        };
+        assertError(await call('POST', '/api/v1/anomalies/detect', 'POST /api/v1/anomalies/detect', { key: 'beta.anomaly.metric', dimensions: { host: 'beta-an-host' } }, 'beta-an-host'), 404, 'not_found');
+        assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(a), payload: { metrics: series('alpha-an', 55) } })).json().accepted, 500);
+        const ad = await call('POST', '/api/v1/anomalies/detect', 'POST /api/v1/anomalies/detect', { key: 'beta.anomaly.metric', from: t0 });
+        assert.equal(ad.statusCode, 200, ad.body);
+        assert.ok((ad.json().anomalies as { value: number }[]).some((x) => x.value === 55));
+        const list = await call('GET', '/api/v1/anomalies?key=beta.anomaly.metric', 'GET /api/v1/anomalies');
+        assert.ok((list.json().items as { dimensions: { host: string } }[]).every((x) => x.dimensions.host === 'alpha-an'));
+        assertError(await call('GET', `/api/v1/anomalies/${bAnomaly.id}`, 'GET /api/v1/anomalies/{id}', undefined, bAnomaly.id), 404, 'not_found');
+        assert.equal((await get(`/api/v1/anomalies/${bAnomaly.id}`, b.key)).statusCode, 200);
       });
 
       test('the isolation tests exercised every /api route', () => {

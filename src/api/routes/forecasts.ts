@@ -3,10 +3,11 @@ import type { Logger } from '../../core/logger.js';
 import { AppError } from '../../errors.js';
 import { frequencies, frequencyMs, type Frequency } from '../../forecast/backend.js';
 import { accuracyTrend, backtest, evaluateForecast } from '../../forecast/evaluate.js';
-import { checkBackendName, createForecast, type ForecastDeps, type HistorySource } from '../../forecast/service.js';
+import { checkBackendName, createForecast, type ForecastDeps } from '../../forecast/service.js';
 import { getForecast, listForecasts, type StoredForecast } from '../../forecast/store.js';
 import { metricKeyPattern } from '../../ingest/validate.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';
+import { historySource } from '../history-source.js';
 import { authOf } from '../plugins/auth.js';
 import { DateTime, Dimensions, TimeInput, Uuid, parseDimensionFilter, responses } from '../schemas.js';
 import type { App } from '../types.js';
@@ -144,30 +145,6 @@ export function forecastJson(f: StoredForecast) {
       value,
       intervals: Object.fromEntries(f.levels.map((l) => [String(l), { lower: f.intervals[String(l)]!.lower[i]!, upper: f.intervals[String(l)]!.upper[i]! }])),
     })),
-  };
-}
-
-/** History of a forecast or backtest body: a stored series (key, dimensions, from, to) or inline data. */
-function historySource(b: { key?: string; dimensions?: Record<string, string>; series?: { timestamps: (string | number)[]; values: number[] }; from?: string | number; to?: string | number }): HistorySource {
-  if ((b.key === undefined) === (b.series === undefined)) {
-    throw new AppError('validation_failed', 'Give either key (with dimensions) or series (inline timestamps and values), not both', [{ field: 'body.key', message: 'key or series is required, not both' }]);
-  }
-  if (b.series) {
-    if (b.dimensions || b.from !== undefined || b.to !== undefined) {
-      throw new AppError('validation_failed', 'dimensions, from and to apply to a stored series, not to inline data', [{ field: 'body.series', message: 'must come without dimensions, from and to' }]);
-    }
-    const { timestamps, values } = b.series;
-    if (timestamps.length !== values.length) {
-      throw new AppError('validation_failed', `series.timestamps has ${timestamps.length} entries and series.values ${values.length}; they must pair up`, [{ field: 'body.series.values', message: 'must have as many entries as timestamps' }]);
-    }
-    return { kind: 'inline', timestampsMs: timestamps.map((t, i) => timeParam(t, `body.series.timestamps[${i}]`)), values };
-  }
-  return {
-    kind: 'series',
-    key: b.key!,
-    dimensions: b.dimensions ?? {},
-    ...(b.from !== undefined ? { fromMs: timeParam(b.from, 'body.from') } : {}),
-    ...(b.to !== undefined ? { toMs: timeParam(b.to, 'body.to') } : {}),
   };
 }
 
