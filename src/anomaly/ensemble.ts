@@ -2,17 +2,16 @@
 // weights, and reports the points whose combined score reaches the sensitivity's threshold.
 //
 // Combined score at t: the weighted mean of the highest method scores holding half the weight
-// (./combine.ts); online, only the onset of an episode keeps its score (./onset.ts). The score does
-// not depend on the sensitivity; only the threshold does (./calibration.ts: strictly decreasing, above
-// 1 at sensitivity 0), so raising the sensitivity can only add anomalies and 0 finds none. A method
-// "flags" a point when its own score reaches the same threshold; `consensus` is the weighted share of
-// methods that flag it. Every point at or above the threshold is reported on its own: runs are not
-// merged, so the count is monotone in the sensitivity too.
+// (./combine.ts). The score does not depend on the sensitivity; only the threshold does
+// (./calibration.ts: strictly decreasing, above 1 at sensitivity 0), so 0 finds none. In batch every
+// point at or above the threshold is reported; online, one per episode (./refractory.ts). Both keep
+// the count monotone in the sensitivity, and online reports stay causal. A method "flags" a point when its own score
+// reaches the same threshold; `consensus` is the weighted share of methods that flag it.
 import { thresholdFor } from './calibration.js';
 import { combineScores } from './combine.js';
 import { contextOf, type AnomalyContext } from './context.js';
 import type { DetectionMode, MethodResult } from './detector.js';
-import { onsetScores } from './onset.js';
+import { reportedPoints } from './refractory.js';
 import { batchSegments, candidatePeriods, onlineSegments, type PeriodSegment } from './periods.js';
 import { defaultMethods, methods, type WeightedMethod } from './registry.js';
 import { severityOf, type Severity } from './severity.js';
@@ -58,7 +57,7 @@ export interface Anomaly {
 }
 
 export interface EnsembleScores {
-  /** Combined confidence per point (online: after the onset rule of ./onset.ts). */
+  /** Combined confidence per point. */
   scores: Float64Array;
   /** Each method's scores and expected values, in the order of the methods asked for. */
   parts: { method: WeightedMethod; result: MethodResult }[];
@@ -112,7 +111,13 @@ export function ensembleScores(values: Float64Array, timestampsMs: ArrayLike<num
     for (let k = 0; k < parts.length; k++) at[k] = parts[k]!.result.scores[t]!;
     scores[t] = combineScores(at, weights, total, order);
   }
-  return { scores: mode === 'online' ? onsetScores(scores) : scores, parts, segments };
+  return { scores, parts, segments };
+}
+
+function aboveThreshold(scores: Float64Array, threshold: number): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < scores.length; t++) if (scores[t]! >= threshold) out.push(t);
+  return out;
 }
 
 /**
@@ -130,9 +135,10 @@ export function detectAnomalies(values: Float64Array, timestampsMs: ArrayLike<nu
   const anomalies: Anomaly[] = [];
   let weightSum = 0;
   for (const p of ens.parts) weightSum += p.method.weight;
-  for (let t = 0; t < values.length; t++) {
+  // Batch reports every point at or above the threshold (the caller sees the whole window, episodes
+  // and all); online, one per episode (./refractory.ts), as a stream consumer wants.
+  for (const t of mode === 'online' ? reportedPoints(ens.scores, threshold) : aboveThreshold(ens.scores, threshold)) {
     const score = ens.scores[t]!;
-    if (!(score >= threshold)) continue;
     let agree = 0;
     let expSum = 0;
     let expWeight = 0;

@@ -4,7 +4,7 @@
 // need (the ensemble needs about half its weight this confident).
 //
 //   band       score            one method's z
-//   low        < 0.85           < 4.6σ   (at the default sensitivity: 0.80 to 0.85)
+//   low        < 0.85           < 4.6σ   (at the default sensitivity: 0.56 to 0.85)
 //   medium     [0.85, 0.92)     4.6 – 5.5σ
 //   high       [0.92, 0.97)     5.5 – 7.2σ
 //   critical   ≥ 0.97           ≥ 7.2σ, or beyond anything in the series' history
