@@ -1,0 +1,62 @@
+// Rate-of-change rules: fire when the series moves faster than maxRate per unit over a trailing
+// window. The rate is (last − first) / elapsed over the samples in [now − window, now]: robust to
+// irregular spacing and cheap, at the price of ignoring what happens between the two ends.
+import type { RateOfChangeCondition } from '../rule.js';
+import { samplesBetween } from '../samples.js';
+import { formatDuration, formatSeries, formatValue, iso } from '../summary.js';
+import type { RuleEvaluator } from './evaluator.js';
+
+const unitMs: Readonly<Record<RateOfChangeCondition['unit'], number>> = { per_minute: 60_000, per_hour: 3_600_000 };
+const unitText: Readonly<Record<RateOfChangeCondition['unit'], string>> = { per_minute: '/min', per_hour: '/h' };
+
+/** Whether a rate (per unit) breaks the limit in the condition's direction (strictly beyond maxRate). */
+export function exceeds(rate: number, c: Pick<RateOfChangeCondition, 'maxRate' | 'direction'>): boolean {
+  switch (c.direction) {
+    case 'up':
+      return rate > c.maxRate;
+    case 'down':
+      return rate < -c.maxRate;
+    case 'both':
+      return Math.abs(rate) > c.maxRate;
+  }
+}
+
+export const rateOfChange: RuleEvaluator<RateOfChangeCondition> = {
+  kind: 'rate_of_change',
+
+  lookbackMs: (c) => c.windowSeconds * 1000,
+
+  evaluate(rule, prev, input, nowMs) {
+    const c = rule.condition;
+    const windowMs = c.windowSeconds * 1000;
+    const series = formatSeries(input.key, input.dimensions);
+    const window = formatDuration(windowMs);
+    const limit = `${formatValue(c.maxRate)}${unitText[c.unit]}`;
+    const base = { unit: c.unit, windowSeconds: c.windowSeconds, direction: c.direction, maxRate: c.maxRate };
+    // A sample exactly at now − window is inside the window.
+    const samples = samplesBetween(input, nowMs - windowMs, nowMs);
+    const first = samples[0];
+    const last = samples.at(-1);
+    if (!first || !last || last.t <= first.t) {
+      return {
+        state: { status: 'inactive', activeSinceMs: null },
+        value: null,
+        summary: `${series}: too few points in the last ${window} to measure a rate`,
+        details: { ...base, reason: 'insufficient_data', points: samples.length, rate: null },
+      };
+    }
+
+    const rate = ((last.v - first.v) / (last.t - first.t)) * unitMs[c.unit];
+    const points = { first: { at: iso(first.t), value: first.v }, last: { at: iso(last.t), value: last.v } };
+    const moving = rate > 0 ? 'rising' : rate < 0 ? 'falling' : 'flat';
+    const speed = rate === 0 ? '' : ` at ${formatValue(Math.abs(rate))}${unitText[c.unit]}`;
+    const firing = exceeds(rate, c);
+    const activeSinceMs = firing ? (prev && prev.status !== 'inactive' && prev.activeSinceMs !== null ? prev.activeSinceMs : nowMs) : null;
+    return {
+      state: { status: firing ? 'firing' : 'inactive', activeSinceMs },
+      value: rate,
+      summary: `${series} ${moving}${speed} over ${window} (limit ${limit}${c.direction === 'both' ? '' : ` ${c.direction}`})`,
+      details: { ...base, rate, ...points, points: samples.length },
+    };
+  },
+};

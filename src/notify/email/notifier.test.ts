@@ -1,0 +1,221 @@
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { sampleNotification, startSmtpReceiver, unusedPort, type SmtpReceiver } from '../../../test/helpers/receivers.js';
+import { AppError } from '../../errors.js';
+import type { AlertEvent } from '../notifier.js';
+import { emailContent } from './format.js';
+import { emailNotifier, type EmailConfig } from './notifier.js';
+
+const now = new Date('2024-05-01T12:00:00.000Z');
+const pass = 'hunter2-Very-Secret';
+
+/** A configuration for a local receiver: plain SMTP, STARTTLS off. */
+function local(port: number, over: Record<string, unknown> = {}): EmailConfig {
+  return emailNotifier.parseConfig({ host: '127.0.0.1', port, ignoreTLS: true, from: 'IntentVision <alerts@iv.example.com>', to: ['ops@example.com'], ...over });
+}
+
+describe('email configuration', () => {
+  test('fills defaults: STARTTLS port 587, or 465 with secure; one address becomes a list', () => {
+    assert.deepEqual(emailNotifier.parseConfig({ host: 'smtp.example.com', from: 'alerts@example.com', to: 'ops@example.com' }), {
+      host: 'smtp.example.com',
+      port: 587,
+      secure: false,
+      requireTLS: false,
+      ignoreTLS: false,
+      from: 'alerts@example.com',
+      to: ['ops@example.com'],
+    });
+    const smtps = emailNotifier.parseConfig({ host: 'smtp.example.com', secure: true, from: 'a@example.com', to: ['b@example.com'] });
+    assert.equal(smtps.port, 465);
+    assert.equal(emailNotifier.parseConfig({ host: 'smtp.example.com', port: 465, from: 'a@example.com', to: ['b@example.com'] }).secure, true);
+  });
+
+  test('keeps display names and drops duplicate recipients', () => {
+    const c = emailNotifier.parseConfig({ host: 'h.example.com', from: 'IV <a@example.com>', to: ['Ops <ops@example.com>', 'OPS@example.com', 'dev@example.com'], subjectPrefix: '[prod]' });
+    assert.deepEqual(c.to, ['Ops <ops@example.com>', 'dev@example.com']);
+    assert.equal(c.subjectPrefix, '[prod]');
+  });
+
+  const base = { host: 'smtp.example.com', from: 'alerts@example.com', to: ['ops@example.com'] };
+  const cases: { name: string; raw: unknown; fields: string[] }[] = [
+    { name: 'nothing', raw: {}, fields: ['config.host', 'config.from', 'config.to'] },
+    { name: 'a host with a space', raw: { ...base, host: 'smtp example.com' }, fields: ['config.host'] },
+    { name: 'port 0', raw: { ...base, port: 0 }, fields: ['config.port'] },
+    { name: 'a port as text', raw: { ...base, port: '25' }, fields: ['config.port'] },
+    { name: 'secure with requireTLS', raw: { ...base, secure: true, requireTLS: true }, fields: ['config.requireTLS'] },
+    { name: 'requireTLS with ignoreTLS', raw: { ...base, requireTLS: true, ignoreTLS: true }, fields: ['config.ignoreTLS'] },
+    { name: 'auth without pass', raw: { ...base, auth: { user: 'u' } }, fields: ['config.auth.pass'] },
+    { name: 'auth with an unknown field', raw: { ...base, auth: { user: 'u', pass, method: 'x' } }, fields: ['config.auth.method'] },
+    { name: 'a from that is not an address', raw: { ...base, from: 'alerts' }, fields: ['config.from'] },
+    { name: 'no recipients', raw: { ...base, to: [] }, fields: ['config.to'] },
+    { name: 'a bad second recipient', raw: { ...base, to: ['ops@example.com', 'not-an-address'] }, fields: ['config.to[1]'] },
+    { name: 'a recipient list in one string', raw: { ...base, to: 'a@example.com, b@example.com' }, fields: ['config.to'] },
+    { name: 'a header injection in from', raw: { ...base, from: 'a@example.com\r\nBcc: x@example.com' }, fields: ['config.from'] },
+    { name: 'a long subject prefix', raw: { ...base, subjectPrefix: 'p'.repeat(65) }, fields: ['config.subjectPrefix'] },
+    { name: 'too many recipients', raw: { ...base, to: Array.from({ length: 51 }, (_, i) => `u${i}@example.com`) }, fields: ['config.to'] },
+  ];
+  for (const c of cases) {
+    test(`rejects ${c.name}`, () => {
+      assert.throws(
+        () => emailNotifier.parseConfig(c.raw),
+        (e: unknown) => {
+          assert.ok(e instanceof AppError && e.code === 'validation_failed');
+          assert.deepEqual(
+            (e.details as { field: string }[]).map((d) => d.field),
+            c.fields,
+          );
+          return true;
+        },
+      );
+    });
+  }
+
+  test('redact hides the password', () => {
+    const c = emailNotifier.parseConfig({ ...base, auth: { user: 'mailer', pass } });
+    const shown = emailNotifier.redact(c);
+    assert.deepEqual(shown.auth, { user: 'mailer', pass: '********' });
+    assert.ok(!JSON.stringify(shown).includes(pass));
+  });
+});
+
+describe('email content', () => {
+  test('subject reads [EVENT] severity: rule — summary, with the prefix', () => {
+    const table: [AlertEvent, string][] = [
+      ['firing', '[prod] [FIRING] critical: High CPU — cpu.usage{host=web-1} > 0.9 for 5m (now 0.97)'],
+      ['acknowledged', '[prod] [ACKNOWLEDGED] critical: High CPU — cpu.usage{host=web-1} > 0.9 for 5m (now 0.97)'],
+      ['resolved', '[prod] [RESOLVED] critical: High CPU — cpu.usage{host=web-1} > 0.9 for 5m (now 0.97)'],
+      ['test', '[prod] [TEST] critical: High CPU — cpu.usage{host=web-1} > 0.9 for 5m (now 0.97)'],
+    ];
+    for (const [event, subject] of table) assert.equal(emailContent(sampleNotification({ event }), '[prod]').subject, subject);
+  });
+
+  test('HTML escapes everything users wrote; text keeps it verbatim', () => {
+    const evil = '<script>alert("x")</script> & <b>';
+    const n = sampleNotification({
+      org: { id: 'o', name: evil },
+      alert: { ruleName: evil, summary: evil, labels: { [evil]: evil }, annotations: { note: evil }, details: { d: evil }, actor: { kind: 'user', id: 'u1', comment: evil }, url: 'https://iv.example.com/a?x="><script>' },
+    });
+    const { html, text, subject } = emailContent(n);
+    assert.ok(!html.includes('<script>') && !html.includes('<b>'), html);
+    assert.ok(html.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;'));
+    assert.ok(html.includes('href="https://iv.example.com/a?x=%22%3E%3Cscript%3E"'), 'the link is URL-encoded and attribute-safe');
+    assert.ok(text.includes(evil));
+    assert.ok(!subject.includes('\n'));
+  });
+
+  test('a javascript: URL is not linked', () => {
+    const { html, text } = emailContent(sampleNotification({ alert: { url: 'javascript:alert(1)' } }));
+    assert.ok(!html.includes('javascript:') && !text.includes('javascript:'));
+  });
+});
+
+describe('email notifier against a local SMTP server', () => {
+  let smtp: SmtpReceiver;
+  before(async () => {
+    smtp = await startSmtpReceiver({ rejectRecipients: ['nobody@example.com'] });
+  });
+  afterEach(() => smtp.reset());
+  after(() => smtp.close());
+
+  test('delivers subject, text and HTML to every recipient', async () => {
+    const config = local(smtp.port, { to: ['ops@example.com', 'Dev Team <dev@example.com>'], subjectPrefix: '[prod]' });
+    const n = sampleNotification();
+    const result = await emailNotifier.send(config, n, { now, timeoutMs: 5000 });
+    assert.equal(result.ok, true, result.error);
+    assert.equal(result.status, 250);
+    assert.match(result.response!, /Message queued/);
+    assert.equal(smtp.received.length, 1);
+    const mail = smtp.received[0]!;
+    assert.deepEqual(mail.envelope, { from: 'alerts@iv.example.com', to: ['ops@example.com', 'dev@example.com'] });
+    assert.equal(mail.subject, '[prod] [FIRING] critical: High CPU — cpu.usage{host=web-1} > 0.9 for 5m (now 0.97)');
+    assert.equal(mail.headers['message-id'], '<dlv_01HZX8Q6W2N4TESTDELIVERY@iv.example.com>');
+    assert.equal(mail.headers.references, '<alert-fp_3f9a2c7d1e@iv.example.com>');
+    assert.equal(mail.headers['auto-submitted'], 'auto-generated');
+    assert.equal(mail.headers.date, 'Wed, 01 May 2024 12:00:00 +0000');
+    const expected = emailContent(n, '[prod]');
+    assert.equal(mail.text, expected.text);
+    assert.ok(mail.html?.includes('High CPU') && mail.html.includes('https://iv.example.com/alerts/alr_1'));
+  });
+
+  test('an accepted message with a rejected recipient is delivered and says so', async () => {
+    const result = await emailNotifier.send(local(smtp.port, { to: ['ops@example.com', 'nobody@example.com'] }), sampleNotification(), { now, timeoutMs: 5000 });
+    assert.equal(result.ok, true);
+    assert.match(result.response!, /rejected: nobody@example\.com/);
+    assert.deepEqual(smtp.received[0]!.envelope.to, ['ops@example.com']);
+  });
+
+  const failures: { name: string; step?: { code: number; message: string }; to?: string[]; status: number; retryable: boolean }[] = [
+    { name: '451 at DATA is transient', step: { code: 451, message: 'Try again later' }, status: 451, retryable: true },
+    { name: '452 at DATA is transient', step: { code: 452, message: 'Insufficient storage' }, status: 452, retryable: true },
+    { name: '554 at DATA is permanent', step: { code: 554, message: 'Message rejected as spam' }, status: 554, retryable: false },
+    { name: '550 for the only recipient is permanent', to: ['nobody@example.com'], status: 550, retryable: false },
+  ];
+  for (const f of failures) {
+    test(f.name, async () => {
+      if (f.step) smtp.script(f.step);
+      const result = await emailNotifier.send(local(smtp.port, f.to ? { to: f.to } : {}), sampleNotification(), { now, timeoutMs: 5000 });
+      assert.equal(result.ok, false);
+      assert.equal(result.status, f.status);
+      assert.equal(result.retryable, f.retryable, result.error);
+      assert.match(result.error!, new RegExp(`^SMTP ${f.status}`));
+    });
+  }
+});
+
+describe('email notifier with SMTP authentication', () => {
+  let smtp: SmtpReceiver;
+  before(async () => {
+    smtp = await startSmtpReceiver({ auth: { user: 'mailer', pass } });
+  });
+  after(() => smtp.close());
+
+  test('logs in and delivers', async () => {
+    const result = await emailNotifier.send(local(smtp.port, { auth: { user: 'mailer', pass } }), sampleNotification(), { now, timeoutMs: 5000 });
+    assert.equal(result.ok, true, result.error);
+    assert.equal(smtp.received.at(-1)!.user, 'mailer');
+  });
+
+  test('a wrong password is permanent (535) and never shows the password', async () => {
+    const wrong = 'not-the-password-123';
+    const result = await emailNotifier.send(local(smtp.port, { auth: { user: 'mailer', pass: wrong } }), sampleNotification(), { now, timeoutMs: 5000 });
+    assert.equal(result.ok, false);
+    assert.equal(result.status, 535);
+    assert.equal(result.retryable, false);
+    const text = `${result.error} ${result.response}`;
+    assert.ok(!text.includes(wrong) && !text.includes(Buffer.from(wrong).toString('base64')), text);
+  });
+});
+
+describe('email notifier network failures', () => {
+  let silent: Server;
+  const sockets = new Set<Socket>();
+  before(async () => {
+    // Accepts connections and never greets: the client's timeout must end the attempt.
+    silent = createServer((s) => void sockets.add(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  });
+  after(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  test('a closed port is retryable', async () => {
+    const result = await emailNotifier.send(local(await unusedPort()), sampleNotification(), { now, timeoutMs: 5000 });
+    assert.equal(result.ok, false);
+    assert.equal(result.retryable, true);
+    assert.equal(result.status, undefined);
+    assert.match(result.error!, /ECONNREFUSED|ESOCKET|ECONNECTION/);
+  });
+
+  test('a server that never answers times out, retryably', async () => {
+    const started = process.hrtime.bigint();
+    const result = await emailNotifier.send(local((silent.address() as AddressInfo).port), sampleNotification(), { now, timeoutMs: 300 });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.equal(result.ok, false);
+    assert.equal(result.retryable, true);
+    assert.match(result.error!, /timed out|ETIMEDOUT/i);
+    assert.ok(ms < 3000, `took ${ms} ms`);
+  });
+});

@@ -1,0 +1,89 @@
+// Words, colours and one-line renderings shared by the human-facing channels (email, Slack), so an
+// alert reads the same everywhere.
+import type { AlertEvent, AlertNotification, AlertSeverity } from './notifier.js';
+import { clip } from './secrets.js';
+
+type Alert = AlertNotification['alert'];
+
+export const eventLabel: Record<AlertEvent, string> = {
+  firing: 'FIRING',
+  acknowledged: 'ACKNOWLEDGED',
+  resolved: 'RESOLVED',
+  test: 'TEST',
+};
+
+const severityEmoji: Record<AlertSeverity, string> = { critical: '🔴', error: '🟠', warning: '🟡', info: '🔵' };
+const severityColour: Record<AlertSeverity, string> = { critical: '#d32f2f', error: '#ef6c00', warning: '#f9a825', info: '#1976d2' };
+
+/** Firing alerts take their severity's emoji; the other events have their own. */
+export function eventEmoji(n: AlertNotification): string {
+  if (n.event === 'firing') return severityEmoji[n.alert.severity];
+  return { acknowledged: '👀', resolved: '✅', test: '🧪' }[n.event];
+}
+
+/** Accent colour (CSS hex), same rule as {@link eventEmoji}. */
+export function eventColour(n: AlertNotification): string {
+  if (n.event === 'firing') return severityColour[n.alert.severity];
+  return { acknowledged: '#7b1fa2', resolved: '#2e7d32', test: '#607d8b' }[n.event];
+}
+
+/** `[FIRING] critical: High CPU`. */
+export function title(n: AlertNotification): string {
+  return `[${eventLabel[n.event]}] ${n.alert.severity}: ${n.alert.ruleName}`;
+}
+
+/** `[FIRING] critical: High CPU — cpu.usage{host=web-1} > 0.9 for 5m (now 0.97)`, one line, at most `max` characters. */
+export function headline(n: AlertNotification, max = 200): string {
+  return clip(oneLine(`${title(n)} — ${n.alert.summary}`), max);
+}
+
+/** `host=web-1, region=eu`, keys sorted; `—` when there are none. */
+export function formatLabels(labels: Record<string, string>): string {
+  const keys = Object.keys(labels).sort();
+  return keys.length ? keys.map((k) => `${k}=${labels[k]}`).join(', ') : '—';
+}
+
+/** A value with up to 6 significant digits, `—` when there is none. */
+export function formatValue(v: number | null): string {
+  if (v === null) return '—';
+  if (!Number.isFinite(v)) return String(v);
+  return String(Number(v.toPrecision(6)));
+}
+
+/** One sentence on what the event means for the reader. */
+export function eventSentence(n: AlertNotification): string {
+  const a = n.alert;
+  switch (n.event) {
+    case 'firing':
+      return `The alert is firing since ${a.startsAt}.`;
+    case 'acknowledged':
+      return `The alert was acknowledged${actorPhrase(a)}.`;
+    case 'resolved':
+      return `The alert resolved${a.endsAt ? ` at ${a.endsAt}` : ''}${actorPhrase(a)}.`;
+    case 'test':
+      return 'This is a test notification sent to check the channel; no action is needed.';
+  }
+}
+
+function actorPhrase(a: Alert): string {
+  if (!a.actor) return '';
+  if (a.actor.kind === 'system') return ' automatically';
+  return a.actor.id ? ` by ${a.actor.kind} ${a.actor.id}` : ` by a ${a.actor.kind}`;
+}
+
+/** Line breaks and other control characters become spaces (subjects, headers, Slack headers). */
+export function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
+/** `url` when it is an absolute http(s) URL, else null: only such links are rendered clickable. */
+export function safeLink(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}

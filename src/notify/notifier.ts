@@ -1,0 +1,81 @@
+// The contract every notification channel implements (email, slack, webhook, pagerduty): validate a
+// channel's configuration, hide its secrets, and deliver one alert event. Retries, backoff and the
+// record of attempts belong to the delivery engine, not to the channels.
+
+/** Alert severities, PagerDuty's scale (its Events API takes exactly these). */
+export const alertSeverities = ['critical', 'error', 'warning', 'info'] as const;
+export type AlertSeverity = (typeof alertSeverities)[number];
+
+/** What happened to the alert: each event is delivered once per channel. */
+export type AlertEvent = 'firing' | 'acknowledged' | 'resolved' | 'test';
+
+export interface AlertNotification {
+  event: AlertEvent;
+  /** Unique per delivery attempt series (webhook-id, idempotency on the receiver side). */
+  deliveryId: string;
+  org: { id: string; name: string };
+  alert: {
+    id: string;
+    /** Stable per (org, rule, series labels): PagerDuty dedup_key, Slack/email threading. */
+    fingerprint: string;
+    ruleId: string;
+    ruleName: string;
+    /** threshold | anomaly | forecast | rate_of_change | missing_data */
+    ruleKind: string;
+    severity: AlertSeverity;
+    state: 'pending' | 'firing' | 'acknowledged' | 'resolved' | 'suppressed';
+    /** One line for humans, e.g. "cpu.usage{host=web-1} > 0.9 for 5m (now 0.97)". */
+    summary: string;
+    /** Series labels (key and dimensions) plus the rule's labels. */
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    /** The value that triggered or resolved the alert, when there is one. */
+    value: number | null;
+    /** ISO-8601. */
+    startsAt: string;
+    endsAt: string | null;
+    /** Link to the alert in the API/dashboard. */
+    url: string | null;
+    /** Rule-kind details (anomaly context, forecast breach, current rate, missing duration, …). */
+    details: Record<string, unknown>;
+    /** Who acknowledged or resolved, and the comment, for those events. */
+    actor?: { kind: 'key' | 'user' | 'system'; id: string | null; comment: string | null };
+  };
+}
+
+/** The outcome of one delivery attempt. */
+export interface DeliveryResult {
+  ok: boolean;
+  /** HTTP status (or SMTP reply code) when the receiver answered. */
+  status?: number;
+  /** Worth retrying: network errors, timeouts, 429, 5xx (SMTP 4xx); never other 4xx. */
+  retryable: boolean;
+  /** Why it failed, for the attempt record; never contains secrets. */
+  error?: string;
+  /** The first bytes of the receiver's answer, for the attempt record. */
+  response?: string;
+  /** The receiver's Retry-After (429/503), in ms from the attempt; the backoff waits at least this long. */
+  retryAfterMs?: number;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+  /** Wall clock for signatures and timestamps (tests pass a fixed one). */
+  now: Date;
+  /** Per-attempt timeout, ms. */
+  timeoutMs: number;
+}
+
+export interface Notifier<C = unknown> {
+  /** Registry name and the channel's `type`. */
+  readonly type: string;
+  /**
+   * Checks a raw configuration (from the API) and returns it typed; throws AppError
+   * ('validation_failed', with details [{field, message}], fields like `config.url`) when invalid.
+   */
+  parseConfig(raw: unknown): C;
+  /** The configuration as the API may show it: secrets replaced by "********" (or omitted). */
+  redact(config: C): Record<string, unknown>;
+  /** Delivers one event; never throws for delivery failures (returns ok: false). */
+  send(config: C, notification: AlertNotification, options: SendOptions): Promise<DeliveryResult>;
+}

@@ -1,0 +1,192 @@
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { sampleNotification, startHttpReceiver, startWebhookReceiver, type HttpReceiver, type WebhookReceiver } from '../../../test/helpers/receivers.js';
+import { AppError } from '../../errors.js';
+import type { AlertEvent } from '../notifier.js';
+import { generateWebhookSecret, signWebhook, verifyWebhook, webhookNotifier, type WebhookBody } from './notifier.js';
+
+// The Standard Webhooks specification's published test vector.
+const vector = {
+  secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+  timestamp: 1614265330,
+  body: '{"test": 2432232314}',
+  signature: 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+};
+
+const secret = generateWebhookSecret(() => new Uint8Array(32).map((_, i) => (i * 37 + 11) % 256));
+const now = new Date('2024-05-01T12:00:00.000Z');
+const nowSeconds = now.getTime() / 1000;
+
+describe('webhook signatures', () => {
+  test('signWebhook reproduces the specification test vector', () => {
+    assert.equal(signWebhook(vector.secret, vector.id, vector.timestamp, vector.body), vector.signature);
+  });
+
+  test('generateWebhookSecret makes a whsec_ secret of 32 random bytes', () => {
+    assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+    assert.equal(Buffer.from(secret.slice(6), 'base64').length, 32);
+    assert.notEqual(generateWebhookSecret(), generateWebhookSecret());
+  });
+
+  const at = new Date(vector.timestamp * 1000);
+  const headers = { id: vector.id, timestamp: String(vector.timestamp), signature: vector.signature };
+  const cases: { name: string; secret?: string; headers?: Partial<typeof headers>; body?: string; now?: Date; ok: boolean; reason?: RegExp }[] = [
+    { name: 'the vector verifies', ok: true },
+    { name: 'one of several signatures (rotation) verifies', headers: { signature: `v1,AAAA ${vector.signature}` }, ok: true },
+    { name: 'within the tolerance, 5 minutes late', now: new Date(at.getTime() + 300_000), ok: true },
+    { name: 'a changed body fails', body: '{"test": 2432232315}', ok: false, reason: /no v1 signature/ },
+    { name: 'another id fails', headers: { id: 'msg_other' }, ok: false, reason: /no v1 signature/ },
+    { name: 'another secret fails', secret, ok: false, reason: /no v1 signature/ },
+    { name: 'an unknown version fails', headers: { signature: vector.signature.replace('v1,', 'v2,') }, ok: false, reason: /no v1 signature/ },
+    { name: 'too old fails', now: new Date(at.getTime() + 301_000), ok: false, reason: /tolerance/ },
+    { name: 'from the future fails', now: new Date(at.getTime() - 301_000), ok: false, reason: /tolerance/ },
+    { name: 'a non-numeric timestamp fails', headers: { timestamp: '2021-02-25' }, ok: false, reason: /unix seconds/ },
+    { name: 'missing headers fail', headers: { signature: '' }, ok: false, reason: /required/ },
+  ];
+  for (const c of cases) {
+    test(`verifyWebhook: ${c.name}`, () => {
+      const result = verifyWebhook(c.secret ?? vector.secret, { ...headers, ...c.headers }, c.body ?? vector.body, { now: c.now ?? at });
+      assert.equal(result.ok, c.ok, JSON.stringify(result));
+      if (!result.ok && c.reason) assert.match(result.reason, c.reason);
+    });
+  }
+});
+
+describe('webhook configuration', () => {
+  const cases: { name: string; raw: unknown; fields: string[] }[] = [
+    { name: 'not an object', raw: 'https://x', fields: ['config'] },
+    { name: 'nothing given', raw: {}, fields: ['config.url', 'config.secret'] },
+    { name: 'plain http to a remote host', raw: { url: 'http://hooks.example.com/x', secret }, fields: ['config.url'] },
+    { name: 'ftp', raw: { url: 'ftp://example.com/x', secret }, fields: ['config.url'] },
+    { name: 'credentials in the URL', raw: { url: 'https://u:p@example.com/x', secret }, fields: ['config.url'] },
+    { name: 'not a URL', raw: { url: 'example.com/hook', secret }, fields: ['config.url'] },
+    { name: 'secret without the prefix', raw: { url: 'https://example.com/x', secret: secret.slice(6) }, fields: ['config.secret'] },
+    { name: 'secret too short', raw: { url: 'https://example.com/x', secret: 'whsec_c2hvcnQ=' }, fields: ['config.secret'] },
+    { name: 'secret not base64', raw: { url: 'https://example.com/x', secret: 'whsec_not base64 at all!!' }, fields: ['config.secret'] },
+    { name: 'unknown field', raw: { url: 'https://example.com/x', secret, headers: {} }, fields: ['config.headers'] },
+  ];
+  for (const c of cases) {
+    test(`rejects ${c.name}`, () => {
+      assert.throws(
+        () => webhookNotifier.parseConfig(c.raw),
+        (e: unknown) => {
+          assert.ok(e instanceof AppError);
+          assert.equal(e.code, 'validation_failed');
+          assert.deepEqual(
+            (e.details as { field: string }[]).map((d) => d.field),
+            c.fields,
+          );
+          assert.ok(!e.message.includes(secret.slice(6)), 'the secret leaked into the message');
+          return true;
+        },
+      );
+    });
+  }
+
+  test('accepts https anywhere and http on loopback', () => {
+    for (const url of ['https://hooks.example.com/in?x=1', 'http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://[::1]:9/h']) {
+      assert.deepEqual(webhookNotifier.parseConfig({ url, secret }), { url: new URL(url).href, secret });
+    }
+  });
+
+  test('redact hides the secret and query values', () => {
+    const config = webhookNotifier.parseConfig({ url: 'https://hooks.example.com/in?token=abcdef123456&team=ops', secret });
+    const shown = JSON.stringify(webhookNotifier.redact(config));
+    assert.ok(!shown.includes(secret.slice(6)) && !shown.includes('abcdef123456'), shown);
+    assert.deepEqual(webhookNotifier.redact(config), { url: 'https://hooks.example.com/in?token=********&team=********', secret: '********' });
+  });
+});
+
+describe('webhook notifier against a verifying receiver', () => {
+  let receiver: WebhookReceiver;
+  before(async () => {
+    receiver = await startWebhookReceiver(secret, { now: () => now });
+  });
+  afterEach(() => receiver.reset());
+  after(() => receiver.close());
+
+  for (const event of ['firing', 'acknowledged', 'resolved', 'test'] as AlertEvent[]) {
+    test(`delivers a signed ${event} event`, async () => {
+      const n = sampleNotification({ event, deliveryId: `dlv_${event}` });
+      const config = webhookNotifier.parseConfig({ url: `${receiver.url}/hooks/iv`, secret });
+      const result = await webhookNotifier.send(config, n, { now, timeoutMs: 2000 });
+      assert.deepEqual(result, { ok: true, status: 204, retryable: false });
+      assert.deepEqual(receiver.refused, []);
+      assert.equal(receiver.verified.length, 1);
+      const got = receiver.verified[0]!;
+      assert.equal(got.id, `dlv_${event}`);
+      assert.equal(got.timestamp, nowSeconds);
+      const expected: WebhookBody = { type: `alert.${event}`, timestamp: now.toISOString(), data: { event, org: n.org, alert: n.alert } };
+      assert.deepEqual(got.body, expected);
+      const req = receiver.received[0]!;
+      assert.equal(req.method, 'POST');
+      assert.equal(req.path, '/hooks/iv');
+      assert.match(String(req.headers['content-type']), /^application\/json/);
+      // The signature is the HMAC of exactly the bytes sent, recomputed here independently.
+      const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+      const mac = createHmac('sha256', key).update(`dlv_${event}.${nowSeconds}.${req.rawBody}`).digest('base64');
+      assert.equal(req.headers['webhook-signature'], `v1,${mac}`);
+    });
+  }
+
+  test('a receiver with another secret refuses it: 401, not retryable', async () => {
+    const other = await startWebhookReceiver(generateWebhookSecret(), { now: () => now });
+    try {
+      const config = webhookNotifier.parseConfig({ url: other.url, secret });
+      const result = await webhookNotifier.send(config, sampleNotification(), { now, timeoutMs: 2000 });
+      assert.equal(result.ok, false);
+      assert.equal(result.status, 401);
+      assert.equal(result.retryable, false);
+      assert.deepEqual(other.refused, ['signature mismatch']);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('a clock far from the receiver fails the timestamp check', async () => {
+    const config = webhookNotifier.parseConfig({ url: receiver.url, secret });
+    const result = await webhookNotifier.send(config, sampleNotification(), { now: new Date(now.getTime() - 3_600_000), timeoutMs: 2000 });
+    assert.equal(result.status, 401);
+    assert.deepEqual(receiver.refused, ['timestamp outside the tolerance']);
+  });
+});
+
+describe('webhook notifier results', () => {
+  let http: HttpReceiver;
+  before(async () => {
+    http = await startHttpReceiver();
+  });
+  afterEach(() => http.reset());
+  after(() => http.close());
+
+  test('never puts the secret or URL tokens into error or response, even when the receiver echoes them', async () => {
+    const config = webhookNotifier.parseConfig({ url: `${http.url}/in?token=tok_0123456789`, secret });
+    http.script({ status: 500, body: `bad signature for ${secret} and tok_0123456789` });
+    const result = await webhookNotifier.send(config, sampleNotification(), { now, timeoutMs: 2000 });
+    assert.equal(result.retryable, true);
+    const text = `${result.error} ${result.response}`;
+    assert.ok(!text.includes(secret.slice(6)) && !text.includes('tok_0123456789'), text);
+    assert.match(text, /\*{8}/);
+  });
+
+  test('keeps at most ~1 KB of the answer', async () => {
+    const config = webhookNotifier.parseConfig({ url: http.url, secret });
+    http.script({ status: 200, body: 'x'.repeat(100_000) });
+    const result = await webhookNotifier.send(config, sampleNotification(), { now, timeoutMs: 2000 });
+    assert.equal(result.ok, true);
+    assert.equal(result.response, `${'x'.repeat(1024)}…`);
+  });
+
+  test('does not follow redirects', async () => {
+    const config = webhookNotifier.parseConfig({ url: http.url, secret });
+    http.script({ status: 307, headers: { location: 'https://elsewhere.example.com/' } });
+    const result = await webhookNotifier.send(config, sampleNotification(), { now, timeoutMs: 2000 });
+    assert.equal(result.ok, false);
+    assert.equal(result.status, 307);
+    assert.equal(result.retryable, false);
+    assert.match(result.error!, /redirects are not followed/);
+    assert.equal(http.received.length, 1);
+  });
+});
