@@ -20,6 +20,13 @@ import { orgRoutes } from './api/routes/orgs.js';
 import { forecastRoutes } from './api/routes/forecasts.js';
 import { anomalyRoutes } from './api/routes/anomalies.js';
 import { forecastScheduleRoutes } from './api/routes/forecast-schedules.js';
+import { alertRuleRoutes } from './api/routes/alert-rules.js';
+import { alertRoutes } from './api/routes/alerts.js';
+import { channelRoutes } from './api/routes/channels.js';
+import { silenceRoutes } from './api/routes/silences.js';
+import type { DeliveryDeps } from './alert/delivery.js';
+import type { AlertingDeps } from './alert/manager.js';
+import { notificationDeliveryJob } from './jobs/registry.js';
 import type { JobQueue } from './jobs/queue.js';
 import { createBackendRegistry, type BackendRegistry } from './forecast/registry.js';
 import { ErrorResponse } from './api/schemas.js';
@@ -46,6 +53,11 @@ export interface AppDeps {
   backends?: BackendRegistry;
   /** The job queue, for routes that enqueue work ("run now"); absent in tests that need none. */
   jobs?: JobQueue;
+  /**
+   * Alerting: the public URL for links in notifications, the delivery policy, and (tests) the notifier
+   * lookup and the sleep between delivery attempts.
+   */
+  alerting?: Partial<Pick<AlertingDeps, 'publicUrl' | 'delivery'>> & Partial<Pick<DeliveryDeps, 'notifierFor' | 'sleep' | 'backoff' | 'timeoutMs'>>;
 }
 
 /** Builds the HTTP application; main.ts listens on it, tests call inject() on it. */
@@ -62,7 +74,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // JSON bodies are validated as sent (`"metrics": "x"` is not an array, `"source": 5` not a string);
   // only the query string and path, where everything arrives as text, coerce types.
-  const options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
+  // discriminator: a oneOf told apart by a property (an alert rule's condition `kind`) is validated
+  // against the one matching branch, so errors name that branch's fields only.
+  const options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false, discriminator: true } as const;
   const bodyAjv = addFormats.default(new Ajv({ ...options, coerceTypes: false }));
   const textAjv = addFormats.default(new Ajv({ ...options, coerceTypes: 'array' }));
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
@@ -103,6 +117,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   forecastRoutes(app, { sql: deps.sql, backends, now });
   forecastScheduleRoutes(app, { sql: deps.sql, backends, now, jobs: deps.jobs });
   anomalyRoutes(app, { sql: deps.sql, now });
+
+  const jobs = deps.jobs;
+  const onDeliveriesQueued = jobs
+    ? () => void jobs.send(notificationDeliveryJob, {}).catch((err: unknown) => deps.logger.warn({ err }, 'could not enqueue notification delivery; the minute job sends it'))
+    : undefined;
+  const alerting: AlertingDeps = { sql: deps.sql, now, backends, log: deps.logger, publicUrl: deps.alerting?.publicUrl ?? null, delivery: deps.alerting?.delivery, onDeliveriesQueued };
+  const delivery: DeliveryDeps = { sql: deps.sql, now, log: deps.logger, notifierFor: deps.alerting?.notifierFor, sleep: deps.alerting?.sleep, backoff: deps.alerting?.backoff, timeoutMs: deps.alerting?.timeoutMs };
+  alertRuleRoutes(app, alerting);
+  alertRoutes(app, alerting);
+  silenceRoutes(app, { sql: deps.sql, now });
+  channelRoutes(app, delivery);
 
   await app.ready();
   return app;

@@ -37,6 +37,8 @@ export interface Config {
   nixtlaBaseUrl: string;
   /** Worker threads for forecasting (0: on the event loop, for tiny deployments). */
   forecastWorkers: number;
+  /** The platform's public base URL, for links in alert notifications; unset: notifications carry no link. */
+  publicUrl: string | undefined;
 }
 
 /** One option: its environment name, its flag, its default and its parser. */
@@ -151,6 +153,7 @@ export const options = {
   },
   nixtlaBaseUrl: { env: 'NIXTLA_BASE_URL', flag: 'nixtla-base-url', description: 'Nixtla API base URL', default: 'https://api.nixtla.io', parse: (raw: string) => optionalUrl(['https:', 'http:'], 'an http(s):// URL')(raw) ?? 'https://api.nixtla.io' },
   forecastWorkers: { env: 'FORECAST_WORKERS', flag: 'forecast-workers', description: 'Worker threads for forecasting (0: none, run inline)', default: Math.max(1, availableParallelism() - 1), parse: integer(0, 256) },
+  publicUrl: { env: 'PUBLIC_URL', flag: 'public-url', description: 'Public base URL of the platform, for links in alert notifications', default: undefined as string | undefined, parse: optionalUrl(['https:', 'http:'], 'an http(s):// URL') },
   jobsEnabled: { env: 'JOBS_ENABLED', flag: 'jobs', description: 'Run job workers and schedules in this process', default: true, parse: boolean },
 } satisfies { [K in keyof Config]: OptionSpec<Config[K]> };
 

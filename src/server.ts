@@ -65,11 +65,18 @@ export async function startServer(config: Config, print: (line: string) => void 
       logger,
       work: config.jobsEnabled,
       schedule: config.jobsEnabled,
-      definitions: jobDefinitions({ sql, now, maintenance: { deadLetterRetentionDays: config.deadLetterRetentionDays }, forecast: { sql, backends, now, log: logger } }),
+      definitions: jobDefinitions({
+        sql,
+        now,
+        maintenance: { deadLetterRetentionDays: config.deadLetterRetentionDays },
+        forecast: { sql, backends, now, log: logger },
+        alerting: { sql, now, backends, log: logger, publicUrl: config.publicUrl ?? null },
+        delivery: { sql, now, log: logger },
+      }),
     });
     cleanups.push(() => jobs.stop());
 
-    const app = await buildApp({ config, sql, logger, limiter, migrations: loadMigrations(), backends, jobs });
+    const app = await buildApp({ config, sql, logger, limiter, migrations: loadMigrations(), backends, jobs, alerting: { publicUrl: config.publicUrl ?? null } });
     cleanups.push(() => app.close());
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');

@@ -515,14 +515,25 @@ for (const kind of storeKinds) {
     describe('cross-org isolation', () => {
       /** Every /api route; a new route must be added here (and to the isolation test) to pass. */
       const apiRoutes = [
+        'DELETE /api/v1/alert-rules/{id}',
+        'DELETE /api/v1/channels/{id}',
         'DELETE /api/v1/dead-letters/{id}',
         'DELETE /api/v1/forecast-schedules/{id}',
         'DELETE /api/v1/keys/{id}',
+        'DELETE /api/v1/silences/{id}',
         'GET /api/v1/accuracy',
+        'GET /api/v1/alert-rules',
+        'GET /api/v1/alert-rules/{id}',
+        'GET /api/v1/alerts',
+        'GET /api/v1/alerts/{id}',
         'GET /api/v1/anomalies',
         'GET /api/v1/anomalies/{id}',
+        'GET /api/v1/channels',
+        'GET /api/v1/channels/{id}',
         'GET /api/v1/dead-letters',
         'GET /api/v1/dead-letters/{id}',
+        'GET /api/v1/deliveries',
+        'GET /api/v1/deliveries/{id}',
         'GET /api/v1/forecast-schedules',
         'GET /api/v1/forecast-schedules/{id}',
         'GET /api/v1/forecast-schedules/{id}/runs',
@@ -534,9 +545,20 @@ for (const kind of storeKinds) {
         'GET /api/v1/keys/{id}',
         'GET /api/v1/metrics',
         'GET /api/v1/orgs/current',
+        'GET /api/v1/silences',
+        'GET /api/v1/silences/{id}',
+        'PATCH /api/v1/alert-rules/{id}',
+        'PATCH /api/v1/channels/{id}',
+        'POST /api/v1/alert-rules',
+        'POST /api/v1/alert-rules/{id}/evaluate',
+        'POST /api/v1/alerts/{id}/acknowledge',
+        'POST /api/v1/alerts/{id}/resolve',
         'POST /api/v1/anomalies/detect',
         'POST /api/v1/backtest',
+        'POST /api/v1/channels',
+        'POST /api/v1/channels/{id}/test',
         'POST /api/v1/dead-letters/reprocess',
+        'POST /api/v1/deliveries/{id}/retry',
         'POST /api/v1/forecast',
         'POST /api/v1/forecast-schedules',
         'POST /api/v1/forecast-schedules/{id}/pause',
@@ -546,6 +568,7 @@ for (const kind of storeKinds) {
         'POST /api/v1/keys',
         'POST /api/v1/orgs',
         'POST /api/v1/query',
+        'POST /api/v1/silences',
       ];
       /** Routes the isolation tests below exercised. */
       const seen = new Set<string>();
@@ -777,6 +800,94 @@ for (const kind of storeKinds) {
         assert.ok((list.json().items as { dimensions: { host: string } }[]).every((x) => x.dimensions.host === 'alpha-an'));
         assertError(await call('GET', `/api/v1/anomalies/${bAnomaly.id}`, 'GET /api/v1/anomalies/{id}', undefined, bAnomaly.id), 404, 'not_found');
         assert.equal((await get(`/api/v1/anomalies/${bAnomaly.id}`, b.key)).statusCode, 200);
+      });
+
+      test("org A's key can never read, change, evaluate or learn of org B's alert rules, alerts, silences, channels and deliveries", async () => {
+        const b = await t.newOrg('Beta Alerting');
+        const a = t.adminKey;
+        const bCall = async (method: 'GET' | 'POST', url: string, payload?: object) => {
+          const r = await t.app.inject({ method, url, headers: bearer(b.key), ...(payload ? { payload } : {}) });
+          assert.ok(r.statusCode < 300, `${method} ${url}: ${r.body}`);
+          return r.json();
+        };
+        const ts = Date.now() - 60_000;
+        await bCall('POST', '/api/v1/ingest', { metrics: [{ key: 'beta.alert.metric', value: 987_654, timestamp: ts, dimensions: { host: 'beta-al-host' } }] });
+        const bChannel = await bCall('POST', '/api/v1/channels', { name: 'beta-secret-channel', type: 'webhook', config: { url: 'https://beta-secret-host.example.com/hook' } });
+        const bRule = await bCall('POST', '/api/v1/alert-rules', { name: 'beta-secret-rule', key: 'beta.alert.metric', channels: [bChannel.id], condition: { kind: 'threshold', operator: 'gt', value: 1 } });
+        const bPass = await bCall('POST', `/api/v1/alert-rules/${bRule.id}/evaluate`);
+        const bAlert = bPass.transitions[0] as { alertId: string };
+        const bSilence = await bCall('POST', '/api/v1/silences', { matchers: ['host="beta-other-host"'], endsAt: Date.now() + 3_600_000, comment: 'beta-secret-silence' });
+        const bDelivery = (await bCall('GET', '/api/v1/deliveries')).items[0] as { id: string };
+        assert.ok(bAlert && bDelivery, JSON.stringify(bPass));
+        const bData = [b.org.id, 'beta-al-host', '987654', 'beta-secret', bChannel.id, bRule.id, bAlert.alertId, bSilence.id, bDelivery.id, bChannel.generatedSecret];
+        const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, route: string, payload?: object, echoed?: string) => {
+          seen.add(route);
+          const r = await t.app.inject({ method, url, headers: bearer(a), ...(payload ? { payload } : {}) });
+          const body = echoed ? r.body.split(echoed).join('') : r.body;
+          for (const x of bData) assert.ok(!body.includes(x), `${method} ${url} reveals ${x}: ${r.body}`);
+          return r;
+        };
+
+        // Rules: B's cannot be read, changed, evaluated or deleted; A's own rule of the same key sees only A's series.
+        for (const [method, suffix, route, payload] of [
+          ['GET', '', 'GET /api/v1/alert-rules/{id}', undefined],
+          ['PATCH', '', 'PATCH /api/v1/alert-rules/{id}', { enabled: false }],
+          ['POST', '/evaluate', 'POST /api/v1/alert-rules/{id}/evaluate', undefined],
+          ['DELETE', '', 'DELETE /api/v1/alert-rules/{id}', undefined],
+        ] as const) {
+          assertError(await call(method, `/api/v1/alert-rules/${bRule.id}${suffix}`, route, payload, bRule.id), 404, 'not_found');
+        }
+        // B's channel cannot be named in A's rule.
+        assertError(await call('POST', '/api/v1/alert-rules', 'POST /api/v1/alert-rules', { name: 'alpha-rule', key: 'beta.alert.metric', channels: [bChannel.id], condition: { kind: 'threshold', operator: 'gt', value: 1 } }, bChannel.id), 400, 'validation_failed');
+        const aRule = (await call('POST', '/api/v1/alert-rules', 'POST /api/v1/alert-rules', { name: 'alpha-rule', key: 'beta.alert.metric', condition: { kind: 'threshold', operator: 'gt', value: 1 } })).json();
+        const rules = await call('GET', '/api/v1/alert-rules', 'GET /api/v1/alert-rules');
+        assert.deepEqual(rules.json().items.map((r: { id: string }) => r.id), [aRule.id]);
+        const aPass = await call('POST', `/api/v1/alert-rules/${aRule.id}/evaluate`, 'POST /api/v1/alert-rules/{id}/evaluate');
+        assert.deepEqual([aPass.json().seriesCount, aPass.json().transitions], [0, []]);
+        assert.equal((await call('PATCH', `/api/v1/alert-rules/${aRule.id}`, 'PATCH /api/v1/alert-rules/{id}', { enabled: false })).statusCode, 200);
+
+        // Alerts: invisible, and acknowledging or resolving B's is 404 (B's stays firing).
+        const alerts = await call('GET', '/api/v1/alerts', 'GET /api/v1/alerts');
+        assert.deepEqual(alerts.json().items, []);
+        assertError(await call('GET', `/api/v1/alerts/${bAlert.alertId}`, 'GET /api/v1/alerts/{id}', undefined, bAlert.alertId), 404, 'not_found');
+        assertError(await call('POST', `/api/v1/alerts/${bAlert.alertId}/acknowledge`, 'POST /api/v1/alerts/{id}/acknowledge', {}, bAlert.alertId), 404, 'not_found');
+        assertError(await call('POST', `/api/v1/alerts/${bAlert.alertId}/resolve`, 'POST /api/v1/alerts/{id}/resolve', {}, bAlert.alertId), 404, 'not_found');
+
+        // Silences: B's invisible; A's silence matching B's labels does not touch B's alert.
+        assertError(await call('GET', `/api/v1/silences/${bSilence.id}`, 'GET /api/v1/silences/{id}', undefined, bSilence.id), 404, 'not_found');
+        assertError(await call('DELETE', `/api/v1/silences/${bSilence.id}`, 'DELETE /api/v1/silences/{id}', undefined, bSilence.id), 404, 'not_found');
+        const aSilence = await call('POST', '/api/v1/silences', 'POST /api/v1/silences', { matchers: ['host="beta-al-host"'], endsAt: Date.now() + 3_600_000 }, 'beta-al-host');
+        assert.equal(aSilence.statusCode, 201, aSilence.body);
+        const silences = await call('GET', '/api/v1/silences', 'GET /api/v1/silences', undefined, 'beta-al-host');
+        assert.deepEqual(silences.json().items.map((x: { id: string }) => x.id), [aSilence.json().id]);
+        await bCall('POST', `/api/v1/alert-rules/${bRule.id}/evaluate`);
+        assert.equal((await bCall('GET', `/api/v1/alerts/${bAlert.alertId}`)).state, 'firing');
+
+        // Channels: B's invisible, unchangeable, untestable, undeletable.
+        for (const [method, suffix, route, payload] of [
+          ['GET', '', 'GET /api/v1/channels/{id}', undefined],
+          ['PATCH', '', 'PATCH /api/v1/channels/{id}', { name: 'hijacked' }],
+          ['POST', '/test', 'POST /api/v1/channels/{id}/test', undefined],
+          ['DELETE', '', 'DELETE /api/v1/channels/{id}', undefined],
+        ] as const) {
+          assertError(await call(method, `/api/v1/channels/${bChannel.id}${suffix}`, route, payload, bChannel.id), 404, 'not_found');
+        }
+        const aChannel = await call('POST', '/api/v1/channels', 'POST /api/v1/channels', { name: 'alpha-channel', type: 'slack', config: { url: 'https://hooks.slack.com/services/alpha' } });
+        assert.equal(aChannel.statusCode, 201);
+        const channelList = await call('GET', '/api/v1/channels', 'GET /api/v1/channels');
+        assert.deepEqual(channelList.json().items.map((x: { id: string }) => x.id), [aChannel.json().id]);
+
+        // Deliveries: B's invisible and not retryable by A.
+        const deliveries = await call('GET', '/api/v1/deliveries', 'GET /api/v1/deliveries');
+        assert.deepEqual(deliveries.json().items, []);
+        assertError(await call('GET', `/api/v1/deliveries/${bDelivery.id}`, 'GET /api/v1/deliveries/{id}', undefined, bDelivery.id), 404, 'not_found');
+        assertError(await call('POST', `/api/v1/deliveries/${bDelivery.id}/retry`, 'POST /api/v1/deliveries/{id}/retry', undefined, bDelivery.id), 404, 'not_found');
+
+        // B's own view is intact.
+        assert.equal((await bCall('GET', `/api/v1/alert-rules/${bRule.id}`)).enabled, true);
+        assert.equal((await bCall('GET', `/api/v1/channels/${bChannel.id}`)).name, 'beta-secret-channel');
+        assert.equal((await bCall('GET', `/api/v1/silences/${bSilence.id}`)).comment, 'beta-secret-silence');
+        assert.equal((await bCall('GET', `/api/v1/deliveries/${bDelivery.id}`)).status, 'pending');
       });
 
       test('the isolation tests exercised every /api route', () => {

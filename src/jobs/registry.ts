@@ -1,11 +1,27 @@
+import { deliverDue, type DeliveryDeps } from '../alert/delivery.js';
+import { tickAlertRules, type AlertingDeps } from '../alert/manager.js';
 import type { ForecastDeps } from '../forecast/service.js';
 import { executeRun, forecastRunJob, tickSchedules, type RunJobData } from '../forecast/scheduler.js';
 import type { Sql } from '../store/sql.js';
 import { runMaintenance, type MaintenanceSettings } from './maintenance.js';
 import type { JobDefinition } from './queue.js';
 
+/** Queue name of the job that sends due notification deliveries. */
+export const notificationDeliveryJob = 'notification-delivery';
+
 /** Every job kind the platform runs, registered here and only here. */
-export function jobDefinitions(deps: { sql: Sql; now: () => Date; maintenance?: MaintenanceSettings; forecast: ForecastDeps }): JobDefinition<any>[] {
+export function jobDefinitions(deps: {
+  sql: Sql;
+  now: () => Date;
+  maintenance?: MaintenanceSettings;
+  forecast: ForecastDeps;
+  /** Alert evaluation (default: from the forecast deps, no links in notifications). */
+  alerting?: Omit<AlertingDeps, 'onDeliveriesQueued'>;
+  /** Notification delivery (default: the registry's notifiers, real timers). */
+  delivery?: DeliveryDeps;
+}): JobDefinition<any>[] {
+  const alerting: Omit<AlertingDeps, 'onDeliveriesQueued'> = deps.alerting ?? { sql: deps.sql, now: deps.now, backends: deps.forecast.backends, log: deps.forecast.log };
+  const delivery: DeliveryDeps = deps.delivery ?? { sql: deps.sql, now: deps.now, log: deps.forecast.log };
   const maintenance: JobDefinition = {
     name: 'maintenance',
     cron: '17 * * * *', // hourly, off the top of the hour
@@ -32,5 +48,31 @@ export function jobDefinitions(deps: { sql: Sql; now: () => Date; maintenance?: 
     expireInSeconds: 30 * 60,
     handler: (data, ctx) => executeRun(deps.forecast, data, ctx.retryCount >= ctx.retryLimit),
   };
-  return [maintenance, scheduler, run];
+  const evaluator: JobDefinition = {
+    name: 'alert-evaluator',
+    cron: '* * * * *', // rules are due per their interval (≥ 1 min); each tick evaluates those due
+    retryLimit: 0, // a failed tick is followed by the next one a minute later
+    retryDelaySeconds: 10,
+    retryBackoff: false,
+    expireInSeconds: 10 * 60,
+    handler: async (_data, ctx) => {
+      let queued = false;
+      const totals = await tickAlertRules({ ...alerting, onDeliveriesQueued: () => (queued = true) });
+      // Notifications go out now rather than at the delivery job's next minute.
+      if (queued) await ctx.send(notificationDeliveryJob, {});
+      return totals;
+    },
+  };
+  const deliver: JobDefinition = {
+    name: notificationDeliveryJob,
+    // Sent after every pass or action that queued deliveries; the minute schedule picks up retries by
+    // hand and deliveries whose worker died (their lease ran out).
+    cron: '* * * * *',
+    retryLimit: 1,
+    retryDelaySeconds: 10,
+    retryBackoff: false,
+    expireInSeconds: 15 * 60,
+    handler: () => deliverDue(delivery),
+  };
+  return [maintenance, scheduler, run, evaluator, deliver];
 }

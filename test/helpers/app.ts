@@ -68,6 +68,8 @@ export interface TestAppOptions {
   backends?: BackendRegistry;
   /** A running job queue for routes that enqueue. */
   jobs?: JobQueue;
+  /** Alerting options (notification links, delivery policy, the sleep between delivery attempts). */
+  alerting?: AppDeps['alerting'];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -87,6 +89,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     now: opts.now,
     backends: opts.backends,
     jobs: opts.jobs,
+    alerting: opts.alerting,
   });
   const suffix = Math.random().toString(36).slice(2, 8);
   const org = await createOrg(sql, { name: `Test ${suffix}`, slug: `test-${suffix}`, isPlatform: opts.platformOrg ?? false });

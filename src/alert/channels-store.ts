@@ -1,0 +1,94 @@
+// Notification channels: storage, scoped by org in every query. `config` is the notifier's parsed
+// configuration with its secrets; callers show it only through the notifier's `redact`.
+import type { Sql } from '../store/sql.js';
+
+export interface StoredChannel {
+  id: string;
+  orgId: string;
+  name: string;
+  /** Notifier type: email | slack | webhook | pagerduty. */
+  type: string;
+  /** The parsed configuration, secrets included: never return it as is. */
+  config: Record<string, unknown>;
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface Row {
+  id: string;
+  org_id: string;
+  name: string;
+  type: string;
+  config: Record<string, unknown>;
+  enabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const columns = 'id, org_id, name, type, config, enabled, created_at, updated_at';
+
+function channelOf(r: Row): StoredChannel {
+  return { id: r.id, orgId: r.org_id, name: r.name, type: r.type, config: r.config, enabled: r.enabled, createdAt: r.created_at, updatedAt: r.updated_at };
+}
+
+export interface ChannelInput {
+  name: string;
+  type: string;
+  config: unknown;
+  enabled: boolean;
+}
+
+/** Creates a channel; undefined when the org has one of this name already. */
+export async function createChannel(sql: Sql, orgId: string, c: ChannelInput, now: Date): Promise<StoredChannel | undefined> {
+  const r = await sql.query<Row>(
+    `INSERT INTO channels (org_id, name, type, config, enabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
+     ON CONFLICT (org_id, name) DO NOTHING RETURNING ${columns}`,
+    [orgId, c.name, c.type, JSON.stringify(c.config), c.enabled, now],
+  );
+  return r.rows[0] && channelOf(r.rows[0]);
+}
+
+export async function getChannel(sql: Sql, orgId: string, id: string): Promise<StoredChannel | undefined> {
+  const r = await sql.query<Row>(`SELECT ${columns} FROM channels WHERE org_id = $1 AND id = $2`, [orgId, id]);
+  return r.rows[0] && channelOf(r.rows[0]);
+}
+
+/** The channels of `orgId` among `ids` (unknown ids and other orgs' are left out). */
+export async function getChannels(sql: Sql, orgId: string, ids: readonly string[]): Promise<StoredChannel[]> {
+  if (!ids.length) return [];
+  const r = await sql.query<Row>(`SELECT ${columns} FROM channels WHERE org_id = $1 AND id = ANY($2::uuid[]) ORDER BY created_at, id`, [orgId, ids]);
+  return r.rows.map(channelOf);
+}
+
+/** Channels of `orgId` in creation order. */
+export async function listChannels(sql: Sql, orgId: string, q: { type?: string; limit: number; after?: { createdAtMs: number; id: string } }): Promise<{ items: StoredChannel[]; more: boolean }> {
+  const r = await sql.query<Row>(
+    `SELECT ${columns} FROM channels
+     WHERE org_id = $1 AND ($2::text IS NULL OR type = $2) AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4::uuid))
+     ORDER BY created_at, id LIMIT $5`,
+    [orgId, q.type ?? null, q.after ? new Date(q.after.createdAtMs) : null, q.after?.id ?? null, q.limit + 1],
+  );
+  return { items: r.rows.slice(0, q.limit).map(channelOf), more: r.rows.length > q.limit };
+}
+
+/** Replaces a channel's name, configuration and enabled flag (its type stays). Undefined when missing; 'conflict' when the name is taken. */
+export async function updateChannel(sql: Sql, orgId: string, id: string, c: Omit<ChannelInput, 'type'>, now: Date): Promise<StoredChannel | undefined | 'conflict'> {
+  const taken = await sql.query('SELECT 1 FROM channels WHERE org_id = $1 AND name = $2 AND id <> $3', [orgId, c.name, id]);
+  if (taken.rowCount) return 'conflict';
+  const r = await sql.query<Row>(`UPDATE channels SET name = $3, config = $4, enabled = $5, updated_at = $6 WHERE org_id = $1 AND id = $2 RETURNING ${columns}`, [
+    orgId,
+    id,
+    c.name,
+    JSON.stringify(c.config),
+    c.enabled,
+    now,
+  ]);
+  return r.rows[0] && channelOf(r.rows[0]);
+}
+
+/** Deletes a channel and its deliveries. */
+export async function deleteChannel(sql: Sql, orgId: string, id: string): Promise<boolean> {
+  const r = await sql.query('DELETE FROM channels WHERE org_id = $1 AND id = $2', [orgId, id]);
+  return r.rowCount > 0;
+}

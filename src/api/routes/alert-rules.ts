@@ -1,0 +1,422 @@
+import { Type, type Static } from 'typebox';
+import { getChannels } from '../../alert/channels-store.js';
+import { evaluateRuleNow, removeRule, type AlertingDeps, type PassResult } from '../../alert/manager.js';
+import { operators, ruleKinds, type RuleCondition } from '../../alert/rule.js';
+import { createRule, getRule, listRules, updateRule, type RuleInput, type StoredRule } from '../../alert/store.js';
+import { AppError } from '../../errors.js';
+import { metricKeyPattern } from '../../ingest/validate.js';
+import { alertSeverities } from '../../notify/notifier.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { authOf } from '../plugins/auth.js';
+import { DateTime, Dimensions, Uuid, responses } from '../schemas.js';
+import type { App } from '../types.js';
+
+/** A string of a fixed set (one "must be equal to one of the allowed values" error, not one per literal). */
+export const literals = <T extends string>(xs: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...xs] });
+
+const Operator = literals(operators);
+export const Severity = literals(alertSeverities);
+const AnomalySeverity = literals(['low', 'medium', 'high', 'critical'] as const);
+
+const ThresholdCondition = Type.Object(
+  {
+    kind: Type.Literal('threshold'),
+    operator: Operator,
+    value: Type.Number(),
+    forSeconds: Type.Integer({ minimum: 0, maximum: 7 * 86_400, default: 0, description: 'The condition must hold this long before the alert fires (pending until then)' }),
+  },
+  { additionalProperties: false, description: 'The latest value compared with a fixed value' },
+);
+const AnomalyCondition = Type.Object(
+  {
+    kind: Type.Literal('anomaly'),
+    minSeverity: Type.Optional(AnomalySeverity),
+    sensitivity: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Detection sensitivity: higher finds more' }),
+  },
+  { additionalProperties: false, description: 'An anomaly at or above minSeverity (default medium) found by the detection ensemble (online mode)' },
+);
+const ForecastCondition = Type.Object(
+  {
+    kind: Type.Literal('forecast'),
+    horizonHours: Type.Number({ exclusiveMinimum: 0, maximum: 720 }),
+    operator: Operator,
+    value: Type.Number(),
+    level: Type.Union([Type.Literal(80), Type.Literal(95)], { default: 95, description: 'Interval whose edge on the operator side must cross (gt/gte: upper, lt/lte: lower)' }),
+  },
+  { additionalProperties: false, description: 'The forecast crosses a value within the horizon' },
+);
+const RateOfChangeCondition = Type.Object(
+  {
+    kind: Type.Literal('rate_of_change'),
+    maxRate: Type.Number({ minimum: 0 }),
+    unit: Type.Union([Type.Literal('per_minute'), Type.Literal('per_hour')], { default: 'per_minute' }),
+    windowSeconds: Type.Integer({ minimum: 1, maximum: 7 * 86_400 }),
+    direction: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('both')], { default: 'both' }),
+  },
+  { additionalProperties: false, description: '(last − first) / elapsed over the trailing window, scaled to the unit, beyond maxRate' },
+);
+const MissingDataCondition = Type.Object(
+  {
+    kind: Type.Literal('missing_data'),
+    expectedIntervalMs: Type.Integer({ minimum: 1000, maximum: 30 * 86_400_000, description: 'Fires when no point arrived for this long (ms)' }),
+  },
+  { additionalProperties: false, description: 'A series of the catalogue stopped reporting; resolves when data arrives' },
+);
+
+const ConditionUnion = Type.Union([ThresholdCondition, AnomalyCondition, ForecastCondition, RateOfChangeCondition, MissingDataCondition]);
+const conditionBranches = [ThresholdCondition, AnomalyCondition, ForecastCondition, RateOfChangeCondition, MissingDataCondition];
+/** One of the rule kinds, told apart by `kind` (validated against that kind's schema only). */
+export const Condition = Type.Unsafe<Static<typeof ConditionUnion>>({
+  type: 'object',
+  oneOf: conditionBranches,
+  discriminator: { propertyName: 'kind' },
+  description: `One of the kinds ${ruleKinds.join(', ')}, told apart by "kind"`,
+});
+
+const LabelMap = Type.Record(Type.String({ pattern: metricKeyPattern.source }), Type.String({ maxLength: 1024 }), { maxProperties: 32, additionalProperties: false });
+const AnnotationMap = Type.Record(Type.String({ pattern: metricKeyPattern.source }), Type.String({ maxLength: 4096 }), { maxProperties: 32, additionalProperties: false });
+
+const ruleFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  key: Type.String({ pattern: metricKeyPattern.source, description: 'Metric key the rule watches' }),
+  dimensions: Dimensions,
+  severity: Severity,
+  labels: LabelMap,
+  annotations: AnnotationMap,
+  evaluationIntervalSeconds: Type.Integer({ minimum: 60, maximum: 86_400 }),
+  channels: Type.Array(Uuid, { maxItems: 20, uniqueItems: true, description: 'Channel ids notified of the alerts' }),
+  dedupWindowSeconds: Type.Integer({ minimum: 0, maximum: 7 * 86_400, description: 'While an alert stays open, repeated firings within this window send nothing' }),
+  repeatIntervalSeconds: Type.Integer({ minimum: 0, maximum: 30 * 86_400, description: 'Re-notify an open alert this long after its last notification (0 = never)' }),
+  enabled: Type.Boolean(),
+  condition: Condition,
+};
+
+const defaults = { dimensions: {}, severity: 'warning', labels: {}, annotations: {}, evaluationIntervalSeconds: 60, channels: [], dedupWindowSeconds: 300, repeatIntervalSeconds: 0, enabled: true } as const;
+
+const CreateBody = Type.Object(
+  {
+    name: ruleFields.name,
+    key: ruleFields.key,
+    dimensions: Type.Optional(ruleFields.dimensions),
+    severity: Type.Optional(ruleFields.severity),
+    labels: Type.Optional(ruleFields.labels),
+    annotations: Type.Optional(ruleFields.annotations),
+    evaluationIntervalSeconds: Type.Optional(ruleFields.evaluationIntervalSeconds),
+    channels: Type.Optional(ruleFields.channels),
+    dedupWindowSeconds: Type.Optional(ruleFields.dedupWindowSeconds),
+    repeatIntervalSeconds: Type.Optional(ruleFields.repeatIntervalSeconds),
+    enabled: Type.Optional(ruleFields.enabled),
+    condition: ruleFields.condition,
+  },
+  { additionalProperties: false },
+);
+const PatchBody = Type.Object(
+  {
+    name: Type.Optional(ruleFields.name),
+    key: Type.Optional(ruleFields.key),
+    dimensions: Type.Optional(ruleFields.dimensions),
+    severity: Type.Optional(ruleFields.severity),
+    labels: Type.Optional(ruleFields.labels),
+    annotations: Type.Optional(ruleFields.annotations),
+    evaluationIntervalSeconds: Type.Optional(ruleFields.evaluationIntervalSeconds),
+    channels: Type.Optional(ruleFields.channels),
+    dedupWindowSeconds: Type.Optional(ruleFields.dedupWindowSeconds),
+    repeatIntervalSeconds: Type.Optional(ruleFields.repeatIntervalSeconds),
+    enabled: Type.Optional(ruleFields.enabled),
+    condition: Type.Optional(ruleFields.condition),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+const StringMap = Type.Record(Type.String(), Type.String());
+export const RuleSchema = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  key: Type.String(),
+  dimensions: StringMap,
+  severity: Type.String(),
+  labels: StringMap,
+  annotations: StringMap,
+  evaluationIntervalSeconds: Type.Integer(),
+  channels: Type.Array(Uuid),
+  dedupWindowSeconds: Type.Integer(),
+  repeatIntervalSeconds: Type.Integer(),
+  enabled: Type.Boolean(),
+  condition: Type.Record(Type.String(), Type.Unknown(), { description: 'As given, with defaults filled in' }),
+  nextEvaluationAt: Type.Union([DateTime, Type.Null()]),
+  lastEvaluatedAt: Type.Union([DateTime, Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  lastSeriesCount: Type.Union([Type.Integer(), Type.Null()]),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
+const SeriesRef = Type.Object({ key: Type.String(), dimensions: StringMap });
+const EvaluateResult = Type.Object({
+  ruleId: Uuid,
+  evaluatedAt: DateTime,
+  seriesCount: Type.Integer(),
+  truncated: Type.Boolean({ description: 'More series matched than one pass evaluates' }),
+  series: Type.Array(
+    Type.Object({
+      seriesId: Type.String(),
+      ...SeriesRef.properties,
+      status: Type.String({ description: 'Condition status: inactive, pending or firing' }),
+      value: Type.Union([Type.Number(), Type.Null()]),
+      summary: Type.String(),
+      alertId: Type.Union([Uuid, Type.Null()]),
+      alertState: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+  transitions: Type.Array(
+    Type.Object({
+      alertId: Uuid,
+      fingerprint: Type.String(),
+      ...SeriesRef.properties,
+      from: Type.Union([Type.String(), Type.Null()]),
+      to: Type.String(),
+      at: DateTime,
+      value: Type.Union([Type.Number(), Type.Null()]),
+      summary: Type.String(),
+    }),
+  ),
+  notifications: Type.Integer({ description: 'Deliveries queued by this pass' }),
+  errors: Type.Array(Type.String(), { description: 'Series that could not be evaluated and why' }),
+});
+
+const ListQuery = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    kind: Type.Optional(literals(ruleKinds)),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+const IdParams = Type.Object({ id: Uuid });
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function ruleJson(r: StoredRule) {
+  return {
+    id: r.id,
+    name: r.name,
+    key: r.key,
+    dimensions: r.dimensions,
+    severity: r.severity,
+    labels: r.labels,
+    annotations: r.annotations,
+    evaluationIntervalSeconds: r.evaluationIntervalSeconds,
+    channels: r.channels,
+    dedupWindowSeconds: r.dedupWindowSeconds,
+    repeatIntervalSeconds: r.repeatIntervalSeconds,
+    enabled: r.enabled,
+    condition: r.condition as unknown as Record<string, unknown>,
+    nextEvaluationAt: iso(r.nextEvaluationAt),
+    lastEvaluatedAt: iso(r.lastEvaluatedAt),
+    lastError: r.lastError,
+    lastSeriesCount: r.lastSeriesCount,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+export function passJson(p: PassResult) {
+  return {
+    ruleId: p.ruleId,
+    evaluatedAt: p.evaluatedAt.toISOString(),
+    seriesCount: p.seriesCount,
+    truncated: p.truncated,
+    series: p.series,
+    transitions: p.transitions.map((t) => ({ ...t, at: t.at.toISOString() })),
+    notifications: p.notifications,
+    errors: p.errors,
+  };
+}
+
+/** The condition with every optional field filled in (what is stored and evaluated). */
+export function normaliseCondition(c: Static<typeof ConditionUnion>): RuleCondition {
+  switch (c.kind) {
+    case 'threshold':
+      return { kind: 'threshold', operator: c.operator, value: c.value, forSeconds: c.forSeconds ?? 0 };
+    case 'anomaly':
+      return { kind: 'anomaly', minSeverity: c.minSeverity ?? 'medium', sensitivity: c.sensitivity ?? 0.5 };
+    case 'forecast':
+      return { kind: 'forecast', horizonHours: c.horizonHours, operator: c.operator, value: c.value, level: c.level ?? 95 };
+    case 'rate_of_change':
+      return { kind: 'rate_of_change', maxRate: c.maxRate, unit: c.unit ?? 'per_minute', windowSeconds: c.windowSeconds, direction: c.direction ?? 'both' };
+    case 'missing_data':
+      return { kind: 'missing_data', expectedIntervalMs: c.expectedIntervalMs };
+  }
+}
+
+/** A condition whose kind is missing or unknown: a 400 listing the kinds (before schema validation, whose message cannot). */
+async function checkKind(req: { body: unknown }): Promise<void> {
+  const c = (req.body as { condition?: unknown } | null)?.condition;
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) return;
+  const kind = (c as { kind?: unknown }).kind;
+  if (typeof kind !== 'string' || !(ruleKinds as readonly string[]).includes(kind)) {
+    const message = `must be one of ${ruleKinds.join(', ')}`;
+    throw new AppError('validation_failed', `condition.kind ${message}`, [{ field: 'body.condition.kind', message }]);
+  }
+}
+
+const isCursor = (p: Record<string, unknown>): p is { t: number; i: string } => Number.isSafeInteger(p.t) && typeof p.i === 'string' && /^[0-9a-f-]{36}$/.test(p.i);
+
+/** Alert rules: admin to change, read to list; evaluate one now. */
+export function alertRuleRoutes(app: App, deps: AlertingDeps): void {
+  const tags = ['alert rules'];
+  const found = async (orgId: string, id: string) => {
+    const r = await getRule(deps.sql, orgId, id);
+    if (!r) throw new AppError('not_found', 'No such alert rule');
+    return r;
+  };
+  /** Every channel id must name a channel of the org: a 400 naming each one that does not. */
+  const checkChannels = async (orgId: string, ids: readonly string[]) => {
+    const known = new Set((await getChannels(deps.sql, orgId, ids)).map((c) => c.id));
+    const bad = ids.map((id, i) => ({ id, i })).filter((x) => !known.has(x.id));
+    if (bad.length) {
+      throw new AppError(
+        'validation_failed',
+        `No such channel: ${bad.map((b) => b.id).join(', ')}`,
+        bad.map((b) => ({ field: `body.channels[${b.i}]`, message: 'is not a channel of this organisation' })),
+      );
+    }
+  };
+  const conflict = (name: string) => new AppError('conflict', `An alert rule named "${name}" exists already`, [{ field: 'body.name', message: 'is taken' }]);
+
+  app.post<{ Body: Static<typeof CreateBody> }>(
+    '/api/v1/alert-rules',
+    {
+      config: { scope: 'admin' },
+      preValidation: checkKind,
+      schema: {
+        tags,
+        summary: 'Create an alert rule',
+        description: 'Every series of `key` whose dimensions include `dimensions` is its own alert instance. The rule is evaluated every `evaluationIntervalSeconds` (first at the next minute).',
+        body: CreateBody,
+        response: responses({ 201: RuleSchema }),
+      },
+    },
+    async (req, reply) => {
+      const { orgId } = authOf(req);
+      const b = req.body;
+      const input: RuleInput = {
+        name: b.name,
+        key: b.key,
+        dimensions: b.dimensions ?? defaults.dimensions,
+        severity: b.severity ?? defaults.severity,
+        labels: b.labels ?? defaults.labels,
+        annotations: b.annotations ?? defaults.annotations,
+        evaluationIntervalSeconds: b.evaluationIntervalSeconds ?? defaults.evaluationIntervalSeconds,
+        channels: b.channels ?? [],
+        dedupWindowSeconds: b.dedupWindowSeconds ?? defaults.dedupWindowSeconds,
+        repeatIntervalSeconds: b.repeatIntervalSeconds ?? defaults.repeatIntervalSeconds,
+        enabled: b.enabled ?? defaults.enabled,
+        condition: normaliseCondition(b.condition),
+      };
+      await checkChannels(orgId, input.channels);
+      try {
+        return reply.code(201).send(ruleJson(await createRule(deps.sql, orgId, input, deps.now())));
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') throw conflict(b.name);
+        throw err;
+      }
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/api/v1/alert-rules',
+    { config: { scope: 'read' }, schema: { tags, summary: 'Alert rules in creation order', querystring: ListQuery, response: responses({ 200: Type.Object({ items: Type.Array(RuleSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }) }) } },
+    async (req) => {
+      const q = req.query;
+      const shape = { enabled: q.enabled ?? null, kind: q.kind ?? null, limit: q.limit };
+      const after = q.cursor ? decodeCursor(q.cursor, shape, isCursor) : undefined;
+      const page = await listRules(deps.sql, authOf(req).orgId, { enabled: q.enabled, kind: q.kind, limit: q.limit, after: after && { createdAtMs: after.t, id: after.i } });
+      const last = page.items[page.items.length - 1];
+      return { items: page.items.map(ruleJson), nextCursor: page.more && last ? encodeCursor({ t: last.createdAt.getTime(), i: last.id }, shape) : null };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/alert-rules/:id',
+    { config: { scope: 'read' }, schema: { tags, summary: 'One alert rule', params: IdParams, response: responses({ 200: RuleSchema }) } },
+    async (req) => ruleJson(await found(authOf(req).orgId, req.params.id)),
+  );
+
+  app.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof PatchBody> }>(
+    '/api/v1/alert-rules/:id',
+    {
+      config: { scope: 'admin' },
+      preValidation: checkKind,
+      schema: {
+        tags,
+        summary: 'Change an alert rule',
+        description: 'Fields given replace the stored ones (a condition is replaced whole). A changed condition, key or dimension filter forgets the series’ evaluation state; open alerts resolve at the next pass if the new condition does not hold.',
+        params: IdParams,
+        body: PatchBody,
+        response: responses({ 200: RuleSchema }),
+      },
+    },
+    async (req) => {
+      const { orgId } = authOf(req);
+      const old = await found(orgId, req.params.id);
+      const b = req.body;
+      const input: RuleInput = {
+        name: b.name ?? old.name,
+        key: b.key ?? old.key,
+        dimensions: b.dimensions ?? old.dimensions,
+        severity: b.severity ?? old.severity,
+        labels: b.labels ?? old.labels,
+        annotations: b.annotations ?? old.annotations,
+        evaluationIntervalSeconds: b.evaluationIntervalSeconds ?? old.evaluationIntervalSeconds,
+        channels: b.channels ?? old.channels,
+        dedupWindowSeconds: b.dedupWindowSeconds ?? old.dedupWindowSeconds,
+        repeatIntervalSeconds: b.repeatIntervalSeconds ?? old.repeatIntervalSeconds,
+        enabled: b.enabled ?? old.enabled,
+        condition: b.condition ? normaliseCondition(b.condition) : old.condition,
+      };
+      if (b.channels) await checkChannels(orgId, input.channels);
+      try {
+        const r = await updateRule(deps.sql, orgId, req.params.id, input, deps.now());
+        if (!r) throw new AppError('not_found', 'No such alert rule');
+        return ruleJson(r);
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') throw conflict(input.name);
+        throw err;
+      }
+    },
+  );
+
+  app.delete<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/alert-rules/:id',
+    {
+      config: { scope: 'admin' },
+      schema: { tags, summary: 'Delete an alert rule', description: 'Its alerts stay in the history (rule name kept); open ones are resolved and the resolution is notified.', params: IdParams, response: responses({ 204: Type.Null() }) },
+    },
+    async (req, reply) => {
+      const { orgId, keyId } = authOf(req);
+      if (!(await removeRule(deps, orgId, req.params.id, { kind: 'key', id: keyId, comment: 'rule deleted' }))) throw new AppError('not_found', 'No such alert rule');
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/alert-rules/:id/evaluate',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags,
+        summary: 'Evaluate a rule now',
+        description: 'One evaluation pass over every matching series (also for a disabled rule): alert transitions are stored and notified as in a scheduled pass, and returned.',
+        params: IdParams,
+        response: responses({ 200: EvaluateResult }),
+      },
+    },
+    async (req) => {
+      const { orgId } = authOf(req);
+      const rule = await found(orgId, req.params.id);
+      return passJson(await evaluateRuleNow(deps, rule));
+    },
+  );
+}

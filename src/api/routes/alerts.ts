@@ -1,0 +1,297 @@
+import { Type, type Static } from 'typebox';
+import { getAlert, listAlerts, transitionsOf, type AlertState, type StoredAlert } from '../../alert/alerts-store.js';
+import { attemptsOf, deliveriesOfAlert, getDelivery, listDeliveries, retryDeadDelivery, type Attempt, type Delivery, type DeliveryStatus } from '../../alert/deliveries-store.js';
+import { alertStates } from '../../alert/lifecycle.js';
+import { acknowledgeAlert, defaultDeliverySettings, resolveAlert, type AlertingDeps } from '../../alert/manager.js';
+import { AppError } from '../../errors.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { authOf } from '../plugins/auth.js';
+import { DateTime, Uuid, responses } from '../schemas.js';
+import type { App } from '../types.js';
+import { Severity } from './alert-rules.js';
+
+const StringMap = Type.Record(Type.String(), Type.String());
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const ActorSchema = Type.Object({ kind: Type.Union([Type.Literal('key'), Type.Literal('user'), Type.Literal('system')]), id: Nullable(Type.String()), comment: Nullable(Type.String()) });
+
+const AlertSchema = Type.Object({
+  id: Uuid,
+  ruleId: Nullable(Uuid),
+  ruleName: Type.String(),
+  ruleKind: Type.String(),
+  fingerprint: Type.String({ description: 'Stable per (rule, series): PagerDuty dedup_key' }),
+  state: Type.String({ description: 'pending, firing, acknowledged, suppressed or resolved' }),
+  severity: Type.String(),
+  key: Type.String(),
+  dimensions: StringMap,
+  labels: StringMap,
+  annotations: StringMap,
+  value: Nullable(Type.Number()),
+  summary: Type.String(),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  anomalyId: Nullable(Uuid),
+  silenceId: Nullable(Uuid),
+  startedAt: DateTime,
+  firedAt: Nullable(DateTime),
+  endedAt: Nullable(DateTime),
+  acknowledgedAt: Nullable(DateTime),
+  acknowledgedBy: Nullable(ActorSchema),
+  resolvedBy: Nullable(ActorSchema),
+  notificationCount: Type.Integer({ description: 'Notifications sent plus firing passes swallowed by the dedup window' }),
+  lastNotifiedAt: Nullable(DateTime),
+  lastEvent: Nullable(Type.String()),
+  updatedAt: DateTime,
+});
+
+const AttemptSchema = Type.Object({
+  attempt: Type.Integer(),
+  at: DateTime,
+  ok: Type.Boolean(),
+  status: Nullable(Type.Integer()),
+  retryable: Type.Boolean(),
+  error: Nullable(Type.String()),
+  response: Nullable(Type.String()),
+  durationMs: Type.Number(),
+});
+const DeliverySchema = Type.Object({
+  id: Uuid,
+  alertId: Nullable(Uuid),
+  channelId: Uuid,
+  event: Type.String({ description: 'firing, acknowledged, resolved or test' }),
+  status: Type.String({ description: 'pending, delivering, delivered or dead' }),
+  attempts: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  nextAttemptAt: DateTime,
+  lastError: Nullable(Type.String()),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+  deliveredAt: Nullable(DateTime),
+  attemptLog: Type.Optional(Type.Array(AttemptSchema)),
+});
+const AlertDetail = Type.Intersect([
+  AlertSchema,
+  Type.Object({
+    transitions: Type.Array(Type.Object({ at: DateTime, from: Nullable(Type.String()), to: Type.String(), actor: ActorSchema, value: Nullable(Type.Number()) })),
+    notifications: Type.Array(DeliverySchema),
+  }),
+]);
+
+const stateFilter = '^(open|pending|firing|acknowledged|resolved|suppressed)(,(open|pending|firing|acknowledged|resolved|suppressed))*$';
+const ListQuery = Type.Object(
+  {
+    state: Type.Optional(Type.String({ pattern: stateFilter, description: 'Comma-separated states; "open" stands for every state but resolved' })),
+    ruleId: Type.Optional(Uuid),
+    severity: Type.Optional(Severity),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+const DeliveryQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union(['pending', 'delivering', 'delivered', 'dead'].map((s) => Type.Literal(s)))),
+    alertId: Type.Optional(Uuid),
+    channelId: Type.Optional(Uuid),
+    event: Type.Optional(Type.Union(['firing', 'acknowledged', 'resolved', 'test'].map((s) => Type.Literal(s)))),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+const IdParams = Type.Object({ id: Uuid });
+const ActionBody = Type.Object({ comment: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function alertJson(a: StoredAlert) {
+  return {
+    id: a.id,
+    ruleId: a.ruleId,
+    ruleName: a.ruleName,
+    ruleKind: a.ruleKind,
+    fingerprint: a.fingerprint,
+    state: a.state,
+    severity: a.severity,
+    key: a.key,
+    dimensions: a.dimensions,
+    labels: a.labels,
+    annotations: a.annotations,
+    value: a.value,
+    summary: a.summary,
+    details: a.details,
+    anomalyId: a.anomalyId,
+    silenceId: a.silenceId,
+    startedAt: a.startedAt.toISOString(),
+    firedAt: iso(a.firedAt),
+    endedAt: iso(a.endedAt),
+    acknowledgedAt: iso(a.acknowledgedAt),
+    acknowledgedBy: a.acknowledgedBy,
+    resolvedBy: a.resolvedBy,
+    notificationCount: a.notificationCount,
+    lastNotifiedAt: iso(a.lastNotifiedAt),
+    lastEvent: a.lastEvent,
+    updatedAt: a.updatedAt.toISOString(),
+  };
+}
+
+function attemptJson(a: Attempt) {
+  return { attempt: a.attempt, at: a.at.toISOString(), ok: a.ok, status: a.status, retryable: a.retryable, error: a.error, response: a.response, durationMs: a.durationMs };
+}
+
+export function deliveryJson(d: Delivery, attempts?: Attempt[]) {
+  return {
+    id: d.id,
+    alertId: d.alertId,
+    channelId: d.channelId,
+    event: d.event,
+    status: d.status,
+    attempts: d.attempts,
+    maxAttempts: d.maxAttempts,
+    nextAttemptAt: d.nextAttemptAt.toISOString(),
+    lastError: d.lastError,
+    createdAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
+    deliveredAt: iso(d.deliveredAt),
+    ...(attempts ? { attemptLog: attempts.map(attemptJson) } : {}),
+  };
+}
+
+function statesOf(filter: string | undefined): AlertState[] | undefined {
+  if (!filter) return undefined;
+  const out = new Set<AlertState>();
+  for (const s of filter.split(',')) {
+    if (s === 'open') for (const x of alertStates) x !== 'resolved' && out.add(x);
+    else out.add(s as AlertState);
+  }
+  return [...out].sort();
+}
+
+const isCursor = (p: Record<string, unknown>): p is { t: number; i: string } => Number.isSafeInteger(p.t) && typeof p.i === 'string' && /^[0-9a-f-]{36}$/.test(p.i);
+
+/** Alert instances (read), acknowledgement and resolution (admin), and notification deliveries with their dead letters. */
+export function alertRoutes(app: App, deps: AlertingDeps): void {
+  const tags = ['alerts'];
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/api/v1/alerts',
+    { config: { scope: 'read' }, schema: { tags, summary: 'Alerts, newest first', querystring: ListQuery, response: responses({ 200: Type.Object({ items: Type.Array(AlertSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }) }) } },
+    async (req) => {
+      const q = req.query;
+      const states = statesOf(q.state);
+      const shape = { states: states ?? null, ruleId: q.ruleId ?? null, severity: q.severity ?? null, limit: q.limit };
+      const after = q.cursor ? decodeCursor(q.cursor, shape, isCursor) : undefined;
+      const page = await listAlerts(deps.sql, authOf(req).orgId, { states, ruleId: q.ruleId, severity: q.severity, limit: q.limit, after: after && { startedAtMs: after.t, id: after.i } });
+      const last = page.items[page.items.length - 1];
+      return { items: page.items.map(alertJson), nextCursor: page.more && last ? encodeCursor({ t: last.startedAt.getTime(), i: last.id }, shape) : null };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/alerts/:id',
+    { config: { scope: 'read' }, schema: { tags, summary: 'One alert with its transitions and notification deliveries (every attempt)', params: IdParams, response: responses({ 200: AlertDetail }) } },
+    async (req) => {
+      const { orgId } = authOf(req);
+      const a = await getAlert(deps.sql, orgId, req.params.id);
+      if (!a) throw new AppError('not_found', 'No such alert');
+      const [transitions, deliveries] = await Promise.all([transitionsOf(deps.sql, orgId, a.id), deliveriesOfAlert(deps.sql, orgId, a.id)]);
+      const attempts = await attemptsOf(deps.sql, orgId, deliveries.map((d) => d.id));
+      return {
+        ...alertJson(a),
+        transitions: transitions.map((t) => ({ at: t.at.toISOString(), from: t.from, to: t.to, actor: t.actor, value: t.value })),
+        notifications: deliveries.map((d) => deliveryJson(d, attempts.get(d.id) ?? [])),
+      };
+    },
+  );
+
+  for (const action of ['acknowledge', 'resolve'] as const) {
+    app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ActionBody> }>(
+      `/api/v1/alerts/:id/${action}`,
+      {
+        config: { scope: 'admin' },
+        // The body is optional: no body means no comment.
+        preValidation: async (req) => {
+          if (req.body === undefined || req.body === null) req.body = {};
+        },
+        schema: {
+          tags,
+          summary: action === 'acknowledge' ? 'Acknowledge a firing alert' : 'Resolve an open alert',
+          description:
+            action === 'acknowledge'
+              ? 'Only a firing alert can be acknowledged (409 otherwise). Channels told of the firing are told of the acknowledgement (PagerDuty: an acknowledge event).'
+              : 'From any open state (409 when resolved already). Channels told of the alert are told of the resolution (PagerDuty: a resolve event). If the condition still holds, the next evaluation opens a new alert.',
+          params: IdParams,
+          body: ActionBody,
+          response: responses({ 200: AlertSchema }),
+        },
+      },
+      async (req) => {
+        const { orgId, keyId } = authOf(req);
+        const fn = action === 'acknowledge' ? acknowledgeAlert : resolveAlert;
+        return alertJson(await fn(deps, orgId, req.params.id, { kind: 'key', id: keyId }, req.body.comment ?? null));
+      },
+    );
+  }
+
+  const dtags = ['deliveries'];
+  app.get<{ Querystring: Static<typeof DeliveryQuery> }>(
+    '/api/v1/deliveries',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: dtags,
+        summary: 'Notification deliveries, newest first',
+        description: 'One per (alert event, channel). `status=dead`: the dead letters, deliveries that failed for good (a permanent error or every attempt used); retry them with POST /api/v1/deliveries/{id}/retry.',
+        querystring: DeliveryQuery,
+        response: responses({ 200: Type.Object({ items: Type.Array(DeliverySchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }) }),
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const shape = { status: q.status ?? null, alertId: q.alertId ?? null, channelId: q.channelId ?? null, event: q.event ?? null, limit: q.limit };
+      const after = q.cursor ? decodeCursor(q.cursor, shape, isCursor) : undefined;
+      const page = await listDeliveries(deps.sql, authOf(req).orgId, {
+        status: q.status as DeliveryStatus | undefined,
+        alertId: q.alertId,
+        channelId: q.channelId,
+        event: q.event as Delivery['event'] | undefined,
+        limit: q.limit,
+        after: after && { createdAtMs: after.t, id: after.i },
+      });
+      const last = page.items[page.items.length - 1];
+      return { items: page.items.map((d) => deliveryJson(d)), nextCursor: page.more && last ? encodeCursor({ t: last.createdAt.getTime(), i: last.id }, shape) : null };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/deliveries/:id',
+    { config: { scope: 'read' }, schema: { tags: dtags, summary: 'One delivery with every attempt', params: IdParams, response: responses({ 200: DeliverySchema }) } },
+    async (req) => {
+      const { orgId } = authOf(req);
+      const d = await getDelivery(deps.sql, orgId, req.params.id);
+      if (!d) throw new AppError('not_found', 'No such delivery');
+      return deliveryJson(d, (await attemptsOf(deps.sql, orgId, [d.id])).get(d.id) ?? []);
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/deliveries/:id/retry',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: dtags,
+        summary: 'Retry a dead delivery',
+        description: 'The delivery goes back to pending with as many attempts again as a new one gets; its attempt history stays. 409 unless it is dead.',
+        params: IdParams,
+        response: responses({ 202: DeliverySchema }),
+      },
+    },
+    async (req, reply) => {
+      const { orgId } = authOf(req);
+      const r = await retryDeadDelivery(deps.sql, orgId, req.params.id, deps.delivery?.maxAttempts ?? defaultDeliverySettings.maxAttempts, deps.now());
+      if (!r) throw new AppError('not_found', 'No such delivery');
+      if (r === 'not_dead') throw new AppError('conflict', 'Only a dead delivery can be retried');
+      deps.onDeliveriesQueued?.();
+      return reply.code(202).send(deliveryJson(r));
+    },
+  );
+}
