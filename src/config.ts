@@ -31,6 +31,8 @@ export interface Config {
   idempotencyTtlHours: number;
   /** How long rejected items stay in the dead-letter queue, days. */
   deadLetterRetentionDays: number;
+  /** Days resolved alerts, ended silences and channel tests are kept. */
+  alertRetentionDays: number;
   /** Nixtla TimeGPT API key; the `nixtla-timegpt` backend is available only with one. Never logged. */
   nixtlaApiKey: string | undefined;
   /** Nixtla API base URL. */
@@ -145,6 +147,7 @@ export const options = {
     },
   },
   idempotencyTtlHours: { env: 'IDEMPOTENCY_TTL_HOURS', flag: 'idempotency-ttl', description: 'Hours an Idempotency-Key reply is kept', default: 24, parse: integer(1, 24 * 365) },
+  alertRetentionDays: { env: 'ALERT_RETENTION_DAYS', flag: 'alert-retention', description: 'Days resolved alerts (with history and notifications), ended silences and channel tests are kept', default: 90, parse: integer(1, 3650) },
   deadLetterRetentionDays: { env: 'DEAD_LETTER_RETENTION_DAYS', flag: 'dead-letter-retention', description: 'Days rejected items are kept', default: 7, parse: integer(1, 3650) },
   nixtlaApiKey: {
     env: 'NIXTLA_API_KEY', flag: 'nixtla-api-key', description: 'Nixtla TimeGPT API key (enables the nixtla-timegpt backend)',

@@ -68,7 +68,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       definitions: jobDefinitions({
         sql,
         now,
-        maintenance: { deadLetterRetentionDays: config.deadLetterRetentionDays },
+        maintenance: { deadLetterRetentionDays: config.deadLetterRetentionDays, alertRetentionDays: config.alertRetentionDays },
         forecast: { sql, backends, now, log: logger },
         alerting: { sql, now, backends, log: logger, publicUrl: config.publicUrl ?? null },
         delivery: { sql, now, log: logger },

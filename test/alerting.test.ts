@@ -407,6 +407,28 @@ for (const kind of storeKinds) {
         assertError(await call('POST', `/api/v1/alerts/${randomUuid}/acknowledge`), 404, 'not_found');
       });
 
+      test('retention: maintenance deletes alerts resolved and silences ended long ago, with their history; open alerts stay', async () => {
+        clock = T0 + 8 * 86_400_000;
+        const rule = (await created('/api/v1/alert-rules', { name: 'retained', key: 'ret.cpu', condition: { kind: 'threshold', operator: 'gt', value: 1 } })) as unknown as Rule;
+        await ingest('ret.cpu', [{ value: 5, at: clock - 1000, dims: { host: 'old' } }, { value: 5, at: clock - 1000, dims: { host: 'open' } }]);
+        const fired = await evaluate(rule.id);
+        const byHost = new Map(fired.transitions.map((x) => [x.dimensions.host, x.alertId]));
+        await ok('POST', `/api/v1/alerts/${byHost.get('old')}/resolve`, { comment: 'done' });
+        const silence = await created('/api/v1/silences', { matchers: ['host="old"'], endsAt: clock + 3_600_000 });
+        const { runMaintenance } = await import('../src/jobs/maintenance.js');
+        // 89 days on: everything kept.
+        let r = await runMaintenance(t.sql, new Date(clock + 89 * 86_400_000), { deadLetterRetentionDays: 7, alertRetentionDays: 90 });
+        assert.equal((await alertOf(byHost.get('old')!)).state, 'resolved');
+        // 91 days on: the resolved alert (transitions and all) and the ended silence are gone.
+        r = await runMaintenance(t.sql, new Date(clock + 91 * 86_400_000), { deadLetterRetentionDays: 7, alertRetentionDays: 90 });
+        assert.ok(r.deletedAlerts >= 1 && r.deletedSilences >= 1, JSON.stringify(r));
+        assertError(await call('GET', `/api/v1/alerts/${byHost.get('old')}`), 404, 'not_found');
+        assertError(await call('GET', `/api/v1/silences/${silence.id}`), 404, 'not_found');
+        assert.equal((await t.sql.query('SELECT 1 FROM alert_transitions WHERE alert_id = $1', [byHost.get('old')])).rows.length, 0);
+        assert.equal((await alertOf(byHost.get('open')!)).state, 'firing');
+        assert.equal((await call('DELETE', `/api/v1/alert-rules/${rule.id}`)).statusCode, 204);
+      });
+
       test('a silence suppresses matching alerts (nothing sent); when it is deleted the alert fires and is notified', async () => {
         clock = T0 + 86_400_000;
         hook.reset();

@@ -296,3 +296,11 @@ export async function transitionsOf(sql: Sql, orgId: string, alertId: string): P
     value: x.value === null ? null : Number(x.value),
   }));
 }
+
+/**
+ * Retention: deletes alerts resolved before `cutoff`, with their transitions, deliveries and attempts
+ * (cascade). Open alerts are kept however old.
+ */
+export async function purgeResolvedAlerts(sql: Sql, orgId: string, cutoff: Date): Promise<number> {
+  return (await sql.query(`DELETE FROM alerts WHERE org_id = $1 AND state = 'resolved' AND ended_at < $2`, [orgId, cutoff])).rowCount;
+}

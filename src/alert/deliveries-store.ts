@@ -271,3 +271,8 @@ export async function retryDeadDelivery(sql: Sql, orgId: string, id: string, ext
   if (r.rows[0]) return deliveryOf(r.rows[0]);
   return (await getDelivery(sql, orgId, id)) ? 'not_dead' : undefined;
 }
+
+/** Retention: deletes channel-test deliveries (no alert) created before `cutoff`, and their attempts. */
+export async function purgeTestDeliveries(sql: Sql, orgId: string, cutoff: Date): Promise<number> {
+  return (await sql.query(`DELETE FROM notification_deliveries WHERE org_id = $1 AND alert_id IS NULL AND status IN ('delivered', 'dead') AND created_at < $2`, [orgId, cutoff])).rowCount;
+}

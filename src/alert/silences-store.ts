@@ -87,3 +87,8 @@ export async function deleteSilence(sql: Sql, orgId: string, id: string): Promis
   const r = await sql.query('DELETE FROM silences WHERE org_id = $1 AND id = $2', [orgId, id]);
   return r.rowCount > 0;
 }
+
+/** Retention: deletes silences that ended before `cutoff`. */
+export async function purgeEndedSilences(sql: Sql, orgId: string, cutoff: Date): Promise<number> {
+  return (await sql.query('DELETE FROM silences WHERE org_id = $1 AND ends_at < $2', [orgId, cutoff])).rowCount;
+}

@@ -1,3 +1,6 @@
+import { purgeResolvedAlerts } from '../alert/alerts-store.js';
+import { purgeTestDeliveries } from '../alert/deliveries-store.js';
+import { purgeEndedSilences } from '../alert/silences-store.js';
 import { purgeDeadApiKeys } from '../auth/api-keys.js';
 import { purgeDeadLetters } from '../ingest/dead-letters.js';
 import { purgeExpiredIdempotencyKeys } from '../ingest/idempotency.js';
@@ -10,6 +13,8 @@ export const deadKeyRetentionDays = 30;
 export interface MaintenanceSettings {
   /** Days rejected items stay in the dead-letter queue. */
   deadLetterRetentionDays: number;
+  /** Days resolved alerts (with their history and notifications), ended silences and channel tests are kept; default 90. */
+  alertRetentionDays?: number;
 }
 
 export interface MaintenanceResult {
@@ -17,6 +22,9 @@ export interface MaintenanceResult {
   deletedApiKeys: number;
   deletedIdempotencyKeys: number;
   deletedDeadLetters: number;
+  deletedAlerts: number;
+  deletedSilences: number;
+  deletedTestDeliveries: number;
 }
 
 /**
@@ -27,12 +35,16 @@ export interface MaintenanceResult {
 export async function runMaintenance(sql: Sql, now: Date, settings: MaintenanceSettings = { deadLetterRetentionDays: 7 }): Promise<MaintenanceResult> {
   const keyCutoff = new Date(now.getTime() - deadKeyRetentionDays * 86_400_000);
   const letterCutoff = new Date(now.getTime() - settings.deadLetterRetentionDays * 86_400_000);
-  const result: MaintenanceResult = { organizations: 0, deletedApiKeys: 0, deletedIdempotencyKeys: 0, deletedDeadLetters: 0 };
+  const alertCutoff = new Date(now.getTime() - (settings.alertRetentionDays ?? 90) * 86_400_000);
+  const result: MaintenanceResult = { organizations: 0, deletedApiKeys: 0, deletedIdempotencyKeys: 0, deletedDeadLetters: 0, deletedAlerts: 0, deletedSilences: 0, deletedTestDeliveries: 0 };
   for (const org of await listOrgs(sql)) {
     result.organizations++;
     result.deletedApiKeys += await purgeDeadApiKeys(sql, org.id, keyCutoff);
     result.deletedIdempotencyKeys += await purgeExpiredIdempotencyKeys(sql, org.id, now);
     result.deletedDeadLetters += await purgeDeadLetters(sql, org.id, letterCutoff);
+    result.deletedAlerts += await purgeResolvedAlerts(sql, org.id, alertCutoff);
+    result.deletedSilences += await purgeEndedSilences(sql, org.id, alertCutoff);
+    result.deletedTestDeliveries += await purgeTestDeliveries(sql, org.id, alertCutoff);
   }
   return result;
 }
