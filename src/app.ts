@@ -19,6 +19,7 @@ import { SeriesCache } from './metrics/series-cache.js';
 import { orgRoutes } from './api/routes/orgs.js';
 import { forecastRoutes } from './api/routes/forecasts.js';
 import { anomalyRoutes } from './api/routes/anomalies.js';
+import type { DetectRunner } from './workers/pool.js';
 import { forecastScheduleRoutes } from './api/routes/forecast-schedules.js';
 import { alertRuleRoutes } from './api/routes/alert-rules.js';
 import { alertRoutes } from './api/routes/alerts.js';
@@ -51,6 +52,8 @@ export interface AppDeps {
   metricsRegistry?: Registry;
   /** Forecast backends; default: the registry with statistical forecasts on the calling thread. */
   backends?: BackendRegistry;
+  /** Where anomaly detection runs (the worker pool in the server); default the calling thread. */
+  detector?: DetectRunner;
   /** The job queue, for routes that enqueue work ("run now"); absent in tests that need none. */
   jobs?: JobQueue;
   /**
@@ -116,13 +119,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const backends = deps.backends ?? createBackendRegistry();
   forecastRoutes(app, { sql: deps.sql, backends, now });
   forecastScheduleRoutes(app, { sql: deps.sql, backends, now, jobs: deps.jobs });
-  anomalyRoutes(app, { sql: deps.sql, now });
+  anomalyRoutes(app, { sql: deps.sql, now, detector: deps.detector });
 
   const jobs = deps.jobs;
   const onDeliveriesQueued = jobs
     ? () => void jobs.send(notificationDeliveryJob, {}).catch((err: unknown) => deps.logger.warn({ err }, 'could not enqueue notification delivery; the minute job sends it'))
     : undefined;
-  const alerting: AlertingDeps = { sql: deps.sql, now, backends, log: deps.logger, publicUrl: deps.alerting?.publicUrl ?? null, delivery: deps.alerting?.delivery, onDeliveriesQueued };
+  const alerting: AlertingDeps = { sql: deps.sql, now, backends, detector: deps.detector, log: deps.logger, publicUrl: deps.alerting?.publicUrl ?? null, delivery: deps.alerting?.delivery, onDeliveriesQueued };
   const delivery: DeliveryDeps = { sql: deps.sql, now, log: deps.logger, notifierFor: deps.alerting?.notifierFor, sleep: deps.alerting?.sleep, backoff: deps.alerting?.backoff, timeoutMs: deps.alerting?.timeoutMs };
   alertRuleRoutes(app, alerting);
   alertRoutes(app, alerting);

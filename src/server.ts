@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { createForecastPool, inlineRunner } from './forecast/pool.js';
+import { inlineDetect, inlineForecast } from './workers/inline.js';
+import { createWorkerPool } from './workers/pool.js';
 import { createBackendRegistry } from './forecast/registry.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { jobDefinitions } from './jobs/registry.js';
@@ -53,9 +54,10 @@ export async function startServer(config: Config, print: (line: string) => void 
     const limiter = new RateLimiter(store, (err) => log.warn({ err }, 'rate-limit store failed; request let through'));
     cleanups.push(() => limiter.close());
 
-    const pool = config.forecastWorkers > 0 ? createForecastPool(config.forecastWorkers) : undefined;
+    const pool = config.forecastWorkers > 0 ? createWorkerPool(config.forecastWorkers) : undefined;
     if (pool) cleanups.push(() => pool.close());
-    const backends = createBackendRegistry({ runner: pool?.run ?? inlineRunner, nixtla: { apiKey: config.nixtlaApiKey, baseUrl: config.nixtlaBaseUrl } });
+    const detector = pool?.detect ?? inlineDetect;
+    const backends = createBackendRegistry({ runner: pool?.forecast ?? inlineForecast, nixtla: { apiKey: config.nixtlaApiKey, baseUrl: config.nixtlaBaseUrl } });
 
     // The queue always starts, so requests can enqueue; JOBS_ENABLED decides whether this process
     // also works jobs and runs the cron schedules.
@@ -70,13 +72,13 @@ export async function startServer(config: Config, print: (line: string) => void 
         now,
         maintenance: { deadLetterRetentionDays: config.deadLetterRetentionDays, alertRetentionDays: config.alertRetentionDays },
         forecast: { sql, backends, now, log: logger },
-        alerting: { sql, now, backends, log: logger, publicUrl: config.publicUrl ?? null },
+        alerting: { sql, now, backends, detector, log: logger, publicUrl: config.publicUrl ?? null },
         delivery: { sql, now, log: logger },
       }),
     });
     cleanups.push(() => jobs.stop());
 
-    const app = await buildApp({ config, sql, logger, limiter, migrations: loadMigrations(), backends, jobs, alerting: { publicUrl: config.publicUrl ?? null } });
+    const app = await buildApp({ config, sql, logger, limiter, migrations: loadMigrations(), backends, detector, jobs, alerting: { publicUrl: config.publicUrl ?? null } });
     cleanups.push(() => app.close());
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');

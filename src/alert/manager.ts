@@ -9,7 +9,7 @@
 // Concurrency: a pass and a manual action on the same rule lock the rule row first, so they take
 // turns; the scheduled evaluator claims due rules with UPDATE … SKIP LOCKED, so several servers
 // evaluate each rule once per interval.
-import { detectAnomalies } from '../anomaly/ensemble.js';
+import { AnomalyError } from '../anomaly/errors.js';
 import { contextJson, upsertAnomalies } from '../anomaly/store.js';
 import type { Logger } from '../core/logger.js';
 import { AppError } from '../errors.js';
@@ -20,6 +20,8 @@ import { forecastGrid } from '../forecast/service.js';
 import { readSeriesWindows, type SeriesWindow } from '../metrics/series-read.js';
 import type { AlertEvent } from '../notify/notifier.js';
 import type { Sql } from '../store/sql.js';
+import { inlineDetect } from '../workers/inline.js';
+import type { DetectRunner } from '../workers/pool.js';
 import { getOrg, listOrgs } from '../tenancy/orgs.js';
 import { getAlert, insertAlerts, insertTransitions, openAlertsOfRule, updateAlerts, type AlertChange, type NewAlert, type StoredAlert, type StoredTransition } from './alerts-store.js';
 import { getChannels } from './channels-store.js';
@@ -46,6 +48,8 @@ export interface AlertingDeps {
   now: () => Date;
   /** Forecast backends, for forecast rules. */
   backends: BackendRegistry;
+  /** Where anomaly rules' detection runs (the worker pool in the server); default this thread. */
+  detector?: DetectRunner;
   log?: Logger;
   /** Base URL of the API for links in notifications (`{publicUrl}/api/v1/alerts/{id}`); null: no link. */
   publicUrl?: string | null;
@@ -220,9 +224,9 @@ async function anomaliesOf(deps: AlertingDeps, rule: StoredRule & { condition: {
   if (s.values.length === 0) return [];
   let found;
   try {
-    found = detectAnomalies(s.values, s.timestampsMs, { sensitivity: rule.condition.sensitivity, mode: 'online' });
+    found = await (deps.detector ?? inlineDetect)({ values: s.values, timestampsMs: Float64Array.from(s.timestampsMs), sensitivity: rule.condition.sensitivity, mode: 'online', context: { before: 5, after: 5 } });
   } catch (err) {
-    if ((err as { code?: string }).code === 'too_few_points') return [];
+    if (err instanceof AnomalyError && err.reason === 'too_few_points') return [];
     throw err;
   }
   const since = now.getTime() - ruleLookbackMs(rule);

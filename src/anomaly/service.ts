@@ -5,9 +5,11 @@ import { readSeriesPoints, type StoredSeries } from '../metrics/series-read.js';
 import { resolveOneSeries, type HistorySource } from '../forecast/service.js';
 import type { Sql } from '../store/sql.js';
 import type { DetectionMode } from './detector.js';
-import { detectAnomalies, type Anomaly } from './ensemble.js';
+import type { Anomaly } from './ensemble.js';
 import { defaultMethods, type WeightedMethod } from './registry.js';
 import { upsertAnomalies } from './store.js';
+import type { DetectRunner } from '../workers/pool.js';
+import { inlineDetect } from '../workers/inline.js';
 
 /** Most points one detection reads from a stored series (the most recent of the range). */
 export const maxDetectPoints = 100_000;
@@ -33,7 +35,8 @@ export interface DetectResult {
   pointsRead: number;
 }
 
-export async function detect(deps: { sql: Sql; now: () => Date }, orgId: string, req: DetectRequest): Promise<DetectResult> {
+/** `deps.detector`: where the ensemble runs (the worker pool in the server; default this thread). */
+export async function detect(deps: { sql: Sql; now: () => Date; detector?: DetectRunner }, orgId: string, req: DetectRequest): Promise<DetectResult> {
   let timestamps: ArrayLike<number>;
   let values: Float64Array;
   let series: StoredSeries | null = null;
@@ -50,7 +53,7 @@ export async function detect(deps: { sql: Sql; now: () => Date }, orgId: string,
     values = raw.values;
   }
   const methods = req.methods ?? [...defaultMethods];
-  const found = detectAnomalies(values, timestamps, { sensitivity: req.sensitivity, methods, mode: req.mode, context: req.context });
+  const found = await (deps.detector ?? inlineDetect)({ values, timestampsMs: Float64Array.from(timestamps), sensitivity: req.sensitivity, methods, mode: req.mode, context: req.context });
   const ids: (string | null)[] = series
     ? await upsertAnomalies(deps.sql, orgId, series, found.anomalies, { sensitivity: req.sensitivity, mode: req.mode, detectedAt: deps.now() })
     : found.anomalies.map(() => null);

@@ -3,7 +3,8 @@ import type { ForecastBackend } from './backend.js';
 import { createNixtlaBackend, type NixtlaOptions } from './backends/nixtla-timegpt.js';
 import { createStatisticalBackend } from './backends/statistical.js';
 import { createStubBackend } from './backends/stub.js';
-import { inlineRunner, type ForecastRunner } from './pool.js';
+import type { ForecastRunner } from '../workers/pool.js';
+import { inlineForecast } from '../workers/inline.js';
 
 /** The backend used when none is asked for, and the fallback when the asked one fails. */
 export const defaultBackend = 'statistical';
@@ -24,7 +25,7 @@ export interface RegistryDeps {
 
 export function createBackendRegistry(deps: RegistryDeps = {}): BackendRegistry {
   const backends = new Map<string, ForecastBackend>();
-  for (const b of [createStatisticalBackend(deps.runner ?? inlineRunner), createNixtlaBackend(deps.nixtla ?? {}), createStubBackend(), ...(deps.extra ?? [])]) backends.set(b.name, b);
+  for (const b of [createStatisticalBackend(deps.runner ?? inlineForecast), createNixtlaBackend(deps.nixtla ?? {}), createStubBackend(), ...(deps.extra ?? [])]) backends.set(b.name, b);
   return {
     defaultName: defaultBackend,
     get: (name) => backends.get(name),

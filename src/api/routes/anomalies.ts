@@ -5,6 +5,7 @@ import { SEVERITY_BANDS, type Severity } from '../../anomaly/severity.js';
 import { AppError } from '../../errors.js';
 import { metricKeyPattern } from '../../ingest/validate.js';
 import type { Sql } from '../../store/sql.js';
+import type { DetectRunner } from '../../workers/pool.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';
 import { historySource } from '../history-source.js';
 import { authOf } from '../plugins/auth.js';
@@ -85,7 +86,7 @@ function storedJson(a: StoredAnomaly) {
 const bands = `Severity by score: ${SEVERITY_BANDS.map((b) => `${b.severity} ≥ ${b.min}`).join(', ')}, low below.`;
 
 /** Anomaly detection on demand and the stored anomalies. */
-export function anomalyRoutes(app: App, deps: { sql: Sql; now: () => Date }): void {
+export function anomalyRoutes(app: App, deps: { sql: Sql; now: () => Date; detector?: DetectRunner }): void {
   app.post<{ Body: Static<typeof DetectBody> }>(
     '/api/v1/anomalies/detect',
     {
