@@ -495,8 +495,8 @@ for (const kind of storeKinds) {
         ['value an object', () => `{"key":"a","value":{"v":1},"timestamp":${now()}}`, 'invalid_value'],
         ['timestamp "NaN"', () => `{"key":"a","value":1,"timestamp":"NaN"}`, 'invalid_timestamp'],
         ['timestamp 1e999', () => `{"key":"a","value":1,"timestamp":1e999}`, 'invalid_timestamp'],
-        // Epoch seconds read as epoch milliseconds are a time in January 1970: indistinguishable, stored as such.
-        ['timestamp in seconds', () => `{"key":"secs","value":1,"timestamp":${Math.floor(now() / 1000)}}`, ['stored', 'invalid_timestamp']],
+        // Epoch seconds read as milliseconds would be January 1970: refused, with a message saying so.
+        ['timestamp in seconds', () => `{"key":"secs","value":1,"timestamp":${Math.floor(now() / 1000)}}`, 'invalid_timestamp'],
         ['timestamp in nanoseconds', () => `{"key":"a","value":1,"timestamp":${now()}000000}`, 'invalid_timestamp'],
         ['timestamp in year 10000', () => `{"key":"a","value":1,"timestamp":"10000-01-01T00:00:00Z"}`, 'invalid_timestamp'],
         ['timestamp past 9999 as epoch ms', () => `{"key":"a","value":1,"timestamp":253402300800000}`, 'invalid_timestamp'],

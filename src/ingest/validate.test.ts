@@ -15,7 +15,8 @@ describe('parseTimestamp', () => {
   const valid: [string, unknown, number][] = [
     ['epoch ms', 1_767_261_600_000, 1_767_261_600_000],
     ['epoch ms with a fraction rounds', 1_767_261_600_000.6, 1_767_261_600_001],
-    ['epoch 0', 0, 0],
+    ['ISO epoch 0 (a numeric one is refused as seconds)', '1970-01-01T00:00:00Z', 0],
+    ['the first numeric ms accepted (1973-03-03)', 100_000_000_000, 100_000_000_000],
     ['last ms of 9999', 253_402_300_799_999, 253_402_300_799_999],
     ['ISO Z', '2026-01-01T10:00:00Z', Date.UTC(2026, 0, 1, 10)],
     ['ISO lower-case t and z', '2026-01-01t10:00:00z', Date.UTC(2026, 0, 1, 10)],
@@ -41,6 +42,9 @@ describe('parseTimestamp', () => {
     ['NaN', Number.NaN],
     ['Infinity', Number.POSITIVE_INFINITY],
     ['negative epoch', -1],
+    ['epoch seconds', 1_767_261_600],
+    ['epoch 0 as a number', 0],
+    ['just below 10^11 ms', 99_999_999_999],
     ['nanoseconds', 1_767_261_600_000_000_000],
     ['microseconds', 1_767_261_600_000_000],
     ['past year 9999', 253_402_300_800_000],
@@ -216,4 +220,10 @@ describe('seriesIdentity', () => {
     ];
     assert.equal(new Set(distinct).size, distinct.length);
   });
+});
+
+test('epoch seconds are refused with a message that says so', () => {
+  const r = parseTimestamp(1_767_261_600);
+  assert.equal(r.ok, false);
+  assert.match((r as { message: string }).message, /looks like epoch seconds.*1970-01-21.*milliseconds/);
 });

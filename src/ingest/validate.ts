@@ -34,6 +34,12 @@ export const maxDimensionValueLength = 256;
 const isoPattern = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2})$/;
 // 1970-01-01 … 9999-12-31: anything outside is a unit mistake (seconds, nanoseconds), not a time.
 const minMs = 0;
+/**
+ * Numeric timestamps below 10¹¹ ms (before 1973-03-03) are refused as epoch seconds: today's epoch
+ * seconds (~1.8·10⁹) read as milliseconds would land in January 1970 and be stored silently. No
+ * operational metric dates from 1970–72; an ISO string still can.
+ */
+const minNumericMs = 1e11;
 const maxMs = 253_402_300_799_999;
 
 /** A client string echoed in an error: cut short, NULs made visible (jsonb and text refuse U+0000). */
@@ -49,6 +55,7 @@ export function parseTimestamp(raw: unknown): TimestampResult {
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw)) return { ok: false, message: 'timestamp must be a finite number of epoch milliseconds or an ISO-8601 string' };
     ms = Math.round(raw);
+    if (ms >= minMs && ms < minNumericMs) return { ok: false, message: `timestamp ${raw} looks like epoch seconds (it would be ${new Date(ms).toISOString()}); send epoch milliseconds or an ISO-8601 string` };
   } else if (typeof raw === 'string') {
     if (!isoPattern.test(raw)) return { ok: false, message: `timestamp "${shown(raw)}" is not ISO-8601 with a time zone (e.g. 2026-11-26T10:00:00Z) nor epoch milliseconds` };
     ms = Date.parse(raw.replace(' ', 'T'));
