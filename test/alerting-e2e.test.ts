@@ -185,6 +185,11 @@ for (const kind of storeKinds) {
       // The webhook id is the delivery's, distinct per event.
       assert.equal(new Set(hook.verified.map((v) => v.id)).size, 3);
 
+      // A receiver has the message a moment before the worker records the attempt.
+      await until('the deliveries recorded', async () => {
+        const d = await api('GET', `/api/v1/alerts/${alert.id}`);
+        return d.notifications.length === 12 && d.notifications.every((n: { status: string }) => n.status === 'delivered');
+      });
       const detail = await api('GET', `/api/v1/alerts/${alert.id}`);
       assert.equal(detail.state, 'resolved');
       assert.deepEqual(

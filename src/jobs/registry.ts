@@ -3,6 +3,7 @@ import { tickAlertRules, type AlertingDeps } from '../alert/manager.js';
 import type { ForecastDeps } from '../forecast/service.js';
 import { executeRun, forecastRunJob, tickSchedules, type RunJobData } from '../forecast/scheduler.js';
 import type { Sql } from '../store/sql.js';
+import { vacuumPointsIfNeeded } from './embedded-vacuum.js';
 import { runMaintenance, type MaintenanceSettings } from './maintenance.js';
 import type { JobDefinition } from './queue.js';
 
@@ -74,5 +75,15 @@ export function jobDefinitions(deps: {
     expireInSeconds: 15 * 60,
     handler: () => deliverDue(delivery),
   };
-  return [maintenance, scheduler, run, evaluator, deliver];
+  const vacuum: JobDefinition = {
+    name: 'embedded-vacuum',
+    cron: '* * * * *', // a check each minute; a vacuum only past 2% not-all-visible pages
+    retryLimit: 0,
+    retryDelaySeconds: 10,
+    retryBackoff: false,
+    expireInSeconds: 10 * 60,
+    handler: () => vacuumPointsIfNeeded(deps.sql),
+  };
+  // PostgreSQL has its own autovacuum (tuned for points by migration 0003); PGlite has none.
+  return [maintenance, scheduler, run, evaluator, deliver, ...(deps.sql.driver === 'pglite' ? [vacuum] : [])];
 }

@@ -42,11 +42,18 @@ export interface SeriesPoints {
   points: { tsMs: number; value: number }[];
 }
 
+/** One point of the page (PostgreSQL). */
 interface PointRow {
   series_id: string;
-  /** Epoch ms as float8: parsing a timestamptz into a Date per row costs more than the query. */
   t: number;
   value: number;
+}
+
+/** One series' part of the page as two arrays (epoch ms, value), in time order (embedded store). */
+interface SeriesRow {
+  series_id: string;
+  t: number[];
+  v: number[];
 }
 
 /**
@@ -58,12 +65,16 @@ export async function queryRange(sql: Sql, orgId: string, q: RangeQuery): Promis
   const after = q.after ?? { seriesId: 0, tsMs: Number.NEGATIVE_INFINITY };
   const afterTs = Number.isFinite(after.tsMs) ? new Date(after.tsMs) : '-infinity';
   const params: unknown[] = [orgId, q.key, JSON.stringify(q.dimensions), new Date(q.fromMs), new Date(q.toMs), after.seriesId, afterTs, q.limit + 1];
-  // Rows carry only (series, time, value); each series' key and dimensions are read once below
-  // (per row they cost a third of the query's time, the jsonb parse most).
-  let text: string;
+  // The page is chosen point by point (ORDER BY series, time LIMIT). Times are epoch ms as float8
+  // (date_part, not extract, which computes in numeric), rounded: points are stored to the
+  // millisecond. Each series' key and dimensions are read once below. Same-data A/B of a
+  // 1,000-point read: PostgreSQL returns it fastest as rows (1.35 ms; as float8 arrays 2.2, node-pg
+  // parses arrays slowly), PGlite as one row per series holding two float8 arrays (2.0 ms; as rows
+  // 5.2, a JS object per point costs more than the scan), so each store gets its own shape.
+  let page: string;
   if (!q.step) {
-    text = `
-      SELECT p.series_id, (extract(epoch FROM p.ts) * 1000)::float8 AS t, p.value
+    page = `
+      SELECT p.series_id, round(date_part('epoch', p.ts) * 1000) AS t, p.value
       FROM series s JOIN points p ON p.series_id = s.id
       WHERE s.org_id = $1 AND s.key = $2 AND s.dimensions @> $3::jsonb
         AND p.ts >= $4 AND p.ts <= $5
@@ -73,8 +84,8 @@ export async function queryRange(sql: Sql, orgId: string, q: RangeQuery): Promis
   } else {
     params.push(`${steps[q.step] / 1000} seconds`);
     // Resume at the bucket after the cursor's: a bucket is never split across pages.
-    text = `
-      SELECT p.series_id, (extract(epoch FROM date_bin($9::interval, p.ts, timestamptz 'epoch')) * 1000)::float8 AS t, ${aggregateSql[q.aggregation]} AS value
+    page = `
+      SELECT p.series_id, round(date_part('epoch', date_bin($9::interval, p.ts, timestamptz 'epoch')) * 1000) AS t, ${aggregateSql[q.aggregation]} AS value
       FROM series s JOIN points p ON p.series_id = s.id
       WHERE s.org_id = $1 AND s.key = $2 AND s.dimensions @> $3::jsonb
         AND p.ts >= $4 AND p.ts <= $5
@@ -83,18 +94,33 @@ export async function queryRange(sql: Sql, orgId: string, q: RangeQuery): Promis
       ORDER BY p.series_id, 2
       LIMIT $8`;
   }
-  const r = await sql.query<PointRow>(text, params);
-  const rows = r.rows.slice(0, q.limit);
-  const series: SeriesPoints[] = [];
-  for (const row of rows) {
-    const sid = Number(row.series_id);
-    let last = series[series.length - 1];
-    if (!last || last.seriesId !== sid) {
-      last = { seriesId: sid, key: q.key, dimensions: {}, points: [] };
-      series.push(last);
+  let groups: SeriesRow[];
+  if (sql.driver === 'pglite') {
+    const text = `SELECT series_id, array_agg(t ORDER BY t) AS t, array_agg(value ORDER BY t) AS v FROM (${page}) pg GROUP BY series_id ORDER BY series_id`;
+    groups = (await sql.query<SeriesRow>(text, params)).rows;
+  } else {
+    groups = [];
+    for (const row of (await sql.query<PointRow>(page, params)).rows) {
+      let g = groups[groups.length - 1];
+      if (!g || g.series_id !== row.series_id) groups.push((g = { series_id: row.series_id, t: [], v: [] }));
+      g.t.push(row.t);
+      g.v.push(row.value);
     }
-    last.points.push({ tsMs: Number(row.t), value: Number(row.value) });
   }
+  const series: SeriesPoints[] = [];
+  let total = 0;
+  let tail: { seriesId: number; tsMs: number } | undefined;
+  for (const row of groups) {
+    const s: SeriesPoints = { seriesId: Number(row.series_id), key: q.key, dimensions: {}, points: [] };
+    for (let i = 0; i < row.t.length && total < q.limit; i++, total++) {
+      const tsMs = Number(row.t[i]);
+      s.points.push({ tsMs, value: Number(row.v[i]) });
+      tail = { seriesId: s.seriesId, tsMs };
+    }
+    if (s.points.length) series.push(s);
+  }
+  // The query asked for one point more than the page: if it came, there is a next page.
+  const fetched = groups.reduce((n, row) => n + row.t.length, 0);
   if (series.length) {
     // Series are never deleted while their points exist, so every id found above is here.
     const meta = await sql.query<{ id: string; dimensions: Record<string, string> }>('SELECT id, dimensions FROM series WHERE org_id = $1 AND id = ANY($2::bigint[])', [
@@ -104,8 +130,7 @@ export async function queryRange(sql: Sql, orgId: string, q: RangeQuery): Promis
     const dims = new Map(meta.rows.map((m) => [Number(m.id), m.dimensions]));
     for (const s of series) s.dimensions = dims.get(s.seriesId) ?? {};
   }
-  const tail = rows[rows.length - 1];
-  const next = r.rows.length > q.limit && tail ? { seriesId: Number(tail.series_id), tsMs: Number(tail.t) } : null;
+  const next = fetched > q.limit && tail ? tail : null;
   return { series, next };
 }
 
