@@ -224,7 +224,7 @@ async function anomaliesOf(deps: AlertingDeps, rule: StoredRule & { condition: {
   if (s.values.length === 0) return [];
   let found;
   try {
-    found = await (deps.detector ?? inlineDetect)({ values: s.values, timestampsMs: Float64Array.from(s.timestampsMs), sensitivity: rule.condition.sensitivity, mode: 'online', context: { before: 5, after: 5 } });
+    found = await (deps.detector ?? inlineDetect)({ values: s.values, timestampsMs: s.timestampsMs, sensitivity: rule.condition.sensitivity, mode: 'online', context: { before: 5, after: 5 } });
   } catch (err) {
     if (err instanceof AnomalyError && err.reason === 'too_few_points') return [];
     throw err;

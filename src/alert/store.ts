@@ -71,30 +71,32 @@ export function ruleOf(r: RuleRow): StoredRule {
 
 export type { RuleRow };
 
+/** A rule's columns in the order the INSERT and the UPDATE below take them, after the org (and id). */
+function ruleParams(input: RuleInput): unknown[] {
+  return [
+    input.name,
+    input.key,
+    JSON.stringify(input.dimensions),
+    input.severity,
+    JSON.stringify(input.labels),
+    JSON.stringify(input.annotations),
+    input.evaluationIntervalSeconds,
+    input.channels,
+    input.dedupWindowSeconds,
+    input.repeatIntervalSeconds,
+    input.enabled,
+    input.condition.kind,
+    JSON.stringify(input.condition),
+  ];
+}
+
 /** Creates a rule of `orgId`; an enabled rule is due at once (evaluated at the evaluator's next tick). */
 export async function createRule(sql: Sql, orgId: string, input: RuleInput, now: Date): Promise<StoredRule> {
   const r = await sql.query<RuleRow>(
     `INSERT INTO alert_rules (org_id, name, key, dimensions, severity, labels, annotations, evaluation_interval_seconds, channels, dedup_window_seconds,
        repeat_interval_seconds, enabled, kind, condition, next_evaluation_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::uuid[], $10, $11, $12, $13, $14, $15, $16, $16) RETURNING ${ruleColumns}`,
-    [
-      orgId,
-      input.name,
-      input.key,
-      JSON.stringify(input.dimensions),
-      input.severity,
-      JSON.stringify(input.labels),
-      JSON.stringify(input.annotations),
-      input.evaluationIntervalSeconds,
-      input.channels,
-      input.dedupWindowSeconds,
-      input.repeatIntervalSeconds,
-      input.enabled,
-      input.condition.kind,
-      JSON.stringify(input.condition),
-      input.enabled ? now : null,
-      now,
-    ],
+    [orgId, ...ruleParams(input), input.enabled ? now : null, now],
   );
   return ruleOf(r.rows[0]!);
 }
@@ -141,24 +143,7 @@ export async function updateRule(sql: Sql, orgId: string, id: string, input: Rul
                                    ELSE least(next_evaluation_at, $16::timestamptz + make_interval(secs => $9::integer)) END,
          updated_at = $16
        WHERE org_id = $1 AND id = $2 RETURNING ${ruleColumns}`,
-      [
-        orgId,
-        id,
-        input.name,
-        input.key,
-        JSON.stringify(input.dimensions),
-        input.severity,
-        JSON.stringify(input.labels),
-        JSON.stringify(input.annotations),
-        input.evaluationIntervalSeconds,
-        input.channels,
-        input.dedupWindowSeconds,
-        input.repeatIntervalSeconds,
-        input.enabled,
-        input.condition.kind,
-        JSON.stringify(input.condition),
-        now,
-      ],
+      [orgId, id, ...ruleParams(input), now],
     );
     const changed = JSON.stringify(old.condition) !== JSON.stringify(input.condition) || old.key !== input.key || JSON.stringify(old.dimensions) !== JSON.stringify(input.dimensions);
     if (changed) await tx.query('DELETE FROM alert_series_state WHERE org_id = $1 AND rule_id = $2', [orgId, id]);

@@ -53,7 +53,7 @@ export async function detect(deps: { sql: Sql; now: () => Date; detector?: Detec
     values = raw.values;
   }
   const methods = req.methods ?? [...defaultMethods];
-  const found = await (deps.detector ?? inlineDetect)({ values, timestampsMs: Float64Array.from(timestamps), sensitivity: req.sensitivity, methods, mode: req.mode, context: req.context });
+  const found = await (deps.detector ?? inlineDetect)({ values, timestampsMs: timestamps instanceof Float64Array ? timestamps : Float64Array.from(timestamps), sensitivity: req.sensitivity, methods, mode: req.mode, context: req.context });
   const ids: (string | null)[] = series
     ? await upsertAnomalies(deps.sql, orgId, series, found.anomalies, { sensitivity: req.sensitivity, mode: req.mode, detectedAt: deps.now() })
     : found.anomalies.map(() => null);
