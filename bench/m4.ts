@@ -90,7 +90,9 @@ const methods: Record<string, Method> = {
   'mstl-log': viaModel((y) => mstlFit(y, CANDIDATE_PERIODS, { log: true })),
   auto: (y) => {
     const r = autoForecast(y, { candidatePeriods: CANDIDATE_PERIODS, horizon: H, levels: LEVELS });
-    const members = (r.params.members as { model: string; weight: number }[] | undefined) ?? [{ model: r.model, weight: 1 }];
+    // A member selected over the combination made the point forecast alone.
+    const selected = r.params.selected as { model: string } | undefined;
+    const members = selected ? [{ model: selected.model, weight: 1 }] : ((r.params.members as { model: string; weight: number }[] | undefined) ?? [{ model: r.model, weight: 1 }]);
     return { name: r.model, prediction: r, members };
   },
 };
@@ -167,7 +169,7 @@ runBench(async () => {
       seconds: round(wallMs / 1000, 2),
       msPerSeries: round(wallMs / k, 1),
       cpuMsPerSeries: round((cpu.user + cpu.system) / 1000 / k, 1),
-      /** Share of the forecasts each model family made (for auto: its mean weight in the combinations). */
+      /** Share of the forecasts each model family made (for auto: its mean weight in the combinations, 1 when selected alone). */
       modelShare: Object.fromEntries([...weights].sort((a, b) => b[1] - a[1]).map(([m, w]) => [m, round(w, 3)])),
     };
     results[key] = r;
@@ -190,8 +192,9 @@ runBench(async () => {
       machine: { ...info, postgres: undefined },
       settings: { series: series.length, horizon: H, seasonality: M, levels: LEVELS, candidatePeriods: CANDIDATE_PERIODS, dataset: 'M4 Hourly (Mcompetitions/M4-methods)', cores: 1 },
       method:
-        'auto = autoForecast (src/forecast/auto.ts): periods detected per series among the candidates; pool SNaive[m1], SNaive[max], MSTL, MSTL(log), ETS(A,*,A)[m1] by AICc, Theta[m1]; ' +
-        'weights ∝ 1/MASE² from 2 rolling origins of h steps on the series own tail; intervals = weighted mean of member bounds, widened or narrowed by √ of the backtest conformal factor. ' +
+        'auto = autoForecast (src/forecast/auto.ts): periods detected per series among the candidates; pool SNaive[m1], SNaive[max], MSTL, MSTL(log), ETS(A,*,A)[m1] by AICc, Theta[m1], Median[m1] on bursty series; ' +
+        'weights ∝ 1/MASE² from 2 rolling origins of h steps on the series own tail; a member whose backtest MASE is ≥ 10% below the combination’s gives the point forecast alone; ' +
+        'intervals = weighted mean of member bounds, widened or narrowed by √ of the backtest conformal factor (centred on the selected forecast when one is selected); members leaving the history’s envelope are dropped. ' +
         'The other rows are single models: the M4 benchmarks (naive2, ses, theta, snaive) and the members as configured in the pool (ets = full AICc selection).',
       published: { naive2: 1.0, snaive: 0.627, theta: 1.006, ses: 0.99, esRnn: 0.44 },
       results,

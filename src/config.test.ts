@@ -55,3 +55,13 @@ test('parseSize', () => {
   assert.throws(() => parseSize('1'), /between 1kb and 1gb/);
   assert.throws(() => parseSize('-5mb'), /must be a size/);
 });
+
+test('OUTBOUND_ALLOWED_CIDRS: none by default; a list of ranges is normalised; a bad entry is named', () => {
+  assert.deepEqual(loadConfig({}).outboundAllowedCidrs, []);
+  assert.deepEqual(loadConfig({ OUTBOUND_ALLOWED_CIDRS: '127.0.0.0/8, ::1/128,10.20.0.0/16' }).outboundAllowedCidrs, ['127.0.0.0/8', '::1/128', '10.20.0.0/16']);
+  assert.deepEqual(loadConfig({}, { 'outbound-allowed-cidrs': '192.168.10.5' }).outboundAllowedCidrs, ['192.168.10.5/32']);
+  assert.throws(
+    () => loadConfig({ OUTBOUND_ALLOWED_CIDRS: '127.0.0.0/8,localhost,10.0.0.0/40' }),
+    (e: Error) => e instanceof ConfigError && e.message.includes('OUTBOUND_ALLOWED_CIDRS must be comma-separated CIDR ranges such as 127.0.0.0/8,fd00::/8; cannot read "localhost", "10.0.0.0/40"'),
+  );
+});

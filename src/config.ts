@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { LevelWithSilent } from 'pino';
+import { parseCidrList } from './net/addresses.js';
 
 /** Validated platform configuration. Built once in main.ts from the environment and flags. */
 export interface Config {
@@ -17,6 +18,10 @@ export interface Config {
   rateLimitWindowSeconds: number;
   /** Limit per client address for requests without a valid key (slows key guessing). */
   rateLimitAnonMax: number;
+  /** Failed authentications per client address per window before it gets 429 ahead of any key lookup. */
+  authFailureMax: number;
+  /** The window of {@link authFailureMax}, seconds. */
+  authFailureWindowSeconds: number;
   /** Largest accepted request body, bytes. */
   bodyLimitBytes: number;
   /** Run the job queue workers and schedules in this process. */
@@ -41,6 +46,11 @@ export interface Config {
   forecastWorkers: number;
   /** The platform's public base URL, for links in alert notifications; unset: notifications carry no link. */
   publicUrl: string | undefined;
+  /**
+   * CIDR ranges outbound connections (notification channels, Nixtla) may reach although internal
+   * (loopback, private, link-local, …); default none. See src/net/outbound.ts.
+   */
+  outboundAllowedCidrs: string[];
 }
 
 /** One option: its environment name, its flag, its default and its parser. */
@@ -135,6 +145,8 @@ export const options = {
   rateLimitMax: { env: 'RATE_LIMIT_MAX', flag: 'rate-limit', description: 'Default requests per key per window', default: 600, parse: integer(1, 10_000_000) },
   rateLimitWindowSeconds: { env: 'RATE_LIMIT_WINDOW_SECONDS', flag: 'rate-limit-window', description: 'Rate-limit window, seconds', default: 60, parse: integer(1, 86_400) },
   rateLimitAnonMax: { env: 'RATE_LIMIT_ANON_MAX', flag: 'rate-limit-anon', description: 'Requests per client address per window without a valid key', default: 60, parse: integer(1, 10_000_000) },
+  authFailureMax: { env: 'AUTH_FAILURE_MAX', flag: 'auth-failure-max', description: 'Failed authentications per client address per window before it gets 429 ahead of any key lookup (keys it used successfully still pass)', default: 20, parse: integer(1, 10_000_000) },
+  authFailureWindowSeconds: { env: 'AUTH_FAILURE_WINDOW_SECONDS', flag: 'auth-failure-window', description: 'Window of AUTH_FAILURE_MAX, seconds', default: 300, parse: integer(1, 86_400) },
   bodyLimitBytes: { env: 'BODY_LIMIT', flag: 'body-limit', description: 'Largest request body (e.g. 4mb)', default: 4 * 1024 * 1024, parse: parseSize },
   ingestMaxBatch: { env: 'INGEST_MAX_BATCH', flag: 'ingest-max-batch', description: 'Most metrics per ingest request', default: 1000, parse: integer(1, 100_000) },
   ingestMaxFutureSkewSeconds: { env: 'INGEST_MAX_FUTURE_SKEW_SECONDS', flag: 'ingest-max-future-skew', description: 'How far in the future a timestamp may be, seconds', default: 300, parse: integer(0, 31_536_000) },
@@ -157,6 +169,11 @@ export const options = {
   nixtlaBaseUrl: { env: 'NIXTLA_BASE_URL', flag: 'nixtla-base-url', description: 'Nixtla API base URL', default: 'https://api.nixtla.io', parse: (raw: string) => optionalUrl(['https:', 'http:'], 'an http(s):// URL')(raw) ?? 'https://api.nixtla.io' },
   forecastWorkers: { env: 'FORECAST_WORKERS', flag: 'forecast-workers', description: 'Worker threads for forecasting (0: none, run inline)', default: Math.max(1, availableParallelism() - 1), parse: integer(0, 256) },
   publicUrl: { env: 'PUBLIC_URL', flag: 'public-url', description: 'Public base URL of the platform, for links in alert notifications', default: undefined as string | undefined, parse: optionalUrl(['https:', 'http:'], 'an http(s):// URL') },
+  outboundAllowedCidrs: {
+    env: 'OUTBOUND_ALLOWED_CIDRS', flag: 'outbound-allowed-cidrs', description: 'Comma-separated CIDR ranges outbound connections may reach although internal (e.g. 127.0.0.0/8 for local receivers); default none',
+    default: [] as string[],
+    parse: parseCidrList,
+  },
   jobsEnabled: { env: 'JOBS_ENABLED', flag: 'jobs', description: 'Run job workers and schedules in this process', default: true, parse: boolean },
 } satisfies { [K in keyof Config]: OptionSpec<Config[K]> };
 

@@ -5,10 +5,13 @@
 export const errorCatalog = {
   not_found: { status: 404, message: 'The requested resource does not exist' },
   invalid_json: { status: 400, message: 'The request body is not valid JSON' },
+  json_too_deep: { status: 400, message: 'The JSON body is nested deeper than the limit of 32 levels' },
   validation_failed: { status: 400, message: 'The request does not match the schema' },
   bad_request: { status: 400, message: 'The request is malformed' },
+  invalid_pattern: { status: 400, message: 'A regular expression is not valid RE2 syntax (backreferences and lookarounds are not supported)' },
   unsupported_media_type: { status: 415, message: 'Unsupported Content-Type' },
   payload_too_large: { status: 413, message: 'The request body is too large' },
+  uri_too_long: { status: 414, message: 'A path parameter is too long' },
   batch_too_large: { status: 413, message: 'Too many metrics in one request' },
   idempotency_key_reused: { status: 422, message: 'The Idempotency-Key was used with a different request' },
   idempotency_key_in_use: { status: 409, message: 'A request with this Idempotency-Key is in progress' },

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { inlineDetect, inlineForecast } from './workers/inline.js';
 import { createWorkerPool } from './workers/pool.js';
 import { createBackendRegistry } from './forecast/registry.js';
+import { OutboundGuard } from './net/outbound.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { jobDefinitions } from './jobs/registry.js';
 import { JobQueue } from './jobs/queue.js';
@@ -57,7 +58,11 @@ export async function startServer(config: Config, print: (line: string) => void 
     const pool = config.forecastWorkers > 0 ? createWorkerPool(config.forecastWorkers) : undefined;
     if (pool) cleanups.push(() => pool.close());
     const detector = pool?.detect ?? inlineDetect;
-    const backends = createBackendRegistry({ runner: pool?.forecast ?? inlineForecast, nixtla: { apiKey: config.nixtlaApiKey, baseUrl: config.nixtlaBaseUrl } });
+    // Every outbound connection (notifications, Nixtla) goes through one guard; OUTBOUND_ALLOWED_CIDRS
+    // opens internal ranges, such as an on-premises Nixtla proxy or webhook receiver.
+    const outbound = new OutboundGuard({ allowedCidrs: config.outboundAllowedCidrs });
+    cleanups.push(() => outbound.close());
+    const backends = createBackendRegistry({ runner: pool?.forecast ?? inlineForecast, nixtla: { apiKey: config.nixtlaApiKey, baseUrl: config.nixtlaBaseUrl, fetch: outbound.fetch } });
 
     // The queue always starts, so requests can enqueue; JOBS_ENABLED decides whether this process
     // also works jobs and runs the cron schedules.
@@ -73,12 +78,12 @@ export async function startServer(config: Config, print: (line: string) => void 
         maintenance: { deadLetterRetentionDays: config.deadLetterRetentionDays, alertRetentionDays: config.alertRetentionDays },
         forecast: { sql, backends, now, log: logger },
         alerting: { sql, now, backends, detector, log: logger, publicUrl: config.publicUrl ?? null },
-        delivery: { sql, now, log: logger },
+        delivery: { sql, now, log: logger, outbound },
       }),
     });
     cleanups.push(() => jobs.stop());
 
-    const app = await buildApp({ config, sql, logger, limiter, migrations: loadMigrations(), backends, detector, jobs, alerting: { publicUrl: config.publicUrl ?? null } });
+    const app = await buildApp({ config, sql, logger, limiter, migrations: loadMigrations(), backends, detector, jobs, alerting: { publicUrl: config.publicUrl ?? null, outbound } });
     cleanups.push(() => app.close());
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');

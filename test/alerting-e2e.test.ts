@@ -12,6 +12,7 @@ import { jobDefinitions, notificationDeliveryJob } from '../src/jobs/registry.js
 import { bearer, startTestApp, type TestApp } from './helpers/app.js';
 import { minute } from './helpers/ingest.js';
 import {
+  loopbackOutbound,
   startPagerDutyReceiver,
   startSlackReceiver,
   startSmtpReceiver,
@@ -62,12 +63,12 @@ for (const kind of storeKinds) {
           now,
           forecast: { sql: t.sql, backends, now },
           alerting: { sql: t.sql, now, backends, publicUrl: 'https://iv.example.com' },
-          delivery: { sql: t.sql, now, sleep: async () => undefined },
+          delivery: { sql: t.sql, now, sleep: async () => undefined, outbound: loopbackOutbound },
         }),
         pollingIntervalSeconds: 0.5,
         schedule: false,
       });
-      app = await startTestApp({ kind, store: t.store, now, jobs: queue, alerting: { publicUrl: 'https://iv.example.com' } });
+      app = await startTestApp({ kind, store: t.store, now, jobs: queue, alerting: { publicUrl: 'https://iv.example.com', outbound: loopbackOutbound } });
     });
     after(async () => {
       await app.app.close();

@@ -434,6 +434,58 @@ describe('tenant context and logging', () => {
     });
   });
 
+  describe('request ids that would carry a secret', () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+    test('an X-Request-Id shaped like a key, or holding a credential the request presents, is replaced before Fastify or pino log it', async () => {
+      const other = await t.newKey(['read']);
+      const unknown = `iv_${'R'.repeat(32)}`;
+      const cases: { name: string; id: string; headers: Record<string, string>; status: number; secrets: string[] }[] = [
+        { name: 'the valid key it authenticates with', id: t.adminKey, headers: bearer(t.adminKey), status: 200, secrets: [t.adminKey, t.adminKey.slice(3)] },
+        { name: 'another valid key', id: other.secret, headers: bearer(t.adminKey), status: 200, secrets: [other.secret, other.secret.slice(3)] },
+        { name: 'an unknown key-shaped value, no credentials', id: unknown, headers: {}, status: 401, secrets: [unknown, unknown.slice(3)] },
+        { name: 'a key inside a longer id', id: `trace-${other.secret}-1`, headers: { 'x-api-key': other.secret }, status: 200, secrets: [other.secret.slice(3)] },
+        { name: 'a bearer credential not shaped like a key', id: 'opaque-bearer-credential-0042', headers: { authorization: 'Bearer opaque-bearer-credential-0042' }, status: 401, secrets: ['opaque-bearer-credential-0042'] },
+        { name: 'a long piece of the credential', id: 'bearer-credential-00', headers: { authorization: 'Bearer opaque-bearer-credential-0042' }, status: 401, secrets: ['bearer-credential-00'] },
+        { name: 'a cookie value', id: 'sess.0123456789abcdef', headers: { ...bearer(t.adminKey), cookie: 'theme=dark; session=sess.0123456789abcdef' }, status: 200, secrets: ['sess.0123456789abcdef'] },
+      ];
+      for (const c of cases) {
+        const before = t.logs.raw.length;
+        const r = await t.app.inject({ method: 'GET', url: '/api/v1/orgs/current', headers: { ...c.headers, 'x-request-id': c.id } });
+        assert.equal(r.statusCode, c.status, `${c.name}: ${r.body}`);
+        const echoed = r.headers['x-request-id'] as string;
+        assert.match(echoed, uuid, c.name);
+        await sleep(10);
+        const lines = t.logs.lines.slice(before);
+        const done = lines.find((l) => l.msg === 'request completed' && l.reqId === echoed);
+        assert.ok(done, `${c.name}: the request is logged under the replacement id`);
+        assert.equal(done.requestId, echoed);
+        for (const line of t.logs.raw.slice(before)) for (const s of c.secrets) assert.ok(!line.includes(s), `${c.name}: log line contains a secret: ${line}`);
+      }
+    });
+
+    test('ordinary ids are kept, including ones that merely start like a key or share a short piece of the credential', async () => {
+      for (const id of ['iv_short-1', 'order-12345678', 'iv_', 'abc', `${t.adminKey.slice(0, 11)}`]) {
+        const r = await t.app.inject({ method: 'GET', url: '/api/v1/orgs/current', headers: { ...bearer(t.adminKey), 'x-request-id': id } });
+        assert.equal(r.statusCode, 200, r.body);
+        assert.equal(r.headers['x-request-id'], id);
+      }
+    });
+
+    test('a key bound to a child logger as reqId (as Fastify binds it) is scrubbed, though bindings bypass the log formatter', async () => {
+      const logs = new LogCapture();
+      const key = `iv_${'K'.repeat(32)}`;
+      const log = createLogger({ level: 'info', destination: logs });
+      log.child({ reqId: key }).info('bound');
+      log.child({ reqId: `req-${key}` }, { level: 'debug' }).debug('bound with options');
+      log.info({ requestId: key }, 'field');
+      await sleep(10);
+      assert.equal(logs.raw.length, 3);
+      for (const line of logs.raw) assert.ok(!line.includes(key.slice(3)), line);
+      assert.deepEqual(logs.lines.map((l) => l.reqId ?? l.requestId), ['iv_[REDACTED]', 'req-iv_[REDACTED]', 'iv_[REDACTED]']);
+    });
+  });
+
   describe('component loggers and levels', () => {
     test("a component child logger's lines carry the component", async () => {
       const before = t.logs.lines.length;

@@ -99,6 +99,17 @@ for (const kind of storeKinds) {
         assert.equal(f.key, null);
       });
 
+      test('a history that never was negative gets no negative forecast or bound, whichever backend answers', async () => {
+        // The stub's random-walk interval around the last value (1) would reach well below 0.
+        const series = { timestamps: [0, 60_000, 120_000, 180_000, 240_000], values: [0, 10, 0, 10, 1] };
+        for (const backend of ['stub', 'statistical']) {
+          const f = await forecastOk({ series, frequency: '1m', horizon: 5, backend, levels: [80, 99] });
+          assert.equal(f.backend, backend);
+          for (const p of f.points) for (const iv of Object.values(p.intervals)) assert.ok(iv.lower >= 0 && iv.lower <= p.value && p.value <= iv.upper, `${backend}: ${JSON.stringify(p)}`);
+          assert.ok(f.points.some((p) => p.intervals['99']!.lower === 0), `${backend}: the floor is reached`);
+        }
+      });
+
       test('raw points are averaged per step and gaps interpolated before fitting', async () => {
         const f = await forecastOk({ series: { timestamps: [0, 30_000, 3 * 60_000], values: [1, 3, 8] }, frequency: '1m', horizon: 1, backend: 'stub' });
         assert.deepEqual(f.history, { start: '1970-01-01T00:00:00.000Z', points: 4, filled: 2 });
@@ -272,6 +283,24 @@ for (const kind of storeKinds) {
         assert.equal(tooShort.statusCode, 200, tooShort.body);
         assert.match(tooShort.json().backends[0].error, /needs at least 3 points/);
         assertError(await post('/api/v1/backtest', { ...web1, frequency: '1h', horizon: 1, backends: ['nope'] }), 400, 'validation_failed');
+      });
+
+      test('values alternating ±1e308: the forecast and the backtest reply with finite numbers', async () => {
+        const n = 24 * 5;
+        const series = { timestamps: Array.from({ length: n }, (_, i) => i * hour), values: Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1e308 : -1e308)) };
+        const f = await forecastOk({ series, frequency: '1h', horizon: 48, levels: [80, 95] });
+        assert.equal(f.backend, 'statistical');
+        assert.equal(f.points.length, 48);
+        for (const p of f.points) {
+          const row = [p.intervals['95']!.lower, p.intervals['80']!.lower, p.value, p.intervals['80']!.upper, p.intervals['95']!.upper];
+          assert.ok(row.every((v) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= Number.MAX_VALUE), JSON.stringify(row));
+          for (let k = 1; k < row.length; k++) assert.ok(row[k - 1]! <= row[k]!, JSON.stringify(row));
+        }
+        const b = await post('/api/v1/backtest', { series, frequency: '1h', horizon: 24, folds: 2, backends: ['statistical'] });
+        assert.equal(b.statusCode, 200, b.body);
+        const stat = (b.json() as { backends: { backend: string; error?: string; models: string[]; folds: { pointsCompared: number }[] }[] }).backends[0]!;
+        assert.equal(stat.error, undefined, stat.error);
+        assert.deepEqual(stat.folds.map((x) => x.pointsCompared), [24, 24]);
       });
 
       test('GET /api/v1/forecasts lists stored forecasts newest first with cursor pagination and filters', async () => {

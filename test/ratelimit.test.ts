@@ -5,7 +5,11 @@ import { Redis } from 'ioredis';
 import { RateLimiter, type RateLimitStore } from '../src/ratelimit/limiter.js';
 import { MemoryRateLimitStore } from '../src/ratelimit/memory-store.js';
 import { RedisRateLimitStore } from '../src/ratelimit/redis-store.js';
-import { bearer, startTestApp, type TestApp } from './helpers/app.js';
+import { buildApp } from '../src/app.js';
+import { createLogger } from '../src/core/logger.js';
+import { loadMigrations } from '../src/store/migrate.js';
+import type { Sql } from '../src/store/sql.js';
+import { bearer, LogCapture, startTestApp, testAppConfig, type TestApp } from './helpers/app.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -135,6 +139,124 @@ describe('rate limiting over HTTP (memory store)', () => {
   });
 });
 
+/** The real store, counting API key lookups (the statement a guess would cost). */
+function countingLookups(sql: Sql, counter: { lookups: number }): Sql {
+  return {
+    driver: sql.driver,
+    query<R>(text: string, params?: readonly unknown[]) {
+      if (/FROM api_keys WHERE key_hash/.test(text)) counter.lookups++;
+      return sql.query<R>(text, params);
+    },
+    exec: (script) => sql.exec(script),
+    transaction: (fn) => sql.transaction(fn),
+    ping: () => sql.ping(),
+    close: async () => undefined,
+  };
+}
+
+describe('failed-authentication streaks (memory store)', () => {
+  let t: TestApp;
+  let app: TestApp['app'];
+  let limiter: RateLimiter;
+  let clockMs = Date.now();
+  const counter = { lookups: 0 };
+
+  before(async () => {
+    t = await startTestApp();
+    limiter = new RateLimiter(new MemoryRateLimitStore(() => clockMs));
+    app = await buildApp({
+      config: { ...testAppConfig, authFailureMax: 3, authFailureWindowSeconds: 60 },
+      sql: countingLookups(t.sql, counter),
+      logger: createLogger({ level: 'info', destination: new LogCapture() }),
+      limiter,
+      migrations: loadMigrations(),
+      now: () => new Date(clockMs),
+    });
+  });
+  after(async () => {
+    await app.close();
+    await limiter.close();
+    await t.close();
+  });
+
+  const current = (key: string | undefined, remoteAddress: string) => app.inject({ method: 'GET', url: '/api/v1/orgs/current', headers: key === undefined ? {} : bearer(key), remoteAddress });
+  const code = async (key: string | undefined, ip: string) => {
+    const r = await current(key, ip);
+    return r.statusCode === 200 ? 200 : `${r.statusCode} ${r.json().error.code}`;
+  };
+
+  test('past N failures from an address: 429 with Retry-After before any key lookup; a success does not reset it; keys it verified still pass; the window ends it', async () => {
+    const ip = '10.7.0.1';
+    const used = await t.newKey(['read']); // verified from this address before the streak
+    const fresh = await t.newKey(['read']); // never seen by this process
+    const revoked = await t.newKey(['read']);
+    await t.sql.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [revoked.id]);
+    const unknown = `iv_${'U'.repeat(32)}`;
+
+    assert.equal(await code(used.secret, ip), 200);
+    const failures = [
+      [unknown, '401 invalid_api_key'],
+      ['iv_short', '401 invalid_api_key'],
+      [revoked.secret, '401 revoked_api_key'],
+    ] as const;
+    for (const [key, want] of failures) assert.equal(await code(key, ip), want);
+    assert.equal(counter.lookups, 3, 'the valid key, the unknown and the revoked one were looked up (the malformed one needs no lookup)');
+
+    // The streak is full: a guess, a never-verified valid key and a request without a key are all
+    // refused before the lookup.
+    for (const key of [unknown, `iv_${'V'.repeat(32)}`, fresh.secret, undefined]) {
+      const r = await current(key, ip);
+      assertLimited(r, 3, 60);
+      assert.equal(r.json().error.details.reason, 'failed_authentication');
+      assert.match(r.json().error.message, /failed authentications/);
+    }
+    assert.equal(counter.lookups, 3, 'no lookup while the address is in its streak');
+
+    // A key this process verified recently is not a guess: it passes (and is looked up as always) …
+    assert.equal(await code(used.secret, ip), 200);
+    assert.equal(counter.lookups, 4);
+    // … but its success unlocks nothing for the guesses that follow.
+    assertLimited(await current(unknown, ip), 3, 60);
+    assert.equal(counter.lookups, 4);
+
+    // Revoking the vouched key takes effect at once; afterwards it is treated as any other key.
+    await t.sql.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [used.id]);
+    assert.equal(await code(used.secret, ip), '401 revoked_api_key');
+    assertLimited(await current(used.secret, ip), 3, 60);
+    assert.equal(counter.lookups, 5);
+
+    // Other addresses have their own count; public routes are never limited.
+    assert.equal(await code(unknown, '10.7.0.2'), '401 invalid_api_key');
+    assert.equal(await code(fresh.secret, '10.7.0.2'), 200);
+    assert.equal((await app.inject({ method: 'GET', url: '/healthz', remoteAddress: ip })).statusCode, 200);
+
+    // Vouching is by key, not by address: the key just verified from elsewhere passes here too.
+    assert.equal(await code(fresh.secret, ip), 200);
+
+    // Retry-After counts down with the window; once it has passed the address starts afresh.
+    const another = await t.newKey(['read']);
+    clockMs += 45_000;
+    const later = await current(another.secret, ip);
+    assertLimited(later, 3, 60);
+    assert.ok(Number(later.headers['retry-after']) <= 15, `retry-after ${later.headers['retry-after']}`);
+    clockMs += 15_000;
+    assert.equal(await code(another.secret, ip), 200);
+    assert.equal(await code(unknown, ip), '401 invalid_api_key');
+  });
+
+  test('requests without a key do not add to a streak; every presented and refused credential does', async () => {
+    const ip = '10.7.0.3';
+    for (let i = 0; i < 5; i++) assert.equal(await code(undefined, ip), '401 missing_api_key');
+    const k = await t.newKey(['read']);
+    assert.equal(await code(k.secret, ip), 200);
+    const expired = await t.newKey(['read'], undefined, { expiresAt: new Date(clockMs - 1000) });
+    assert.equal(await code(expired.secret, ip), '401 expired_api_key');
+    assert.equal(await code('Basic dXNlcjpwYXNz', ip), '401 invalid_api_key');
+    assert.equal(await code(expired.secret, ip), '401 expired_api_key');
+    assert.equal(await code(expired.secret, ip), '429 rate_limited');
+  });
+});
+
 describe('rate limiting shared through Redis', () => {
   const prefix = `iv:test:rl:${process.pid}:${randomBytes(4).toString('hex')}:`;
   let redis: Redis;
@@ -191,6 +313,32 @@ describe('rate limiting shared through Redis', () => {
     assertLimited(await t1.app.inject(bad), 2, 60);
   });
 
+  test('failed-authentication streaks are shared across instances; peek adds nothing', async () => {
+    const t1 = await startTestApp({ config: { authFailureMax: 2, authFailureWindowSeconds: 60 }, rateLimitStore: await RedisRateLimitStore.connect(redisUrl, prefix) });
+    apps.push(t1);
+    const t2 = await startTestApp({ store: t1.store, config: { authFailureMax: 2, authFailureWindowSeconds: 60 }, rateLimitStore: await RedisRateLimitStore.connect(redisUrl, prefix) });
+    apps.push(t2);
+    const ip = `10.8.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+    const bad = { method: 'GET' as const, url: '/api/v1/orgs/current', headers: bearer(`iv_${'Y'.repeat(32)}`), remoteAddress: ip };
+    assert.equal((await t1.app.inject(bad)).statusCode, 401);
+    assert.equal((await t2.app.inject(bad)).statusCode, 401);
+    const r = await t1.app.inject(bad);
+    assertLimited(r, 2, 60);
+    assert.equal(r.json().error.details.reason, 'failed_authentication');
+    assertLimited(await t2.app.inject({ ...bad, headers: bearer(t2.adminKey) }), 2, 60); // never verified by t2 from here
+    const key = (await redis.keys(`${prefix}authfail:${ip}:*`))[0]!;
+    assert.equal(await redis.get(key), '2', 'refused requests in a streak are not counted again');
+    const store = await RedisRateLimitStore.connect(redisUrl, prefix);
+    try {
+      const peeked = await store.peek(key.slice(prefix.length));
+      assert.equal(peeked.count, 2);
+      assert.ok(peeked.resetMs > 0 && peeked.resetMs <= 60_000);
+      assert.deepEqual(await store.peek('authfail:nobody:60'), { count: 0, resetMs: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+
   test('when Redis is unreachable, requests are let through', async () => {
     const store = await RedisRateLimitStore.connect(redisUrl, prefix);
     const t = await startTestApp({ config: { rateLimitMax: 1 }, rateLimitStore: store });
@@ -211,7 +359,7 @@ describe('rate limiting shared through Redis', () => {
 describe('RateLimiter and MemoryRateLimitStore (unit)', () => {
   test('a store that throws lets the request through and reports the error', async () => {
     const boom = new Error('redis down');
-    const failing: RateLimitStore = { hit: () => Promise.reject(boom), close: async () => undefined };
+    const failing: RateLimitStore = { hit: () => Promise.reject(boom), peek: () => Promise.reject(boom), close: async () => undefined };
     const errors: Error[] = [];
     const limiter = new RateLimiter(failing, (e) => errors.push(e));
     const d = await limiter.check('key:x', { max: 5, windowSeconds: 30 });
@@ -222,11 +370,17 @@ describe('RateLimiter and MemoryRateLimitStore (unit)', () => {
     assert.deepEqual(errors, [boom]);
     // Without a handler it still lets requests through.
     assert.equal((await new RateLimiter(failing).check('key:x', { max: 1, windowSeconds: 1 })).allowed, true);
+    // peek fails open the same way.
+    assert.deepEqual(await limiter.peek('authfail:x', { max: 5, windowSeconds: 30 }), { allowed: true, limit: 5, remaining: 5, resetSeconds: 30 });
+    assert.deepEqual(errors, [boom, boom]);
   });
 
   test('a store that throws synchronously is handled the same way', async () => {
     const failing: RateLimitStore = {
       hit: () => {
+        throw new Error('sync');
+      },
+      peek: () => {
         throw new Error('sync');
       },
       close: async () => undefined,
@@ -235,6 +389,8 @@ describe('RateLimiter and MemoryRateLimitStore (unit)', () => {
     const d = await new RateLimiter(failing, () => called++).check('b', { max: 1, windowSeconds: 1 });
     assert.equal(d.allowed, true);
     assert.equal(called, 1);
+    assert.equal((await new RateLimiter(failing, () => called++).peek('b', { max: 1, windowSeconds: 1 })).allowed, true);
+    assert.equal(called, 2);
   });
 
   test('MemoryRateLimitStore: fixed windows reset on an injected clock', async () => {
@@ -253,6 +409,27 @@ describe('RateLimiter and MemoryRateLimitStore (unit)', () => {
       assert.deepEqual(await store.hit('b', 1000), { count: 1, resetMs: 1000 });
     } finally {
       await store.close();
+    }
+  });
+
+  test('peek reads the count without adding to it (memory store); the limiter denies at max', async () => {
+    let now = 0;
+    const store = new MemoryRateLimitStore(() => now);
+    const limiter = new RateLimiter(store);
+    try {
+      const policy = { max: 2, windowSeconds: 10 };
+      assert.deepEqual(await store.peek('f:10'), { count: 0, resetMs: 0 });
+      assert.deepEqual(await limiter.peek('f', policy), { allowed: true, limit: 2, remaining: 2, resetSeconds: 10 });
+      await limiter.check('f', policy);
+      now += 3000;
+      for (let i = 0; i < 3; i++) assert.deepEqual(await limiter.peek('f', policy), { allowed: true, limit: 2, remaining: 1, resetSeconds: 7 });
+      await limiter.check('f', policy);
+      assert.deepEqual(await limiter.peek('f', policy), { allowed: false, limit: 2, remaining: 0, resetSeconds: 7 });
+      assert.deepEqual(await store.peek('f:10'), { count: 2, resetMs: 7000 });
+      now += 7000;
+      assert.deepEqual(await limiter.peek('f', policy), { allowed: true, limit: 2, remaining: 2, resetSeconds: 10 });
+    } finally {
+      await limiter.close();
     }
   });
 

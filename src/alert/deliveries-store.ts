@@ -1,5 +1,6 @@
 // Notification deliveries (one event of one alert to one channel) and their attempts: storage,
-// scoped by org in every query.
+// scoped by org in every query. An attempt keeps the receiver's status and a classification, never
+// its answer (migration 0007 removed the column that held it).
 //
 // pending ──claim──▶ delivering ──ok──▶ delivered
 //    ▲                  │ failed, retries left: back to pending at next_attempt_at
@@ -41,9 +42,10 @@ export interface Attempt {
   at: Date;
   ok: boolean;
   status: number | null;
+  /** What happened in a word (http_4xx, timeout, refused_by_outbound_guard, …); see DeliveryClassification. */
+  classification: string;
   retryable: boolean;
   error: string | null;
-  response: string | null;
   durationMs: number;
 }
 
@@ -94,9 +96,9 @@ interface AttemptRow {
   at: Date;
   ok: boolean;
   status: number | null;
+  classification: string;
   retryable: boolean;
   error: string | null;
-  response: string | null;
   duration_ms: number;
 }
 
@@ -108,9 +110,9 @@ function attemptOf(r: AttemptRow): Attempt {
     at: r.at,
     ok: r.ok,
     status: r.status,
+    classification: r.classification,
     retryable: r.retryable,
     error: r.error,
-    response: r.response,
     durationMs: Number(r.duration_ms),
   };
 }
@@ -172,13 +174,13 @@ export async function recordAttempt(
   sql: Sql,
   orgId: string,
   deliveryId: string,
-  a: { at: Date; ok: boolean; status?: number; retryable: boolean; error?: string; response?: string; durationMs: number },
+  a: { at: Date; ok: boolean; status?: number; classification: string; retryable: boolean; error?: string; durationMs: number },
 ): Promise<number> {
   const r = await sql.query<{ attempts: number }>(
     `WITH d AS (UPDATE notification_deliveries SET attempts = attempts + 1, last_error = $4, updated_at = $3 WHERE org_id = $1 AND id = $2 RETURNING attempts)
-     INSERT INTO notification_attempts (org_id, delivery_id, attempt, at, ok, status, retryable, error, response, duration_ms)
+     INSERT INTO notification_attempts (org_id, delivery_id, attempt, at, ok, status, retryable, error, classification, duration_ms)
      SELECT $1, $2, d.attempts, $3, $5, $6, $7, $4, $8, $9 FROM d RETURNING attempt AS attempts`,
-    [orgId, deliveryId, a.at, a.ok ? null : (a.error ?? 'failed').slice(0, 2000), a.ok, a.status ?? null, a.retryable, a.response?.slice(0, 2000) ?? null, a.durationMs],
+    [orgId, deliveryId, a.at, a.ok ? null : (a.error ?? 'failed').slice(0, 2000), a.ok, a.status ?? null, a.retryable, a.classification, a.durationMs],
   );
   return r.rows[0]?.attempts ?? 0;
 }
@@ -245,7 +247,7 @@ export async function attemptsOf(sql: Sql, orgId: string, deliveryIds: readonly 
   const out = new Map<string, Attempt[]>();
   if (!deliveryIds.length) return out;
   const r = await sql.query<AttemptRow>(
-    `SELECT id, delivery_id, attempt, at, ok, status, retryable, error, response, duration_ms FROM notification_attempts
+    `SELECT id, delivery_id, attempt, at, ok, status, classification, retryable, error, duration_ms FROM notification_attempts
      WHERE org_id = $1 AND delivery_id = ANY($2::uuid[]) ORDER BY delivery_id, id`,
     [orgId, deliveryIds],
   );

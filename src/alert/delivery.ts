@@ -2,8 +2,9 @@
 // (src/notify/deliver.ts, backoff per src/notify/retry.ts), recording every attempt; a delivery that
 // fails for good (not retryable, or its attempts used up) is dead: listed, and retried by hand.
 import type { Logger } from '../core/logger.js';
+import { strictOutboundGuard, type OutboundGuard } from '../net/outbound.js';
 import { deliverWithRetries, timerSleep, type AttemptRecord } from '../notify/deliver.js';
-import type { AlertNotification, DeliveryResult, Notifier } from '../notify/notifier.js';
+import type { AlertNotification, DeliveryClassification, DeliveryResult, Notifier } from '../notify/notifier.js';
 import { notifierFor } from '../notify/registry.js';
 import { defaultBackoff, type BackoffPolicy } from '../notify/retry.js';
 import type { Sql } from '../store/sql.js';
@@ -23,6 +24,8 @@ export interface DeliveryDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Per-attempt timeout, ms (default 10 s). */
   timeoutMs?: number;
+  /** Checks every connection of the notifiers (default: no internal address may be reached). */
+  outbound?: OutboundGuard;
   /** How long a claimed delivery is held before another worker may take it over, ms (default 10 min). */
   leaseMs?: number;
   /** Deliveries sent at once (default 4). */
@@ -45,7 +48,7 @@ export function channelNotifier(deps: Pick<DeliveryDeps, 'notifierFor'>, channel
 }
 
 function attemptFields(r: AttemptRecord) {
-  return { at: r.at, ok: r.ok, status: r.status, retryable: r.retryable, error: r.error, response: r.response, durationMs: r.durationMs };
+  return { at: r.at, ok: r.ok, status: r.status, classification: r.classification, retryable: r.retryable, error: r.error, durationMs: r.durationMs };
 }
 
 /** Sends one claimed delivery with its remaining attempts and stores the outcome. */
@@ -53,7 +56,7 @@ async function deliverOne(deps: DeliveryDeps, d: Delivery): Promise<keyof Delive
   const now = () => deps.now();
   const channel = await getChannel(deps.sql, d.orgId, d.channelId);
   const fail = async (error: string) => {
-    await recordAttempt(deps.sql, d.orgId, d.id, { at: now(), ok: false, retryable: false, error, durationMs: 0 });
+    await recordAttempt(deps.sql, d.orgId, d.id, { at: now(), ok: false, classification: 'channel_unavailable', retryable: false, error, durationMs: 0 });
     await finishDelivery(deps.sql, d.orgId, d.id, { status: 'dead', error }, now());
     return 'dead' as const;
   };
@@ -72,6 +75,7 @@ async function deliverOne(deps: DeliveryDeps, d: Delivery): Promise<keyof Delive
     sleep: deps.sleep ?? timerSleep,
     now,
     timeoutMs: deps.timeoutMs ?? 10_000,
+    outbound: deps.outbound ?? strictOutboundGuard,
     ...(deps.signal && { signal: deps.signal }),
     onAttempt: async (r) => {
       await recordAttempt(deps.sql, d.orgId, d.id, attemptFields(r));
@@ -131,14 +135,14 @@ export interface TestResult {
   deliveryId: string;
   ok: boolean;
   status: number | null;
+  classification: DeliveryClassification;
   error: string | null;
-  response: string | null;
   durationMs: number;
 }
 
 /**
  * `POST /channels/:id/test`: one attempt of a `test` event through the channel, now, recorded as a
- * delivery (delivered, or dead with the receiver's answer).
+ * delivery (delivered, or dead with the status and classification of the failure).
  */
 export async function testChannel(deps: DeliveryDeps, channel: StoredChannel, org: { id: string; name: string }): Promise<TestResult> {
   const now = deps.now();
@@ -168,12 +172,12 @@ export async function testChannel(deps: DeliveryDeps, channel: StoredChannel, or
   const started = deps.now();
   let result: DeliveryResult;
   try {
-    result = await notifier.send(config, { ...payload, deliveryId: id! }, { now: started, timeoutMs: deps.timeoutMs ?? 10_000 });
+    result = await notifier.send(config, { ...payload, deliveryId: id! }, { now: started, timeoutMs: deps.timeoutMs ?? 10_000, outbound: deps.outbound ?? strictOutboundGuard });
   } catch (err) {
-    result = { ok: false, retryable: false, error: `the ${notifier.type} notifier threw ${(err as Error).name}` };
+    result = { ok: false, classification: 'notifier_error', retryable: false, error: `the ${notifier.type} notifier threw ${(err as Error).name}` };
   }
   const durationMs = Math.max(0, deps.now().getTime() - started.getTime());
-  await recordAttempt(deps.sql, channel.orgId, id!, { at: started, ok: result.ok, status: result.status, retryable: result.retryable, error: result.error, response: result.response, durationMs });
+  await recordAttempt(deps.sql, channel.orgId, id!, { at: started, ok: result.ok, status: result.status, classification: result.classification, retryable: result.retryable, error: result.error, durationMs });
   await finishDelivery(deps.sql, channel.orgId, id!, result.ok ? { status: 'delivered' } : { status: 'dead', error: result.error ?? 'failed' }, deps.now());
-  return { deliveryId: id!, ok: result.ok, status: result.status ?? null, error: result.error ?? null, response: result.response ?? null, durationMs };
+  return { deliveryId: id!, ok: result.ok, status: result.status ?? null, classification: result.classification, error: result.error ?? null, durationMs };
 }

@@ -60,12 +60,12 @@ test('parseMatchers: objects with defaults and Alertmanager strings', () => {
   }
 });
 
-function details(raw: unknown): { field: string; message: string }[] {
+function details(raw: unknown, code = 'validation_failed'): { field: string; message: string }[] {
   try {
     parseMatchers(raw);
   } catch (e) {
     assert.ok(e instanceof AppError);
-    assert.equal(e.code, 'validation_failed');
+    assert.equal(e.code, code, JSON.stringify(raw));
     return e.details as { field: string; message: string }[];
   }
   assert.fail('expected a validation error');
@@ -75,8 +75,6 @@ test('parseMatchers: every problem is reported with its field', () => {
   const table: [unknown, string[]][] = [
     ['host=web-1', ['matchers']],
     [[], ['matchers']],
-    [[{ name: 'host', value: '(' , isRegex: true }], ['matchers[0].value']],
-    [['host=~"[a-"'], ['matchers[0].value']],
     [[{ name: '1bad', value: 'x' }, { name: 'ok', value: 3 }], ['matchers[0].name', 'matchers[1].value']],
     [[{ name: 'a', value: 'x', isRegex: 'yes' }], ['matchers[0].isRegex']],
     [['just text', 42, null], ['matchers[0]', 'matchers[1]', 'matchers[2]']],
@@ -86,7 +84,55 @@ test('parseMatchers: every problem is reported with its field', () => {
     [Array.from({ length: 65 }, (_, i) => `l${i}=v`), ['matchers']],
   ];
   for (const [raw, fields] of table) assert.deepEqual(details(raw).map((d) => d.field), fields, JSON.stringify(raw).slice(0, 80));
-  assert.match(details([{ name: 'host', value: '(', isRegex: true }])[0]!.message, /not a valid regular expression/);
+});
+
+test('parseMatchers: matcher strings parse in linear time; overlong ones are refused', () => {
+  const started = performance.now();
+  // `\s*(.*?)\s*$` was quadratic: 30,000 inner spaces took 0.75 s, a 4 MB body would take hours.
+  for (const raw of [`host=x${' '.repeat(6000)}x`, `host${' '.repeat(6000)}=x`, ` ${' '.repeat(6000)}host="a"${' '.repeat(6000)}`]) {
+    try {
+      parseMatchers([raw]);
+    } catch (e) {
+      assert.ok(e instanceof AppError && e.code === 'validation_failed', String(e));
+    }
+  }
+  assert.deepEqual(details([`host=x${' '.repeat(1_000_000)}x`]).map((d) => [d.field, d.message]), [['matchers[0]', 'must be at most 6348 characters']]);
+  assert.deepEqual(parseMatchers(['  host  =~  "web-.*"  ', 'env != prod ']), [m('host', 'web-.*', true), m('env', 'prod', false, false)]);
+  assert.ok(performance.now() - started < 2000);
+});
+
+test('parseMatchers: patterns RE2 refuses are invalid_pattern with the reason, listed with any other problem', () => {
+  const table: [unknown, string[], RegExp][] = [
+    [[{ name: 'host', value: '(', isRegex: true }], ['matchers[0].value'], /^is not a valid RE2 pattern: missing closing \)/],
+    [['host=~"[a-"'], ['matchers[0].value'], /missing closing \]/],
+    [['host=~"(a)\\\\1"'], ['matchers[0].value'], /backreferences are not supported/],
+    [['host=~"web(?=-1)"'], ['matchers[0].value'], /lookarounds are not supported/],
+    [['host!~"(?<!x)web"'], ['matchers[0].value'], /lookarounds are not supported/],
+    [['a="b"', { name: '1bad', value: 'x' }, 'host=~"x**"'], ['matchers[1].name', 'matchers[2].value'], /invalid nested repetition/],
+  ];
+  for (const [raw, fields, reason] of table) {
+    const d = details(raw, 'invalid_pattern');
+    assert.deepEqual(d.map((x) => x.field), fields, JSON.stringify(raw));
+    assert.match(d[d.length - 1]!.message, reason, JSON.stringify(raw));
+  }
+  // Patterns JavaScript accepts but RE2 does not are refused; RE2's own syntax is accepted.
+  assert.deepEqual(parseMatchers(['host=~"(?i)web-.*"', 'path=~"(?P<p>[[:alpha:]]+)"']), [m('host', '(?i)web-.*', true), m('path', '(?P<p>[[:alpha:]]+)', true)]);
+});
+
+test('regex matchers are RE2: (?i), Unicode, and (a+)+$ against a 1,024-character value returns at once', () => {
+  const insensitive = m('host', '(?i)web-.*', true);
+  assert.equal(matcherMatches(insensitive, { host: 'WEB-1' }), true);
+  assert.equal(matcherMatches(insensitive, { host: 'xweb-1' }), false);
+  assert.equal(matcherMatches(m('city', 'Z.rich', true), { city: 'Zürich' }), true);
+  const long = { host: `${'a'.repeat(1024)}!` };
+  const started = performance.now();
+  assert.equal(matcherMatches(m('host', '(a+)+$', true), long), false);
+  assert.equal(matcherMatches(m('host', '(a+)+$', true, false), long), true);
+  assert.equal(silenceMatches({ matchers: [m('host', '(a+)+$', true)], startsAtMs: 0, endsAtMs: 10 }, long, 5), false);
+  assert.ok(performance.now() - started < 2000, 'a backtracking engine would take longer than the universe has existed');
+  // A stored pattern RE2 refuses (saved before RE2 was enforced) matches nothing: it hides no alert.
+  assert.equal(matcherMatches(m('host', '(w)\\1', true), { host: 'ww' }), false);
+  assert.equal(matcherMatches(m('host', '(w)\\1', true, false), { host: 'ww' }), false);
 });
 
 test('alert labels: dimensions < rule labels < __name__, alertname, severity', () => {

@@ -8,8 +8,8 @@ export interface ContextPoint {
 
 export interface ContextStats {
   mean: number;
-  /** Sample standard deviation (n − 1); 0 for a single point. */
-  stdDev: number;
+  /** Sample standard deviation (n − 1); 0 for a single point; null when it exceeds the double range (values near ±1e308). */
+  stdDev: number | null;
   min: number;
   max: number;
 }
@@ -35,19 +35,31 @@ export function contextOf(values: Float64Array, timestampsMs: ArrayLike<number>,
   return { before: b, after: a, stats: summarise([...b, ...a].map((p) => p.value)) };
 }
 
+/**
+ * Mean, sample standard deviation, min and max; overflow-safe for any finite values: the mean is a sum
+ * of value / n and the deviation a scaled sum of squares of half-scale differences (a plain sum of
+ * ±1e308 values is ±Infinity, and Infinity − Infinity poisons the rest with NaN).
+ */
 function summarise(x: number[]): ContextStats | null {
   const n = x.length;
   if (!n) return null;
-  let s = 0;
+  let mean = 0;
   let min = Infinity;
   let max = -Infinity;
   for (const v of x) {
-    s += v;
+    mean += v / n;
     min = Math.min(min, v);
     max = Math.max(max, v);
   }
-  const mean = s / n;
-  let ss = 0;
-  for (const v of x) ss += (v - mean) ** 2;
-  return { mean, stdDev: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, min, max };
+  let scale = 0; // max |v − mean| / 2, and the sum of squares relative to it
+  let ssq = 0;
+  for (const v of x) {
+    const h = Math.abs(v / 2 - mean / 2);
+    if (h > scale) {
+      ssq = 1 + ssq * (scale / h) ** 2;
+      scale = h;
+    } else if (h > 0) ssq += (h / scale) ** 2;
+  }
+  const sd = n > 1 ? 2 * (scale * Math.sqrt(ssq / (n - 1))) : 0;
+  return { mean, stdDev: Number.isFinite(sd) ? sd : null, min, max };
 }

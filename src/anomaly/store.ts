@@ -17,7 +17,7 @@ export interface StoredAnomaly {
   severity: Severity;
   consensus: number;
   methods: { name: string; score: number; weight: number; flagged: boolean }[];
-  context: { before: { timestamp: string; value: number }[]; after: { timestamp: string; value: number }[]; stats: { mean: number; stdDev: number; min: number; max: number } | null };
+  context: { before: { timestamp: string; value: number }[]; after: { timestamp: string; value: number }[]; stats: { mean: number; stdDev: number | null; min: number; max: number } | null };
   sensitivity: number;
   mode: 'batch' | 'online';
   detectedAt: Date;

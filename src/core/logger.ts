@@ -25,12 +25,18 @@ export const redactPaths = [
 
 /** An API key anywhere in a message string (`iv_` + 32 base64url characters). */
 const apiKeyPattern = /iv_[A-Za-z0-9_-]{20,}/g;
+const apiKeyShape = new RegExp(apiKeyPattern.source); // not global: test() keeps no state
 
 /** Field names whose values are secret at any depth. */
 const secretField = /^(authorization|x-api-key|cookie|api_?key|password|passwd|secret|token|access_?token|refresh_?token|client_?secret)$/i;
 
 function scrub(value: unknown): unknown {
   return typeof value === 'string' ? value.replace(apiKeyPattern, 'iv_[REDACTED]') : value;
+}
+
+/** Whether `text` holds something shaped like an API key (what {@link scrubDeep} would redact). */
+export function containsApiKey(text: string): boolean {
+  return apiKeyShape.test(text);
 }
 
 /**
@@ -77,7 +83,10 @@ export function createLogger(opts: LoggerOptions): Logger {
         return fields;
       },
       // Errors are serialised by scrubDeep (in the formatter) before pino's own serialiser sees them.
-      serializers: { err: (e: unknown) => (e instanceof Error ? pino.stdSerializers.err(e) : e) },
+      // Child bindings bypass the log formatter (pino applies only serializers and redaction to them),
+      // so the request id Fastify binds as `reqId` is scrubbed here; requestIdFor already refuses
+      // key-shaped ids, this is the second line.
+      serializers: { err: (e: unknown) => (e instanceof Error ? pino.stdSerializers.err(e) : e), reqId: scrub, requestId: scrub },
       formatters: {
         log: (obj) => scrubDeep(obj) as Record<string, unknown>,
       },

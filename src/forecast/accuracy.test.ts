@@ -47,3 +47,35 @@ test('the MASE scale is the in-sample seasonal naive MAE', () => {
   close(maseScale([1, 2, 3, 5, 2, 9], 3), (4 + 0 + 6) / 3);
   assert.equal(maseScale([1, 2], 2), null);
 });
+
+test('values near ±1e308: every figure is finite, or null with the reason when the figure itself exceeds a double', () => {
+  // Errors of 2e308 (alternating signs): a plain |y − f| or sum of squares would be Infinity.
+  const r = accuracy({ actual: [1e308, -1e308, 0], forecast: [-1e308, 1e308, 0], maseScale: 2 });
+  assert.equal(r.pointsCompared, 3);
+  close(r.mae! / 1e308, 4 / 3);
+  close(r.rmse! / 1e308, Math.sqrt(8 / 3));
+  close(r.smape, (100 * (2 + 2 + 0)) / 3);
+  close(r.mape, 200);
+  close(r.mase! / 1e308, 2 / 3);
+  assert.equal(r.nullReasons, undefined);
+  const tiny = accuracy({ actual: [1e308, -1e308], forecast: [-1e308, 1e308], maseScale: 0.5 });
+  assert.equal(tiny.mase, null);
+  assert.match(tiny.nullReasons!.mase!, /beyond the range of a double/);
+  // An MAE beyond a double (every error ~3.6e308) is null with its reason; sMAPE stays within 0–200.
+  const beyond = accuracy({ actual: [1.7e308, -1.7e308], forecast: [-1.7e308, 1.7e308] });
+  assert.equal(beyond.mae, null);
+  assert.deepEqual(Object.keys(beyond.nullReasons!).sort(), ['mae', 'rmse']);
+  close(beyond.smape, 200);
+  assert.equal(accuracy({ actual: [1, 2], forecast: [1, 2] }).nullReasons, undefined, 'no reasons when nothing is null');
+});
+
+test('a forecast step that is not finite is not compared', () => {
+  const r = accuracy({ actual: [1, 2, 3], forecast: [1, Number.NaN, Infinity] });
+  assert.equal(r.pointsCompared, 1);
+  assert.equal(r.mae, 0);
+});
+
+test('the MASE scale of a history near ±1e308 is finite, or null when it exceeds a double', () => {
+  close(maseScale([1e308, -0.5e308, 1e308], 1)! / 1e308, 1.5);
+  assert.equal(maseScale([1.7e308, -1.7e308], 1), null);
+});

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { autoForecast, minLength, seasonalMinLength, type AutoForecastResult } from './auto.js';
-import { ar1, coverage, maxAbsDiff, synthetic } from './test-series.js';
+import { gaussianSource, seededRandom } from './stats.js';
+import { ar1, coverage, generated, maxAbsDiff, synthetic } from './test-series.js';
 
 const hourly = { candidatePeriods: [24, 168], horizon: 48, levels: [80, 95] };
 
@@ -93,6 +94,47 @@ describe('autoForecast', () => {
       assert.ok(Math.abs(c95 - 0.95) < 0.05, `95%: ${c95}`);
     });
   }
+
+  test('a CPU series ending in a burst: implausible members are dropped, and the reply says which and why', () => {
+    // Idle with bursts, clipped to [0, 100], ending in a five-step climb: the seasonal Theta and the
+    // log-scale MSTL read the climb as growth and reached 450 and 337 (the combination 279).
+    const y = generated('bounded with bursts', 295, 15);
+    const g = gaussianSource(seededRandom(7));
+    for (let i = 0; i < 5; i++) y[290 + i] = Math.min(100, 10 + 16 * (i + 1) + g());
+    const max = Math.max(...y);
+    const min = Math.min(...y);
+    const r = autoForecast(y, hourly);
+    const dropped = r.params.dropped as { model: string; reason: string }[];
+    assert.ok(dropped.length >= 1, r.model);
+    for (const d of dropped) {
+      assert.match(d.reason, /forecast reaches .* ranges above the history's maximum/);
+      assert.ok(r.model.includes(`; dropped ${d.model} (${d.reason})`), r.model);
+    }
+    assert.ok(Math.max(...r.mean) <= max + (0.5 + 48 / 295) * (max - min), `mean up to ${Math.max(...r.mean)}`);
+    assert.ok(Math.min(...r.intervals[1]!.lower) >= 0, 'no negative bound for a history ≥ 0');
+    assertNested(r);
+  });
+
+  test('values alternating ±1e308: rescaled internally, every value finite', () => {
+    const y = Float64Array.from({ length: 200 }, (_, t) => (t % 2 === 0 ? 1e308 : -1e308));
+    const r = autoForecast(y, hourly);
+    assert.equal(r.params.rescaledBy, 2 ** 1023);
+    assertNested(r);
+    for (const v of [...r.mean, ...r.intervals.flatMap((iv) => [...iv.lower, ...iv.upper])]) assert.ok(Math.abs(v) <= Number.MAX_VALUE);
+    assert.doesNotThrow(() => JSON.stringify(r.params));
+  });
+
+  test('values near 1e-300 are forecast at their own scale (not as a flat line of underflowed noise)', () => {
+    const spec = { level: 300, seasons: [{ amplitude: 40, period: 24 }], noise: 4, seed: 5 };
+    const big = synthetic({ n: 24 * 14, ...spec });
+    const tiny = big.map((v) => v * 2 ** -1000);
+    const a = autoForecast(big, hourly);
+    const b = autoForecast(tiny, hourly);
+    assert.ok((b.params.rescaledBy as number) < 1e-290);
+    // The same model and, but for where the optimiser stops, the same forecast.
+    assert.equal(b.model, a.model);
+    assert.ok(maxAbsDiff(b.mean.map((v) => v * 2 ** 1000), a.mean) < 1e-4 * 300);
+  });
 
   test('refuses bad input', () => {
     assert.throws(() => autoForecast(new Float64Array(0), hourly), RangeError);

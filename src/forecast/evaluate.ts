@@ -25,14 +25,15 @@ export async function evaluateForecast(sql: Sql, orgId: string, f: StoredForecas
   const step = frequencyMs[f.frequency];
   const endMs = f.startMs + f.horizon * step - 1;
   const raw = await readSeriesPoints(sql, orgId, f.seriesId, f.startMs, endMs, 1_000_000);
-  const sums = new Float64Array(f.horizon);
+  // Bucket means as sums of value / count: finite for any finite values (a sum of two 1e308s is not).
+  const bucket = (i: number) => Math.floor((raw.timestampsMs[i]! - f.startMs) / step);
   const counts = new Uint32Array(f.horizon);
+  for (let i = 0; i < raw.values.length; i++) counts[bucket(i)]!++;
+  const actual = new Float64Array(f.horizon).fill(Number.NaN);
   for (let i = 0; i < raw.values.length; i++) {
-    const k = Math.floor((raw.timestampsMs[i]! - f.startMs) / step);
-    sums[k]! += raw.values[i]!;
-    counts[k]!++;
+    const k = bucket(i);
+    actual[k] = (Number.isNaN(actual[k]!) ? 0 : actual[k]!) + raw.values[i]! / counts[k]!;
   }
-  const actual = new Float64Array(f.horizon).map((_, k) => (counts[k] ? sums[k]! / counts[k]! : Number.NaN));
   const stepsElapsed = Math.max(0, Math.min(f.horizon, Math.floor((now.getTime() - f.startMs) / step) + 1));
   const figures = accuracy({
     actual,
@@ -49,17 +50,29 @@ export interface AccuracyTrend {
   mean: MeanAccuracy;
 }
 
+/** Mean of the non-null values as a sum of value / count: finite whenever the values are. */
 const meanOf = (xs: (number | null)[]): number | null => {
   const v = xs.filter((x): x is number => x !== null);
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+  return v.length ? v.reduce((a, b) => a + b / v.length, 0) : null;
 };
 
-export type MeanAccuracy = { mae: number | null; rmse: number | null; mape: number | null; smape: number | null; mase: number | null; coverage: Record<string, number> };
+export type MeanAccuracy = {
+  mae: number | null;
+  rmse: number | null;
+  mape: number | null;
+  smape: number | null;
+  mase: number | null;
+  coverage: Record<string, number>;
+  /** Figures that are null because every evaluation's was (see Accuracy.nullReasons). */
+  nullReasons?: Record<string, string>;
+};
+
+const figureNames = ['mae', 'rmse', 'mape', 'smape', 'mase'] as const;
 
 /** Each figure averaged over the evaluations that have it. */
 function meanAccuracy(list: Accuracy[]): MeanAccuracy {
   const levels = [...new Set(list.flatMap((r) => Object.keys(r.coverage)))];
-  return {
+  const out: MeanAccuracy = {
     mae: meanOf(list.map((r) => r.mae)),
     rmse: meanOf(list.map((r) => r.rmse)),
     mape: meanOf(list.map((r) => r.mape)),
@@ -67,6 +80,13 @@ function meanAccuracy(list: Accuracy[]): MeanAccuracy {
     mase: meanOf(list.map((r) => r.mase)),
     coverage: Object.fromEntries(levels.map((l) => [l, meanOf(list.map((r) => r.coverage[l] ?? null))!])),
   };
+  const reasons: Record<string, string> = {};
+  for (const name of figureNames) {
+    const reason = list.find((r) => r.nullReasons?.[name])?.nullReasons?.[name];
+    if (out[name] === null && reason) reasons[name] = reason;
+  }
+  if (Object.keys(reasons).length) out.nullReasons = reasons;
+  return out;
 }
 
 /** Evaluation of each stored forecast matching the filter (newest first), and their means. */

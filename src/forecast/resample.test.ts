@@ -36,3 +36,13 @@ test('no points give an empty grid; mismatched lengths throw', () => {
   assert.equal(resample([], [], min, 10).values.length, 0);
   assert.throws(() => resample([1], [], min, 10), RangeError);
 });
+
+test('values near ±1e308: bucket means and interpolation stay finite', () => {
+  // Two points in bucket 0 whose sum overflows; a gap between +1e308 and -1.5e308 whose difference does.
+  const g = resample([0, 1, 3 * 60_000], [1.5e308, 1.7e308, -1.5e308], 60_000, 100);
+  assert.equal(g.values.length, 4);
+  assert.ok(g.values.every(Number.isFinite), String(g.values));
+  assert.equal(g.values[0], 1.6e308);
+  assert.ok(Math.abs(g.values[1]! - (1.6e308 + (-1.5e308 / 3 - 1.6e308 / 3))) < 1e293, String(g.values[1]));
+  assert.equal(g.values[3], -1.5e308);
+});

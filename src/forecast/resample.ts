@@ -45,19 +45,31 @@ export function resample(timestampsMs: ArrayLike<number>, values: ArrayLike<numb
     sums[b]! += values[i]!;
     counts[b]!++;
   }
+  // A bucket whose sum overflowed (values near ±1e308) is averaged again as a sum of value / count.
+  let safe: Float64Array | undefined;
+  if (!sums.every(Number.isFinite)) {
+    safe = new Float64Array(size);
+    for (let i = 0; i < n; i++) {
+      const b = Math.floor(timestampsMs[i]! / step) - firstBucket;
+      if (b >= 0 && !Number.isFinite(sums[b]!)) safe[b]! += values[i]! / counts[b]!;
+    }
+  }
   const out = new Float64Array(size);
   let filled = 0;
   let prev = -1; // last bucket with data
   for (let b = 0; b < size; b++) {
     if (counts[b] === 0) continue;
-    out[b] = sums[b]! / counts[b]!;
+    out[b] = Number.isFinite(sums[b]!) ? sums[b]! / counts[b]! : safe![b]!;
     if (prev >= 0 && b - prev > 1) {
       const a = out[prev]!;
       const slope = (out[b]! - a) / (b - prev);
-      for (let g = prev + 1; g < b; g++) out[g] = a + slope * (g - prev);
+      // Values near ±1e308 overflow the difference: interpolate at half scale (exact for normal doubles).
+      const half = Number.isFinite(slope) ? 0 : (out[b]! / 2 - a / 2) / (b - prev);
+      for (let g = prev + 1; g < b; g++) out[g] = half ? (a / 2 + half * (g - prev)) * 2 : a + slope * (g - prev);
       filled += b - prev - 1;
     }
     prev = b;
   }
   return { start: firstBucket * step, step, values: out, filled, truncated };
 }
+

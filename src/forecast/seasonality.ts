@@ -4,7 +4,7 @@
 // not make a weekly one look present (lag 168 is a multiple of 24) and a trend does not make every lag
 // look seasonal; and its band comes from the noise alone, so that short series keep their power.
 import { centredMovingAverage } from './decompose.js';
-import { acf } from './stats.js';
+import { acf, acfAt } from './stats.js';
 
 /** One-sided 95% normal critical value of the autocorrelation test. */
 const Z_CRIT = 1.645;
@@ -52,13 +52,13 @@ export function hasSeasonality(y: ArrayLike<number>, m: number, found: readonly 
   const x = new Float64Array(n);
   for (let t = 0; t < n; t++) x[t] = y[t]! - trend[Math.min(n - 1 - half, Math.max(half, t))]!;
   for (const p of found) removePhaseMeans(x, p);
-  const r = acf(x, m);
+  const rm = acfAt(x, m);
   const noise = Float64Array.from(x);
   removePhaseMeans(noise, m);
   const rn = acf(noise, m - 1);
   let s = 1;
   for (let k = 1; k < m; k++) s += 2 * rn[k]! ** 2;
-  return r[m]! > Z_CRIT * Math.sqrt(s / n);
+  return rm > Z_CRIT * Math.sqrt(s / n);
 }
 
 /**

@@ -132,7 +132,17 @@ async function attempt(deps: ForecastDeps, backend: ForecastBackend, grid: Grid,
   const timedOut = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new BackendError(`${backend.name} took longer than ${(deps.backendTimeoutMs ?? 60_000) / 1000} s`, backend.name, true)), { once: true }));
   const r = await Promise.race([backend.forecast({ values: grid.values, start: grid.start, frequency: opts.frequency, horizon: opts.horizon, levels: opts.levels, signal }), timedOut]);
   checkResult(backend.name, r, opts.horizon, opts.levels);
-  return r;
+  return floorAtZero(r, grid.values);
+}
+
+/**
+ * A history that never was negative gets no negative forecast or bound, whichever backend answered
+ * (a CPU percentage, a request count). Raising values to 0 keeps the intervals ordered and nested.
+ */
+function floorAtZero(r: BackendResult, history: Float64Array): BackendResult {
+  for (let i = 0; i < history.length; i++) if (history[i]! < 0) return r;
+  const up = (a: Float64Array) => Float64Array.from(a, (v) => Math.max(0, v));
+  return { ...r, mean: up(r.mean), intervals: r.intervals.map((iv) => ({ level: iv.level, lower: up(iv.lower), upper: up(iv.upper) })) };
 }
 
 /** Runs the requested backend, falling back to the default when it cannot serve or fails. */

@@ -1,6 +1,7 @@
 // Small numeric helpers shared by the forecasting models: moments, quantiles, autocorrelation,
 // least squares and a seeded random source (the normal quantile is in normal.ts). Pure functions;
 // inputs are not modified.
+import { lagProducts } from './fft.js';
 
 /** Arithmetic mean of x[from..to) (NaN when empty). */
 export function mean(x: ArrayLike<number>, from = 0, to = x.length): number {
@@ -39,9 +40,13 @@ export function median(x: ArrayLike<number>): number {
   return quantile(x, 0.5);
 }
 
+/** Above this many products (n · lags) the autocorrelations are computed by FFT. */
+const DIRECT_ACF_LIMIT = 1 << 20;
+
 /**
  * Sample autocorrelations at lags 0..maxLag, as R's `acf` computes them (biased: the lag-k sum
  * over n − k pairs is divided by the lag-0 sum over n). A constant series gives 0 beyond lag 0.
+ * Long series at long lags go through the FFT (same values up to rounding).
  */
 export function acf(y: ArrayLike<number>, maxLag: number): Float64Array {
   const n = y.length;
@@ -51,12 +56,31 @@ export function acf(y: ArrayLike<number>, maxLag: number): Float64Array {
   for (let i = 0; i < n; i++) c0 += (y[i]! - m) ** 2;
   out[0] = 1;
   if (c0 === 0) return out;
+  if (n * Math.min(maxLag, n) > DIRECT_ACF_LIMIT) {
+    const centred = new Float64Array(n);
+    for (let i = 0; i < n; i++) centred[i] = y[i]! - m;
+    const sums = lagProducts(centred, maxLag);
+    for (let k = 1; k <= maxLag && k < n; k++) out[k] = sums[k]! / c0;
+    return out;
+  }
   for (let k = 1; k <= maxLag && k < n; k++) {
     let s = 0;
     for (let i = 0; i + k < n; i++) s += (y[i]! - m) * (y[i + k]! - m);
     out[k] = s / c0;
   }
   return out;
+}
+
+/** The sample autocorrelation at lag k alone (as `acf(y, k)[k]`, in O(n)). */
+export function acfAt(y: ArrayLike<number>, k: number): number {
+  const n = y.length;
+  const m = mean(y);
+  let c0 = 0;
+  for (let i = 0; i < n; i++) c0 += (y[i]! - m) ** 2;
+  if (c0 === 0 || k >= n) return 0;
+  let s = 0;
+  for (let i = 0; i + k < n; i++) s += (y[i]! - m) * (y[i + k]! - m);
+  return s / c0;
 }
 
 /** Least-squares line through (t, y[t]), t = 0..n−1. A single point gives slope 0. */

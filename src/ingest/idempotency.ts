@@ -11,16 +11,33 @@ export type IdempotencyClaim =
 
 export const maxIdempotencyKeyLength = 255;
 
-/** SHA-256 over the route and the request body: a reused key must come with the same request. */
+/**
+ * SHA-256 over the route and the request body in canonical JSON: a reused key must come with the
+ * same request, and the same body with its object keys in another order (or numbers spelled
+ * otherwise, `1.0` for `1`) is the same request.
+ */
 export function requestFingerprint(route: string, body: unknown): string {
   let text: string;
   try {
-    text = JSON.stringify(body ?? null);
+    text = canonicalJson(body ?? null);
   } catch {
     // Only a nesting deep enough to overflow the stack gets here (the body came from JSON.parse).
     throw new AppError('validation_failed', 'The request body is nested too deeply');
   }
   return createHash('sha256').update(route).update('\n').update(text).digest('hex');
+}
+
+/**
+ * JSON with every object's keys sorted (by UTF-16 code units, as RFC 8785), arrays in order, and
+ * JSON.stringify's spelling of strings and numbers. For parsed JSON values (no undefined, functions
+ * or cycles).
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const o = value as Record<string, unknown>;
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
 }
 
 export interface ClaimOptions {

@@ -14,6 +14,22 @@ const aggregateSql: Record<Aggregation, string> = {
   last: '(array_agg(p.value ORDER BY p.ts DESC))[1]',
 };
 
+/**
+ * The same in numeric arithmetic, for a page whose float8 sums overflowed (stored values near
+ * ±1e308): an average always fits a double again; a sum that does not is null (see sumOverflow).
+ * Only used after the float8 form failed, so the common read pays nothing.
+ */
+const overflowSafeSql: Partial<Record<Aggregation, string>> = {
+  avg: 'avg(p.value::numeric)::float8',
+  sum: "CASE WHEN abs(sum(p.value::numeric)) <= '1.7976931348623157e308'::numeric THEN sum(p.value::numeric)::float8 END",
+};
+
+/** Why a bucket's value is null: its sum lies beyond the range of a double. */
+export const sumOverflow = 'the sum exceeds the range of a double (about ±1.8e308)';
+
+/** PostgreSQL's "value out of range: overflow" (float8 arithmetic past ±1.8e308). */
+const isOverflow = (err: unknown) => (err as { code?: unknown }).code === '22003';
+
 /** Where a page ends: the last (series, time or bucket start) returned. */
 export interface PointCursor {
   seriesId: number;
@@ -39,21 +55,22 @@ export interface SeriesPoints {
   seriesId: number;
   key: string;
   dimensions: Record<string, string>;
-  points: { tsMs: number; value: number }[];
+  /** value is null only for a `sum` beyond the double range (reason says so). */
+  points: { tsMs: number; value: number | null; reason?: string }[];
 }
 
 /** One point of the page (PostgreSQL). */
 interface PointRow {
   series_id: string;
   t: number;
-  value: number;
+  value: number | null;
 }
 
 /** One series' part of the page as two arrays (epoch ms, value), in time order (embedded store). */
 interface SeriesRow {
   series_id: string;
   t: number[];
-  v: number[];
+  v: (number | null)[];
 }
 
 /**
@@ -71,9 +88,7 @@ export async function queryRange(sql: Sql, orgId: string, q: RangeQuery): Promis
   // 1,000-point read: PostgreSQL returns it fastest as rows (1.35 ms; as float8 arrays 2.2, node-pg
   // parses arrays slowly), PGlite as one row per series holding two float8 arrays (2.0 ms; as rows
   // 5.2, a JS object per point costs more than the scan), so each store gets its own shape.
-  let page: string;
-  if (!q.step) {
-    page = `
+  const raw = `
       SELECT p.series_id, round(date_part('epoch', p.ts) * 1000) AS t, p.value
       FROM series s JOIN points p ON p.series_id = s.id
       WHERE s.org_id = $1 AND s.key = $2 AND s.dimensions @> $3::jsonb
@@ -81,11 +96,9 @@ export async function queryRange(sql: Sql, orgId: string, q: RangeQuery): Promis
         AND (p.series_id, p.ts) > ($6::bigint, $7::timestamptz)
       ORDER BY p.series_id, p.ts
       LIMIT $8`;
-  } else {
-    params.push(`${steps[q.step] / 1000} seconds`);
-    // Resume at the bucket after the cursor's: a bucket is never split across pages.
-    page = `
-      SELECT p.series_id, round(date_part('epoch', date_bin($9::interval, p.ts, timestamptz 'epoch')) * 1000) AS t, ${aggregateSql[q.aggregation]} AS value
+  // Resume at the bucket after the cursor's: a bucket is never split across pages.
+  const stepped = (aggregate: string) => `
+      SELECT p.series_id, round(date_part('epoch', date_bin($9::interval, p.ts, timestamptz 'epoch')) * 1000) AS t, ${aggregate} AS value
       FROM series s JOIN points p ON p.series_id = s.id
       WHERE s.org_id = $1 AND s.key = $2 AND s.dimensions @> $3::jsonb
         AND p.ts >= $4 AND p.ts <= $5
@@ -93,7 +106,18 @@ export async function queryRange(sql: Sql, orgId: string, q: RangeQuery): Promis
       GROUP BY p.series_id, 2
       ORDER BY p.series_id, 2
       LIMIT $8`;
+  const pageSql = (aggregate: string): string => (q.step ? stepped(aggregate) : raw);
+  if (q.step) params.push(`${steps[q.step] / 1000} seconds`);
+  const safe = q.step ? overflowSafeSql[q.aggregation] : undefined;
+  try {
+    return await readPage(sql, orgId, q, params, pageSql(aggregateSql[q.aggregation]));
+  } catch (err) {
+    if (!safe || !isOverflow(err)) throw err;
+    return readPage(sql, orgId, q, params, pageSql(safe));
   }
+}
+
+async function readPage(sql: Sql, orgId: string, q: RangeQuery, params: unknown[], page: string): Promise<{ series: SeriesPoints[]; next: PointCursor | null }> {
   let groups: SeriesRow[];
   if (sql.driver === 'pglite') {
     const text = `SELECT series_id, array_agg(t ORDER BY t) AS t, array_agg(value ORDER BY t) AS v FROM (${page}) pg GROUP BY series_id ORDER BY series_id`;
@@ -114,7 +138,8 @@ export async function queryRange(sql: Sql, orgId: string, q: RangeQuery): Promis
     const s: SeriesPoints = { seriesId: Number(row.series_id), key: q.key, dimensions: {}, points: [] };
     for (let i = 0; i < row.t.length && total < q.limit; i++, total++) {
       const tsMs = Number(row.t[i]);
-      s.points.push({ tsMs, value: Number(row.v[i]) });
+      const v = row.v[i];
+      s.points.push(v === null || v === undefined ? { tsMs, value: null, reason: sumOverflow } : { tsMs, value: Number(v) });
       tail = { seriesId: s.seriesId, tsMs };
     }
     if (s.points.length) series.push(s);

@@ -75,8 +75,18 @@ export interface WindowOptions {
  * series reads in one round trip). Series without points in the window come back with empty arrays.
  */
 export async function readSeriesWindows(sql: Sql, orgId: string, key: string, dimensions: Record<string, string>, o: WindowOptions): Promise<{ series: SeriesWindow[]; truncated: boolean }> {
+  try {
+    return await readWindows(sql, orgId, key, dimensions, o, 'avg(p.value)');
+  } catch (err) {
+    // float8 sums overflow on stored values near ±1e308; the numeric mean always fits a double again.
+    if (!o.bucketMs || (err as { code?: unknown }).code !== '22003') throw err;
+    return readWindows(sql, orgId, key, dimensions, o, 'avg(p.value::numeric)::float8');
+  }
+}
+
+async function readWindows(sql: Sql, orgId: string, key: string, dimensions: Record<string, string>, o: WindowOptions, mean: string): Promise<{ series: SeriesWindow[]; truncated: boolean }> {
   const inner = o.bucketMs
-    ? `SELECT floor(extract(epoch FROM p.ts) * 1000 / $8::float8) * $8::float8 AS t, avg(p.value) AS v FROM points p
+    ? `SELECT floor(extract(epoch FROM p.ts) * 1000 / $8::float8) * $8::float8 AS t, ${mean} AS v FROM points p
          WHERE p.series_id = s.id AND p.ts >= $5 AND p.ts <= $6 GROUP BY 1 ORDER BY 1 DESC LIMIT $7`
     : `SELECT (extract(epoch FROM p.ts) * 1000)::float8 AS t, p.value AS v FROM points p
          WHERE p.series_id = s.id AND p.ts >= $5 AND p.ts <= $6 ORDER BY p.ts DESC LIMIT $7`;

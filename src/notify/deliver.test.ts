@@ -1,6 +1,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sampleNotification, startPagerDutyReceiver, unusedPort, type PagerDutyReceiver } from '../../test/helpers/receivers.js';
+import { loopbackOutbound, sampleNotification, startPagerDutyReceiver, unusedPort, type PagerDutyReceiver } from '../../test/helpers/receivers.js';
+import { OutboundGuard } from '../net/outbound.js';
 import { deliverWithRetries, type AttemptRecord, type DeliverOptions } from './deliver.js';
 import type { Notifier } from './notifier.js';
 import { pagerDutyNotifier, type PagerDutyConfig } from './pagerduty/notifier.js';
@@ -16,6 +17,7 @@ function harness(over: Partial<DeliverOptions> = {}) {
     maxAttempts: 4,
     backoff: { baseMs: 1000, maxMs: 60_000, factor: 2, jitter: 'none' },
     timeoutMs: 2000,
+    outbound: loopbackOutbound,
     now: () => new Date((t += 5)),
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -53,7 +55,8 @@ describe('deliverWithRetries through PagerDuty', () => {
     );
     assert.equal(h.records[0]!.at.toISOString(), '2024-05-01T12:00:00.005Z');
     assert.equal(h.records[1]!.at.toISOString(), '2024-05-01T12:00:01.015Z');
-    assert.match(h.records[0]!.error!, /^HTTP 503/);
+    assert.equal(h.records[0]!.error, 'HTTP 503');
+    assert.deepEqual(h.records.map((r) => r.classification), ['http_5xx', 'http_2xx']);
     assert.equal(pd.events.length, 1);
   });
 
@@ -99,6 +102,7 @@ describe('deliverWithRetries through PagerDuty', () => {
     assert.equal(out.ok, true);
     assert.equal(out.attempts, 2);
     assert.equal(h.records[0]!.error, 'timed out after 150 ms');
+    assert.equal(h.records[0]!.classification, 'timeout');
     assert.equal(h.records[0]!.retryable, true);
     assert.equal(h.records[0]!.status, undefined);
   });
@@ -109,7 +113,8 @@ describe('deliverWithRetries through PagerDuty', () => {
     const out = await deliverWithRetries(pagerDutyNotifier, config, sampleNotification(), h.opts);
     assert.equal(out.ok, true);
     assert.equal(out.attempts, 2);
-    assert.match(h.records[0]!.error!, /^network error: /);
+    assert.equal(h.records[0]!.classification, 'connection_reset');
+    assert.match(h.records[0]!.error!, /^connection closed by the other side \(\w+\)$/);
   });
 
   test('abort during the backoff stops without exhausting', async () => {
@@ -118,6 +123,16 @@ describe('deliverWithRetries through PagerDuty', () => {
     const h = harness({ signal: controller.signal, sleep: async () => controller.abort() });
     const out = await deliverWithRetries(pagerDutyNotifier, config, sampleNotification(), h.opts);
     assert.deepEqual({ ok: out.ok, attempts: out.attempts, exhausted: out.exhausted, permanent: out.permanent, aborted: out.aborted }, { ok: false, attempts: 1, exhausted: false, permanent: false, aborted: true });
+  });
+
+  test('without loopback in the allow list: refused before connecting, permanent, nothing received', async () => {
+    const h = harness({ outbound: new OutboundGuard() });
+    const out = await deliverWithRetries(pagerDutyNotifier, config, sampleNotification(), h.opts);
+    assert.deepEqual({ ok: out.ok, attempts: out.attempts, permanent: out.permanent }, { ok: false, attempts: 1, permanent: true });
+    assert.equal(out.lastResult.classification, 'refused_by_outbound_guard');
+    assert.match(out.lastResult.error!, /^refused by the outbound guard: 127\.0\.0\.1 is a loopback address/);
+    assert.deepEqual(h.sleeps, []);
+    assert.equal(pd.received.length, 0);
   });
 
   test('the records never carry the routing key', async () => {
@@ -134,7 +149,8 @@ describe('deliverWithRetries without a receiver', () => {
     const h = harness({ maxAttempts: 3 });
     const out = await deliverWithRetries(pagerDutyNotifier, config, sampleNotification(), h.opts);
     assert.deepEqual({ ok: out.ok, attempts: out.attempts, exhausted: out.exhausted }, { ok: false, attempts: 3, exhausted: true });
-    assert.match(out.lastResult.error!, /^network error: ECONNREFUSED/);
+    assert.equal(out.lastResult.error, 'connection refused (ECONNREFUSED)');
+    assert.equal(out.lastResult.classification, 'connection_refused');
     assert.deepEqual(h.sleeps, [1000, 2000]);
   });
 
@@ -143,12 +159,14 @@ describe('deliverWithRetries without a receiver', () => {
       type: 'broken',
       parseConfig: () => null,
       redact: () => ({}),
+      destinations: () => [],
       send: () => Promise.reject(new TypeError('secret-laden message')),
     };
     const h = harness();
     const out = await deliverWithRetries(broken, null, sampleNotification(), h.opts);
     assert.deepEqual({ ok: out.ok, attempts: out.attempts, permanent: out.permanent }, { ok: false, attempts: 1, permanent: true });
     assert.equal(out.lastResult.error, 'the broken notifier threw TypeError');
+    assert.equal(out.lastResult.classification, 'notifier_error');
   });
 
   test('maxAttempts 1 never sleeps', async () => {

@@ -2,7 +2,8 @@
 // the backoff policy, and again, until success, a permanent failure or the last attempt. The caller
 // (the delivery job) persists each attempt from `onAttempt` and moves a failed delivery to the
 // dead-letter table; clock and sleep are injected, so this holds no timers of its own.
-import type { AlertNotification, DeliveryResult, Notifier } from './notifier.js';
+import type { OutboundGuard } from '../net/outbound.js';
+import type { AlertNotification, DeliveryClassification, DeliveryResult, Notifier } from './notifier.js';
 import { backoffMs, shouldRetry, type BackoffPolicy } from './retry.js';
 
 /** One attempt, as the delivery job stores it. */
@@ -13,9 +14,9 @@ export interface AttemptRecord {
   at: Date;
   ok: boolean;
   status?: number;
+  classification: DeliveryClassification;
   retryable: boolean;
   error?: string;
-  response?: string;
   retryAfterMs?: number;
   /** From start to result, by the injected clock, in ms. */
   durationMs: number;
@@ -33,6 +34,8 @@ export interface DeliverOptions {
   now: () => Date;
   /** Per-attempt timeout, ms. */
   timeoutMs: number;
+  /** Checks every connection the notifier makes. */
+  outbound: OutboundGuard;
   /** Stops between attempts (shutdown); the attempt in flight is aborted too. */
   signal?: AbortSignal;
   /** Called after every attempt, before any wait; awaited, and its errors propagate. */
@@ -79,14 +82,14 @@ export async function deliverWithRetries<C>(
 ): Promise<DeliveryOutcome> {
   const maxAttempts = Math.max(1, Math.floor(opts.maxAttempts));
   const records: AttemptRecord[] = [];
-  let result: DeliveryResult = { ok: false, retryable: true, error: 'not attempted' };
+  let result: DeliveryResult = { ok: false, classification: 'aborted', retryable: true, error: 'not attempted' };
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     if (opts.signal?.aborted) return outcome(result, records, { aborted: true });
     const at = opts.now();
     try {
-      result = await notifier.send(config, notification, { now: at, timeoutMs: opts.timeoutMs, ...(opts.signal && { signal: opts.signal }) });
+      result = await notifier.send(config, notification, { now: at, timeoutMs: opts.timeoutMs, outbound: opts.outbound, ...(opts.signal && { signal: opts.signal }) });
     } catch (e) {
-      result = { ok: false, retryable: false, error: `the ${notifier.type} notifier threw ${e instanceof Error ? e.name : typeof e}` };
+      result = { ok: false, classification: 'notifier_error', retryable: false, error: `the ${notifier.type} notifier threw ${e instanceof Error ? e.name : typeof e}` };
     }
     const durationMs = Math.max(0, opts.now().getTime() - at.getTime());
     const retry = shouldRetry(result, attempt, maxAttempts) && !opts.signal?.aborted;
@@ -95,11 +98,11 @@ export async function deliverWithRetries<C>(
       attempt,
       at,
       ok: result.ok,
+      classification: result.classification,
       retryable: result.retryable,
       durationMs,
       ...(result.status !== undefined && { status: result.status }),
       ...(result.error !== undefined && { error: result.error }),
-      ...(result.response !== undefined && { response: result.response }),
       ...(result.retryAfterMs !== undefined && { retryAfterMs: result.retryAfterMs }),
       ...(nextDelayMs !== undefined && { nextDelayMs }),
     };

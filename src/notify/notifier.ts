@@ -1,6 +1,9 @@
 // The contract every notification channel implements (email, slack, webhook, pagerduty): validate a
 // channel's configuration, hide its secrets, and deliver one alert event. Retries, backoff and the
-// record of attempts belong to the delivery engine, not to the channels.
+// record of attempts belong to the delivery engine, not to the channels. Every connection a notifier
+// makes goes through the outbound guard it is given (src/net/outbound.ts).
+import type { NetworkFailureClass } from '../net/failure.js';
+import type { OutboundGuard } from '../net/outbound.js';
 
 /** Alert severities, PagerDuty's scale (its Events API takes exactly these). */
 export const alertSeverities = ['critical', 'error', 'warning', 'info'] as const;
@@ -43,17 +46,36 @@ export interface AlertNotification {
   };
 }
 
+/**
+ * What happened to an attempt, in a word: the receiver's status class, or how the connection failed.
+ * With the status, it is all an attempt keeps of the receiver's answer: the answer itself is never
+ * read into a result, stored or shown, since a channel pointed at an internal service would
+ * otherwise read that service's replies back through the API.
+ */
+export type DeliveryClassification =
+  | 'http_2xx'
+  | 'http_3xx'
+  | 'http_4xx'
+  | 'http_5xx'
+  | 'smtp_2xx'
+  | 'smtp_4xx'
+  | 'smtp_5xx'
+  | 'smtp_error'
+  | 'aborted'
+  | 'channel_unavailable'
+  | 'notifier_error'
+  | NetworkFailureClass;
+
 /** The outcome of one delivery attempt. */
 export interface DeliveryResult {
   ok: boolean;
   /** HTTP status (or SMTP reply code) when the receiver answered. */
   status?: number;
+  classification: DeliveryClassification;
   /** Worth retrying: network errors, timeouts, 429, 5xx (SMTP 4xx); never other 4xx. */
   retryable: boolean;
-  /** Why it failed, for the attempt record; never contains secrets. */
+  /** Why it failed, in the platform's own words (status, error code); never the receiver's text or secrets. */
   error?: string;
-  /** The first bytes of the receiver's answer, for the attempt record. */
-  response?: string;
   /** The receiver's Retry-After (429/503), in ms from the attempt; the backoff waits at least this long. */
   retryAfterMs?: number;
 }
@@ -64,6 +86,16 @@ export interface SendOptions {
   now: Date;
   /** Per-attempt timeout, ms. */
   timeoutMs: number;
+  /** Every connection goes through it. */
+  outbound: OutboundGuard;
+}
+
+/** A host the channel connects to, and the configuration field that names it. */
+export interface Destination {
+  /** e.g. `config.url`. */
+  field: string;
+  /** A URL's hostname (IPv6 in brackets) or an SMTP host, as configured. */
+  host: string;
 }
 
 export interface Notifier<C = unknown> {
@@ -76,6 +108,8 @@ export interface Notifier<C = unknown> {
   parseConfig(raw: unknown): C;
   /** The configuration as the API may show it: secrets replaced by "********" (or omitted). */
   redact(config: C): Record<string, unknown>;
+  /** The hosts `config` connects to: the API refuses literal internal addresses among them at once. */
+  destinations(config: C): Destination[];
   /** Delivers one event; never throws for delivery failures (returns ok: false). */
   send(config: C, notification: AlertNotification, options: SendOptions): Promise<DeliveryResult>;
 }

@@ -36,9 +36,9 @@ describe('backoffMs', () => {
 });
 
 describe('shouldRetry', () => {
-  const ok: DeliveryResult = { ok: true, retryable: false, status: 202 };
-  const transient: DeliveryResult = { ok: false, retryable: true, status: 503 };
-  const permanent: DeliveryResult = { ok: false, retryable: false, status: 400 };
+  const ok: DeliveryResult = { ok: true, retryable: false, status: 202, classification: 'http_2xx' };
+  const transient: DeliveryResult = { ok: false, retryable: true, status: 503, classification: 'http_5xx' };
+  const permanent: DeliveryResult = { ok: false, retryable: false, status: 400, classification: 'http_4xx' };
   const cases: [string, DeliveryResult, number, number, boolean][] = [
     ['success', ok, 1, 5, false],
     ['transient, attempts left', transient, 1, 5, true],

@@ -1,8 +1,13 @@
 // Reading a channel's raw configuration (JSON from the API) into a typed one. Every problem is
 // collected, not just the first, so the API answers with all of them at once: AppError
 // 'validation_failed' with details [{field: 'config.url', message}]. Unknown fields are errors too:
-// a typo such as `subjectprefix` would otherwise be dropped silently.
+// a typo such as `subjectprefix` would otherwise be dropped silently. Whether a destination may be
+// reached at all is the outbound guard's call (checkDestinations here for literal addresses, the
+// guard again when connecting).
 import { AppError } from '../errors.js';
+import { internalRange, literalAddress } from '../net/addresses.js';
+import type { OutboundGuard } from '../net/outbound.js';
+import type { Destination } from './notifier.js';
 
 export interface FieldError {
   field: string;
@@ -118,17 +123,32 @@ function invalid(channel: string, details: FieldError[]): AppError {
   return new AppError('validation_failed', `Invalid ${channel} channel configuration: ${list}`, details);
 }
 
-const loopbackHosts = new Set(['localhost', '[::1]']);
-
-/** 127.0.0.0/8, ::1 and localhost: the only hosts plain http may reach. */
+/** 127.0.0.0/8 and ::1 in any spelling (IPv4-mapped too), and localhost: the only hosts plain http may reach. */
 export function isLoopbackHost(hostname: string): boolean {
-  return loopbackHosts.has(hostname.toLowerCase()) || /^127(\.\d{1,3}){3}$/.test(hostname);
+  if (hostname.toLowerCase() === 'localhost') return true;
+  const a = literalAddress(hostname);
+  return a !== null && internalRange(a) === 'loopback';
 }
 
 /**
- * The rule for every outgoing web URL (Slack, webhook, PagerDuty): https to any host; plain http only
- * to the loopback interface (localhost, 127.0.0.0/8, ::1), for local receivers in tests and
- * development, since alert payloads and signatures must not cross a network in clear text. No
+ * Refuses, as 'validation_failed' with a detail per field, destinations that are literal internal
+ * addresses (or localhost) the guard does not allow: a channel that could never deliver is refused
+ * when it is saved or tested. Names are judged when connecting, address by address.
+ */
+export function checkDestinations(channel: string, destinations: readonly Destination[], guard: OutboundGuard): void {
+  const errors: FieldError[] = [];
+  for (const d of destinations) {
+    const why = guard.checkHost(d.host);
+    if (why) errors.push({ field: d.field, message: `must not point to an internal address: ${why}` });
+  }
+  if (errors.length) throw invalid(channel, errors);
+}
+
+/**
+ * The rule for every outgoing web URL (Slack, webhook, PagerDuty): https; plain http only to the
+ * loopback interface (localhost, 127.0.0.0/8, ::1), for local receivers in tests and development,
+ * since alert payloads and signatures must not cross a network in clear text. Loopback itself is
+ * still refused by the outbound guard unless OUTBOUND_ALLOWED_CIDRS opens it. No
  * credentials in the URL (fetch refuses them, and they would show in the API). Returns the problem,
  * or null when the URL is acceptable.
  */

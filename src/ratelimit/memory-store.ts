@@ -21,6 +21,12 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return { count: w.count, resetMs: w.resetAt - t };
   }
 
+  async peek(bucket: string): Promise<{ count: number; resetMs: number }> {
+    const t = this.now();
+    const w = this.windows.get(bucket);
+    return w && w.resetAt > t ? { count: w.count, resetMs: w.resetAt - t } : { count: 0, resetMs: 0 };
+  }
+
   private sweep(): void {
     const t = this.now();
     for (const [k, w] of this.windows) if (w.resetAt <= t) this.windows.delete(k);

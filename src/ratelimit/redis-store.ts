@@ -9,7 +9,15 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {c, ttl}`;
 
-type LimiterRedis = Redis & { ivHit(key: string, windowMs: number): Promise<[number, number]> };
+// The count and its remaining time, read together; nothing is written.
+const peekScript = `
+local c = redis.call('GET', KEYS[1])
+if not c then return {0, 0} end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then return {0, 0} end
+return {tonumber(c), ttl}`;
+
+type LimiterRedis = Redis & { ivHit(key: string, windowMs: number): Promise<[number, number]>; ivPeek(key: string): Promise<[number, number]> };
 
 /** Fixed windows in Redis: limits hold across every API process sharing the Redis. */
 export class RedisRateLimitStore implements RateLimitStore {
@@ -29,6 +37,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     }) as LimiterRedis;
     redis.on('error', () => undefined); // reported per call by the limiter; reconnects on its own
     redis.defineCommand('ivHit', { numberOfKeys: 1, lua: hitScript });
+    redis.defineCommand('ivPeek', { numberOfKeys: 1, lua: peekScript });
     try {
       await redis.connect();
       await redis.ping();
@@ -41,6 +50,11 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   async hit(bucket: string, windowMs: number): Promise<{ count: number; resetMs: number }> {
     const [count, ttl] = await this.redis.ivHit(this.prefix + bucket, windowMs);
+    return { count: Number(count), resetMs: Number(ttl) };
+  }
+
+  async peek(bucket: string): Promise<{ count: number; resetMs: number }> {
+    const [count, ttl] = await this.redis.ivPeek(this.prefix + bucket);
     return { count: Number(count), resetMs: Number(ttl) };
   }
 

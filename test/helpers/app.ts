@@ -33,6 +33,7 @@ export const testAppConfig: AppDeps['config'] = {
   rateLimitMax: 10_000,
   rateLimitWindowSeconds: 60,
   rateLimitAnonMax: 10_000,
+  authFailureMax: 10_000,
   ingestMaxBatch: 1000,
   ingestMaxFutureSkewSeconds: 300,
   duplicatePolicy: 'reject',

@@ -1,12 +1,21 @@
 // Real local receivers for the notification channels, for unit and end-to-end tests: an SMTP server
 // (smtp-server) that parses what it gets, a plain HTTP receiver with scripted answers, and receivers
 // that check payloads and answer the way PagerDuty, Slack and a Standard Webhooks consumer do. All
-// listen on 127.0.0.1 on a free port; each keeps what it received and closes with close().
+// listen on 127.0.0.1 on a free port; each keeps what it received and closes with close(). Senders
+// reach them through loopbackOutbound.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { OutboundGuard } from '../../src/net/outbound.js';
 import type { AlertNotification } from '../../src/notify/notifier.js';
+
+/**
+ * The outbound guard for delivering to these receivers: loopback allowed, as
+ * OUTBOUND_ALLOWED_CIDRS=127.0.0.0/8,::1/128 does. Production refuses loopback; tests proving
+ * refusals use a guard without it.
+ */
+export const loopbackOutbound = new OutboundGuard({ allowedCidrs: ['127.0.0.0/8', '::1/128'] });
 
 // ————————————————————————————————————————— HTTP —————————————————————————————————————————
 
@@ -38,6 +47,8 @@ export interface HttpReceiver {
   readonly port: number;
   /** Every request since start (or reset), in order. */
   readonly received: HttpRequestRecord[];
+  /** TCP connections accepted since start (or reset): 0 proves a client was stopped before connecting. */
+  readonly connections: number;
   /** Answers for the next requests, one each, before the handler takes over again. */
   script(...steps: HttpStep[]): void;
   /** Forgets received requests and the script. */
@@ -80,15 +91,21 @@ export async function startHttpReceiver(handler: HttpHandler | HttpStep[] = defa
       });
     });
   });
+  let connections = 0;
+  server.on('connection', () => void connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     received,
+    get connections() {
+      return connections;
+    },
     script: (...steps) => void queue.push(...steps),
     reset: () => {
       received.length = 0;
+      connections = 0;
       queue = [];
     },
     close: () => {
@@ -341,6 +358,10 @@ export interface SmtpReceiver {
   readonly host: '127.0.0.1';
   readonly port: number;
   readonly received: ReceivedMail[];
+  /** With `starttls`: the TLS server names (SNI) clients asked for, in order. */
+  readonly servernames: string[];
+  /** SMTP sessions opened since start (or reset). */
+  readonly connections: number;
   /** Answers for the next messages, one each, then `accept`. */
   script(...steps: SmtpStep[]): void;
   reset(): void;
@@ -350,15 +371,29 @@ export interface SmtpReceiver {
 /**
  * An SMTP server on 127.0.0.1 without TLS (STARTTLS disabled: clients use `ignoreTLS` or a plain
  * connection). With `auth`, clients must log in with exactly that user and password (PLAIN/LOGIN,
- * allowed without TLS here), else 535. Recipients in `rejectRecipients` get 550 at RCPT TO.
+ * allowed without TLS here), else 535. Recipients in `rejectRecipients` get 550 at RCPT TO. With
+ * `starttls`, STARTTLS is offered with smtp-server's built-in certificate (self-signed and expired: clients that
+ * verify certificates refuse it) and the server names clients send are kept in `servernames`.
  */
-export async function startSmtpReceiver(opts: { auth?: { user: string; pass: string }; rejectRecipients?: string[] } = {}): Promise<SmtpReceiver> {
+export async function startSmtpReceiver(opts: { auth?: { user: string; pass: string }; rejectRecipients?: string[]; starttls?: boolean } = {}): Promise<SmtpReceiver> {
   const received: ReceivedMail[] = [];
+  const servernames: string[] = [];
   let queue: SmtpStep[] = [];
   const smtpError = (code: number, message: string): Error => Object.assign(new Error(message), { responseCode: code });
+  let connections = 0;
   const server = new SMTPServer({
     logger: false,
-    disabledCommands: opts.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    onConnect(_session, callback) {
+      connections++;
+      callback();
+    },
+    ...(opts.starttls && {
+      SNICallback: (servername: string, cb: (err: Error | null, ctx?: undefined) => void) => {
+        servernames.push(servername);
+        cb(null);
+      },
+    }),
+    disabledCommands: [...(opts.starttls ? [] : ['STARTTLS']), ...(opts.auth ? [] : ['AUTH'])],
     authOptional: !opts.auth,
     allowInsecureAuth: true,
     onAuth(auth, _session, callback) {
@@ -396,9 +431,15 @@ export async function startSmtpReceiver(opts: { auth?: { user: string; pass: str
     host: '127.0.0.1',
     port,
     received,
+    servernames,
+    get connections() {
+      return connections;
+    },
     script: (...steps) => void queue.push(...steps),
     reset: () => {
       received.length = 0;
+      servernames.length = 0;
+      connections = 0;
       queue = [];
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -18,3 +18,13 @@ export interface RuleEvaluator<C extends RuleCondition = RuleCondition> {
    */
   lookbackMs(condition: C, rule: AlertRule): number;
 }
+
+/**
+ * A condition's number, checked before use: the API accepts only finite numbers, but a rule stored
+ * before it did may hold null (JSON's rendering of 1e999), which compares as 0. Throws, so the pass
+ * reports the rule as broken for that series instead of firing on it.
+ */
+export function finiteSetting(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new RangeError(`condition.${name} is not a finite number (${String(value)}): change the rule`);
+  return value;
+}

@@ -5,7 +5,7 @@
 import { compare, operatorSymbols } from '../operators.js';
 import type { ForecastCondition, ForecastSample, Operator } from '../rule.js';
 import { formatDuration, formatSeries, formatValue, iso } from '../summary.js';
-import type { RuleEvaluator } from './evaluator.js';
+import { finiteSetting, type RuleEvaluator } from './evaluator.js';
 
 export type ForecastBound = 'upper' | 'lower' | 'mean';
 
@@ -22,6 +22,7 @@ export const forecast: RuleEvaluator<ForecastCondition> = {
 
   evaluate(rule, prev, input, nowMs) {
     const c = rule.condition;
+    finiteSetting(c.value, 'value');
     const series = formatSeries(input.key, input.dimensions);
     const cond = `${operatorSymbols[c.operator]} ${formatValue(c.value)}`;
     const base = { operator: c.operator, threshold: c.value, horizonHours: c.horizonHours, bound: boundFor(c.operator) };

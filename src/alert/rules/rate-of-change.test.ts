@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RateOfChangeCondition, SeriesState } from '../rule.js';
 import { assertNoNaN, makeRule, makeSeries, MIN, NOW } from '../test-fixtures.js';
-import { exceeds, rateOfChange } from './rate-of-change.js';
+import { exceeds, rateBetween, rateOfChange } from './rate-of-change.js';
 
 const cond = (o: Partial<RateOfChangeCondition> = {}): RateOfChangeCondition => ({ kind: 'rate_of_change', maxRate: 1, unit: 'per_minute', windowSeconds: 600, direction: 'both', ...o });
 
@@ -75,4 +75,23 @@ test('rate_of_change: exceeds is strict in every direction', () => {
     [1, 'both', false], [-1, 'both', false], [1.01, 'both', true], [-1.01, 'both', true],
   ];
   for (const [rate, direction, want] of table) assert.equal(exceeds(rate, { maxRate: 1, direction }), want, `${rate} ${direction}`);
+});
+
+test('values near ±1e308: the rate is taken at half scale; beyond a double it fires in its direction and is reported as null', () => {
+  assert.equal(rateBetween({ t: 0, v: -1e308 }, { t: 60_000, v: 1e308 }, 60_000), Infinity); // 2e308 a minute
+  const finite = rateBetween({ t: 0, v: -1e308 }, { t: 10 * 60_000, v: 1e308 }, 60_000);
+  assert.ok(Math.abs(finite / 2e307 - 1) < 1e-12, String(finite));
+  const up = rateOfChange.evaluate(makeRule(cond({ maxRate: 1e300 })), undefined, makeSeries([[NOW - 2 * MIN, -1e308], [NOW - MIN, 1e308]]), NOW);
+  assert.equal(up.state.status, 'firing');
+  assert.equal(up.value, null);
+  assert.equal(up.details.rate, null);
+  assert.equal(up.details.reason, 'rate_beyond_double_range');
+  assertNoNaN(up);
+  const down = rateOfChange.evaluate(makeRule(cond({ maxRate: 1e300, direction: 'up' })), undefined, makeSeries([[NOW - 2 * MIN, 1e308], [NOW - MIN, -1e308]]), NOW);
+  assert.equal(down.state.status, 'inactive', 'falling infinitely fast is not a rise');
+});
+
+test('a condition number that is not finite (stored before the API refused it) throws instead of comparing as 0', () => {
+  const broken = cond({ maxRate: null as unknown as number });
+  assert.throws(() => rateOfChange.evaluate(makeRule(broken), undefined, makeSeries([[NOW - MIN, 1]]), NOW), /condition\.maxRate is not a finite number/);
 });

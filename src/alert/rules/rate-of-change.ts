@@ -4,7 +4,7 @@
 import type { RateOfChangeCondition } from '../rule.js';
 import { samplesBetween } from '../samples.js';
 import { formatDuration, formatSeries, formatValue, iso } from '../summary.js';
-import type { RuleEvaluator } from './evaluator.js';
+import { finiteSetting, type RuleEvaluator } from './evaluator.js';
 
 const unitMs: Readonly<Record<RateOfChangeCondition['unit'], number>> = { per_minute: 60_000, per_hour: 3_600_000 };
 const unitText: Readonly<Record<RateOfChangeCondition['unit'], string>> = { per_minute: '/min', per_hour: '/h' };
@@ -28,6 +28,7 @@ export const rateOfChange: RuleEvaluator<RateOfChangeCondition> = {
 
   evaluate(rule, prev, input, nowMs) {
     const c = rule.condition;
+    finiteSetting(c.maxRate, 'maxRate');
     const windowMs = c.windowSeconds * 1000;
     const series = formatSeries(input.key, input.dimensions);
     const window = formatDuration(windowMs);
@@ -46,17 +47,29 @@ export const rateOfChange: RuleEvaluator<RateOfChangeCondition> = {
       };
     }
 
-    const rate = ((last.v - first.v) / (last.t - first.t)) * unitMs[c.unit];
+    const rate = rateBetween(first, last, unitMs[c.unit]);
+    const finite = Number.isFinite(rate);
     const points = { first: { at: iso(first.t), value: first.v }, last: { at: iso(last.t), value: last.v } };
     const moving = rate > 0 ? 'rising' : rate < 0 ? 'falling' : 'flat';
-    const speed = rate === 0 ? '' : ` at ${formatValue(Math.abs(rate))}${unitText[c.unit]}`;
+    const speed = rate === 0 ? '' : finite ? ` at ${formatValue(Math.abs(rate))}${unitText[c.unit]}` : ` at a rate beyond the range of a double`;
+    // An infinite rate exceeds every limit in its direction; it is reported as null (JSON has no Infinity).
     const firing = exceeds(rate, c);
     const activeSinceMs = firing ? (prev && prev.status !== 'inactive' && prev.activeSinceMs !== null ? prev.activeSinceMs : nowMs) : null;
     return {
       state: { status: firing ? 'firing' : 'inactive', activeSinceMs },
-      value: rate,
+      value: finite ? rate : null,
       summary: `${series} ${moving}${speed} over ${window} (limit ${limit}${c.direction === 'both' ? '' : ` ${c.direction}`})`,
-      details: { ...base, rate, ...points, points: samples.length },
+      details: { ...base, rate: finite ? rate : null, ...(finite ? {} : { reason: 'rate_beyond_double_range' }), ...points, points: samples.length },
     };
   },
 };
+
+/**
+ * (last − first) / elapsed, per unit. Values near ±1e308 overflow the difference: it is then taken at
+ * half scale; a rate beyond the double range comes back as ±Infinity (its sign still says the direction).
+ */
+export function rateBetween(first: { t: number; v: number }, last: { t: number; v: number }, unitMs: number): number {
+  const rate = ((last.v - first.v) / (last.t - first.t)) * unitMs;
+  if (Number.isFinite(rate)) return rate;
+  return ((last.v / 2 - first.v / 2) / (last.t - first.t)) * unitMs * 2;
+}

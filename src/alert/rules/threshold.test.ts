@@ -79,3 +79,10 @@ test('threshold: stale limit and lookback follow the evaluation interval', () =>
   const rule = makeRule(cond({ forSeconds: 3600 }), { evaluationIntervalSeconds: 600 });
   assert.equal(threshold.lookbackMs(rule.condition, rule), 3600_000 + 20 * MIN);
 });
+
+test('a threshold that is not a finite number (null, stored before the API refused 1e999) throws instead of firing as "> 0"', () => {
+  for (const value of [null, Number.NaN, Infinity]) {
+    const c = cond({ value: value as unknown as number, forSeconds: 0 });
+    assert.throws(() => threshold.evaluate(makeRule(c), undefined, makeSeries(run(2)), NOW), /condition\.value is not a finite number/);
+  }
+});

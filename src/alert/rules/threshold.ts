@@ -6,7 +6,7 @@ import { compare, operatorSymbols } from '../operators.js';
 import type { AlertRule, SeriesState, ThresholdCondition } from '../rule.js';
 import { samplesBetween, type Sample } from '../samples.js';
 import { formatDuration, formatSeries, formatValue, iso } from '../summary.js';
-import type { RuleEvaluator } from './evaluator.js';
+import { finiteSetting, type RuleEvaluator } from './evaluator.js';
 
 /**
  * A sample older than this (ms) does not count as the series' current value, and a gap longer than
@@ -31,6 +31,7 @@ export const threshold: RuleEvaluator<ThresholdCondition> = {
 
   evaluate(rule, prev, input, nowMs) {
     const c = rule.condition;
+    finiteSetting(c.value, 'value');
     const staleMs = staleAfterMs(rule);
     const samples = samplesBetween(input, nowMs - lookback(c, rule), nowMs);
     const last = samples.at(-1);

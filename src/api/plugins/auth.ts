@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../types.js';
 import { apiKeyPattern, findApiKeyBySecret, touchApiKey, type ApiKey } from '../../auth/api-keys.js';
+import { VouchedKeys } from '../../auth/vouched-keys.js';
 import { hasScope, type RouteScope } from '../../auth/scopes.js';
 import { currentContext } from '../../core/context.js';
 import type { Logger } from '../../core/logger.js';
@@ -32,9 +33,18 @@ export interface AuthOptions {
   defaultPolicy: RateLimitPolicy;
   /** Policy per client address for requests without a valid key. */
   anonymousPolicy: RateLimitPolicy;
+  /**
+   * Failed authentications (a credential presented and refused) per client address: past `max` in
+   * the window, the address gets 429 before any key lookup, except for keys this process verified
+   * recently. Default {@link defaultAuthFailurePolicy}.
+   */
+  failurePolicy?: RateLimitPolicy;
   logger: Logger;
   now?: () => Date;
 }
+
+/** 20 failed authentications from one address within 5 minutes. */
+export const defaultAuthFailurePolicy: RateLimitPolicy = { max: 20, windowSeconds: 300 };
 
 /** The authenticated caller of a route that requires a scope. */
 export function authOf(req: FastifyRequest): AuthInfo {
@@ -73,6 +83,10 @@ export function authentication(app: App, opts: AuthOptions): void {
   const now = opts.now ?? (() => new Date());
   const log = opts.logger.child({ component: 'auth' });
   const lastTouched = new Map<string, number>();
+  const failurePolicy = opts.failurePolicy ?? defaultAuthFailurePolicy;
+  // Keys verified within the failure window stay usable from an address in a failure streak (a
+  // client behind the attacker's NAT or proxy); a guess can never be among them.
+  const vouched = new VouchedKeys(failurePolicy.windowSeconds * 1000);
 
   app.addHook('onRoute', (route) => {
     const scope = route.config?.scope;
@@ -105,16 +119,37 @@ export function authentication(app: App, opts: AuthOptions): void {
     const required = req.routeOptions.config?.scope;
     if (!required || required === 'public') return;
 
+    const secret = presentedKey(req);
+    // A streak of failed authentications from this address stops here, before the key lookup: a
+    // guess costs no database work. Successes never reset the count. A key verified recently skips
+    // the check (and its round trip to a shared limiter store): it is not a guess.
+    const known = secret !== undefined && vouched.has(secret, now().getTime());
+    const streak = known ? undefined : await opts.limiter.peek(`authfail:${req.ip}`, failurePolicy);
+    if (streak && !streak.allowed) {
+      setRateLimitHeaders(reply, streak);
+      reply.header('Retry-After', streak.resetSeconds);
+      throw new AppError('rate_limited', `Too many failed authentications from this address (${streak.limit} in ${failurePolicy.windowSeconds} s); retry in ${streak.resetSeconds} s`, {
+        retryAfterSeconds: streak.resetSeconds,
+        limit: streak.limit,
+        reason: 'failed_authentication',
+      });
+    }
+
     let key: ApiKey;
     try {
-      key = await verify(presentedKey(req));
+      key = await verify(secret);
     } catch (err) {
+      if (secret !== undefined) {
+        vouched.delete(secret);
+        await opts.limiter.check(`authfail:${req.ip}`, failurePolicy);
+      }
       // Failed authentication is limited per client address, so keys cannot be guessed quickly.
       const d = await opts.limiter.check(`ip:${req.ip}`, opts.anonymousPolicy);
       setRateLimitHeaders(reply, d);
       if (!d.allowed) throw rateLimited(reply, d);
       throw err;
     }
+    vouched.add(secret!, now().getTime()); // renewed on every success: a key in use never lapses mid-streak
 
     const ctx = currentContext();
     if (ctx) {

@@ -1,4 +1,4 @@
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../types.js';
 import { AppError, errorBody } from '../../errors.js';
 
@@ -38,6 +38,10 @@ export function toAppError(err: FastifyError & { validation?: ValidationItem[]; 
       return new AppError('unsupported_media_type', err.message);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('bad_request', err.message);
+    case 'FST_ERR_BAD_URL':
+      return new AppError('bad_request', 'The URL is not valid: a path segment is not correctly percent-encoded');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError('uri_too_long', 'A path parameter is longer than the router accepts (ids are at most 100 characters)');
   }
   if (err instanceof SyntaxError) return new AppError('invalid_json', `The request body is not valid JSON: ${err.message}`);
   // PostgreSQL: a value of the wrong form (22xxx) is the caller's; a duplicate (23505) is a conflict.
@@ -52,6 +56,15 @@ export function toAppError(err: FastifyError & { validation?: ValidationItem[]; 
   if (status === 415) return new AppError('unsupported_media_type', err.message);
   if (status >= 400 && status < 500) return new AppError('bad_request', err.message);
   return new AppError('internal_error');
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before any route (a path that is not
+ * valid percent-encoding, an over-long parameter) in the same body as every other error.
+ */
+export function frameworkError(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const appErr = toAppError(err);
+  void reply.status(appErr.status).type('application/json').send(errorBody(appErr));
 }
 
 export function errorHandling(app: App): void {

@@ -3,13 +3,36 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../types.js';
 import { rawContext, runWithContext } from '../../core/context.js';
+import { containsApiKey } from '../../core/logger.js';
 
 const requestIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-/** The caller's `X-Request-Id` when well formed (letters, digits, `._:-`, ≤ 128), else a new UUID. */
-export function requestIdFor(req: { headers: Record<string, string | string[] | undefined> }): string {
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * The caller's `X-Request-Id` when well formed (letters, digits, `._:-`, ≤ 128) and safe to log,
+ * else a new UUID. The id is echoed and bound to every log line of the request (Fastify's `reqId`),
+ * so an id holding a secret would spread it: one shaped like an API key (`iv_…`), or containing a
+ * credential this request presents (Authorization, X-API-Key, a cookie value), is replaced.
+ */
+export function requestIdFor(req: { headers: Headers }): string {
   const h = req.headers['x-request-id'];
-  return typeof h === 'string' && requestIdPattern.test(h) ? h : randomUUID();
+  return typeof h === 'string' && requestIdPattern.test(h) && !containsApiKey(h) && !holdsCredential(h, req.headers) ? h : randomUUID();
+}
+
+/**
+ * Whether the id contains a presented credential (of 8 characters or more: shorter ones would match
+ * innocent ids) or is a 16-character-or-longer piece of one.
+ */
+function holdsCredential(id: string, headers: Headers): boolean {
+  const secrets: string[] = [];
+  const auth = headers.authorization;
+  if (typeof auth === 'string') secrets.push(auth.trim(), auth.trim().replace(/^\S+\s+/, ''));
+  const apiKey = headers['x-api-key'];
+  if (typeof apiKey === 'string') secrets.push(apiKey.trim());
+  const cookie = headers.cookie;
+  if (typeof cookie === 'string') for (const part of cookie.split(';')) secrets.push(part.slice(part.indexOf('=') + 1).trim());
+  return secrets.some((s) => (s.length >= 8 && id.includes(s)) || (id.length >= 16 && s.includes(id)));
 }
 
 const resourceKey = Symbol('requestContextResource');

@@ -50,7 +50,7 @@ const AttemptSchema = Type.Object({
   status: Nullable(Type.Integer()),
   retryable: Type.Boolean(),
   error: Nullable(Type.String()),
-  response: Nullable(Type.String()),
+  classification: Type.String({ description: "What happened in a word (http_4xx, timeout, refused_by_outbound_guard, …); the receiver's answer is never stored" }),
   durationMs: Type.Number(),
 });
 const DeliverySchema = Type.Object({
@@ -135,7 +135,7 @@ export function alertJson(a: StoredAlert) {
 }
 
 function attemptJson(a: Attempt) {
-  return { attempt: a.attempt, at: a.at.toISOString(), ok: a.ok, status: a.status, retryable: a.retryable, error: a.error, response: a.response, durationMs: a.durationMs };
+  return { attempt: a.attempt, at: a.at.toISOString(), ok: a.ok, status: a.status, retryable: a.retryable, error: a.error, classification: a.classification, durationMs: a.durationMs };
 }
 
 export function deliveryJson(d: Delivery, attempts?: Attempt[]) {

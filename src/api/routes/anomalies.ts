@@ -36,6 +36,7 @@ const DetectBody = Type.Object(
 );
 
 const ContextPoint = Type.Object({ timestamp: DateTime, value: Type.Number() });
+const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 const AnomalySchema = Type.Object({
   id: Type.Union([Uuid, Type.Null()], { description: 'null for inline data (not stored)' }),
   key: Type.Union([Type.String(), Type.Null()]),
@@ -50,7 +51,11 @@ const AnomalySchema = Type.Object({
   context: Type.Object({
     before: Type.Array(ContextPoint),
     after: Type.Array(ContextPoint),
-    stats: Type.Union([Type.Object({ mean: Type.Number(), stdDev: Type.Number(), min: Type.Number(), max: Type.Number() }), Type.Null()]),
+    // Nullable: a figure beyond the double range is null (stored contexts are jsonb, where a non-finite number becomes null).
+    stats: Type.Union([
+      Type.Object({ mean: NullableNumber, stdDev: Type.Union([Type.Number(), Type.Null()], { description: 'null when beyond the range of a double (values near ±1e308)' }), min: NullableNumber, max: NullableNumber }),
+      Type.Null(),
+    ]),
   }),
 });
 

@@ -1,6 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { createChannel, deleteChannel, getChannel, listChannels, updateChannel, type StoredChannel } from '../../alert/channels-store.js';
 import { testChannel, type DeliveryDeps } from '../../alert/delivery.js';
+import { strictOutboundGuard } from '../../net/outbound.js';
+import { checkDestinations } from '../../notify/validate.js';
 import { rulesUsingChannel } from '../../alert/store.js';
 import { AppError } from '../../errors.js';
 import { channelTypes, notifierFor } from '../../notify/registry.js';
@@ -50,8 +52,11 @@ const TestSchema = Type.Object({
   deliveryId: Uuid,
   ok: Type.Boolean(),
   status: Type.Union([Type.Integer(), Type.Null()], { description: 'HTTP status or SMTP reply code' }),
-  error: Type.Union([Type.String(), Type.Null()]),
-  response: Type.Union([Type.String(), Type.Null()], { description: "The first bytes of the receiver's answer" }),
+  classification: Type.String({
+    description:
+      "What happened, in a word: http_2xx, http_3xx, http_4xx, http_5xx, smtp_2xx, smtp_4xx, smtp_5xx, smtp_error, timeout, aborted, connection_refused, connection_reset, dns_error, tls_error, network_error, refused_by_outbound_guard, notifier_error. The receiver's answer itself is never shown or stored.",
+  }),
+  error: Type.Union([Type.String(), Type.Null()], { description: "Why it failed, in the platform's words (never the receiver's)" }),
   durationMs: Type.Number(),
 });
 
@@ -103,6 +108,11 @@ export function channelRoutes(app: App, deps: DeliveryDeps): void {
     if (!c) throw new AppError('not_found', 'No such channel');
     return c;
   };
+  const outbound = deps.outbound ?? strictOutboundGuard;
+  /** Parses a configuration and refuses literal internal destinations the guard does not allow. */
+  const check = (notifier: Notifier, config: unknown) => {
+    checkDestinations(notifier.type, notifier.destinations(notifier.parseConfig(config)), outbound);
+  };
   const conflict = (name: string) => new AppError('conflict', `A channel named "${name}" exists already`, [{ field: 'body.name', message: 'is taken' }]);
 
   app.post<{ Body: Static<typeof CreateBody> }>(
@@ -112,7 +122,7 @@ export function channelRoutes(app: App, deps: DeliveryDeps): void {
       schema: {
         tags,
         summary: 'Create a notification channel',
-        description: `Types: ${channelTypes.join(', ')}. The configuration is validated by the type's notifier; secrets in it are stored and never shown again. A webhook without a secret gets a generated one, returned once as generatedSecret.`,
+        description: `Types: ${channelTypes.join(', ')}. The configuration is validated by the type's notifier; secrets in it are stored and never shown again. A webhook without a secret gets a generated one, returned once as generatedSecret. A destination that is a literal internal address (loopback, private, link-local, unique-local, carrier-grade NAT, multicast, unspecified, in any spelling) or localhost is refused (400) unless OUTBOUND_ALLOWED_CIDRS allows it; host names are checked address by address when connecting.`,
         body: CreateBody,
         response: responses({ 201: CreatedSchema }),
       },
@@ -128,7 +138,7 @@ export function channelRoutes(app: App, deps: DeliveryDeps): void {
         config = { ...config, secret: generatedSecret };
       }
       try {
-        notifier.parseConfig(config);
+        check(notifier, config);
       } catch (err) {
         throw inBody(err);
       }
@@ -170,7 +180,7 @@ export function channelRoutes(app: App, deps: DeliveryDeps): void {
       const config = b.config ? (mergePatch(old.config, b.config) as Record<string, unknown>) : old.config;
       if (b.config) {
         try {
-          notifierFor(old.type).parseConfig(config);
+          check(notifierFor(old.type), config);
         } catch (err) {
           throw inBody(err);
         }
@@ -206,7 +216,8 @@ export function channelRoutes(app: App, deps: DeliveryDeps): void {
       schema: {
         tags,
         summary: 'Send a test notification now',
-        description: 'One attempt, no retries; the answer says whether the receiver accepted it. Recorded as a delivery of event "test".',
+        description:
+          'One attempt, no retries; the answer says whether the receiver accepted it (its status and a classification, never its answer). Recorded as a delivery of event "test". 400 when the stored configuration points to an internal address the outbound guard refuses.',
         params: IdParams,
         response: responses({ 200: TestSchema }),
       },
@@ -214,6 +225,7 @@ export function channelRoutes(app: App, deps: DeliveryDeps): void {
     async (req) => {
       const { orgId } = authOf(req);
       const c = await found(orgId, req.params.id);
+      check(notifierFor(c.type), c.config);
       const org = (await getOrg(deps.sql, orgId))!;
       return testChannel(deps, c, { id: org.id, name: org.name });
     },

@@ -87,6 +87,7 @@ const Figures = {
   smape: Type.Union([Type.Number(), Type.Null()], { description: 'Percent, 0–200' }),
   mase: Type.Union([Type.Number(), Type.Null()]),
   coverage: Type.Record(Type.String(), Type.Number(), { description: 'Share of actuals inside each interval, by level' }),
+  nullReasons: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Figures that are null although points were compared, and why (a value beyond the range of a double)' })),
 };
 const EvaluationSchema = Type.Object({ forecastId: Uuid, stepsElapsed: Type.Integer(), horizon: Type.Integer(), ...Figures });
 const MeanFigures = Type.Object({
@@ -96,6 +97,7 @@ const MeanFigures = Type.Object({
   smape: Figures.smape,
   mase: Figures.mase,
   coverage: Figures.coverage,
+  nullReasons: Figures.nullReasons,
 });
 
 const ListQuery = Type.Object(

@@ -35,7 +35,13 @@ const QueryBody = Type.Object(
 const SeriesSchema = Type.Object({
   key: Type.String(),
   dimensions: Type.Record(Type.String(), Type.String()),
-  points: Type.Array(Type.Object({ timestamp: DateTime, value: Type.Number() })),
+  points: Type.Array(
+    Type.Object({
+      timestamp: DateTime,
+      value: Type.Union([Type.Number(), Type.Null()], { description: 'null only for a sum beyond the range of a double (reason says so)' }),
+      reason: Type.Optional(Type.String()),
+    }),
+  ),
 });
 
 /** The series catalogue and range queries over stored points. */
@@ -114,7 +120,7 @@ export function metricRoutes(app: App, deps: { sql: Sql }): void {
         : undefined;
       const page = await queryRange(deps.sql, orgId, { key: b.key, dimensions, fromMs, toMs, limit: b.limit, step, aggregation, after: after && { seriesId: after.s, tsMs: after.t } });
       return {
-        series: page.series.map((s) => ({ key: s.key, dimensions: s.dimensions, points: s.points.map((p) => ({ timestamp: new Date(p.tsMs).toISOString(), value: p.value })) })),
+        series: page.series.map((s) => ({ key: s.key, dimensions: s.dimensions, points: s.points.map((p) => ({ timestamp: new Date(p.tsMs).toISOString(), value: p.value, ...(p.reason ? { reason: p.reason } : {}) })) })),
         nextCursor: page.next ? encodeCursor({ s: page.next.seriesId, t: page.next.tsMs }, shape) : null,
       };
     },

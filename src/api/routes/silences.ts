@@ -14,7 +14,7 @@ const CreateBody = Type.Object(
       minItems: 1,
       maxItems: 64,
       description:
-        'Every matcher must match the alert\'s labels (its series dimensions, the rule\'s labels, __name__ = metric key, alertname = rule name, severity): objects {name, value, isRegex?: false, isEqual?: true} or strings such as host="web-1", env!="dev", host=~"web-.*", dc!~"eu-.*". Regexes match the whole value; an absent label is "".',
+        'Every matcher must match the alert\'s labels (its series dimensions, the rule\'s labels, __name__ = metric key, alertname = rule name, severity): objects {name, value, isRegex?: false, isEqual?: true} or strings such as host="web-1", env!="dev", host=~"web-.*", dc!~"eu-.*". Regexes are RE2 syntax as in Alertmanager (linear-time matching; `(?i)` for case-insensitive; no backreferences or lookarounds: 400 invalid_pattern) and match the whole value; an absent label is "".',
     }),
     startsAt: Type.Optional(TimeInput),
     endsAt: TimeInput,

@@ -2,6 +2,7 @@
 // random-walk intervals and says so in its model name; never the default.
 import { frequencies, type BackendResult, type ForecastBackend } from '../backend.js';
 import { zForLevel } from '../normal.js';
+import { magnitudeScale } from '../rescale.js';
 
 export const stubModelName = 'stub: naive (last value repeated; for demos and tests, not a real forecast)';
 
@@ -16,9 +17,13 @@ export function createStubBackend(): ForecastBackend {
       const y = req.values;
       const last = y[y.length - 1]!;
       // Random-walk intervals: the step-to-step spread grows with the square root of the horizon.
+      // The spread is computed on the series divided by a power of two when its magnitude is extreme
+      // (differences of values near ±1e308 overflow), and the bounds kept finite.
+      const scale = magnitudeScale(y);
       let sq = 0;
-      for (let i = 1; i < y.length; i++) sq += (y[i]! - y[i - 1]!) ** 2;
-      const sigma = y.length > 1 ? Math.sqrt(sq / (y.length - 1)) : 0;
+      for (let i = 1; i < y.length; i++) sq += (y[i]! / scale - y[i - 1]! / scale) ** 2;
+      const finite = (v: number) => Math.min(Number.MAX_VALUE, Math.max(-Number.MAX_VALUE, v));
+      const sigma = y.length > 1 ? finite(Math.sqrt(sq / (y.length - 1)) * scale) : 0;
       const mean = new Float64Array(req.horizon).fill(last);
       const intervals = req.levels.map((level) => {
         const z = zForLevel(level);
@@ -26,8 +31,8 @@ export function createStubBackend(): ForecastBackend {
         const upper = new Float64Array(req.horizon);
         for (let h = 0; h < req.horizon; h++) {
           const w = z * sigma * Math.sqrt(h + 1);
-          lower[h] = last - w;
-          upper[h] = last + w;
+          lower[h] = finite(last - w);
+          upper[h] = finite(last + w);
         }
         return { level, lower, upper };
       });

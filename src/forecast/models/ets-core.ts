@@ -87,6 +87,7 @@ export interface FilterResult {
 /** Runs the recursions over y from `init` (copied); the one-step forecasts go to `fitted` when given. */
 export function filter(spec: EtsSpec, p: EtsParams, init: EtsState, y: Float64Array, fitted?: Float64Array): FilterResult {
   if (spec.error === 'A' && spec.trend !== 'M' && spec.season !== 'M') return filterLinear(spec, p, init, y, fitted);
+  if (spec.error === 'M' && spec.trend !== 'M' && spec.season === 'N') return filterRelative(spec, p, init, y, fitted);
   const st: EtsState = { level: init.level, trend: init.trend, season: Float64Array.from(init.season) };
   const n = y.length;
   let sse = 0;
@@ -139,4 +140,30 @@ function filterLinear(spec: EtsSpec, p: EtsParams, init: EtsState, y: Float64Arr
   const state: EtsState = { level: l, trend: b, season };
   const lik = n * Math.log(Math.max(sse, 1e-300));
   return Number.isFinite(lik) ? { lik, sse, state } : { lik: Infinity, sse: Infinity, state };
+}
+
+/**
+ * `filter` for multiplicative errors without multiplicative components (ETS(M,N,N), ETS(M,A(d),N)),
+ * unrolled as filterLinear: the non-seasonal pool fits them on every series. Same arithmetic as `step`.
+ */
+function filterRelative(spec: EtsSpec, p: EtsParams, init: EtsState, y: Float64Array, fitted?: Float64Array): FilterResult {
+  const { alpha, beta, phi } = p;
+  const trended = spec.trend === 'A';
+  let l = init.level;
+  let b = init.trend;
+  let sse = 0;
+  let logMu = 0;
+  const n = y.length;
+  for (let t = 0; t < n; t++) {
+    const mu = trended ? l + phi * b : l;
+    const e = y[t]! - mu;
+    l = mu + alpha * e;
+    if (trended) b = phi * b + beta * e;
+    if (!(mu > 0 && l > 0)) return { lik: Infinity, sse: Infinity, state: { level: l, trend: b, season: Float64Array.from(init.season) } };
+    if (fitted) fitted[t] = mu;
+    sse += (e / mu) ** 2;
+    logMu += Math.log(Math.abs(mu));
+  }
+  const lik = n * Math.log(Math.max(sse, 1e-300)) + 2 * logMu;
+  return { lik: Number.isFinite(lik) ? lik : Infinity, sse, state: { level: l, trend: b, season: Float64Array.from(init.season) } };
 }

@@ -62,6 +62,9 @@ describe('ETS', () => {
     assert.ok(maxAbsDiff(f, truth) / truth[9]! < 0.01, `relative error ${maxAbsDiff(f, truth) / truth[9]!}`);
     assert.ok(candidateSpecs(y, 1, { multiplicativeTrend: true }).some((s) => s.trend === 'M'));
     assert.ok(!candidateSpecs(y, 1).some((s) => s.trend === 'M'), 'not by default');
+    assert.ok(candidateSpecs(y, 1).some((s) => s.trend === 'A' && !s.damped), 'undamped trends by default');
+    const damped = candidateSpecs(y, 1, { undampedTrend: false });
+    assert.ok(damped.some((s) => s.trend === 'A') && damped.every((s) => s.trend === 'N' || s.damped), 'damped only when asked');
   });
 
   test('intervals widen with h and the 95% interval contains the 80% one (analytic and simulated)', () => {

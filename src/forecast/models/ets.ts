@@ -35,6 +35,11 @@ export interface EtsOptions {
   requireSeason?: boolean;
   /** Consider multiplicative trends (default false: they extrapolate explosively). */
   multiplicativeTrend?: boolean;
+  /**
+   * Consider undamped trends (default true). False leaves damped trends only: a trend fitted to a
+   * burst then fades instead of running on for the whole horizon.
+   */
+  undampedTrend?: boolean;
   /** Most likelihood evaluations per candidate (default 120 per parameter). */
   evaluationsPerParameter?: number;
 }
@@ -138,7 +143,7 @@ export function candidateSpecs(y: Float64Array, m: number, options: EtsOptions =
   const seasons: ComponentType[] = m > 1 ? (options.requireSeason ? seasonal : ['N', ...seasonal]) : ['N'];
   for (const error of errors)
     for (const trend of trends)
-      for (const damped of trend === 'N' ? [false] : [false, true])
+      for (const damped of trend === 'N' ? [false] : options.undampedTrend === false ? [true] : [false, true])
         for (const season of seasons) {
           const spec: EtsSpec = { error, trend, damped, season, period: season === 'N' ? 1 : m };
           if (fixed.error && fixed.error !== error) continue;

@@ -2,6 +2,7 @@
 // in this folder is not registered here.
 import type { Model } from '../model.js';
 import { etsModel } from './ets.js';
+import { medianModel } from './median.js';
 import { mstlLogModel, mstlModel } from './mstl.js';
 import { naiveModel, seasonalNaiveModel } from './naive.js';
 import { thetaModel } from './theta.js';
@@ -14,4 +15,5 @@ export const models: Readonly<Record<string, Model>> = Object.freeze({
   [thetaModel.name]: thetaModel,
   [mstlModel.name]: mstlModel,
   [mstlLogModel.name]: mstlLogModel,
+  [medianModel.name]: medianModel,
 });

@@ -17,6 +17,11 @@ export interface MstlModelOptions {
   log?: boolean;
   /** Restricts the ETS forms tried on the seasonally adjusted series (error is always additive). */
   trend?: Pick<EtsSpec, 'trend' | 'damped'>;
+  /**
+   * Fit the ETS of the seasonally adjusted series to its latest `trendHistory` points only (default
+   * all): the decomposition needs every cycle, the level and trend only the recent past.
+   */
+  trendHistory?: number;
   /** STL robustness iterations (default 0). */
   robustIterations?: number;
 }
@@ -31,7 +36,8 @@ export function mstlFit(y: Float64Array, periods: readonly number[], options: Ms
   const adjusted = new Float64Array(n);
   for (let t = 0; t < n; t++) adjusted[t] = dec.trend[t]! + dec.remainder[t]!;
   // Additive errors: the adjusted series may cross zero even when y does not.
-  const trendFit = autoEts(adjusted, [], { spec: { error: 'A', season: 'N', ...options.trend } });
+  const recent = options.trendHistory && n > options.trendHistory ? adjusted.subarray(n - options.trendHistory) : adjusted;
+  const trendFit = autoEts(recent, [], { spec: { error: 'A', season: 'N', ...options.trend } });
   if (!trendFit) throw new RangeError('MSTL: the seasonally adjusted series could not be fitted');
   const lastCycles = dec.periods.map((p, i) => dec.seasonals[i]!.slice(n - p));
   const seasonalAt = (i: number) => {

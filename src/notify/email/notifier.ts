@@ -3,10 +3,13 @@
 // otherwise STARTTLS is used when the server offers it, forced by `requireTLS`, skipped by `ignoreTLS`.
 // Errors: an SMTP 4xx reply, connection, socket, DNS and timeout errors are retryable; a 5xx reply
 // (bad recipient, refused message, failed authentication) is permanent, as RFC 5321 says, except
-// 503 (bad sequence of commands), which nodemailer marks transient.
+// 503 (bad sequence of commands), which nodemailer marks transient. The connection goes to an address
+// the outbound guard checked; results keep the reply code and a classification, never the server's text.
 import nodemailer from 'nodemailer';
 import type { AlertNotification, DeliveryResult, Notifier, SendOptions } from '../notifier.js';
-import { clip, redacted, scrubSecrets } from '../secrets.js';
+import { networkFailure, type NetworkFailure } from '../../net/failure.js';
+import { literalAddress } from '../../net/addresses.js';
+import { redacted } from '../secrets.js';
 import { ConfigReader } from '../validate.js';
 import { mailboxAddress } from './address.js';
 import { emailContent } from './format.js';
@@ -33,15 +36,42 @@ export interface EmailConfig {
 /** Recipients per channel: more than this is a mailing list's job. */
 export const maxRecipients = 50;
 
+/** Connection errors after which another address of the host is tried: nothing reached a server. */
+const unreachableCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+/** Addresses of one host tried per attempt, at most. */
+const maxAddresses = 4;
+
 /** Retryable nodemailer error codes without an SMTP reply (the connection failed, not the message). */
 const transientCodes = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'EPROTOCOL', 'EABORT', 'ECONNREFUSED', 'ECONNRESET']);
 
 interface SmtpError {
+  /** nodemailer's kind of error (ESOCKET, EAUTH, …). */
   code?: string;
+  /** The system error under it (ECONNREFUSED, DEPTH_ZERO_SELF_SIGNED_CERT, …). */
+  originalCode?: string;
   responseCode?: number;
-  response?: string;
   permanent?: boolean;
-  message?: string;
+}
+
+const networkResult = (f: NetworkFailure): DeliveryResult => ({ ok: false, classification: f.classification, retryable: f.retryable, error: f.error });
+
+/**
+ * A failed send by its reply code or error codes only: the server's reply text (and nodemailer's
+ * messages, which quote it) stays out of the result.
+ */
+function smtpFailure(err: SmtpError): DeliveryResult {
+  const status = err.responseCode;
+  if (status !== undefined) {
+    const retryable = (status >= 400 && status < 500) || err.permanent === false;
+    const classification = status >= 500 ? 'smtp_5xx' : status >= 400 ? 'smtp_4xx' : 'smtp_error';
+    return { ok: false, status, classification, retryable, error: `SMTP ${status}${err.code === 'EAUTH' ? ' (authentication failed)' : ''}` };
+  }
+  const retryable = transientCodes.has(err.code ?? '') || transientCodes.has(err.originalCode ?? '');
+  if (err.originalCode) return { ...networkResult(networkFailure({ code: err.originalCode })), retryable };
+  const byKind: Record<string, DeliveryResult['classification']> = { ETIMEDOUT: 'timeout', ETLS: 'tls_error', EDNS: 'dns_error', ECONNECTION: 'network_error', ESOCKET: 'network_error' };
+  const classification = byKind[err.code ?? ''] ?? 'smtp_error';
+  return { ok: false, classification, retryable, error: `SMTP session failed (${err.code ?? 'unknown error'})` };
 }
 
 /** Characters allowed inside a Message-ID's local part. */
@@ -112,63 +142,79 @@ export const emailNotifier: Notifier<EmailConfig> = {
     return { ...rest, ...(auth && { auth: { user: auth.user, pass: redacted } }) };
   },
 
-  async send(config: EmailConfig, n: AlertNotification, options: SendOptions): Promise<DeliveryResult> {
-    const pass = config.auth?.pass;
-    // A server could echo the credentials (AUTH PLAIN/LOGIN send them base64-encoded).
-    const secrets = pass ? [pass, Buffer.from(pass).toString('base64'), Buffer.from(`\0${config.auth!.user}\0${pass}`).toString('base64')] : [];
-    const scrub = (s: string): string => clip(scrubSecrets(s, secrets), 1024);
+  destinations(config) {
+    return [{ field: 'config.host', host: config.host }];
+  },
 
-    const transport = nodemailer.createTransport({
-      host: config.host,
-      port: config.port,
-      secure: config.secure,
-      requireTLS: config.requireTLS,
-      ignoreTLS: config.ignoreTLS,
-      ...(config.auth && { auth: { user: config.auth.user, pass: config.auth.pass } }),
-      connectionTimeout: options.timeoutMs,
-      greetingTimeout: options.timeoutMs,
-      socketTimeout: options.timeoutMs,
-      dnsTimeout: options.timeoutMs,
-      disableFileAccess: true,
-      disableUrlAccess: true,
-    });
+  async send(config: EmailConfig, n: AlertNotification, options: SendOptions): Promise<DeliveryResult> {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    const stopped = (): DeliveryResult | undefined =>
+      options.signal?.aborted
+        ? { ok: false, classification: 'aborted', retryable: true, error: 'aborted before the server answered' }
+        : timeout.aborted
+          ? { ok: false, classification: 'timeout', retryable: true, error: `timed out after ${options.timeoutMs} ms` }
+          : undefined;
+
+    // The guard resolves and checks the host; nodemailer is given a checked address (it resolves
+    // nothing for an IP, so it connects to exactly that one) and verifies TLS — implicit or after
+    // STARTTLS — against the configured name through `servername`.
+    let addresses: string[];
+    try {
+      addresses = (await options.outbound.addresses(config.host, signal)).map((a) => a.address);
+    } catch (e) {
+      return stopped() ?? networkResult(networkFailure(e));
+    }
+    const servername = literalAddress(config.host) ? undefined : config.host;
     const content = emailContent(n, config.subjectPrefix);
     const domain = mailboxAddress(config.from)!.split('@')[1]!;
-    try {
-      const info = await transport.sendMail({
-        from: config.from,
-        to: config.to,
-        ...content,
-        date: options.now,
-        // Retries of one delivery reuse the Message-ID (receivers may drop the duplicate); every
-        // event of one alert references the same id, so mail clients thread them.
-        messageId: `<${idPart(n.deliveryId)}@${domain}>`,
-        references: `<alert-${idPart(n.alert.fingerprint)}@${domain}>`,
-        headers: { 'Auto-Submitted': 'auto-generated', 'X-IntentVision-Event': n.event, 'X-IntentVision-Fingerprint': idPart(n.alert.fingerprint) },
-        signal,
+
+    const sendTo = async (address: string): Promise<DeliveryResult & { unreachable?: boolean }> => {
+      const transport = nodemailer.createTransport({
+        host: address,
+        ...(servername !== undefined && { servername }),
+        port: config.port,
+        secure: config.secure,
+        requireTLS: config.requireTLS,
+        ignoreTLS: config.ignoreTLS,
+        ...(config.auth && { auth: { user: config.auth.user, pass: config.auth.pass } }),
+        connectionTimeout: options.timeoutMs,
+        greetingTimeout: options.timeoutMs,
+        socketTimeout: options.timeoutMs,
+        disableFileAccess: true,
+        disableUrlAccess: true,
       });
-      const code = /^(\d{3})/.exec(info.response ?? '');
-      const rejected = info.rejected.length ? ` (rejected: ${info.rejected.join(', ')})` : '';
-      return { ok: true, retryable: false, ...(code && { status: Number(code[1]) }), response: scrub(`${info.response ?? ''}${rejected}`) };
-    } catch (e) {
-      const err = (e ?? {}) as SmtpError;
-      if (options.signal?.aborted) return { ok: false, retryable: true, error: 'aborted before the server answered' };
-      if (timeout.aborted) return { ok: false, retryable: true, error: `timed out after ${options.timeoutMs} ms` };
-      const status = err.responseCode;
-      const retryable =
-        status !== undefined ? (status >= 400 && status < 500) || err.permanent === false : transientCodes.has(err.code ?? '');
-      const what = status !== undefined ? `SMTP ${status}` : (err.code ?? 'error');
-      return {
-        ok: false,
-        retryable,
-        ...(status !== undefined && { status }),
-        error: scrub(`${what}: ${err.message ?? String(e)}`),
-        ...(err.response && { response: scrub(err.response) }),
-      };
-    } finally {
-      transport.close();
+      try {
+        const info = await transport.sendMail({
+          from: config.from,
+          to: config.to,
+          ...content,
+          date: options.now,
+          // Retries of one delivery reuse the Message-ID (receivers may drop the duplicate); every
+          // event of one alert references the same id, so mail clients thread them.
+          messageId: `<${idPart(n.deliveryId)}@${domain}>`,
+          references: `<alert-${idPart(n.alert.fingerprint)}@${domain}>`,
+          headers: { 'Auto-Submitted': 'auto-generated', 'X-IntentVision-Event': n.event, 'X-IntentVision-Fingerprint': idPart(n.alert.fingerprint) },
+          signal,
+        });
+        const code = /^(\d{3})/.exec(info.response ?? '');
+        return { ok: true, retryable: false, classification: 'smtp_2xx', ...(code && { status: Number(code[1]) }) };
+      } catch (e) {
+        const err = (e ?? {}) as SmtpError;
+        return stopped() ?? { ...smtpFailure(err), unreachable: unreachableCodes.has(err.originalCode ?? '') };
+      } finally {
+        transport.close();
+      }
+    };
+
+    // As a socket does with a name, the next address is tried when one cannot be reached (nothing was
+    // sent to it); any other outcome is the result.
+    let result: DeliveryResult & { unreachable?: boolean } = { ok: false, classification: 'network_error', retryable: true, error: 'no address to try' };
+    for (const address of addresses.slice(0, maxAddresses)) {
+      result = await sendTo(address);
+      if (!result.unreachable) break;
     }
+    const { unreachable: _, ...out } = result;
+    return out;
   },
 };

@@ -32,13 +32,18 @@ export const pagerDutyNotifier: Notifier<PagerDutyConfig> = {
     return { routingKey: redacted, eventsUrl: config.eventsUrl };
   },
 
+  destinations(config) {
+    return [{ field: 'config.eventsUrl', host: new URL(config.eventsUrl).hostname }];
+  },
+
   /** Sends the events of {@link pagerDutyEvents} in order and stops at the first failure. */
   async send(config: PagerDutyConfig, n: AlertNotification, options: SendOptions): Promise<DeliveryResult> {
     const events = pagerDutyEvents(config.routingKey, n, options.now);
-    let result: DeliveryResult = { ok: false, retryable: false, error: 'no event to send' };
+    let result: DeliveryResult = { ok: false, classification: 'notifier_error', retryable: false, error: 'no event to send' };
     for (const [i, event] of events.entries()) {
       result = await postJson(config.eventsUrl, JSON.stringify(event), {
         timeoutMs: options.timeoutMs,
+        outbound: options.outbound,
         now: options.now,
         ...(options.signal && { signal: options.signal }),
         secrets: [config.routingKey],

@@ -37,9 +37,14 @@ export const slackNotifier: Notifier<SlackConfig> = {
     return { url: `${new URL(config.url).origin}/${redacted}` };
   },
 
+  destinations(config) {
+    return [{ field: 'config.url', host: new URL(config.url).hostname }];
+  },
+
   async send(config: SlackConfig, n: AlertNotification, options: SendOptions): Promise<DeliveryResult> {
     return postJson(config.url, JSON.stringify(slackMessage(n)), {
       timeoutMs: options.timeoutMs,
+      outbound: options.outbound,
       now: options.now,
       ...(options.signal && { signal: options.signal }),
       secrets: urlSecrets(config.url),

@@ -74,6 +74,10 @@ export const webhookNotifier: Notifier<WebhookConfig> = {
     return { url: redactQuery(config.url), secret: redacted };
   },
 
+  destinations(config) {
+    return [{ field: 'config.url', host: new URL(config.url).hostname }];
+  },
+
   async send(config: WebhookConfig, n: AlertNotification, options: SendOptions): Promise<DeliveryResult> {
     const body = JSON.stringify(webhookBody(n, options.now));
     const timestamp = Math.floor(options.now.getTime() / 1000);
@@ -85,6 +89,7 @@ export const webhookNotifier: Notifier<WebhookConfig> = {
         'webhook-signature': signWebhook(config.secret, n.deliveryId, timestamp, body),
       },
       timeoutMs: options.timeoutMs,
+      outbound: options.outbound,
       now: options.now,
       ...(options.signal && { signal: options.signal }),
       secrets: [config.secret, config.secret.slice('whsec_'.length), ...u.searchParams.values()],
