@@ -124,6 +124,18 @@ describe('autoForecast', () => {
     assert.doesNotThrow(() => JSON.stringify(r.params));
   });
 
+  test('one extreme spike among ordinary values (found by the fuzz suite): finite, nested, never a throw', () => {
+    for (const spike of [1e200, 1e308, -1e308, Number.MAX_VALUE, -Number.MAX_VALUE]) {
+      for (const n of [48, 200]) {
+        const y = Float64Array.from({ length: n }, (_, t) => 10 + Math.sin(t / 3));
+        y[n >> 1] = spike;
+        const r = autoForecast(y, hourly);
+        assertNested(r);
+        for (const v of [...r.mean, ...r.intervals.flatMap((iv) => [...iv.lower, ...iv.upper])]) assert.ok(Number.isFinite(v), `${spike} n=${n}: ${r.model}`);
+      }
+    }
+  });
+
   test('values near 1e-300 are forecast at their own scale (not as a flat line of underflowed noise)', () => {
     const spec = { level: 300, seasons: [{ amplitude: 40, period: 24 }], noise: 4, seed: 5 };
     const big = synthetic({ n: 24 * 14, ...spec });

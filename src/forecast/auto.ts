@@ -254,7 +254,13 @@ export function autoForecast(y: Float64Array, options: AutoForecastOptions): Aut
   for (let i = 0; i < y.length; i++) if (!Number.isFinite(y[i]!)) throw new RangeError(`y[${i}] is not a finite number`);
   const scale = magnitudeScale(y);
   const z = scaleDown(y, scale);
-  const r = forecastScaled(z, options);
+  let r: ReturnType<typeof forecastScaled>;
+  try {
+    r = forecastScaled(z, options);
+  } catch (e) {
+    // A defect in model selection must not cost the user the forecast: the naive one, with why.
+    r = { ...naiveResult(z, horizon, levels, `model selection failed: ${e instanceof Error ? e.message : String(e)}`), history: z };
+  }
   const { prediction, changed } = confine(r, historyRange(r.history));
   const params: Record<string, unknown> = { ...r.params };
   if (scale !== 1) params.rescaledBy = scale;

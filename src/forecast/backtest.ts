@@ -59,7 +59,7 @@ export function backtest(y: Float64Array, plan: BacktestPlan, fit: (train: Float
  * of its own training part (MASE), averaged over origins. NaN for a model without forecasts.
  */
 export function backtestMase(y: Float64Array, plan: BacktestPlan, forecasts: readonly Prediction[] | null, m: number): number {
-  if (!forecasts) return NaN;
+  if (!forecasts || forecasts.length < plan.origins.length) return NaN;
   let total = 0;
   plan.origins.forEach((origin, k) => {
     const mean = forecasts[k]!.mean;

@@ -9,6 +9,8 @@ test('weights ∝ 1/error², summing to 1', () => {
   close(inverseSquaredErrorWeights([1, NaN, 1]), [0.5, 0, 0.5]);
   close(inverseSquaredErrorWeights([0, 3, 0]), [0.5, 0, 0.5]);
   close(inverseSquaredErrorWeights([NaN, Infinity]), [0.5, 0.5]);
+  // Errors whose squares overflow still weigh as their ratios say.
+  close(inverseSquaredErrorWeights([1e200, 2e200]), [0.8, 0.2]);
 });
 
 test('combination averages means and interval bounds with the weights', () => {

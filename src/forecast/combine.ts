@@ -13,7 +13,10 @@ export function inverseSquaredErrorWeights(errors: readonly number[]): number[] 
     const k = zeros.filter(Boolean).length;
     return zeros.map((z) => (z ? 1 / k : 0));
   }
-  const raw = errors.map((e, i) => (finite[i] ? 1 / (e * e) : 0));
+  // Relative to the smallest error, so huge errors (a series with an extreme spike) do not overflow
+  // e² to Infinity and leave every weight 0.
+  const least = Math.min(...errors.filter((_, i) => finite[i]));
+  const raw = errors.map((e, i) => (finite[i] ? (least / e) ** 2 : 0));
   const total = raw.reduce((a, b) => a + b, 0);
   if (!(total > 0)) return errors.map(() => 1 / errors.length);
   return raw.map((w) => w / total);

@@ -11,6 +11,8 @@ describe('rescaling extreme magnitudes', () => {
 
   test('extreme ones get the power of two that brings them into [1, 2)', () => {
     assert.equal(magnitudeScale([1e308, -1e308]), 2 ** 1023);
+    // log2(Number.MAX_VALUE) rounds to 1024; the scale must stay finite.
+    assert.equal(magnitudeScale([Number.MAX_VALUE]), 2 ** 1023);
     assert.equal(magnitudeScale([5e-324]), 2 ** -1074);
     const s = magnitudeScale([3e-300, 1e-300]);
     const z = scaleDown(Float64Array.from([3e-300, 1e-300]), s);

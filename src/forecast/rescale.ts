@@ -16,7 +16,8 @@ export function magnitudeScale(y: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < y.length; i++) m = Math.max(m, Math.abs(y[i]!));
   if (m === 0 || (m >= 1 / SAFE && m <= SAFE)) return 1;
-  return 2 ** Math.floor(Math.log2(m));
+  // log2 of a value near Number.MAX_VALUE rounds to 1024, and 2^1024 is Infinity.
+  return 2 ** Math.min(1023, Math.floor(Math.log2(m)));
 }
 
 /** y / scale (a new array; y itself when scale is 1). */
