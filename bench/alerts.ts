@@ -1,5 +1,5 @@
-// `npm run bench:alerts`: alert evaluation passes through the manager (src/alert/manager.ts, the
-// code the 'alert-evaluator' job runs), in process, against PostgreSQL and the embedded store.
+// `npm run bench:alerts`: alert evaluation passes through the evaluator (src/alert/pass/evaluator.ts,
+// the code the 'alert-evaluator' job runs), in process, against PostgreSQL and the embedded store.
 //
 // BENCH_ALERT_RULES rules (100) each watch their own key with BENCH_ALERT_SERIES series (100), so a
 // pass evaluates rules × series (10,000) series-rule pairs. Each series has BENCH_ALERT_POINTS points
@@ -14,10 +14,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tickAlertRules } from '../src/alert/manager.js';
+import type { AlertingDeps } from '../src/alert/pass/deps.js';
+import { tickAlertRules } from '../src/alert/pass/evaluator.js';
+import { detectOnThisThread } from '../src/anomaly/detect-func.js';
 import { createRule, type RuleInput } from '../src/alert/store.js';
 import { createChannel } from '../src/alert/channels-store.js';
 import { createBackendRegistry } from '../src/forecast/registry.js';
+import { forecastGrid } from '../src/forecast/service.js';
 import { loadMigrations, migrate } from '../src/store/migrate.js';
 import { openPglite } from '../src/store/pglite.js';
 import { openPostgres } from '../src/store/postgres.js';
@@ -105,7 +108,8 @@ async function run(kind: (typeof kinds)[number]) {
   console.log(`${kind}: loaded ${settings.rules * settings.seriesPerRule} series, ${settings.rules} rules in ${round((performance.now() - t0) / 1000)} s`);
 
   let clock = T0;
-  const deps = { sql, now: () => new Date(clock), backends: createBackendRegistry() };
+  const now = () => new Date(clock);
+  const deps: AlertingDeps = { sql, now, detect: detectOnThisThread, forecast: forecastGrid.bind(null, { sql, backends: createBackendRegistry(), now }) };
   const pairs = settings.rules * settings.seriesPerRule;
   const passes: { seconds: number; pairsPerSecond: number; transitions: number; notifications: number }[] = [];
   for (let p = 0; p < settings.passes; p++) {

@@ -18,7 +18,7 @@ import type { Prediction } from '../src/forecast/model.js';
 import { seasonalNaiveFit } from '../src/forecast/models/naive.js';
 import { resample } from '../src/forecast/resample.js';
 import { masePeriod, maxHistorySteps } from '../src/forecast/service.js';
-import { loadCorpus, defaultNabDir, type NabFile } from '../src/anomaly/nab/corpus.js';
+import { loadCorpus, defaultNabDir, type NabFile } from './nab/corpus.js';
 import { envInt, machine, round, runBench, writeResult } from './lib.js';
 
 const H = 48;

@@ -1,5 +1,5 @@
 // `npm run bench:nab`: the anomaly ensemble in online mode (causal, as a stream would see it) over the
-// 58 files of the Numenta Anomaly Benchmark v1.1, scored by src/anomaly/nab (which first has to
+// 58 files of the Numenta Anomaly Benchmark v1.1, scored by bench/nab (which first has to
 // reproduce NAB's published numenta and windowedGaussian scores), in all three profiles, at the
 // default sensitivity and at the best sensitivity of a sweep; plus the detector's throughput on one
 // core (this process, files one after another, detection only — no file I/O).
@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { thresholdFor } from '../src/anomaly/calibration.js';
 import { reportedPoints } from '../src/anomaly/refractory.js';
 import { ensembleScores } from '../src/anomaly/ensemble.js';
-import { defaultNabDir, loadCorpus, loadDetectorResults, loadThresholds, NAB_PROFILES, PROFILE_NAMES, referenceResultsDir, scoreCorpus, writeAllDetectorResults, type ProfileName } from '../src/anomaly/nab/index.js';
+import { defaultNabDir, loadCorpus, loadDetectorResults, loadThresholds, NAB_PROFILES, PROFILE_NAMES, referenceResultsDir, scoreCorpus, writeAllDetectorResults, type ProfileName } from './nab/index.js';
 import { defaultMethods } from '../src/anomaly/registry.js';
 import { machine, onCleanup, round, runBench, writeResult } from './lib.js';
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// `npm test`: type-checks, prepares a PGlite template (initdb once, then every test store is a
-// ~0.3 s copy of it instead of a ~4 s initdb), and runs every *.test.ts with Node's test runner.
+// `npm test`: type-checks, brings dist/ up to date (the CLI tests run the compiled build), prepares
+// a PGlite template (initdb once, then every test store is a ~0.3 s copy of it instead of a ~4 s
+// initdb), and runs every *.test.ts under src/, test/ and bench/ with Node's test runner.
+// `node scripts/test.mjs FILE…` runs only those files, without the type-check.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildIfStale } from './build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -20,7 +23,7 @@ function findTests(dir, out = []) {
 }
 
 const only = process.argv.slice(2);
-const files = only.length ? only : [...findTests('src'), ...findTests('test')].sort();
+const files = only.length ? only : [...findTests('src'), ...findTests('test'), ...findTests('bench')].sort();
 if (!files.length) {
   console.error('no test files found');
   process.exit(1);
@@ -29,6 +32,14 @@ if (!files.length) {
 if (!only.length) {
   const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit'], { stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+}
+
+// Tests that start bin/intentvision.js or read dist/ need the build of the sources under test. A run
+// of chosen files tolerates type errors elsewhere in the tree (tsc still emits), as it skips the
+// type-check.
+const runsBuild = (file) => /bin\/intentvision\.js|\.\.\/dist\//.test(readFileSync(file, 'utf8'));
+if (!only.length || files.some(runsBuild)) {
+  if (!buildIfStale({ allowTypeErrors: only.length > 0 })) process.exit(1);
 }
 
 const { PGlite } = await import('@electric-sql/pglite');

@@ -21,14 +21,15 @@ import { SeriesCache } from './metrics/series-cache.js';
 import { orgRoutes } from './api/routes/orgs.js';
 import { forecastRoutes } from './api/routes/forecasts.js';
 import { anomalyRoutes } from './api/routes/anomalies.js';
-import type { DetectRunner } from './workers/pool.js';
+import { detectOnThisThread, type DetectFunc } from './anomaly/detect-func.js';
 import { forecastScheduleRoutes } from './api/routes/forecast-schedules.js';
 import { alertRuleRoutes } from './api/routes/alert-rules.js';
 import { alertRoutes } from './api/routes/alerts.js';
 import { channelRoutes } from './api/routes/channels.js';
 import { silenceRoutes } from './api/routes/silences.js';
 import type { DeliveryDeps } from './alert/delivery.js';
-import type { AlertingDeps } from './alert/manager.js';
+import type { AlertingDeps } from './alert/pass/deps.js';
+import { forecastGrid } from './forecast/service.js';
 import { notificationDeliveryJob } from './jobs/registry.js';
 import type { JobQueue } from './jobs/queue.js';
 import { createBackendRegistry, type BackendRegistry } from './forecast/registry.js';
@@ -39,6 +40,7 @@ import type { RateLimiter } from './ratelimit/limiter.js';
 import type { Migration } from './store/migrate.js';
 import type { Sql } from './store/sql.js';
 import { version } from './version.js';
+import { systemClock, type Clock } from './core/clock.js';
 
 export interface AppDeps {
   config: Pick<
@@ -51,12 +53,12 @@ export interface AppDeps {
   limiter: RateLimiter;
   migrations: Migration[];
   /** Wall clock; tests pass a fixed one. */
-  now?: () => Date;
+  now?: Clock;
   metricsRegistry?: Registry;
   /** Forecast backends; default: the registry with statistical forecasts on the calling thread. */
   backends?: BackendRegistry;
   /** Where anomaly detection runs (the worker pool in the server); default the calling thread. */
-  detector?: DetectRunner;
+  detector?: DetectFunc;
   /** The job queue, for routes that enqueue work ("run now"); absent in tests that need none. */
   jobs?: JobQueue;
   /**
@@ -69,7 +71,7 @@ export interface AppDeps {
 
 /** Builds the HTTP application; main.ts listens on it, tests call inject() on it. */
 export async function buildApp(deps: AppDeps): Promise<App> {
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? systemClock;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // The request-context plugin logs completion itself, with the tenant fields.
@@ -136,7 +138,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const onDeliveriesQueued = jobs
     ? () => void jobs.send(notificationDeliveryJob, {}).catch((err: unknown) => deps.logger.warn({ err }, 'could not enqueue notification delivery; the minute job sends it'))
     : undefined;
-  const alerting: AlertingDeps = { sql: deps.sql, now, backends, detector: deps.detector, log: deps.logger, publicUrl: deps.alerting?.publicUrl ?? null, delivery: deps.alerting?.delivery, onDeliveriesQueued };
+  const alerting: AlertingDeps = {
+    sql: deps.sql,
+    now,
+    detect: deps.detector ?? detectOnThisThread,
+    forecast: forecastGrid.bind(null, { sql: deps.sql, backends, now, log: deps.logger }),
+    log: deps.logger, publicUrl: deps.alerting?.publicUrl ?? null, delivery: deps.alerting?.delivery, onDeliveriesQueued };
   const delivery: DeliveryDeps = { sql: deps.sql, now, log: deps.logger, notifierFor: deps.alerting?.notifierFor, sleep: deps.alerting?.sleep, backoff: deps.alerting?.backoff, timeoutMs: deps.alerting?.timeoutMs, outbound: deps.alerting?.outbound };
   alertRuleRoutes(app, alerting);
   alertRoutes(app, alerting);

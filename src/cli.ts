@@ -1,13 +1,9 @@
+// Arguments are parsed and checked before anything heavy loads: each command imports what it needs
+// (the server, a database driver, pino) when it runs, so --help and usage errors answer at once.
 import { parseArgs } from 'node:util';
-import { createApiKey, listApiKeys, revokeApiKey } from './auth/api-keys.js';
 import { isScope, type Scope } from './auth/scopes.js';
 import { ConfigError, loadConfig, options, type Config } from './config.js';
-import { createLogger } from './core/logger.js';
-import { startServer } from './server.js';
-import { loadMigrations, migrate, migrationStatus } from './store/migrate.js';
-import { openStore } from './store/open.js';
 import type { Sql } from './store/sql.js';
-import { createOrg, findOrg, listOrgs, SlugTakenError } from './tenancy/orgs.js';
 import { version } from './version.js';
 
 export interface CliIo {
@@ -63,6 +59,7 @@ ${rows.join('\n')}
 }
 
 async function withStore<T>(config: Config, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const [{ openStore }, { loadMigrations, migrate }] = await Promise.all([import('./store/open.js'), import('./store/migrate.js')]);
   const sql = await openStore(config);
   try {
     await migrate(sql, loadMigrations());
@@ -74,6 +71,7 @@ async function withStore<T>(config: Config, fn: (sql: Sql) => Promise<T>): Promi
 
 async function orgOf(sql: Sql, ref: string | undefined) {
   if (!ref) throw new UsageError('--org is required (an organisation slug or id)');
+  const { findOrg } = await import('./tenancy/orgs.js');
   const org = await findOrg(sql, ref);
   if (!org) throw new UsageError(`no organisation "${ref}" (see: intentvision orgs list)`);
   return org;
@@ -125,6 +123,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | 'servi
   try {
     switch (`${command} ${rest[0] ?? ''}`.trim()) {
       case 'serve': {
+        const { startServer } = await import('./server.js');
         const server = await startServer(config, io.out);
         io.out(`IntentVision ${version} is running at ${server.url} (API docs: ${server.url}/docs; store: ${server.sql.driver === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'})`);
         const stop = async (signal: string) => {
@@ -144,6 +143,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | 'servi
         return 'serving';
       }
       case 'migrate': {
+        const [{ createLogger }, { openStore }, { loadMigrations, migrate }] = await Promise.all([import('./core/logger.js'), import('./store/open.js'), import('./store/migrate.js')]);
         const logger = createLogger({ level: config.logLevel });
         const sql = await openStore(config);
         try {
@@ -155,6 +155,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | 'servi
         return 0;
       }
       case 'migrate status': {
+        const [{ openStore }, { loadMigrations, migrationStatus }] = await Promise.all([import('./store/open.js'), import('./store/migrate.js')]);
         const sql = await openStore(config);
         try {
           const s = await migrationStatus(sql, loadMigrations());
@@ -170,23 +171,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | 'servi
         const name = rest.slice(1).join(' ').trim();
         if (!name) throw new UsageError('usage: intentvision orgs create NAME [--slug SLUG]');
         if (v.slug !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(v.slug)) throw new UsageError('--slug must be lowercase letters, digits and dashes (at most 63)');
+        const { createOrg, SlugTakenError } = await import('./tenancy/orgs.js');
         return await withStore(config, async (sql) => {
-          const org = await createOrg(sql, { name, slug: v.slug });
+          const org = await createOrg(sql, { name, slug: v.slug }).catch((e: unknown) => {
+            throw e instanceof SlugTakenError ? new UsageError(e.message) : e;
+          });
           io.out(v.json ? JSON.stringify(org) : `created organisation ${org.name} (slug ${org.slug}, id ${org.id})`);
           return 0;
         });
       }
-      case 'orgs list':
+      case 'orgs list': {
+        const { listOrgs } = await import('./tenancy/orgs.js');
         return await withStore(config, async (sql) => {
           for (const o of await listOrgs(sql)) io.out(v.json ? JSON.stringify(o) : `${o.id}  ${o.slug.padEnd(24)} ${o.name}${o.isPlatform ? '  (platform)' : ''}`);
           return 0;
         });
+      }
       case 'keys create': {
         const scopes = parseScopes(v.scopes);
         const expiresAt = v['expires-at'] ? new Date(v['expires-at']) : null;
         if (expiresAt && (Number.isNaN(expiresAt.getTime()) || expiresAt <= new Date())) throw new UsageError('--expires-at must be a future ISO-8601 time');
         if ((v.limit === undefined) !== (v.window === undefined)) throw new UsageError('--limit and --window go together');
         const rateLimit = v.limit && v.window ? { max: positiveInt(v.limit, '--limit'), windowSeconds: positiveInt(v.window, '--window') } : null;
+        const { createApiKey } = await import('./auth/api-keys.js');
         return await withStore(config, async (sql) => {
           const org = await orgOf(sql, v.org);
           const { key, secret } = await createApiKey(sql, org.id, { name: v.name ?? 'cli', scopes, expiresAt, rateLimit });
@@ -198,7 +205,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | 'servi
           return 0;
         });
       }
-      case 'keys list':
+      case 'keys list': {
+        const { listApiKeys } = await import('./auth/api-keys.js');
         return await withStore(config, async (sql) => {
           const org = await orgOf(sql, v.org);
           for (const k of await listApiKeys(sql, org.id)) {
@@ -207,9 +215,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | 'servi
           }
           return 0;
         });
+      }
       case 'keys revoke': {
         const id = rest[1];
         if (!id || !/^[0-9a-f-]{36}$/i.test(id)) throw new UsageError('usage: intentvision keys revoke KEY_ID --org ORG');
+        const { revokeApiKey } = await import('./auth/api-keys.js');
         return await withStore(config, async (sql) => {
           const org = await orgOf(sql, v.org);
           const key = await revokeApiKey(sql, org.id, id, new Date());
@@ -222,7 +232,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | 'servi
         throw new UsageError(`unknown command "${[command, ...rest].join(' ')}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof SlugTakenError) {
+    if (e instanceof UsageError) {
       io.err(`error: ${e.message}\nRun intentvision --help for the commands and options.`);
       return 2;
     }

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { inlineDetect, inlineForecast } from './workers/inline.js';
+import { detectOnThisThread } from './anomaly/detect-func.js';
+import { forecastOnThisThread } from './forecast/forecast-func.js';
 import { createWorkerPool } from './workers/pool.js';
 import { createBackendRegistry } from './forecast/registry.js';
 import { OutboundGuard } from './net/outbound.js';
+import { systemClock } from './core/clock.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { jobDefinitions } from './jobs/registry.js';
 import { JobQueue } from './jobs/queue.js';
@@ -57,16 +59,16 @@ export async function startServer(config: Config, print: (line: string) => void 
 
     const pool = config.forecastWorkers > 0 ? createWorkerPool(config.forecastWorkers) : undefined;
     if (pool) cleanups.push(() => pool.close());
-    const detector = pool?.detect ?? inlineDetect;
+    const detector = pool?.detect ?? detectOnThisThread;
     // Every outbound connection (notifications, Nixtla) goes through one guard; OUTBOUND_ALLOWED_CIDRS
     // opens internal ranges, such as an on-premises Nixtla proxy or webhook receiver.
     const outbound = new OutboundGuard({ allowedCidrs: config.outboundAllowedCidrs });
     cleanups.push(() => outbound.close());
-    const backends = createBackendRegistry({ runner: pool?.forecast ?? inlineForecast, nixtla: { apiKey: config.nixtlaApiKey, baseUrl: config.nixtlaBaseUrl, fetch: outbound.fetch } });
+    const backends = createBackendRegistry({ runner: pool?.forecast ?? forecastOnThisThread, nixtla: { apiKey: config.nixtlaApiKey, baseUrl: config.nixtlaBaseUrl, fetch: outbound.fetch } });
 
     // The queue always starts, so requests can enqueue; JOBS_ENABLED decides whether this process
     // also works jobs and runs the cron schedules.
-    const now = () => new Date();
+    const now = systemClock;
     const jobs = await JobQueue.start({
       sql,
       logger,
@@ -77,7 +79,7 @@ export async function startServer(config: Config, print: (line: string) => void 
         now,
         maintenance: { deadLetterRetentionDays: config.deadLetterRetentionDays, alertRetentionDays: config.alertRetentionDays },
         forecast: { sql, backends, now, log: logger },
-        alerting: { sql, now, backends, detector, log: logger, publicUrl: config.publicUrl ?? null },
+        alerting: { detect: detector, publicUrl: config.publicUrl ?? null },
         delivery: { sql, now, log: logger, outbound },
       }),
     });

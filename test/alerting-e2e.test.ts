@@ -62,7 +62,7 @@ for (const kind of storeKinds) {
           sql: t.sql,
           now,
           forecast: { sql: t.sql, backends, now },
-          alerting: { sql: t.sql, now, backends, publicUrl: 'https://iv.example.com' },
+          alerting: { publicUrl: 'https://iv.example.com' },
           delivery: { sql: t.sql, now, sleep: async () => undefined, outbound: loopbackOutbound },
         }),
         pollingIntervalSeconds: 0.5,

@@ -4,9 +4,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deliverDue } from '../src/alert/delivery.js';
-import { tickAlertRules, type AlertingDeps } from '../src/alert/manager.js';
+import type { AlertingDeps } from '../src/alert/pass/deps.js';
+import { tickAlertRules } from '../src/alert/pass/evaluator.js';
 import { createBackendRegistry } from '../src/forecast/registry.js';
 import { jobDefinitions } from '../src/jobs/registry.js';
+import { alertingDeps as testAlertingDeps } from './helpers/alerting.js';
 import { bearer, startTestApp, type TestApp } from './helpers/app.js';
 import { assertError, minute, type Injected } from './helpers/ingest.js';
 import { loopbackOutbound, startHttpReceiver, startWebhookReceiver, type HttpReceiver, type WebhookReceiver } from './helpers/receivers.js';
@@ -90,7 +92,7 @@ for (const kind of storeKinds) {
     const evaluate = (ruleId: string) => ok<Pass>('POST', `/api/v1/alert-rules/${ruleId}/evaluate`);
     const alertOf = (id: string) => ok<Alert>('GET', `/api/v1/alerts/${id}`);
     const deliveryDeps = () => ({ sql: t.sql, now, sleep: instant, outbound: loopbackOutbound });
-    const alertingDeps = (): AlertingDeps => ({ sql: t.sql, now, backends: createBackendRegistry() });
+    const alertingDeps = (): AlertingDeps => testAlertingDeps(t.sql, now);
 
     describe('channels', () => {
       test('create each type; secrets never come back; the configuration is validated by its notifier', async () => {

@@ -37,7 +37,7 @@ describe('rate limiting over HTTP (memory store)', () => {
   let t: TestApp;
   let clockMs = Date.parse('2030-01-01T00:00:00Z');
   before(async () => {
-    t = await startTestApp({ config: { rateLimitMax: 2, rateLimitAnonMax: 2, rateLimitWindowSeconds: 60 }, rateLimitStore: new MemoryRateLimitStore(() => clockMs) });
+    t = await startTestApp({ config: { rateLimitMax: 2, rateLimitAnonMax: 2, rateLimitWindowSeconds: 60 }, rateLimitStore: new MemoryRateLimitStore(() => new Date(clockMs)) });
   });
   after(async () => t.close());
 
@@ -163,7 +163,7 @@ describe('failed-authentication streaks (memory store)', () => {
 
   before(async () => {
     t = await startTestApp();
-    limiter = new RateLimiter(new MemoryRateLimitStore(() => clockMs));
+    limiter = new RateLimiter(new MemoryRateLimitStore(() => new Date(clockMs)));
     app = await buildApp({
       config: { ...testAppConfig, authFailureMax: 3, authFailureWindowSeconds: 60 },
       sql: countingLookups(t.sql, counter),
@@ -395,7 +395,7 @@ describe('RateLimiter and MemoryRateLimitStore (unit)', () => {
 
   test('MemoryRateLimitStore: fixed windows reset on an injected clock', async () => {
     let now = 1_000_000;
-    const store = new MemoryRateLimitStore(() => now);
+    const store = new MemoryRateLimitStore(() => new Date(now));
     try {
       assert.deepEqual(await store.hit('a', 1000), { count: 1, resetMs: 1000 });
       now += 400;
@@ -414,7 +414,7 @@ describe('RateLimiter and MemoryRateLimitStore (unit)', () => {
 
   test('peek reads the count without adding to it (memory store); the limiter denies at max', async () => {
     let now = 0;
-    const store = new MemoryRateLimitStore(() => now);
+    const store = new MemoryRateLimitStore(() => new Date(now));
     const limiter = new RateLimiter(store);
     try {
       const policy = { max: 2, windowSeconds: 10 };
@@ -435,7 +435,7 @@ describe('RateLimiter and MemoryRateLimitStore (unit)', () => {
 
   test('RateLimiter over the memory store: allows max, then denies until the window passes', async () => {
     let now = 0;
-    const limiter = new RateLimiter(new MemoryRateLimitStore(() => now));
+    const limiter = new RateLimiter(new MemoryRateLimitStore(() => new Date(now)));
     try {
       const policy = { max: 2, windowSeconds: 10 };
       const d1 = await limiter.check('k', policy);

@@ -4,8 +4,8 @@
 // the background evaluator, while /healthz keeps answering.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tickAlertRules } from '../src/alert/manager.js';
-import { createBackendRegistry } from '../src/forecast/registry.js';
+import { tickAlertRules } from '../src/alert/pass/evaluator.js';
+import { alertingDeps } from './helpers/alerting.js';
 import { bearer, startTestApp, type TestApp } from './helpers/app.js';
 import { assertError, minute, type Injected } from './helpers/ingest.js';
 import { storeKinds } from './helpers/stores.js';
@@ -122,7 +122,7 @@ for (const kind of storeKinds) {
       clock += 5 * minute;
       await ingest('pat.redos', [host, 'b']);
       const tickStarted = performance.now();
-      const tick = await tickAlertRules({ sql: t.sql, now, backends: createBackendRegistry() });
+      const tick = await tickAlertRules(alertingDeps(t.sql, now));
       assert.ok(tick.rules >= 1, JSON.stringify(tick));
       assert.ok(performance.now() - tickStarted < 2000, `tick took ${performance.now() - tickStarted} ms`);
 

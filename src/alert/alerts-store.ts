@@ -1,4 +1,5 @@
 // Alert instances and their transitions: storage, scoped by org in every query.
+import type { Labels } from '../core/labels.js';
 import type { AlertSeverity } from '../notify/notifier.js';
 import type { NotifiedEvent } from './dedup.js';
 import type { Sql } from '../store/sql.js';
@@ -14,11 +15,11 @@ export interface StoredAlert {
   ruleKind: string;
   seriesId: string | null;
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   fingerprint: string;
   state: AlertState;
   severity: AlertSeverity;
-  labels: Record<string, string>;
+  labels: Labels;
   annotations: Record<string, string>;
   value: number | null;
   summary: string;
@@ -58,11 +59,11 @@ interface Row {
   rule_kind: string;
   series_id: string | null;
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   fingerprint: string;
   state: AlertState;
   severity: AlertSeverity;
-  labels: Record<string, string>;
+  labels: Labels;
   annotations: Record<string, string>;
   value: number | null;
   summary: string;
@@ -126,8 +127,6 @@ export type AlertChange = Pick<
   StoredAlert,
   'state' | 'severity' | 'labels' | 'annotations' | 'value' | 'summary' | 'details' | 'anomalyId' | 'firedAt' | 'endedAt' | 'silenceId' | 'acknowledgedAt' | 'acknowledgedBy' | 'resolvedBy' | 'notificationCount' | 'lastNotifiedAt' | 'lastEvent' | 'ruleName'
 >;
-
-const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
 /** Inserts new alerts of `orgId` in one statement; returns them (with ids) in order. */
 export async function insertAlerts(sql: Sql, orgId: string, items: NewAlert[], now: Date): Promise<StoredAlert[]> {

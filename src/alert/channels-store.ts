@@ -92,3 +92,9 @@ export async function deleteChannel(sql: Sql, orgId: string, id: string): Promis
   const r = await sql.query('DELETE FROM channels WHERE org_id = $1 AND id = $2', [orgId, id]);
   return r.rowCount > 0;
 }
+
+/** Every channel of `orgId` with whether it is enabled (what a pass needs to address deliveries). */
+export async function channelSwitches(sql: Sql, orgId: string): Promise<{ id: string; enabled: boolean }[]> {
+  const r = await sql.query<{ id: string; enabled: boolean }>('SELECT id, enabled FROM channels WHERE org_id = $1', [orgId]);
+  return r.rows;
+}

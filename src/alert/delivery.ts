@@ -1,6 +1,7 @@
 // The delivery engine: sends queued deliveries through their channel's notifier with retries
 // (src/notify/deliver.ts, backoff per src/notify/retry.ts), recording every attempt; a delivery that
 // fails for good (not retryable, or its attempts used up) is dead: listed, and retried by hand.
+import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { strictOutboundGuard, type OutboundGuard } from '../net/outbound.js';
 import { deliverWithRetries, timerSleep, type AttemptRecord } from '../notify/deliver.js';
@@ -15,7 +16,7 @@ import { claimDueDeliveries, enqueueDeliveries, finishDelivery, orgsWithDueDeliv
 
 export interface DeliveryDeps {
   sql: Sql;
-  now: () => Date;
+  now: Clock;
   log?: Logger;
   /** Notifier by channel type (default: the registry's). */
   notifierFor?: (type: string) => Notifier;

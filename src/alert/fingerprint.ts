@@ -1,5 +1,6 @@
 // The stable identity of an alert: one per (org, rule, series). PagerDuty's dedup_key, the threading
 // key of Slack and email, and what a new instance after resolution shares with the old one.
+import type { Labels } from '../core/labels.js';
 import { createHash } from 'node:crypto';
 
 /**
@@ -7,7 +8,7 @@ import { createHash } from 'node:crypto';
  * name. Hashed as JSON arrays, so no choice of characters in the parts can make two inputs collide by
  * concatenation; insertion order of `dimensions` does not matter.
  */
-export function alertFingerprint(orgId: string, ruleId: string, series: { key: string; dimensions: Readonly<Record<string, string>> }): string {
+export function alertFingerprint(orgId: string, ruleId: string, series: { key: string; dimensions: Readonly<Labels> }): string {
   const dims = Object.entries(series.dimensions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return createHash('sha256')
     .update(JSON.stringify([orgId, ruleId, series.key, dims]))

@@ -1,4 +1,5 @@
 // The labels of an alert: what silences match on and what notifications carry.
+import type { Labels } from '../core/labels.js';
 import type { AlertRule } from './rule.js';
 
 /**
@@ -7,7 +8,7 @@ import type { AlertRule } from './rule.js';
  * label overrides a dimension of the same name, and `__name__`, `alertname` and `severity` are always
  * the platform's. Built with fromEntries so a name like `__proto__` is an ordinary own key.
  */
-export function alertLabels(rule: Pick<AlertRule, 'name' | 'severity' | 'labels'>, series: { key: string; dimensions: Readonly<Record<string, string>> }): Record<string, string> {
+export function alertLabels(rule: Pick<AlertRule, 'name' | 'severity' | 'labels'>, series: { key: string; dimensions: Readonly<Labels> }): Labels {
   const merged = new Map<string, string>(Object.entries(series.dimensions));
   for (const [k, v] of Object.entries(rule.labels)) merged.set(k, v);
   merged.set('__name__', series.key);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 import { acknowledge, advanceAlert, AlertTransitionError, resolve, type AlertInstance, type AlertState } from './lifecycle.js';
 import type { ConditionStatus } from './rule.js';
 

@@ -9,7 +9,7 @@
 //
 // Manual actions: acknowledge from firing; resolve from any open state. A manually resolved alert whose
 // condition still holds opens a new instance at the next evaluation, as the condition says.
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 import type { EvaluationResult } from './rule.js';
 
 export const alertStates = ['pending', 'firing', 'acknowledged', 'resolved', 'suppressed'] as const;

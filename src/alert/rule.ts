@@ -1,61 +1,23 @@
 // The alerting contract shared by rule evaluation (./rules/*), the lifecycle (./lifecycle.ts), the
-// manager that runs them against the store, and the API. Evaluation is a pure function of
+// pass that runs them against the store (./pass), and the API. Evaluation is a pure function of
 // (rule, previous state of one series, that series' samples, now): no I/O, no clock.
+import type { Labels } from '../core/labels.js';
 import type { Severity as AnomalySeverity } from '../anomaly/severity.js';
+import type { RuleCondition } from './rules/index.js';
 import type { AlertSeverity } from '../notify/notifier.js';
 
 export type { AlertSeverity };
 
-export const ruleKinds = ['threshold', 'anomaly', 'forecast', 'rate_of_change', 'missing_data'] as const;
-export type RuleKind = (typeof ruleKinds)[number];
-
 export const operators = ['gt', 'gte', 'lt', 'lte', 'eq', 'neq'] as const;
 export type Operator = (typeof operators)[number];
 
-export interface ThresholdCondition {
-  kind: 'threshold';
-  operator: Operator;
-  value: number;
-  /** The condition must hold this long before the alert fires (pending until then); 0 fires at once. */
-  forSeconds: number;
-}
-
-export interface AnomalyCondition {
-  kind: 'anomaly';
-  /** Fires on an anomaly at or above this severity. */
-  minSeverity: AnomalySeverity;
-  /** Detection sensitivity 0..1 (default 0.5). */
-  sensitivity: number;
-}
-
-export interface ForecastCondition {
-  kind: 'forecast';
-  /** Look this far ahead (hours, > 0). */
-  horizonHours: number;
-  operator: Operator;
-  value: number;
-  /** Which interval must cross: the bound on the side of the operator (gt/gte: upper, lt/lte: lower). */
-  level: 80 | 95;
-}
-
-export interface RateOfChangeCondition {
-  kind: 'rate_of_change';
-  /** Fires when |rate| (per unit) exceeds this, in the given direction. */
-  maxRate: number;
-  unit: 'per_minute' | 'per_hour';
-  /** The rate is measured over this trailing window: (last − first) / elapsed, scaled to the unit. */
-  windowSeconds: number;
-  /** Default 'both'. */
-  direction: 'up' | 'down' | 'both';
-}
-
-export interface MissingDataCondition {
-  kind: 'missing_data';
-  /** Fires when no point arrived for this long (ms); resolves by itself when data arrives. */
-  expectedIntervalMs: number;
-}
-
-export type RuleCondition = ThresholdCondition | AnomalyCondition | ForecastCondition | RateOfChangeCondition | MissingDataCondition;
+// Each kind's condition lives with the kind (./rules/<kind>.ts); the union follows from the registry.
+export type { RuleCondition, RuleKind } from './rules/index.js';
+export type { AnomalyCondition } from './rules/anomaly.js';
+export type { ForecastCondition } from './rules/forecast.js';
+export type { MissingDataCondition } from './rules/missing-data.js';
+export type { RateOfChangeCondition } from './rules/rate-of-change.js';
+export type { ThresholdCondition } from './rules/threshold.js';
 
 export interface AlertRule {
   id: string;
@@ -64,9 +26,9 @@ export interface AlertRule {
   /** Metric key the rule watches. */
   key: string;
   /** Dimension filter (subset match); every matching series gets its own alert instance. */
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   severity: AlertSeverity;
-  labels: Record<string, string>;
+  labels: Labels;
   annotations: Record<string, string>;
   evaluationIntervalSeconds: number;
   /** Notification channel ids. */
@@ -79,7 +41,7 @@ export interface AlertRule {
   condition: RuleCondition;
 }
 
-/** One anomaly as the anomaly rule sees it (already detected and stored by the manager). */
+/** One anomaly as the anomaly rule sees it (already detected and stored by the pass: ./pass/derive.ts). */
 export interface AnomalySample {
   id: string;
   timestampMs: number;
@@ -102,13 +64,13 @@ export interface ForecastSample {
   model: string;
 }
 
-/** Everything evaluation needs about one series, read by the manager before calling `evaluate`. */
+/** Everything evaluation needs about one series, read by the pass before calling `evaluate`. */
 export interface SeriesInput {
   /** Stable series identity (the store's series id as a string). */
   seriesId: string;
   key: string;
-  dimensions: Record<string, string>;
-  /** Recent points, ascending by time (ms). The manager reads enough for the rule's windows. */
+  dimensions: Labels;
+  /** Recent points, ascending by time (ms). The pass reads enough for the rule's windows. */
   timestampsMs: Float64Array;
   values: Float64Array;
   /** Time of the newest point ever stored for the series (may be older than every sample); null if none. */

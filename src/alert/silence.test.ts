@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 import { alertLabels } from './labels.js';
 import { findSilence, formatMatcher, matcherMatches, parseMatchers, silenceActive, silenceMatches, type Matcher } from './silence.js';
 

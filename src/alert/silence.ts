@@ -3,8 +3,9 @@
 // Alertmanager, an absent label matches as the empty string, regexes are RE2 (linear time, through
 // ../core/pattern.ts) anchored at both ends, and a silence needs at least one matcher that does not
 // match the empty string (else it silences everything).
+import type { Labels } from '../core/labels.js';
 import { tryCompilePattern, patternProblem } from '../core/pattern.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 
 export interface Matcher {
   name: string;
@@ -124,7 +125,7 @@ function checkMatcher(m: Matcher, at: string, errors: FieldError[]): boolean {
 }
 
 /** Whether one matcher matches the labels (an absent label is the empty string). */
-export function matcherMatches(m: Matcher, labels: Readonly<Record<string, string>>): boolean {
+export function matcherMatches(m: Matcher, labels: Readonly<Labels>): boolean {
   const v = Object.hasOwn(labels, m.name) ? labels[m.name]! : '';
   if (!m.isRegex) return (v === m.value) === m.isEqual;
   // Compiled once per source (cached). A pattern RE2 refuses can only be one stored before RE2 was
@@ -140,12 +141,12 @@ export function silenceActive(s: Pick<SilenceWindow, 'startsAtMs' | 'endsAtMs'>,
 }
 
 /** Whether the silence is active at nowMs and every matcher matches the alert's labels. */
-export function silenceMatches(s: SilenceWindow, labels: Readonly<Record<string, string>>, nowMs: number): boolean {
+export function silenceMatches(s: SilenceWindow, labels: Readonly<Labels>, nowMs: number): boolean {
   return silenceActive(s, nowMs) && s.matchers.length > 0 && s.matchers.every((m) => matcherMatches(m, labels));
 }
 
 /** The first active silence matching the labels (its id goes to advanceAlert), or null. */
-export function findSilence<S extends SilenceWindow>(silences: readonly S[], labels: Readonly<Record<string, string>>, nowMs: number): S | null {
+export function findSilence<S extends SilenceWindow>(silences: readonly S[], labels: Readonly<Labels>, nowMs: number): S | null {
   return silences.find((s) => silenceMatches(s, labels, nowMs)) ?? null;
 }
 

@@ -1,4 +1,5 @@
 // Alert rules and the per-(rule, series) evaluation state: storage, scoped by org in every query.
+import type { Labels } from '../core/labels.js';
 import type { Sql } from '../store/sql.js';
 import type { AlertRule, AlertSeverity, RuleCondition, SeriesState } from './rule.js';
 
@@ -23,9 +24,9 @@ interface RuleRow {
   org_id: string;
   name: string;
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   severity: AlertSeverity;
-  labels: Record<string, string>;
+  labels: Labels;
   annotations: Record<string, string>;
   evaluation_interval_seconds: number;
   channels: string[];
@@ -189,6 +190,24 @@ export async function recordPass(sql: Sql, orgId: string, ruleId: string, outcom
     outcome.error,
     outcome.seriesCount,
   ]);
+}
+
+/**
+ * Locks a rule for a pass (a concurrent pass or manual action on it waits) and records the pass in
+ * the same statement; the rule as it is now, undefined when it is gone.
+ */
+export async function lockRuleForPass(sql: Sql, orgId: string, ruleId: string, outcome: { at: Date; error: string | null; seriesCount: number }): Promise<StoredRule | undefined> {
+  const r = await sql.query<RuleRow>(
+    `UPDATE alert_rules SET last_evaluated_at = $3, last_error = $4, last_series_count = $5 WHERE org_id = $1 AND id = $2 RETURNING ${ruleColumns}`,
+    [orgId, ruleId, outcome.at, outcome.error, outcome.seriesCount],
+  );
+  return r.rows[0] && ruleOf(r.rows[0]);
+}
+
+/** Locks a rule for a manual action on one of its alerts (lock order as in a pass: the rule, then the alert). */
+export async function lockRule(sql: Sql, orgId: string, ruleId: string): Promise<StoredRule | undefined> {
+  const r = await sql.query<RuleRow>(`SELECT ${ruleColumns} FROM alert_rules WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, ruleId]);
+  return r.rows[0] && ruleOf(r.rows[0]);
 }
 
 // ---------------------------------------------------------------------------------------------

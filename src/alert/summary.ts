@@ -1,8 +1,9 @@
 // Formatting for the one-line summaries of alerts: series `key{a=b,c=d}`, durations `1h30m`, values
 // to 6 significant digits (rates and means carry float noise such as 0.30000000000000004).
+import type { Labels } from '../core/labels.js';
 
 /** `key{a=b,c=d}` with dimensions sorted by name; just `key` when there are none. */
-export function formatSeries(key: string, dimensions: Readonly<Record<string, string>>): string {
+export function formatSeries(key: string, dimensions: Readonly<Labels>): string {
   const names = Object.keys(dimensions).sort();
   if (!names.length) return key;
   return `${key}{${names.map((n) => `${n}=${dimensions[n]}`).join(',')}}`;

@@ -10,7 +10,7 @@ import type { DetectionMode } from './detector.js';
 import { detectAnomalies, ensembleScores } from './ensemble.js';
 import { AnomalyError } from './errors.js';
 import { severityOf } from './severity.js';
-import { hourly, noise, randomWalk, synthetic, withShift, withSkippedBeat, withSpike } from './test-series.js';
+import { hourly, noise, randomWalk, synthetic, withShift, withSkippedBeat, withSpike } from '../../test/helpers/anomaly-series.js';
 
 const N = 720; // a month of hourly points: the daily cycle is found online by day 3 (72 points)
 const ts = hourly(N);

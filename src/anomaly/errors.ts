@@ -1,6 +1,6 @@
 // The errors of a detection request: an AppError (src/errors.ts) the API's handler maps to HTTP 400,
 // with a `reason` saying which rule failed.
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 
 export type AnomalyErrorReason =
   | 'too_few_points'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { candidatePeriods, medianStepMs, onlineSegments, ONLINE_CYCLES } from './periods.js';
-import { synthetic } from './test-series.js';
+import { synthetic } from '../../test/helpers/anomaly-series.js';
 
 const every = (n: number, stepMs: number) => Float64Array.from({ length: n }, (_, i) => 1_700_000_000_000 + i * stepMs);
 

@@ -1,15 +1,15 @@
 // Anomaly detection as a use case: read the series (stored or inline), run the ensemble, store what
 // was found in a stored series (ids stay stable per point), return it.
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
+import { resolveOneSeries, type HistorySource } from '../metrics/history-source.js';
 import { readSeriesPoints, type StoredSeries } from '../metrics/series-read.js';
-import { resolveOneSeries, type HistorySource } from '../forecast/service.js';
 import type { Sql } from '../store/sql.js';
+import { detectOnThisThread, type DetectFunc } from './detect-func.js';
 import type { DetectionMode } from './detector.js';
 import type { Anomaly } from './ensemble.js';
 import { defaultMethods, type WeightedMethod } from './registry.js';
 import { upsertAnomalies } from './store.js';
-import type { DetectRunner } from '../workers/pool.js';
-import { inlineDetect } from '../workers/inline.js';
+import type { Clock } from '../core/clock.js';
 
 /** Most points one detection reads from a stored series (the most recent of the range). */
 export const maxDetectPoints = 100_000;
@@ -36,7 +36,7 @@ export interface DetectResult {
 }
 
 /** `deps.detector`: where the ensemble runs (the worker pool in the server; default this thread). */
-export async function detect(deps: { sql: Sql; now: () => Date; detector?: DetectRunner }, orgId: string, req: DetectRequest): Promise<DetectResult> {
+export async function detect(deps: { sql: Sql; now: Clock; detector?: DetectFunc }, orgId: string, req: DetectRequest): Promise<DetectResult> {
   let timestamps: ArrayLike<number>;
   let values: Float64Array;
   let series: StoredSeries | null = null;
@@ -53,7 +53,7 @@ export async function detect(deps: { sql: Sql; now: () => Date; detector?: Detec
     values = raw.values;
   }
   const methods = req.methods ?? [...defaultMethods];
-  const found = await (deps.detector ?? inlineDetect)({ values, timestampsMs: timestamps instanceof Float64Array ? timestamps : Float64Array.from(timestamps), sensitivity: req.sensitivity, methods, mode: req.mode, context: req.context });
+  const found = await (deps.detector ?? detectOnThisThread)({ values, timestampsMs: timestamps instanceof Float64Array ? timestamps : Float64Array.from(timestamps), sensitivity: req.sensitivity, methods, mode: req.mode, context: req.context });
   const ids: (string | null)[] = series
     ? await upsertAnomalies(deps.sql, orgId, series, found.anomalies, { sensitivity: req.sensitivity, mode: req.mode, detectedAt: deps.now() })
     : found.anomalies.map(() => null);

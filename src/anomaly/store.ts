@@ -2,6 +2,7 @@
 import type { Sql } from '../store/sql.js';
 import type { Anomaly } from './ensemble.js';
 import type { Severity } from './severity.js';
+import type { Labels } from '../core/labels.js';
 
 export const severityRank: Record<Severity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
 
@@ -9,7 +10,7 @@ export interface StoredAnomaly {
   id: string;
   seriesId: number;
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   timestampMs: number;
   value: number;
   expected: number | null;
@@ -27,7 +28,7 @@ interface Row {
   id: string;
   series_id: string;
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   t: number;
   value: number;
   expected: number | null;
@@ -76,7 +77,7 @@ export function contextJson(a: Anomaly): StoredAnomaly['context'] {
 export async function upsertAnomalies(
   sql: Sql,
   orgId: string,
-  series: { id: number; key: string; dimensions: Record<string, string> },
+  series: { id: number; key: string; dimensions: Labels },
   found: Anomaly[],
   run: { sensitivity: number; mode: 'batch' | 'online'; detectedAt: Date },
 ): Promise<string[]> {
@@ -114,7 +115,7 @@ export async function getAnomaly(sql: Sql, orgId: string, id: string): Promise<S
 export interface AnomalyFilter {
   key?: string;
   /** Series whose dimensions include these pairs. */
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   fromMs?: number;
   toMs?: number;
   minSeverity?: Severity;

@@ -1,4 +1,4 @@
-// The CPU-bound part of anomaly detection, run on a worker thread (src/workers/pool.ts). Only what
+// The CPU-bound part of anomaly detection, behind the DetectFunc (detect-func.ts) a worker pool implements. Only what
 // callers use crosses back (anomalies, scores, threshold), not every method's arrays. Errors cross as
 // plain data: a thrown AnomalyError would arrive as a bare Error without its reason and code.
 import type { DetectionMode } from './detector.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 
 /**
  * Opaque page cursors: base64url JSON of the position plus a short hash of the query they belong

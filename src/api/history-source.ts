@@ -1,9 +1,10 @@
-import { AppError } from '../errors.js';
-import type { HistorySource } from '../forecast/service.js';
+import { AppError } from '../core/errors.js';
+import type { HistorySource } from '../metrics/history-source.js';
 import { timeParam } from './cursor.js';
+import type { Labels } from '../core/labels.js';
 
 /** The history a forecast, backtest or detection body names: a stored series (key, dimensions, from, to) or inline data. */
-export function historySource(b: { key?: string; dimensions?: Record<string, string>; series?: { timestamps: (string | number)[]; values: number[] }; from?: string | number; to?: string | number }): HistorySource {
+export function historySource(b: { key?: string; dimensions?: Labels; series?: { timestamps: (string | number)[]; values: number[] }; from?: string | number; to?: string | number }): HistorySource {
   if ((b.key === undefined) === (b.series === undefined)) {
     throw new AppError('validation_failed', 'Give either key (with dimensions) or series (inline timestamps and values), not both', [{ field: 'body.key', message: 'key or series is required, not both' }]);
   }

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
-import { AppError } from '../errors.js';
-import { metricKeyPattern } from '../ingest/validate.js';
+import { AppError } from '../core/errors.js';
+import { maxDimensions, maxDimensionValueLength, metricKeyPattern, type Labels } from '../core/labels.js';
 
 /** The error body every failing route returns. */
 export const ErrorResponse = Type.Object(
@@ -24,12 +24,13 @@ export function responses<T extends Record<number, TSchema>>(ok: T) {
 export const DateTime = Type.String({ format: 'date-time' });
 export const Uuid = Type.String({ format: 'uuid' });
 
-// additionalProperties: a Record's key pattern alone does not refuse other names.
-export const Dimensions = Type.Record(Type.String({ pattern: metricKeyPattern.source }), Type.String({ maxLength: 256 }), { maxProperties: 32, additionalProperties: false });
+// additionalProperties: a Record's key pattern alone does not refuse other names. The limits are
+// core/labels.ts' series rules, the same ones ingest validates against.
+export const Dimensions = Type.Record(Type.String({ pattern: metricKeyPattern.source }), Type.String({ maxLength: maxDimensionValueLength }), { maxProperties: maxDimensions, additionalProperties: false });
 export const TimeInput = Type.Union([Type.String({ maxLength: 40 }), Type.Integer()], { description: 'ISO-8601 or epoch milliseconds' });
 
 /** A `dimensions` query-string parameter: a JSON object of string values, {} when absent. */
-export function parseDimensionFilter(raw: string | undefined): Record<string, string> {
+export function parseDimensionFilter(raw: string | undefined): Labels {
   if (raw === undefined || raw === '') return {};
   let v: unknown;
   try {
@@ -40,6 +41,6 @@ export function parseDimensionFilter(raw: string | undefined): Record<string, st
   if (!v || typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
     throw new AppError('validation_failed', 'dimensions must be a JSON object of string values', [{ field: 'querystring.dimensions', message: 'must be a JSON object of string values' }]);
   }
-  return v as Record<string, string>;
+  return v as Labels;
 }
 

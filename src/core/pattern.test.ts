@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RE2JS } from 're2js';
-import { AppError } from '../errors.js';
+import { AppError } from './errors.js';
 import { compilePattern, compiledPatternCount, dfaBudgetBytes, dfaBudgetOf, maxPatternLength, PatternError, patternProblem, requirePattern, tryCompilePattern } from './pattern.js';
 
 test('whole-value matching, anchored as Alertmanager anchors matchers', () => {

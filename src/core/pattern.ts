@@ -4,7 +4,7 @@
 // Prometheus and Alertmanager use) run by re2js, whose automata match in time linear in the input.
 // Backreferences and lookarounds, which need backtracking, are refused with the engine's reason.
 import { RE2JS, RE2JSSyntaxException } from 're2js';
-import { AppError } from '../errors.js';
+import { AppError } from './errors.js';
 
 /** A compiled user pattern. Immutable and shared: compiling the same source twice returns the same object. */
 export interface Pattern {

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { autoForecast } from './auto.js';
 import { seededRandom } from './stats.js';
-import { generated, generatedKinds } from './test-series.js';
+import { generated, generatedKinds } from '../../test/helpers/forecast-series.js';
 
 /** Series per kind (11 kinds): 2,200 forecasts in all. */
 const PER_KIND = 200;

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { autoForecast, minLength, seasonalMinLength, type AutoForecastResult } from './auto.js';
 import { gaussianSource, seededRandom } from './stats.js';
-import { ar1, coverage, generated, maxAbsDiff, synthetic } from './test-series.js';
+import { ar1, coverage, generated, maxAbsDiff, synthetic } from '../../test/helpers/forecast-series.js';
 
 const hourly = { candidatePeriods: [24, 168], horizon: 48, levels: [80, 95] };
 

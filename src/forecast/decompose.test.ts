@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { centredMovingAverage, deseasonalise, seasonalIndices } from './decompose.js';
-import { maxAbsDiff } from './test-series.js';
+import { maxAbsDiff } from '../../test/helpers/forecast-series.js';
 
 test('centred moving average: 2×m for even m, NaN where the window does not fit', () => {
   const ma = centredMovingAverage([1, 2, 3, 4, 5, 6], 4);

@@ -1,13 +1,15 @@
 // Forecasts against what happened: a stored forecast against the actuals that arrived since,
 // the trend over past runs, and rolling-origin backtests that compare backends on one series.
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 import { readSeriesPoints } from '../metrics/series-read.js';
 import type { Sql } from '../store/sql.js';
 import { accuracy, maseScale, type Accuracy } from './accuracy.js';
 import { frequencyMs, type Frequency } from './backend.js';
 import type { BackendRegistry } from './registry.js';
-import { checkBackendName, loadHistory, masePeriod, type ForecastDeps, type HistorySource } from './service.js';
+import type { HistorySource } from '../metrics/history-source.js';
+import { checkBackendName, loadHistory, masePeriod, type ForecastDeps } from './service.js';
 import { listForecasts, type ForecastFilter, type StoredForecast } from './store.js';
+import type { Labels } from '../core/labels.js';
 
 export interface Evaluation extends Accuracy {
   forecastId: string;
@@ -45,7 +47,7 @@ export async function evaluateForecast(sql: Sql, orgId: string, f: StoredForecas
 }
 
 export interface AccuracyTrend {
-  runs: (Evaluation & { generatedAt: string; backend: string; model: string; key: string | null; dimensions: Record<string, string> | null })[];
+  runs: (Evaluation & { generatedAt: string; backend: string; model: string; key: string | null; dimensions: Labels | null })[];
   /** Means over the runs that compared at least one point. */
   mean: MeanAccuracy;
 }

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fft, lagProducts } from './fft.js';
 import { acf, acfAt } from './stats.js';
-import { ar1 } from './test-series.js';
+import { ar1 } from '../../test/helpers/forecast-series.js';
 
 describe('FFT', () => {
   test('transform of an impulse is flat; inverse of the transform gives the input back (× n)', () => {

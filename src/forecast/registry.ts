@@ -3,8 +3,7 @@ import type { ForecastBackend } from './backend.js';
 import { createNixtlaBackend, type NixtlaOptions } from './backends/nixtla-timegpt.js';
 import { createStatisticalBackend } from './backends/statistical.js';
 import { createStubBackend } from './backends/stub.js';
-import type { ForecastRunner } from '../workers/pool.js';
-import { inlineForecast } from '../workers/inline.js';
+import { forecastOnThisThread, type ForecastFunc } from './forecast-func.js';
 
 /** The backend used when none is asked for, and the fallback when the asked one fails. */
 export const defaultBackend = 'statistical';
@@ -16,8 +15,8 @@ export interface BackendRegistry {
 }
 
 export interface RegistryDeps {
-  /** Where statistical forecasts run (the worker pool in the server). */
-  runner?: ForecastRunner;
+  /** Where statistical forecasts run (the worker pool in the server; default this thread). */
+  runner?: ForecastFunc;
   nixtla?: NixtlaOptions;
   /** Extra or replacement backends (tests). */
   extra?: ForecastBackend[];
@@ -25,7 +24,7 @@ export interface RegistryDeps {
 
 export function createBackendRegistry(deps: RegistryDeps = {}): BackendRegistry {
   const backends = new Map<string, ForecastBackend>();
-  for (const b of [createStatisticalBackend(deps.runner ?? inlineForecast), createNixtlaBackend(deps.nixtla ?? {}), createStubBackend(), ...(deps.extra ?? [])]) backends.set(b.name, b);
+  for (const b of [createStatisticalBackend(deps.runner ?? forecastOnThisThread), createNixtlaBackend(deps.nixtla ?? {}), createStubBackend(), ...(deps.extra ?? [])]) backends.set(b.name, b);
   return {
     defaultName: defaultBackend,
     get: (name) => backends.get(name),

@@ -1,8 +1,9 @@
 // Forecast schedules and their runs: storage, cron arithmetic and the state of each run.
 import cronParser from 'cron-parser';
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 import type { Sql } from '../store/sql.js';
 import type { Frequency } from './backend.js';
+import type { Labels } from '../core/labels.js';
 
 /** Named schedules and the UTC crons they stand for. */
 const named: Record<string, string> = { hourly: '0 * * * *', daily: '0 0 * * *' };
@@ -31,7 +32,7 @@ export interface Schedule {
   orgId: string;
   name: string;
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   frequency: Frequency;
   horizon: number;
   backend: string | null;
@@ -50,7 +51,7 @@ interface ScheduleRow {
   org_id: string;
   name: string;
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   frequency: Frequency;
   horizon: number;
   backend: string | null;
@@ -90,7 +91,7 @@ function scheduleOf(r: ScheduleRow): Schedule {
 export interface NewSchedule {
   name: string;
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   frequency: Frequency;
   horizon: number;
   backend: string | null;

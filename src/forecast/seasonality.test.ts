@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detectSeasonalities, hasSeasonality, m4SeasonalityTest } from './seasonality.js';
-import { ar1, synthetic } from './test-series.js';
+import { ar1, synthetic } from '../../test/helpers/forecast-series.js';
 
 describe('seasonality detection', () => {
   test('finds 24 and 168 on a synthetic hourly series with a trend', () => {

@@ -1,14 +1,16 @@
 // Forecasting as a use case: read the history (a stored series or inline data), put it on the
 // frequency grid, run the requested backend with fallback to the default, store the result.
 import type { Logger } from '../core/logger.js';
-import { AppError } from '../errors.js';
-import { findSeries, readSeriesPoints, type StoredSeries } from '../metrics/series-read.js';
+import { AppError } from '../core/errors.js';
+import { resolveOneSeries, type HistorySource } from '../metrics/history-source.js';
+import { readSeriesPoints, type StoredSeries } from '../metrics/series-read.js';
 import type { Sql } from '../store/sql.js';
 import { maseScale } from './accuracy.js';
 import { BackendError, frequencyMs, type BackendResult, type ForecastBackend, type Frequency } from './backend.js';
 import type { BackendRegistry } from './registry.js';
 import { resample, type Grid } from './resample.js';
 import { insertForecast, type StoredForecast } from './store.js';
+import type { Clock } from '../core/clock.js';
 
 /**
  * The most history (grid steps) a forecast reads: two weeks at 1m, four weeks at 5m, twenty
@@ -22,7 +24,7 @@ export const masePeriod: Record<Frequency, number> = { '1m': 1_440, '5m': 288, '
 export interface ForecastDeps {
   sql: Sql;
   backends: BackendRegistry;
-  now: () => Date;
+  now: Clock;
   log?: Logger;
   /** How long a backend may take before it counts as failed, ms (default 60 s). */
   backendTimeoutMs?: number;
@@ -40,33 +42,12 @@ export interface ForecastOptions {
   runId?: string;
 }
 
-export type HistorySource =
-  | { kind: 'series'; key: string; dimensions: Record<string, string>; fromMs?: number; toMs?: number }
-  | { kind: 'inline'; timestampsMs: number[]; values: number[] };
-
 /** Throws a 400 when `name` is not a registered backend. */
 export function checkBackendName(backends: BackendRegistry, name: string | undefined): void {
   if (name !== undefined && !backends.get(name)) {
     const known = backends.list().map((b) => b.name);
     throw new AppError('validation_failed', `Unknown backend "${name}"; known backends: ${known.join(', ')}`, [{ field: 'body.backend', message: `must be one of ${known.join(', ')}` }]);
   }
-}
-
-/** The one series a (key, dimensions) selector names: an exact match, or the only series that includes the pairs. */
-export async function resolveOneSeries(sql: Sql, orgId: string, key: string, dimensions: Record<string, string>): Promise<StoredSeries> {
-  const found = await findSeries(sql, orgId, key, dimensions, 11);
-  const exact = found[0] && sameDimensions(found[0].dimensions, dimensions) ? found[0] : undefined;
-  if (exact) return exact;
-  if (found.length === 1) return found[0]!;
-  if (!found.length) throw new AppError('not_found', `No series ${key} with dimensions ${JSON.stringify(dimensions)}`);
-  throw new AppError('validation_failed', `${found.length > 10 ? 'More than 10' : found.length} series of ${key} include these dimensions; give dimensions that name one series`, {
-    matches: found.slice(0, 10).map((s) => s.dimensions),
-  });
-}
-
-function sameDimensions(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
 /** The history on the frequency grid: the stored series' points in [from, to] or the inline data. */

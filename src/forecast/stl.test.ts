@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mstl, stl } from './stl.js';
-import { maxAbsDiff, synthetic } from './test-series.js';
+import { maxAbsDiff, synthetic } from '../../test/helpers/forecast-series.js';
 
 const wave = (n: number, amplitude: number, period: number) => Float64Array.from({ length: n }, (_, t) => amplitude * Math.sin((2 * Math.PI * t) / period));
 

@@ -2,13 +2,14 @@
 // answered, and its points with intervals, for evaluation against the actuals that follow.
 import type { Sql } from '../store/sql.js';
 import { frequencyMs, type Frequency } from './backend.js';
+import type { Labels } from '../core/labels.js';
 
 export interface StoredForecast {
   id: string;
   orgId: string;
   seriesId: number | null;
   key: string | null;
-  dimensions: Record<string, string> | null;
+  dimensions: Labels | null;
   runId: string | null;
   backend: string;
   requestedBackend: string;
@@ -38,7 +39,7 @@ interface Row {
   org_id: string;
   series_id: string | null;
   key: string | null;
-  dimensions: Record<string, string> | null;
+  dimensions: Labels | null;
   run_id: string | null;
   backend: string;
   requested_backend: string;
@@ -130,7 +131,7 @@ export async function getForecast(sql: Sql, orgId: string, id: string): Promise<
 export interface ForecastFilter {
   key?: string;
   /** Series whose dimensions include these pairs. */
-  dimensions?: Record<string, string>;
+  dimensions?: Labels;
   backend?: string;
   runId?: string;
   /** Generated at or after / at or before, epoch ms. */
@@ -174,4 +175,24 @@ export async function listForecasts(sql: Sql, orgId: string, q: ForecastFilter):
 /** Epoch ms of step i of a stored forecast. */
 export function stepTime(f: Pick<StoredForecast, 'startMs' | 'frequency'>, i: number): number {
   return f.startMs + i * frequencyMs[f.frequency];
+}
+
+/**
+ * The newest forecast of each of `seriesIds` at `frequency` with at least `minHorizon` steps and the
+ * interval `level`, generated in (`after`, `atOrBefore`]: what an alert pass may reuse instead of
+ * forecasting again. By series id.
+ */
+export async function latestForecastsOf(
+  sql: Sql,
+  orgId: string,
+  q: { seriesIds: readonly number[]; frequency: Frequency; minHorizon: number; level: number; after: Date; atOrBefore: Date },
+): Promise<Map<number, Pick<StoredForecast, 'startMs' | 'mean' | 'intervals' | 'model'>>> {
+  const r = await sql.query<{ series_id: string; start_at: Date; mean: number[]; intervals: StoredForecast['intervals']; model: string }>(
+    `SELECT DISTINCT ON (series_id) series_id, start_at, mean, intervals, model FROM forecasts
+     WHERE org_id = $1 AND series_id = ANY($2::bigint[]) AND frequency = $3 AND horizon >= $4 AND $5::float8 = ANY(levels)
+       AND generated_at > $6 AND generated_at <= $7
+     ORDER BY series_id, generated_at DESC`,
+    [orgId, q.seriesIds, q.frequency, q.minHorizon, q.level, q.after, q.atOrBefore],
+  );
+  return new Map(r.rows.map((x) => [Number(x.series_id), { startMs: x.start_at.getTime(), mean: x.mean.map(Number), intervals: x.intervals, model: x.model }]));
 }

@@ -1,4 +1,4 @@
-// The CPU-bound part of a statistical forecast, run on a worker thread (see pool.ts).
+// The CPU-bound part of a statistical forecast, behind the ForecastFunc (forecast-func.ts) a worker pool implements.
 import { autoForecast } from './auto.js';
 
 export interface ForecastTask {

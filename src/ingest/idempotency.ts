@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 import type { Sql } from '../store/sql.js';
 
 /** What a request carrying an Idempotency-Key may do. */

@@ -1,10 +1,11 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 import type { SeriesCache } from '../metrics/series-cache.js';
 import type { Sql } from '../store/sql.js';
 import { insertDeadLetters } from './dead-letters.js';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.js';
 import { validateItem, type ItemError, type MetricPoint } from './validate.js';
 import { preparePoints, writePrepared } from './write-points.js';
+import type { Clock } from '../core/clock.js';
 
 export interface IngestSettings {
   maxBatch: number;
@@ -17,7 +18,7 @@ export interface IngestDeps {
   sql: Sql;
   cache?: SeriesCache;
   settings: IngestSettings;
-  now: () => Date;
+  now: Clock;
 }
 
 export interface IngestRequest {

@@ -1,13 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { maxDimensions, maxDimensionValueLength, parseTimestamp, seriesIdentity, validateItem, type ItemErrorCode } from './validate.js';
+import { maxDimensions, maxDimensionValueLength, type Labels } from '../core/labels.js';
+import { parseTimestamp, validateItem, type ItemErrorCode } from './validate.js';
 
 const nowMs = Date.parse('2026-06-15T12:00:00Z');
 const limits = { nowMs, maxFutureSkewMs: 300_000 };
 const ts = nowMs - 60_000;
 
 /** `n` dimensions d0…d{n-1}. */
-function dims(n: number): Record<string, string> {
+function dims(n: number): Labels {
   return Object.fromEntries(Array.from({ length: n }, (_, i) => [`d${i}`, `v${i}`]));
 }
 
@@ -201,24 +202,6 @@ describe('validateItem', () => {
     assert.equal(validateItem(item, 0, limits).ok, false);
     assert.equal(validateItem(item, 0, { nowMs, maxFutureSkewMs: 3_600_000 }).ok, true);
     assert.equal(validateItem(item, 0, { nowMs: nowMs + 3_600_000, maxFutureSkewMs: 0 }).ok, true);
-  });
-});
-
-describe('seriesIdentity', () => {
-  test('ignores dimension order, distinguishes keys, names and values', () => {
-    assert.equal(seriesIdentity('a', { x: '1', y: '2' }), seriesIdentity('a', { y: '2', x: '1' }));
-    const distinct = [
-      seriesIdentity('a', {}),
-      seriesIdentity('b', {}),
-      seriesIdentity('a', { x: '1' }),
-      seriesIdentity('a', { x: '2' }),
-      seriesIdentity('a', { y: '1' }),
-      seriesIdentity('a', { x: '1', y: '2' }),
-      // No concatenation ambiguity between name and value.
-      seriesIdentity('a', { xy: '' }),
-      seriesIdentity('a', { x: 'y' }),
-    ];
-    assert.equal(new Set(distinct).size, distinct.length);
   });
 });
 

@@ -1,10 +1,12 @@
+import { type Labels, maxDimensionValueLength, maxDimensions, metricKeyPattern } from '../core/labels.js';
+
 /** One valid metric point, normalised: epoch milliseconds, string dimensions. */
 export interface MetricPoint {
   key: string;
   value: number;
   /** Epoch milliseconds. */
   timestampMs: number;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
 }
 
 /** Why one item of a batch was rejected; `field` is a path such as `metrics[3].value`. */
@@ -26,9 +28,6 @@ export type ItemErrorCode =
   | 'invalid_dimension_name'
   | 'invalid_dimension_value';
 
-export const metricKeyPattern = /^[A-Za-z_][A-Za-z0-9_.:-]{0,199}$/;
-export const maxDimensions = 32;
-export const maxDimensionValueLength = 256;
 
 // ISO-8601 date-time with a zone (Z or ±hh:mm); seconds and fractions optional.
 const isoPattern = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2})$/;
@@ -101,7 +100,7 @@ export function validateItem(raw: unknown, index: number, limits: ValidationLimi
     return fail(index, 'timestamp_in_future', 'timestamp', `timestamp ${new Date(ts.ms).toISOString()} is more than ${Math.round(limits.maxFutureSkewMs / 1000)} s in the future`);
   }
 
-  const dims: Record<string, string> = {};
+  const dims: Labels = {};
   const rawDims = item.dimensions;
   if (rawDims !== undefined && rawDims !== null) {
     if (typeof rawDims !== 'object' || Array.isArray(rawDims)) return fail(index, 'invalid_dimensions', 'dimensions', 'dimensions must be an object of string values');
@@ -117,12 +116,4 @@ export function validateItem(raw: unknown, index: number, limits: ValidationLimi
     }
   }
   return { ok: true, point: { key, value, timestampMs: ts.ms, dimensions: dims } };
-}
-
-/** Canonical identity of a series: key plus dimensions sorted by name. */
-export function seriesIdentity(key: string, dimensions: Record<string, string>): string {
-  const names = Object.keys(dimensions).sort();
-  let s = key;
-  for (const n of names) s += `\u0000${n}\u0001${dimensions[n]}`;
-  return s;
 }

@@ -1,7 +1,8 @@
 import type { SeriesCache } from '../metrics/series-cache.js';
 import { insertPoints, resolveSeries, type PointRows, type SeriesRef } from '../metrics/series-store.js';
 import type { Sql } from '../store/sql.js';
-import { seriesIdentity, type MetricPoint } from './validate.js';
+import { seriesIdentity } from '../core/labels.js';
+import type { MetricPoint } from './validate.js';
 
 export interface PreparedPoints {
   /** One row per (series, time) of the batch, ready for {@link insertPoints}. */

@@ -1,11 +1,14 @@
 import { deliverDue, type DeliveryDeps } from '../alert/delivery.js';
-import { tickAlertRules, type AlertingDeps } from '../alert/manager.js';
-import type { ForecastDeps } from '../forecast/service.js';
+import type { AlertingDeps } from '../alert/pass/deps.js';
+import { tickAlertRules } from '../alert/pass/evaluator.js';
+import { detectOnThisThread } from '../anomaly/detect-func.js';
+import { forecastGrid, type ForecastDeps } from '../forecast/service.js';
 import { executeRun, forecastRunJob, tickSchedules, type RunJobData } from '../forecast/scheduler.js';
 import type { Sql } from '../store/sql.js';
 import { vacuumPointsIfNeeded } from './embedded-vacuum.js';
 import { runMaintenance, type MaintenanceSettings } from './maintenance.js';
 import type { JobDefinition } from './queue.js';
+import type { Clock } from '../core/clock.js';
 
 /** Queue name of the job that sends due notification deliveries. */
 export const notificationDeliveryJob = 'notification-delivery';
@@ -13,15 +16,22 @@ export const notificationDeliveryJob = 'notification-delivery';
 /** Every job kind the platform runs, registered here and only here. */
 export function jobDefinitions(deps: {
   sql: Sql;
-  now: () => Date;
+  now: Clock;
   maintenance?: MaintenanceSettings;
   forecast: ForecastDeps;
-  /** Alert evaluation (default: from the forecast deps, no links in notifications). */
-  alerting?: Omit<AlertingDeps, 'onDeliveriesQueued'>;
+  /** Alert evaluation, over defaults from the forecast deps (detection on this thread, no links in notifications). */
+  alerting?: Partial<Omit<AlertingDeps, 'onDeliveriesQueued'>>;
   /** Notification delivery (default: the registry's notifiers, real timers). */
   delivery?: DeliveryDeps;
 }): JobDefinition<any>[] {
-  const alerting: Omit<AlertingDeps, 'onDeliveriesQueued'> = deps.alerting ?? { sql: deps.sql, now: deps.now, backends: deps.forecast.backends, log: deps.forecast.log };
+  const alerting: Omit<AlertingDeps, 'onDeliveriesQueued'> = {
+    sql: deps.sql,
+    now: deps.now,
+    detect: detectOnThisThread,
+    forecast: forecastGrid.bind(null, deps.forecast),
+    log: deps.forecast.log,
+    ...deps.alerting,
+  };
   const delivery: DeliveryDeps = deps.delivery ?? { sql: deps.sql, now: deps.now, log: deps.forecast.log };
   const maintenance: JobDefinition = {
     name: 'maintenance',

@@ -1,4 +1,5 @@
 import type { Sql } from '../store/sql.js';
+import type { Labels } from '../core/labels.js';
 
 export const steps = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
 export type Step = keyof typeof steps;
@@ -40,7 +41,7 @@ export interface PointCursor {
 export interface RangeQuery {
   key: string;
   /** Every series whose dimensions include these pairs. */
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   /** Inclusive bounds, epoch ms. */
   fromMs: number;
   toMs: number;
@@ -54,7 +55,7 @@ export interface RangeQuery {
 export interface SeriesPoints {
   seriesId: number;
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   /** value is null only for a `sum` beyond the double range (reason says so). */
   points: { tsMs: number; value: number | null; reason?: string }[];
 }
@@ -148,7 +149,7 @@ async function readPage(sql: Sql, orgId: string, q: RangeQuery, params: unknown[
   const fetched = groups.reduce((n, row) => n + row.t.length, 0);
   if (series.length) {
     // Series are never deleted while their points exist, so every id found above is here.
-    const meta = await sql.query<{ id: string; dimensions: Record<string, string> }>('SELECT id, dimensions FROM series WHERE org_id = $1 AND id = ANY($2::bigint[])', [
+    const meta = await sql.query<{ id: string; dimensions: Labels }>('SELECT id, dimensions FROM series WHERE org_id = $1 AND id = ANY($2::bigint[])', [
       orgId,
       series.map((s) => s.seriesId),
     ]);
@@ -162,7 +163,7 @@ async function readPage(sql: Sql, orgId: string, q: RangeQuery, params: unknown[
 export interface CatalogEntry {
   seriesId: number;
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   firstMs: number | null;
   lastMs: number | null;
   pointCount: number;
@@ -170,7 +171,7 @@ export interface CatalogEntry {
 
 export interface CatalogQuery {
   keyPrefix?: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
   limit: number;
   /** Continue after this (key, series id). */
   after?: { key: string; seriesId: number };
@@ -178,7 +179,7 @@ export interface CatalogQuery {
 
 /** The series of `orgId` ordered by key, with their first and last timestamps and point counts. */
 export async function listSeries(sql: Sql, orgId: string, q: CatalogQuery): Promise<{ items: CatalogEntry[]; more: boolean }> {
-  const r = await sql.query<{ id: number; key: string; dimensions: Record<string, string>; first_ts: Date | null; last_ts: Date | null; n: number }>(
+  const r = await sql.query<{ id: number; key: string; dimensions: Labels; first_ts: Date | null; last_ts: Date | null; n: number }>(
     `SELECT s.id, s.key, s.dimensions, st.first_ts, st.last_ts, st.n
      FROM series s
      CROSS JOIN LATERAL (SELECT min(p.ts) AS first_ts, max(p.ts) AS last_ts, count(*) AS n FROM points p WHERE p.series_id = s.id) st

@@ -1,19 +1,20 @@
 // Reading whole series for analysis (forecasting, detection): the matching series of a selector,
 // and one series' points as typed arrays.
 import type { Sql } from '../store/sql.js';
+import type { Labels } from '../core/labels.js';
 
 export interface StoredSeries {
   id: number;
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
 }
 
 /**
  * Series of `orgId` with this key whose dimensions include `dimensions`, in id order, at most
  * `limit`. A series whose dimensions equal the selector's exactly comes first.
  */
-export async function findSeries(sql: Sql, orgId: string, key: string, dimensions: Record<string, string>, limit: number): Promise<StoredSeries[]> {
-  const r = await sql.query<{ id: string; key: string; dimensions: Record<string, string> }>(
+export async function findSeries(sql: Sql, orgId: string, key: string, dimensions: Labels, limit: number): Promise<StoredSeries[]> {
+  const r = await sql.query<{ id: string; key: string; dimensions: Labels }>(
     `SELECT id, key, dimensions FROM series WHERE org_id = $1 AND key = $2 AND dimensions @> $3::jsonb
      ORDER BY (dimensions = $3::jsonb) DESC, id LIMIT $4`,
     [orgId, key, JSON.stringify(dimensions), limit],
@@ -74,7 +75,7 @@ export interface WindowOptions {
  * the window and its last point time: one statement for all of them (an alert rule's pass over many
  * series reads in one round trip). Series without points in the window come back with empty arrays.
  */
-export async function readSeriesWindows(sql: Sql, orgId: string, key: string, dimensions: Record<string, string>, o: WindowOptions): Promise<{ series: SeriesWindow[]; truncated: boolean }> {
+export async function readSeriesWindows(sql: Sql, orgId: string, key: string, dimensions: Labels, o: WindowOptions): Promise<{ series: SeriesWindow[]; truncated: boolean }> {
   try {
     return await readWindows(sql, orgId, key, dimensions, o, 'avg(p.value)');
   } catch (err) {
@@ -84,7 +85,7 @@ export async function readSeriesWindows(sql: Sql, orgId: string, key: string, di
   }
 }
 
-async function readWindows(sql: Sql, orgId: string, key: string, dimensions: Record<string, string>, o: WindowOptions, mean: string): Promise<{ series: SeriesWindow[]; truncated: boolean }> {
+async function readWindows(sql: Sql, orgId: string, key: string, dimensions: Labels, o: WindowOptions, mean: string): Promise<{ series: SeriesWindow[]; truncated: boolean }> {
   const inner = o.bucketMs
     ? `SELECT floor(extract(epoch FROM p.ts) * 1000 / $8::float8) * $8::float8 AS t, ${mean} AS v FROM points p
          WHERE p.series_id = s.id AND p.ts >= $5 AND p.ts <= $6 GROUP BY 1 ORDER BY 1 DESC LIMIT $7`
@@ -92,7 +93,7 @@ async function readWindows(sql: Sql, orgId: string, key: string, dimensions: Rec
          WHERE p.series_id = s.id AND p.ts >= $5 AND p.ts <= $6 ORDER BY p.ts DESC LIMIT $7`;
   const params: unknown[] = [orgId, key, JSON.stringify(dimensions), o.maxSeries + 1, new Date(o.fromMs), new Date(o.toMs), o.maxPoints];
   if (o.bucketMs) params.push(o.bucketMs);
-  const r = await sql.query<{ id: string; key: string; dimensions: Record<string, string>; last_ms: number | null; ts: number[] | null; vs: number[] | null }>(
+  const r = await sql.query<{ id: string; key: string; dimensions: Labels; last_ms: number | null; ts: number[] | null; vs: number[] | null }>(
     `SELECT s.id, s.key, s.dimensions,
        (SELECT (extract(epoch FROM max(p.ts)) * 1000)::float8 FROM points p WHERE p.series_id = s.id) AS last_ms,
        w.ts, w.vs

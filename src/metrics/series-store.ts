@@ -1,16 +1,18 @@
+// The series catalogue and point rows: metrics/ owns the store of series, ingest/ writes through it
+// (ingest → metrics, never back), and a series is named by core/labels.ts' seriesIdentity.
 import type { Sql } from '../store/sql.js';
-import { seriesIdentity } from '../ingest/validate.js';
+import { seriesIdentity, type Labels } from '../core/labels.js';
 import type { SeriesCache } from './series-cache.js';
 
 export interface SeriesRef {
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
 }
 
 interface SeriesRow {
   id: number;
   key: string;
-  dimensions: Record<string, string>;
+  dimensions: Labels;
 }
 
 // Creates the missing series and returns the ids of all requested ones in one statement. Rows made by

@@ -5,6 +5,7 @@
 import type { OutboundGuard } from '../net/outbound.js';
 import type { AlertNotification, DeliveryClassification, DeliveryResult, Notifier } from './notifier.js';
 import { backoffMs, shouldRetry, type BackoffPolicy } from './retry.js';
+import type { Clock } from '../core/clock.js';
 
 /** One attempt, as the delivery job stores it. */
 export interface AttemptRecord {
@@ -31,7 +32,7 @@ export interface DeliverOptions {
   /** Waits ms (resolving early when `signal` aborts is fine); tests pass one that returns at once. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The wall clock, read at the start and end of each attempt. */
-  now: () => Date;
+  now: Clock;
   /** Per-attempt timeout, ms. */
   timeoutMs: number;
   /** Checks every connection the notifier makes. */

@@ -2,6 +2,7 @@
 // alert reads the same everywhere.
 import type { AlertEvent, AlertNotification, AlertSeverity } from './notifier.js';
 import { clip } from './secrets.js';
+import type { Labels } from '../core/labels.js';
 
 type Alert = AlertNotification['alert'];
 
@@ -38,7 +39,7 @@ export function headline(n: AlertNotification, max = 200): string {
 }
 
 /** `host=web-1, region=eu`, keys sorted; `—` when there are none. */
-export function formatLabels(labels: Record<string, string>): string {
+export function formatLabels(labels: Labels): string {
   const keys = Object.keys(labels).sort();
   return keys.length ? keys.map((k) => `${k}=${labels[k]}`).join(', ') : '—';
 }

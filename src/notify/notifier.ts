@@ -4,6 +4,7 @@
 // makes goes through the outbound guard it is given (src/net/outbound.ts).
 import type { NetworkFailureClass } from '../net/failure.js';
 import type { OutboundGuard } from '../net/outbound.js';
+import type { Labels } from '../core/labels.js';
 
 /** Alert severities, PagerDuty's scale (its Events API takes exactly these). */
 export const alertSeverities = ['critical', 'error', 'warning', 'info'] as const;
@@ -30,7 +31,7 @@ export interface AlertNotification {
     /** One line for humans, e.g. "cpu.usage{host=web-1} > 0.9 for 5m (now 0.97)". */
     summary: string;
     /** Series labels (key and dimensions) plus the rule's labels. */
-    labels: Record<string, string>;
+    labels: Labels;
     annotations: Record<string, string>;
     /** The value that triggered or resolved the alert, when there is one. */
     value: number | null;

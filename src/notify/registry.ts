@@ -1,6 +1,6 @@
 // Every notification channel, one line each. A channel folder under src/notify/ that is missing here
 // fails registry.test.ts.
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 import { emailNotifier } from './email/notifier.js';
 import type { Notifier } from './notifier.js';
 import { pagerDutyNotifier } from './pagerduty/notifier.js';

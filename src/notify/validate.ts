@@ -4,7 +4,7 @@
 // a typo such as `subjectprefix` would otherwise be dropped silently. Whether a destination may be
 // reached at all is the outbound guard's call (checkDestinations here for literal addresses, the
 // guard again when connecting).
-import { AppError } from '../errors.js';
+import { AppError } from '../core/errors.js';
 import { internalRange, literalAddress } from '../net/addresses.js';
 import type { OutboundGuard } from '../net/outbound.js';
 import type { Destination } from './notifier.js';

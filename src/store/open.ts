@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 import type { Sql } from './sql.js';
@@ -33,8 +32,16 @@ function claimDataDir(dir: string): () => void {
   return () => rmSync(lockFile, { force: true });
 }
 
+/** Where the store lives; the root's Config satisfies it (the store does not import the root). */
+export interface StoreLocation {
+  /** A postgres:// URL selects PostgreSQL; undefined selects the embedded store in {@link dataDir}. */
+  databaseUrl: string | undefined;
+  /** The embedded store's directory (absolute). */
+  dataDir: string;
+}
+
 /** Opens the configured store: PostgreSQL when DATABASE_URL is set, else the embedded store in DATA_DIR. */
-export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>, onError?: (err: Error) => void): Promise<Sql> {
+export async function openStore(config: StoreLocation, onError?: (err: Error) => void): Promise<Sql> {
   if (config.databaseUrl) return openPostgres({ url: config.databaseUrl, onError });
   const release = claimDataDir(config.dataDir);
   try {

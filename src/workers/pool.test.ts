@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AnomalyError } from '../anomaly/errors.js';
 import { createWorkerPool } from './pool.js';
-import { inlineDetect, inlineForecast } from './inline.js';
+import { detectOnThisThread as inlineDetect } from '../anomaly/detect-func.js';
+import { forecastOnThisThread as inlineForecast } from '../forecast/forecast-func.js';
 
 test('a forecast on a worker thread equals the same forecast on the calling thread', async () => {
   const y = new Float64Array(24 * 10).map((_, i) => 50 + 8 * Math.sin((2 * Math.PI * i) / 24) + 0.05 * i + ((i * 7919) % 13) / 13);

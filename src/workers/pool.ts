@@ -2,16 +2,16 @@
 // detection): they run on worker threads so the event loop stays free for ingestion and queries.
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { unwrapDetect, type DetectOutcome, type DetectTask, type DetectTaskResult } from '../anomaly/worker-task.js';
-import type { ForecastTask, ForecastTaskResult } from '../forecast/worker-task.js';
+import type { DetectFunc } from '../anomaly/detect-func.js';
+import { unwrapDetect, type DetectTaskResult } from '../anomaly/worker-task.js';
+import type { ForecastFunc } from '../forecast/forecast-func.js';
+import type { ForecastTaskResult } from '../forecast/worker-task.js';
 import type { WorkerTask } from './tasks.js';
 
-export type ForecastRunner = (task: ForecastTask) => Promise<ForecastTaskResult>;
-export type DetectRunner = (task: DetectTask) => Promise<DetectOutcome>;
-
+/** The domains' function types, implemented on worker threads. */
 export interface WorkerPool {
-  forecast: ForecastRunner;
-  detect: DetectRunner;
+  forecast: ForecastFunc;
+  detect: DetectFunc;
   close(): Promise<void>;
 }
 
@@ -20,7 +20,8 @@ export function createWorkerPool(threads = Math.max(1, availableParallelism() - 
   let pool: Piscina | undefined;
   // Inputs are copied to the worker (the caller keeps its arrays); results come back as copies too.
   const run = (t: WorkerTask): Promise<unknown> => {
-    pool ??= new Piscina({ filename: new URL('./boot.mjs', import.meta.url).href, minThreads: 0, maxThreads: threads, idleTimeout: 60_000 });
+    // Compiled (dist/): the worker loads tasks.js; from the sources (tsx), boot.mjs registers tsx first.
+    pool ??= new Piscina({ filename: new URL(import.meta.url.endsWith('.ts') ? './boot.mjs' : './tasks.js', import.meta.url).href, minThreads: 0, maxThreads: threads, idleTimeout: 60_000 });
     return pool.run(t);
   };
   return {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Severity } from '../../anomaly/severity.js';
 import type { AnomalyCondition, AnomalySample, SeriesState } from '../rule.js';
-import { assertNoNaN, makeRule, makeSeries, MIN, NOW } from '../test-fixtures.js';
+import { assertNoNaN, makeRule, makeSeries, MIN, NOW } from '../../../test/helpers/alert-rules.js';
 import { anomaly, anomalyPath, quietMs } from './anomaly.js';
 
 const cond = (minSeverity: Severity = 'high'): AnomalyCondition => ({ kind: 'anomaly', minSeverity, sensitivity: 0.5 });

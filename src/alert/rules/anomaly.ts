@@ -2,10 +2,11 @@
 // so the rule remembers the newest one it alerted on (state.lastAnomalyId / lastAnomalyAtMs) and only a
 // newer one opens a new alert; an open alert stays firing while qualifying anomalies keep arriving and
 // resolves after a quiet period without any.
+import { Type } from 'typebox';
 import type { Severity } from '../../anomaly/severity.js';
-import type { AlertRule, AnomalyCondition, AnomalySample, SeriesState } from '../rule.js';
+import type { AlertRule, AnomalySample, SeriesState } from '../rule.js';
 import { formatDuration, formatSeries, formatValue, iso } from '../summary.js';
-import type { RuleEvaluator } from './evaluator.js';
+import { literals, type RuleKindSpec } from './kind.js';
 
 const severityRank: Readonly<Record<Severity, number>> = { low: 1, medium: 2, high: 3, critical: 4 };
 
@@ -17,15 +18,41 @@ export function quietMs(rule: Pick<AlertRule, 'evaluationIntervalSeconds'>): num
   return Math.max(600_000, 5 * rule.evaluationIntervalSeconds * 1000);
 }
 
-/** The API path of a stored anomaly (relative: the manager knows the base URL). */
+/** The API path of a stored anomaly (relative: the pass knows the base URL). */
 export function anomalyPath(id: string): string {
   return `/api/v1/anomalies/${encodeURIComponent(id)}`;
 }
 
-export const anomaly: RuleEvaluator<AnomalyCondition> = {
+export interface AnomalyCondition {
+  kind: 'anomaly';
+  /** Fires on an anomaly at or above this severity. */
+  minSeverity: Severity;
+  /** Detection sensitivity 0..1 (default 0.5). */
+  sensitivity: number;
+}
+
+/** Detection runs over this much history before now (at most {@link maxDetectionPoints}). */
+export const detectionHistoryMs = 24 * 3_600_000;
+export const maxDetectionPoints = 2_000;
+
+const schema = Type.Object(
+  {
+    kind: Type.Literal('anomaly'),
+    minSeverity: Type.Optional(literals(['low', 'medium', 'high', 'critical'] as const)),
+    sensitivity: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Detection sensitivity: higher finds more' }),
+  },
+  { additionalProperties: false, description: 'An anomaly at or above minSeverity (default medium) found by the detection ensemble (online mode)' },
+);
+
+export const anomaly: RuleKindSpec<AnomalyCondition, typeof schema> = {
   kind: 'anomaly',
+  schema,
+  normalise: (c) => ({ kind: 'anomaly', minSeverity: c.minSeverity ?? 'medium', sensitivity: c.sensitivity ?? 0.5 }),
 
   lookbackMs: (_c, rule) => quietMs(rule),
+
+  // Detection needs history before the lookback to know what is normal.
+  readWindow: (rule, nowMs) => ({ fromMs: nowMs - Math.max(quietMs(rule), detectionHistoryMs), maxPoints: maxDetectionPoints }),
 
   evaluate(rule, prev, input, nowMs) {
     const c = rule.condition;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ForecastCondition, ForecastSample, Operator, SeriesState } from '../rule.js';
-import { assertNoNaN, makeRule, makeSeries, NOW } from '../test-fixtures.js';
+import { assertNoNaN, makeRule, makeSeries, NOW } from '../../../test/helpers/alert-rules.js';
 import { boundFor, forecast } from './forecast.js';
 
 const H = 3_600_000;

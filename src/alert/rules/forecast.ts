@@ -2,10 +2,12 @@
 // The bound that must cross is the interval's edge on the operator's side (gt/gte: upper, lt/lte:
 // lower), so the rule fires when a breach is plausible at the forecast's level, not only expected;
 // eq/neq compare the mean (an interval has no single edge to test equality on).
+import { Type } from 'typebox';
+import { frequencyMs, type Frequency } from '../../forecast/backend.js';
 import { compare, operatorSymbols } from '../operators.js';
-import type { ForecastCondition, ForecastSample, Operator } from '../rule.js';
+import { operators, type ForecastSample, type Operator } from '../rule.js';
 import { formatDuration, formatSeries, formatValue, iso } from '../summary.js';
-import { finiteSetting, type RuleEvaluator } from './evaluator.js';
+import { finiteSetting, literals, type RuleKindSpec } from './kind.js';
 
 export type ForecastBound = 'upper' | 'lower' | 'mean';
 
@@ -14,11 +16,48 @@ export function boundFor(op: Operator): ForecastBound {
   return op === 'gt' || op === 'gte' ? 'upper' : op === 'lt' || op === 'lte' ? 'lower' : 'mean';
 }
 
-export const forecast: RuleEvaluator<ForecastCondition> = {
+export interface ForecastCondition {
+  kind: 'forecast';
+  /** Look this far ahead (hours, > 0). */
+  horizonHours: number;
+  operator: Operator;
+  value: number;
+  /** Which interval must cross: the bound on the side of the operator (gt/gte: upper, lt/lte: lower). */
+  level: 80 | 95;
+}
+
+/** The forecast frequency, grid step (ms), history (ms) and horizon (steps) of a forecast rule. */
+export function forecastPlan(c: ForecastCondition): { frequency: Frequency; step: number; historyMs: number; horizon: number } {
+  const frequency: Frequency = c.horizonHours <= 6 ? '5m' : '1h';
+  const step = frequencyMs[frequency];
+  const horizon = Math.min(720, Math.max(1, Math.ceil((c.horizonHours * 3_600_000) / step) + 1));
+  return { frequency, step, historyMs: frequency === '5m' ? 3 * 86_400_000 : 28 * 86_400_000, horizon };
+}
+
+const schema = Type.Object(
+  {
+    kind: Type.Literal('forecast'),
+    horizonHours: Type.Number({ exclusiveMinimum: 0, maximum: 720 }),
+    operator: literals(operators),
+    value: Type.Number(),
+    level: Type.Union([Type.Literal(80), Type.Literal(95)], { default: 95, description: 'Interval whose edge on the operator side must cross (gt/gte: upper, lt/lte: lower)' }),
+  },
+  { additionalProperties: false, description: 'The forecast crosses a value within the horizon' },
+);
+
+export const forecast: RuleKindSpec<ForecastCondition, typeof schema> = {
   kind: 'forecast',
+  schema,
+  normalise: (c) => ({ kind: 'forecast', horizonHours: c.horizonHours, operator: c.operator, value: c.value, level: c.level ?? 95 }),
 
   // The rule reads the forecast, not samples (the forecast service reads its own history).
   lookbackMs: () => 0,
+
+  // The history the forecast is made from, as bucket means on the plan's grid.
+  readWindow(rule, nowMs) {
+    const plan = forecastPlan(rule.condition);
+    return { fromMs: nowMs - plan.historyMs, maxPoints: Math.ceil(plan.historyMs / plan.step) + 1, bucketMs: plan.step };
+  },
 
   evaluate(rule, prev, input, nowMs) {
     const c = rule.condition;

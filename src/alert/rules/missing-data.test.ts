@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MissingDataCondition, SeriesState } from '../rule.js';
-import { assertNoNaN, makeRule, makeSeries, MIN, NOW } from '../test-fixtures.js';
+import { assertNoNaN, makeRule, makeSeries, MIN, NOW } from '../../../test/helpers/alert-rules.js';
 import { missingData } from './missing-data.js';
 
 const cond: MissingDataCondition = { kind: 'missing_data', expectedIntervalMs: 5 * MIN };

@@ -1,12 +1,28 @@
 // Missing-data rules: fire when a series that exists stopped receiving points. They read only when
-// the series was last seen, so the manager must enumerate series from the store's series list, not
+// the series was last seen, so the pass must enumerate series from the store's series list, not
 // from recent samples (a silent series has none).
-import type { MissingDataCondition } from '../rule.js';
+import { Type } from 'typebox';
 import { formatDuration, formatSeries, iso } from '../summary.js';
-import type { RuleEvaluator } from './evaluator.js';
+import type { RuleKindSpec } from './kind.js';
 
-export const missingData: RuleEvaluator<MissingDataCondition> = {
+export interface MissingDataCondition {
+  kind: 'missing_data';
+  /** Fires when no point arrived for this long (ms); resolves by itself when data arrives. */
+  expectedIntervalMs: number;
+}
+
+const schema = Type.Object(
+  {
+    kind: Type.Literal('missing_data'),
+    expectedIntervalMs: Type.Integer({ minimum: 1000, maximum: 30 * 86_400_000, description: 'Fires when no point arrived for this long (ms)' }),
+  },
+  { additionalProperties: false, description: 'A series of the catalogue stopped reporting; resolves when data arrives' },
+);
+
+export const missingData: RuleKindSpec<MissingDataCondition, typeof schema> = {
   kind: 'missing_data',
+  schema,
+  normalise: (c) => ({ kind: 'missing_data', expectedIntervalMs: c.expectedIntervalMs }),
 
   // Only lastSeenMs is needed; samples passed anyway are used too (they may be newer than a cached lastSeenMs).
   lookbackMs: () => 0,
@@ -16,7 +32,7 @@ export const missingData: RuleEvaluator<MissingDataCondition> = {
     const series = formatSeries(input.key, input.dimensions);
     const lastSeenMs = newestSeen(input.lastSeenMs, input.timestampsMs, nowMs);
     const expected = formatDuration(c.expectedIntervalMs);
-    // Never seen: not evaluated. A series that never reported is not "missing" (the manager only
+    // Never seen: not evaluated. A series that never reported is not "missing" (the pass only
     // evaluates series that exist, so this happens only for a series created without points).
     if (lastSeenMs === null) {
       return {

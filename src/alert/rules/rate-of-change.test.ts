@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RateOfChangeCondition, SeriesState } from '../rule.js';
-import { assertNoNaN, makeRule, makeSeries, MIN, NOW } from '../test-fixtures.js';
+import { assertNoNaN, makeRule, makeSeries, MIN, NOW } from '../../../test/helpers/alert-rules.js';
 import { exceeds, rateBetween, rateOfChange } from './rate-of-change.js';
 
 const cond = (o: Partial<RateOfChangeCondition> = {}): RateOfChangeCondition => ({ kind: 'rate_of_change', maxRate: 1, unit: 'per_minute', windowSeconds: 600, direction: 'both', ...o });

@@ -1,10 +1,10 @@
 // Rate-of-change rules: fire when the series moves faster than maxRate per unit over a trailing
 // window. The rate is (last − first) / elapsed over the samples in [now − window, now]: robust to
 // irregular spacing and cheap, at the price of ignoring what happens between the two ends.
-import type { RateOfChangeCondition } from '../rule.js';
+import { Type } from 'typebox';
 import { samplesBetween } from '../samples.js';
 import { formatDuration, formatSeries, formatValue, iso } from '../summary.js';
-import { finiteSetting, type RuleEvaluator } from './evaluator.js';
+import { finiteSetting, type RuleKindSpec } from './kind.js';
 
 const unitMs: Readonly<Record<RateOfChangeCondition['unit'], number>> = { per_minute: 60_000, per_hour: 3_600_000 };
 const unitText: Readonly<Record<RateOfChangeCondition['unit'], string>> = { per_minute: '/min', per_hour: '/h' };
@@ -21,8 +21,32 @@ export function exceeds(rate: number, c: Pick<RateOfChangeCondition, 'maxRate' |
   }
 }
 
-export const rateOfChange: RuleEvaluator<RateOfChangeCondition> = {
+export interface RateOfChangeCondition {
+  kind: 'rate_of_change';
+  /** Fires when |rate| (per unit) exceeds this, in the given direction. */
+  maxRate: number;
+  unit: 'per_minute' | 'per_hour';
+  /** The rate is measured over this trailing window: (last − first) / elapsed, scaled to the unit. */
+  windowSeconds: number;
+  /** Default 'both'. */
+  direction: 'up' | 'down' | 'both';
+}
+
+const schema = Type.Object(
+  {
+    kind: Type.Literal('rate_of_change'),
+    maxRate: Type.Number({ minimum: 0 }),
+    unit: Type.Union([Type.Literal('per_minute'), Type.Literal('per_hour')], { default: 'per_minute' }),
+    windowSeconds: Type.Integer({ minimum: 1, maximum: 7 * 86_400 }),
+    direction: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('both')], { default: 'both' }),
+  },
+  { additionalProperties: false, description: '(last − first) / elapsed over the trailing window, scaled to the unit, beyond maxRate' },
+);
+
+export const rateOfChange: RuleKindSpec<RateOfChangeCondition, typeof schema> = {
   kind: 'rate_of_change',
+  schema,
+  normalise: (c) => ({ kind: 'rate_of_change', maxRate: c.maxRate, unit: c.unit ?? 'per_minute', windowSeconds: c.windowSeconds, direction: c.direction ?? 'both' }),
 
   lookbackMs: (c) => c.windowSeconds * 1000,
 

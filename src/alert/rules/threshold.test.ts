@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Operator, SeriesState, ThresholdCondition } from '../rule.js';
-import { assertNoNaN, makeRule, makeSeries, MIN, NOW } from '../test-fixtures.js';
+import { assertNoNaN, makeRule, makeSeries, MIN, NOW } from '../../../test/helpers/alert-rules.js';
 import { staleAfterMs, threshold } from './threshold.js';
 
 const cond = (o: Partial<ThresholdCondition> = {}): ThresholdCondition => ({ kind: 'threshold', operator: 'gt', value: 0.9, forSeconds: 300, ...o });

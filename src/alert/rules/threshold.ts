@@ -2,11 +2,12 @@
 // pending clock starts where the trailing run of samples satisfying the condition began, so an
 // evaluator that restarts (or a rule that is created while the condition already holds) does not
 // start the clock again.
+import { Type } from 'typebox';
 import { compare, operatorSymbols } from '../operators.js';
-import type { AlertRule, SeriesState, ThresholdCondition } from '../rule.js';
+import { operators, type AlertRule, type Operator, type SeriesState } from '../rule.js';
 import { samplesBetween, type Sample } from '../samples.js';
 import { formatDuration, formatSeries, formatValue, iso } from '../summary.js';
-import { finiteSetting, type RuleEvaluator } from './evaluator.js';
+import { finiteSetting, literals, type RuleKindSpec } from './kind.js';
 
 /**
  * A sample older than this (ms) does not count as the series' current value, and a gap longer than
@@ -24,8 +25,28 @@ function lookback(c: ThresholdCondition, rule: Pick<AlertRule, 'evaluationInterv
   return c.forSeconds * 1000 + staleAfterMs(rule);
 }
 
-export const threshold: RuleEvaluator<ThresholdCondition> = {
+export interface ThresholdCondition {
+  kind: 'threshold';
+  operator: Operator;
+  value: number;
+  /** The condition must hold this long before the alert fires (pending until then); 0 fires at once. */
+  forSeconds: number;
+}
+
+const schema = Type.Object(
+  {
+    kind: Type.Literal('threshold'),
+    operator: literals(operators),
+    value: Type.Number(),
+    forSeconds: Type.Integer({ minimum: 0, maximum: 7 * 86_400, default: 0, description: 'The condition must hold this long before the alert fires (pending until then)' }),
+  },
+  { additionalProperties: false, description: 'The latest value compared with a fixed value' },
+);
+
+export const threshold: RuleKindSpec<ThresholdCondition, typeof schema> = {
   kind: 'threshold',
+  schema,
+  normalise: (c) => ({ kind: 'threshold', operator: c.operator, value: c.value, forSeconds: c.forSeconds ?? 0 }),
 
   lookbackMs: lookback,
 

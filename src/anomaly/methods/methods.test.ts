@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { CONSERVATIVE_SENSITIVITY, thresholdFor } from '../calibration.js';
 import type { DetectionMode } from '../detector.js';
 import { methods } from '../registry.js';
-import { noise, synthetic, withFlatline, withNoiseBurst, withShift, withSkippedBeat, withSpike } from '../test-series.js';
+import { noise, synthetic, withFlatline, withNoiseBurst, withShift, withSkippedBeat, withSpike } from '../../../test/helpers/anomaly-series.js';
 
 const N = 600;
 const AT = 450;

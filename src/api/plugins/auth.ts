@@ -5,9 +5,10 @@ import { VouchedKeys } from '../../auth/vouched-keys.js';
 import { hasScope, type RouteScope } from '../../auth/scopes.js';
 import { currentContext } from '../../core/context.js';
 import type { Logger } from '../../core/logger.js';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import type { RateLimitDecision, RateLimiter, RateLimitPolicy } from '../../ratelimit/limiter.js';
 import type { Sql } from '../../store/sql.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 
 /** Who is calling: set on every request to a non-public route that passed authentication. */
 export interface AuthInfo {
@@ -40,7 +41,7 @@ export interface AuthOptions {
    */
   failurePolicy?: RateLimitPolicy;
   logger: Logger;
-  now?: () => Date;
+  now?: Clock;
 }
 
 /** 20 failed authentications from one address within 5 minutes. */
@@ -80,7 +81,7 @@ function rateLimited(reply: FastifyReply, d: RateLimitDecision): AppError {
  * scope in `config.scope`; registering an /api route without one fails at start-up.
  */
 export function authentication(app: App, opts: AuthOptions): void {
-  const now = opts.now ?? (() => new Date());
+  const now = opts.now ?? systemClock;
   const log = opts.logger.child({ component: 'auth' });
   const lastTouched = new Map<string, number>();
   const failurePolicy = opts.failurePolicy ?? defaultAuthFailurePolicy;

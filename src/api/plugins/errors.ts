@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../types.js';
-import { AppError, errorBody } from '../../errors.js';
+import { AppError, errorBody } from '../../core/errors.js';
 
 interface ValidationItem {
   instancePath?: string;

@@ -3,7 +3,7 @@
 // schema runs, bodies nested deeper than maxJsonDepth (recursive code further on — validation,
 // merge patches, serialisation, PostgreSQL's jsonb — would overflow the stack on 10,000 levels) and
 // numbers that overflow a double (JSON.parse reads 1e999 as Infinity, which no field accepts).
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import type { App } from '../types.js';
 
 /** Deepest nesting of objects and arrays a JSON body may have: `{"a":{"b":[1]}}` is 3 levels. */

@@ -1,77 +1,22 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TOptional, type TProperties } from 'typebox';
 import { getChannels } from '../../alert/channels-store.js';
-import { evaluateRuleNow, removeRule, type AlertingDeps, type PassResult } from '../../alert/manager.js';
-import { operators, ruleKinds, type RuleCondition } from '../../alert/rule.js';
-import { createRule, getRule, listRules, updateRule, type RuleInput, type StoredRule } from '../../alert/store.js';
-import { AppError } from '../../errors.js';
-import { metricKeyPattern } from '../../ingest/validate.js';
+import { removeRule } from '../../alert/actions.js';
+import type { AlertingDeps } from '../../alert/pass/deps.js';
+import type { PassResult } from '../../alert/pass/result.js';
+import { evaluateRuleNow } from '../../alert/pass/run.js';
+import { changedRuleInput, newRuleInput } from '../../alert/rule-input.js';
+import { Condition, ruleKinds } from '../../alert/rules/index.js';
+import { literals } from '../../alert/rules/kind.js';
+import { createRule, getRule, listRules, updateRule, type StoredRule } from '../../alert/store.js';
+import { AppError } from '../../core/errors.js';
+import { metricKeyPattern } from '../../core/labels.js';
 import { alertSeverities } from '../../notify/notifier.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { authOf } from '../plugins/auth.js';
 import { DateTime, Dimensions, Uuid, responses } from '../schemas.js';
 import type { App } from '../types.js';
 
-/** A string of a fixed set (one "must be equal to one of the allowed values" error, not one per literal). */
-export const literals = <T extends string>(xs: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...xs] });
-
-const Operator = literals(operators);
 export const Severity = literals(alertSeverities);
-const AnomalySeverity = literals(['low', 'medium', 'high', 'critical'] as const);
-
-const ThresholdCondition = Type.Object(
-  {
-    kind: Type.Literal('threshold'),
-    operator: Operator,
-    value: Type.Number(),
-    forSeconds: Type.Integer({ minimum: 0, maximum: 7 * 86_400, default: 0, description: 'The condition must hold this long before the alert fires (pending until then)' }),
-  },
-  { additionalProperties: false, description: 'The latest value compared with a fixed value' },
-);
-const AnomalyCondition = Type.Object(
-  {
-    kind: Type.Literal('anomaly'),
-    minSeverity: Type.Optional(AnomalySeverity),
-    sensitivity: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Detection sensitivity: higher finds more' }),
-  },
-  { additionalProperties: false, description: 'An anomaly at or above minSeverity (default medium) found by the detection ensemble (online mode)' },
-);
-const ForecastCondition = Type.Object(
-  {
-    kind: Type.Literal('forecast'),
-    horizonHours: Type.Number({ exclusiveMinimum: 0, maximum: 720 }),
-    operator: Operator,
-    value: Type.Number(),
-    level: Type.Union([Type.Literal(80), Type.Literal(95)], { default: 95, description: 'Interval whose edge on the operator side must cross (gt/gte: upper, lt/lte: lower)' }),
-  },
-  { additionalProperties: false, description: 'The forecast crosses a value within the horizon' },
-);
-const RateOfChangeCondition = Type.Object(
-  {
-    kind: Type.Literal('rate_of_change'),
-    maxRate: Type.Number({ minimum: 0 }),
-    unit: Type.Union([Type.Literal('per_minute'), Type.Literal('per_hour')], { default: 'per_minute' }),
-    windowSeconds: Type.Integer({ minimum: 1, maximum: 7 * 86_400 }),
-    direction: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('both')], { default: 'both' }),
-  },
-  { additionalProperties: false, description: '(last − first) / elapsed over the trailing window, scaled to the unit, beyond maxRate' },
-);
-const MissingDataCondition = Type.Object(
-  {
-    kind: Type.Literal('missing_data'),
-    expectedIntervalMs: Type.Integer({ minimum: 1000, maximum: 30 * 86_400_000, description: 'Fires when no point arrived for this long (ms)' }),
-  },
-  { additionalProperties: false, description: 'A series of the catalogue stopped reporting; resolves when data arrives' },
-);
-
-const ConditionUnion = Type.Union([ThresholdCondition, AnomalyCondition, ForecastCondition, RateOfChangeCondition, MissingDataCondition]);
-const conditionBranches = [ThresholdCondition, AnomalyCondition, ForecastCondition, RateOfChangeCondition, MissingDataCondition];
-/** One of the rule kinds, told apart by `kind` (validated against that kind's schema only). */
-export const Condition = Type.Unsafe<Static<typeof ConditionUnion>>({
-  type: 'object',
-  oneOf: conditionBranches,
-  discriminator: { propertyName: 'kind' },
-  description: `One of the kinds ${ruleKinds.join(', ')}, told apart by "kind"`,
-});
 
 const LabelMap = Type.Record(Type.String({ pattern: metricKeyPattern.source }), Type.String({ maxLength: 1024 }), { maxProperties: 32, additionalProperties: false });
 const AnnotationMap = Type.Record(Type.String({ pattern: metricKeyPattern.source }), Type.String({ maxLength: 4096 }), { maxProperties: 32, additionalProperties: false });
@@ -91,42 +36,12 @@ const ruleFields = {
   condition: Condition,
 };
 
-const defaults = { dimensions: {}, severity: 'warning', labels: {}, annotations: {}, evaluationIntervalSeconds: 60, channels: [], dedupWindowSeconds: 300, repeatIntervalSeconds: 0, enabled: true } as const;
+/** Every property of `props`, optional. */
+const optional = <T extends TProperties>(props: T) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof T]: TOptional<T[K]> };
 
-const CreateBody = Type.Object(
-  {
-    name: ruleFields.name,
-    key: ruleFields.key,
-    dimensions: Type.Optional(ruleFields.dimensions),
-    severity: Type.Optional(ruleFields.severity),
-    labels: Type.Optional(ruleFields.labels),
-    annotations: Type.Optional(ruleFields.annotations),
-    evaluationIntervalSeconds: Type.Optional(ruleFields.evaluationIntervalSeconds),
-    channels: Type.Optional(ruleFields.channels),
-    dedupWindowSeconds: Type.Optional(ruleFields.dedupWindowSeconds),
-    repeatIntervalSeconds: Type.Optional(ruleFields.repeatIntervalSeconds),
-    enabled: Type.Optional(ruleFields.enabled),
-    condition: ruleFields.condition,
-  },
-  { additionalProperties: false },
-);
-const PatchBody = Type.Object(
-  {
-    name: Type.Optional(ruleFields.name),
-    key: Type.Optional(ruleFields.key),
-    dimensions: Type.Optional(ruleFields.dimensions),
-    severity: Type.Optional(ruleFields.severity),
-    labels: Type.Optional(ruleFields.labels),
-    annotations: Type.Optional(ruleFields.annotations),
-    evaluationIntervalSeconds: Type.Optional(ruleFields.evaluationIntervalSeconds),
-    channels: Type.Optional(ruleFields.channels),
-    dedupWindowSeconds: Type.Optional(ruleFields.dedupWindowSeconds),
-    repeatIntervalSeconds: Type.Optional(ruleFields.repeatIntervalSeconds),
-    enabled: Type.Optional(ruleFields.enabled),
-    condition: Type.Optional(ruleFields.condition),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
+// Name, key and condition are required on create; a patch needs at least one field.
+const CreateBody = Type.Object({ ...optional(ruleFields), name: ruleFields.name, key: ruleFields.key, condition: ruleFields.condition }, { additionalProperties: false });
+const PatchBody = Type.Object(optional(ruleFields), { additionalProperties: false, minProperties: 1 });
 
 const StringMap = Type.Record(Type.String(), Type.String());
 export const RuleSchema = Type.Object({
@@ -234,22 +149,6 @@ export function passJson(p: PassResult) {
   };
 }
 
-/** The condition with every optional field filled in (what is stored and evaluated). */
-export function normaliseCondition(c: Static<typeof ConditionUnion>): RuleCondition {
-  switch (c.kind) {
-    case 'threshold':
-      return { kind: 'threshold', operator: c.operator, value: c.value, forSeconds: c.forSeconds ?? 0 };
-    case 'anomaly':
-      return { kind: 'anomaly', minSeverity: c.minSeverity ?? 'medium', sensitivity: c.sensitivity ?? 0.5 };
-    case 'forecast':
-      return { kind: 'forecast', horizonHours: c.horizonHours, operator: c.operator, value: c.value, level: c.level ?? 95 };
-    case 'rate_of_change':
-      return { kind: 'rate_of_change', maxRate: c.maxRate, unit: c.unit ?? 'per_minute', windowSeconds: c.windowSeconds, direction: c.direction ?? 'both' };
-    case 'missing_data':
-      return { kind: 'missing_data', expectedIntervalMs: c.expectedIntervalMs };
-  }
-}
-
 /** A condition whose kind is missing or unknown: a 400 listing the kinds (before schema validation, whose message cannot). */
 async function checkKind(req: { body: unknown }): Promise<void> {
   const c = (req.body as { condition?: unknown } | null)?.condition;
@@ -301,20 +200,7 @@ export function alertRuleRoutes(app: App, deps: AlertingDeps): void {
     async (req, reply) => {
       const { orgId } = authOf(req);
       const b = req.body;
-      const input: RuleInput = {
-        name: b.name,
-        key: b.key,
-        dimensions: b.dimensions ?? defaults.dimensions,
-        severity: b.severity ?? defaults.severity,
-        labels: b.labels ?? defaults.labels,
-        annotations: b.annotations ?? defaults.annotations,
-        evaluationIntervalSeconds: b.evaluationIntervalSeconds ?? defaults.evaluationIntervalSeconds,
-        channels: b.channels ?? [],
-        dedupWindowSeconds: b.dedupWindowSeconds ?? defaults.dedupWindowSeconds,
-        repeatIntervalSeconds: b.repeatIntervalSeconds ?? defaults.repeatIntervalSeconds,
-        enabled: b.enabled ?? defaults.enabled,
-        condition: normaliseCondition(b.condition),
-      };
+      const input = newRuleInput(b);
       await checkChannels(orgId, input.channels);
       try {
         return reply.code(201).send(ruleJson(await createRule(deps.sql, orgId, input, deps.now())));
@@ -362,20 +248,7 @@ export function alertRuleRoutes(app: App, deps: AlertingDeps): void {
       const { orgId } = authOf(req);
       const old = await found(orgId, req.params.id);
       const b = req.body;
-      const input: RuleInput = {
-        name: b.name ?? old.name,
-        key: b.key ?? old.key,
-        dimensions: b.dimensions ?? old.dimensions,
-        severity: b.severity ?? old.severity,
-        labels: b.labels ?? old.labels,
-        annotations: b.annotations ?? old.annotations,
-        evaluationIntervalSeconds: b.evaluationIntervalSeconds ?? old.evaluationIntervalSeconds,
-        channels: b.channels ?? old.channels,
-        dedupWindowSeconds: b.dedupWindowSeconds ?? old.dedupWindowSeconds,
-        repeatIntervalSeconds: b.repeatIntervalSeconds ?? old.repeatIntervalSeconds,
-        enabled: b.enabled ?? old.enabled,
-        condition: b.condition ? normaliseCondition(b.condition) : old.condition,
-      };
+      const input = changedRuleInput(old, b);
       if (b.channels) await checkChannels(orgId, input.channels);
       try {
         const r = await updateRule(deps.sql, orgId, req.params.id, input, deps.now());

@@ -2,15 +2,16 @@ import { Type, type Static } from 'typebox';
 import { contextJson, getAnomaly, listAnomalies, type StoredAnomaly } from '../../anomaly/store.js';
 import { detect } from '../../anomaly/service.js';
 import { SEVERITY_BANDS, type Severity } from '../../anomaly/severity.js';
-import { AppError } from '../../errors.js';
-import { metricKeyPattern } from '../../ingest/validate.js';
+import { AppError } from '../../core/errors.js';
+import { metricKeyPattern } from '../../core/labels.js';
 import type { Sql } from '../../store/sql.js';
-import type { DetectRunner } from '../../workers/pool.js';
+import type { DetectFunc } from '../../anomaly/detect-func.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';
 import { historySource } from '../history-source.js';
 import { authOf } from '../plugins/auth.js';
 import { DateTime, Dimensions, TimeInput, Uuid, parseDimensionFilter, responses } from '../schemas.js';
 import type { App } from '../types.js';
+import type { Clock } from '../../core/clock.js';
 
 const severities = ['low', 'medium', 'high', 'critical'] as const;
 
@@ -91,7 +92,7 @@ function storedJson(a: StoredAnomaly) {
 const bands = `Severity by score: ${SEVERITY_BANDS.map((b) => `${b.severity} ≥ ${b.min}`).join(', ')}, low below.`;
 
 /** Anomaly detection on demand and the stored anomalies. */
-export function anomalyRoutes(app: App, deps: { sql: Sql; now: () => Date; detector?: DetectRunner }): void {
+export function anomalyRoutes(app: App, deps: { sql: Sql; now: Clock; detector?: DetectFunc }): void {
   app.post<{ Body: Static<typeof DetectBody> }>(
     '/api/v1/anomalies/detect',
     {

@@ -4,7 +4,7 @@ import { testChannel, type DeliveryDeps } from '../../alert/delivery.js';
 import { strictOutboundGuard } from '../../net/outbound.js';
 import { checkDestinations } from '../../notify/validate.js';
 import { rulesUsingChannel } from '../../alert/store.js';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import { channelTypes, notifierFor } from '../../notify/registry.js';
 import { generateWebhookSecret } from '../../notify/webhook/notifier.js';
 import type { Notifier } from '../../notify/notifier.js';

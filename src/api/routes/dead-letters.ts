@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import { deleteDeadLetters, getDeadLetters, listDeadLetters, type DeadLetter } from '../../ingest/dead-letters.js';
 import type { IngestDeps } from '../../ingest/ingest.js';
 import { reprocessDeadLetters } from '../../ingest/reprocess.js';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';
 import { authOf } from '../plugins/auth.js';
 import { DateTime, responses, Uuid } from '../schemas.js';

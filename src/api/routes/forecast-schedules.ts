@@ -1,17 +1,18 @@
 import { Type, type Static } from 'typebox';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import { frequencies, type Frequency } from '../../forecast/backend.js';
 import type { BackendRegistry } from '../../forecast/registry.js';
 import { forecastRunJob, runScheduleNow } from '../../forecast/scheduler.js';
 import { checkBackendName } from '../../forecast/service.js';
 import { createSchedule, deleteSchedule, getSchedule, listRuns, listSchedules, setPaused, type Run, type Schedule } from '../../forecast/schedules.js';
-import { metricKeyPattern } from '../../ingest/validate.js';
+import { metricKeyPattern } from '../../core/labels.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import type { Sql } from '../../store/sql.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { authOf } from '../plugins/auth.js';
 import { DateTime, Dimensions, Uuid, responses } from '../schemas.js';
 import type { App } from '../types.js';
+import type { Clock } from '../../core/clock.js';
 
 const CreateBody = Type.Object(
   {
@@ -103,7 +104,7 @@ function runJson(r: Run) {
 const isCursor = (p: Record<string, unknown>): p is { t: number; i: string } => Number.isSafeInteger(p.t) && typeof p.i === 'string' && /^[0-9a-f-]{36}$/.test(p.i);
 
 /** Forecast schedules (admin to change, read to list) and their runs. */
-export function forecastScheduleRoutes(app: App, deps: { sql: Sql; backends: BackendRegistry; now: () => Date; jobs?: JobQueue }): void {
+export function forecastScheduleRoutes(app: App, deps: { sql: Sql; backends: BackendRegistry; now: Clock; jobs?: JobQueue }): void {
   const tags = ['forecast schedules'];
   const found = async (orgId: string, id: string) => {
     const s = await getSchedule(deps.sql, orgId, id);

@@ -1,11 +1,11 @@
 import { Type, type Static } from 'typebox';
 import type { Logger } from '../../core/logger.js';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import { frequencies, frequencyMs, type Frequency } from '../../forecast/backend.js';
 import { accuracyTrend, backtest, evaluateForecast } from '../../forecast/evaluate.js';
 import { checkBackendName, createForecast, type ForecastDeps } from '../../forecast/service.js';
 import { getForecast, listForecasts, type StoredForecast } from '../../forecast/store.js';
-import { metricKeyPattern } from '../../ingest/validate.js';
+import { metricKeyPattern } from '../../core/labels.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';
 import { historySource } from '../history-source.js';
 import { authOf } from '../plugins/auth.js';

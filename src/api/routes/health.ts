@@ -1,6 +1,6 @@
 import type { App } from '../types.js';
 import { Type } from 'typebox';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import { migrationStatus, type Migration } from '../../store/migrate.js';
 import type { Sql } from '../../store/sql.js';
 import { responses } from '../schemas.js';

@@ -2,10 +2,11 @@ import type { App } from '../types.js';
 import { Type, type Static } from 'typebox';
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../../auth/api-keys.js';
 import { scopes } from '../../auth/scopes.js';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import type { Sql } from '../../store/sql.js';
 import { authOf } from '../plugins/auth.js';
 import { DateTime, responses, Uuid } from '../schemas.js';
+import type { Clock } from '../../core/clock.js';
 
 export const RateLimitSchema = Type.Object(
   { max: Type.Integer({ minimum: 1, maximum: 10_000_000 }), windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }) },
@@ -54,7 +55,7 @@ export function keyJson(k: ApiKey, now: Date) {
 }
 
 /** API keys of the caller's organisation: create (secret shown once), list, revoke. */
-export function keyRoutes(app: App, deps: { sql: Sql; now: () => Date }): void {
+export function keyRoutes(app: App, deps: { sql: Sql; now: Clock }): void {
   app.post<{ Body: Static<typeof CreateKeyBody> }>(
     '/api/v1/keys',
     {

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
-import { AppError } from '../../errors.js';
-import { metricKeyPattern } from '../../ingest/validate.js';
+import { AppError } from '../../core/errors.js';
+import { metricKeyPattern } from '../../core/labels.js';
 import { aggregations, listSeries, queryRange, steps, type Aggregation, type Step } from '../../metrics/query.js';
 import type { Sql } from '../../store/sql.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';

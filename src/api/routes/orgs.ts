@@ -1,12 +1,13 @@
 import type { App } from '../types.js';
 import { Type, type Static } from 'typebox';
 import { createApiKey } from '../../auth/api-keys.js';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import type { Sql } from '../../store/sql.js';
 import { createOrg, getOrg, SlugTakenError, type Organization } from '../../tenancy/orgs.js';
 import { authOf } from '../plugins/auth.js';
 import { DateTime, responses, Uuid } from '../schemas.js';
 import { CreatedApiKeySchema, keyJson } from './keys.js';
+import type { Clock } from '../../core/clock.js';
 
 const OrgSchema = Type.Object({ id: Uuid, name: Type.String(), slug: Type.String(), createdAt: DateTime });
 
@@ -23,7 +24,7 @@ function orgJson(o: Organization) {
 }
 
 /** The caller's organisation, and creation of new organisations by the platform organisation. */
-export function orgRoutes(app: App, deps: { sql: Sql; now: () => Date }): void {
+export function orgRoutes(app: App, deps: { sql: Sql; now: Clock }): void {
   app.get(
     '/api/v1/orgs/current',
     { config: { scope: 'read' }, schema: { tags: ['organizations'], summary: "The API key's organisation", response: responses({ 200: OrgSchema }) } },

@@ -1,7 +1,8 @@
+import type { Clock } from '../../core/clock.js';
 import { Type, type Static } from 'typebox';
 import { formatMatcher, parseMatchers } from '../../alert/silence.js';
 import { createSilence, deleteSilence, getSilence, listSilences, silenceStatus, type SilenceStatus, type StoredSilence } from '../../alert/silences-store.js';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import type { Sql } from '../../store/sql.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';
 import { authOf } from '../plugins/auth.js';
@@ -61,7 +62,7 @@ function silenceJson(s: StoredSilence, nowMs: number) {
 const isCursor = (p: Record<string, unknown>): p is { t: number; i: string } => Number.isSafeInteger(p.t) && typeof p.i === 'string' && /^[0-9a-f-]{36}$/.test(p.i);
 
 /** Silences: admin to create and delete, read to list. Active silences suppress matching alerts at their next evaluation. */
-export function silenceRoutes(app: App, deps: { sql: Sql; now: () => Date }): void {
+export function silenceRoutes(app: App, deps: { sql: Sql; now: Clock }): void {
   const tags = ['silences'];
 
   app.post<{ Body: Static<typeof CreateBody> }>(

@@ -1,8 +1,7 @@
 // `statistical` (the default): the platform's own models (src/forecast/models, chosen per series
-// by auto.ts), run on the worker pool (src/workers).
+// by auto.ts), run by the ForecastFunc it is given (the worker pool in the server).
 import { frequencies, type BackendResult, type ForecastBackend, type Frequency } from '../backend.js';
-import type { ForecastRunner } from '../../workers/pool.js';
-import { inlineForecast } from '../../workers/inline.js';
+import { forecastOnThisThread, type ForecastFunc } from '../forecast-func.js';
 
 /**
  * Seasonal cycles worth testing at each frequency, in steps: hourly and daily at 1m, daily and
@@ -18,7 +17,7 @@ export const candidatePeriods: Record<Frequency, number[]> = {
 /** Fewest points: with fewer than 3 neither a trend nor the noise level can be estimated. */
 export const statisticalMinPoints = 3;
 
-export function createStatisticalBackend(runner: ForecastRunner = inlineForecast): ForecastBackend {
+export function createStatisticalBackend(runner: ForecastFunc = forecastOnThisThread): ForecastBackend {
   return {
     name: 'statistical',
     description: 'Seasonal naive, ETS, Theta and multi-seasonal decomposition, chosen per series by validation on its own history',

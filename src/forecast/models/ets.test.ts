@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ar1, coverage, maxAbsDiff, synthetic } from '../test-series.js';
+import { ar1, coverage, maxAbsDiff, synthetic } from '../../../test/helpers/forecast-series.js';
 import { specName } from './ets-core.js';
 import { autoEts, candidateSpecs, etsMean, etsModel, etsPredict, fitEtsSpec, type EtsSpec } from './ets.js';
 

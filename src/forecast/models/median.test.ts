@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { medianFit } from './median.js';
-import { coverage } from '../test-series.js';
+import { coverage } from '../../../test/helpers/forecast-series.js';
 import { gaussianSource, seededRandom } from '../stats.js';
 
 /** An idle level of 5 with unit noise and a spike of +80 one step in ten (at random). */

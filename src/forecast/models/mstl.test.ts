@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { maxAbsDiff, synthetic } from '../test-series.js';
+import { maxAbsDiff, synthetic } from '../../../test/helpers/forecast-series.js';
 import { mstlFit, mstlLogModel, mstlModel } from './mstl.js';
 
 const twoSeasons = { level: 200, slope: 0.02, seasons: [{ amplitude: 20, period: 24 }, { amplitude: 10, period: 168 }] };

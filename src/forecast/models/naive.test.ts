@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { maxAbsDiff, synthetic } from '../test-series.js';
+import { maxAbsDiff, synthetic } from '../../../test/helpers/forecast-series.js';
 import { naiveModel, seasonalNaiveFit, seasonalNaiveModel } from './naive.js';
 
 test('seasonal naive repeats the last cycle exactly on a pure seasonal series', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { linearFit } from '../stats.js';
-import { maxAbsDiff, synthetic } from '../test-series.js';
+import { maxAbsDiff, synthetic } from '../../../test/helpers/forecast-series.js';
 import { thetaFit, thetaModel } from './theta.js';
 
 test('Theta extrapolates half the regression slope (SES with drift b/2)', () => {

@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { LookupAddress } from 'node:dns';
 import { loopbackOutbound, sampleNotification, startSmtpReceiver, unusedPort, type SmtpReceiver } from '../../../test/helpers/receivers.js';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import { OutboundGuard } from '../../net/outbound.js';
 import type { AlertEvent } from '../notifier.js';
 import { emailContent } from './format.js';

@@ -1,7 +1,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loopbackOutbound, sampleNotification, startPagerDutyReceiver, type PagerDutyReceiver } from '../../../test/helpers/receivers.js';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import { pagerDutyEvents } from './event.js';
 import { defaultEventsUrl, pagerDutyNotifier, type PagerDutyConfig } from './notifier.js';
 

@@ -1,7 +1,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loopbackOutbound, sampleNotification, startSlackReceiver, type SlackReceiver } from '../../../test/helpers/receivers.js';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import type { AlertEvent } from '../notifier.js';
 import { slackMessage, type SlackBlock } from './message.js';
 import { slackNotifier, type SlackConfig } from './notifier.js';

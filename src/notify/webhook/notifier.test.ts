@@ -2,7 +2,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { loopbackOutbound, sampleNotification, startHttpReceiver, startWebhookReceiver, type HttpReceiver, type WebhookReceiver } from '../../../test/helpers/receivers.js';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../core/errors.js';
 import type { AlertEvent } from '../notifier.js';
 import { generateWebhookSecret, signWebhook, verifyWebhook, webhookNotifier, type WebhookBody } from './notifier.js';
 

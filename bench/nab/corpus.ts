@@ -11,7 +11,7 @@ import { parseNabTimestamp } from './timestamp.js';
 import { parseWindowsJson, rowLabels, windowsToRows, type LabelledWindow } from './windows.js';
 
 /** The repository's root folder. */
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Where the NAB v1.1 corpus lives by default: `../shared/datasets/nab` beside the repository. */
 export const defaultNabDir = join(repoRoot, '..', 'shared', 'datasets', 'nab');
 

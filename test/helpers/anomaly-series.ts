@@ -1,7 +1,7 @@
 // Seeded synthetic series with planted anomalies for the anomaly tests (deterministic: a test that
 // passes once passes always). Built on the forecasting tests' generator.
-import { synthetic } from '../forecast/test-series.js';
-import { gaussianSource, seededRandom } from '../forecast/stats.js';
+import { synthetic } from './forecast-series.js';
+import { gaussianSource, seededRandom } from '../../src/forecast/stats.js';
 
 export { synthetic };
 

@@ -1,6 +1,6 @@
 // Synthetic series with known structure for the forecasting tests: deterministic (seeded), so a test
 // that passes once passes always.
-import { gaussianSource, seededRandom } from './stats.js';
+import { gaussianSource, seededRandom } from '../../src/forecast/stats.js';
 
 export interface SeriesSpec {
   n: number;

@@ -1,5 +1,5 @@
-// Builders for the alert tests: a rule with defaults, a series from [t, v] pairs.
-import type { AlertRule, RuleCondition, SeriesInput } from './rule.js';
+// Builders for the alert rule tests (test-only: never compiled into dist/): a rule with defaults, a series from [t, v] pairs.
+import type { AlertRule, RuleCondition, SeriesInput } from '../../src/alert/rule.js';
 
 export const MIN = 60_000;
 export const NOW = Date.UTC(2024, 0, 1, 12, 0, 0);
