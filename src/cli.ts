@@ -58,14 +58,14 @@ ${rows.join('\n')}
 `;
 }
 
+/** Runs `fn` over the migrated store, opened by the composition root and closed afterwards. */
 async function withStore<T>(config: Config, fn: (sql: Sql) => Promise<T>): Promise<T> {
-  const [{ openStore }, { loadMigrations, migrate }] = await Promise.all([import('./store/open.js'), import('./store/migrate.js')]);
-  const sql = await openStore(config);
+  const { composeStore } = await import('./compose.js');
+  const store = await composeStore(config);
   try {
-    await migrate(sql, loadMigrations());
-    return await fn(sql);
+    return await fn(store.sql);
   } finally {
-    await sql.close();
+    await store.close();
   }
 }
 
@@ -143,28 +143,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | 'servi
         return 'serving';
       }
       case 'migrate': {
-        const [{ createLogger }, { openStore }, { loadMigrations, migrate }] = await Promise.all([import('./core/logger.js'), import('./store/open.js'), import('./store/migrate.js')]);
+        const [{ createLogger }, { composeStore }] = await Promise.all([import('./core/logger.js'), import('./compose.js')]);
         const logger = createLogger({ level: config.logLevel });
-        const sql = await openStore(config);
-        try {
-          const applied = await migrate(sql, loadMigrations(), (m) => logger.info({ version: m.version, name: m.name }, 'migration applied'));
-          io.out(applied.length ? `applied ${applied.length} migration(s): ${applied.map((m) => m.file).join(', ')}` : 'database is up to date');
-        } finally {
-          await sql.close();
-        }
+        const { applied, close } = await composeStore(config, { onApplied: (m) => logger.info({ version: m.version, name: m.name }, 'migration applied') });
+        await close();
+        io.out(applied.length ? `applied ${applied.length} migration(s): ${applied.map((m) => m.file).join(', ')}` : 'database is up to date');
         return 0;
       }
       case 'migrate status': {
-        const [{ openStore }, { loadMigrations, migrationStatus }] = await Promise.all([import('./store/open.js'), import('./store/migrate.js')]);
-        const sql = await openStore(config);
+        const [{ composeStore }, { migrationStatus }] = await Promise.all([import('./compose.js'), import('./store/migrate.js')]);
+        const { sql, migrations, close } = await composeStore(config, { migrate: false });
         try {
-          const s = await migrationStatus(sql, loadMigrations());
+          const s = await migrationStatus(sql, migrations);
           for (const a of s.applied) io.out(`applied  ${String(a.version).padStart(4, '0')}_${a.name}  ${a.appliedAt.toISOString()}${s.changed.some((c) => c.version === a.version) ? '  CHANGED SINCE APPLIED' : ''}${s.unknown.includes(a) ? '  (no file in this version)' : ''}`);
           for (const p of s.pending) io.out(`pending  ${p.file.replace(/\.sql$/, '')}`);
           io.out(`${s.applied.length} applied, ${s.pending.length} pending${s.changed.length ? `, ${s.changed.length} changed` : ''}`);
           return s.changed.length ? 1 : 0;
         } finally {
-          await sql.close();
+          await close();
         }
       }
       case 'orgs create': {

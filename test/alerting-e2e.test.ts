@@ -6,10 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../src/core/logger.js';
-import { createBackendRegistry } from '../src/forecast/registry.js';
 import { JobQueue } from '../src/jobs/queue.js';
 import { jobDefinitions, notificationDeliveryJob } from '../src/jobs/registry.js';
-import { bearer, startTestApp, type TestApp } from './helpers/app.js';
+import { bearer, startTestApp, testDeps, type TestApp } from './helpers/app.js';
 import { minute } from './helpers/ingest.js';
 import {
   loopbackOutbound,
@@ -53,18 +52,11 @@ for (const kind of storeKinds) {
     before(async () => {
       [smtp, slack, hook, pd] = await Promise.all([startSmtpReceiver(), startSlackReceiver({ path: slackPath }), startWebhookReceiver(secret, { now }), startPagerDutyReceiver({ routingKey })]);
       t = await startTestApp({ kind, now });
-      const backends = createBackendRegistry();
       queue = await JobQueue.start({
         sql: t.sql,
         logger: createLogger({ level: 'silent' }),
         schema: kind.name === 'postgres' ? `${t.store.namespace}_boss` : undefined,
-        definitions: jobDefinitions({
-          sql: t.sql,
-          now,
-          forecast: { sql: t.sql, backends, now },
-          alerting: { publicUrl: 'https://iv.example.com' },
-          delivery: { sql: t.sql, now, sleep: async () => undefined, outbound: loopbackOutbound },
-        }),
+        definitions: jobDefinitions(testDeps({ sql: t.sql, now, alerting: { publicUrl: 'https://iv.example.com', sleep: async () => undefined, outbound: loopbackOutbound } })),
         pollingIntervalSeconds: 0.5,
         schedule: false,
       });

@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { deliverDue } from '../src/alert/delivery.js';
 import type { AlertingDeps } from '../src/alert/pass/deps.js';
 import { tickAlertRules } from '../src/alert/pass/evaluator.js';
-import { createBackendRegistry } from '../src/forecast/registry.js';
 import { jobDefinitions } from '../src/jobs/registry.js';
 import { alertingDeps as testAlertingDeps } from './helpers/alerting.js';
-import { bearer, startTestApp, type TestApp } from './helpers/app.js';
+import { bearer, startTestApp, testDeps, type TestApp } from './helpers/app.js';
 import { assertError, minute, type Injected } from './helpers/ingest.js';
 import { loopbackOutbound, startHttpReceiver, startWebhookReceiver, type HttpReceiver, type WebhookReceiver } from './helpers/receivers.js';
 import { storeKinds } from './helpers/stores.js';
@@ -610,7 +609,7 @@ for (const kind of storeKinds) {
       });
 
       test('the job registry runs alert-evaluator and notification-delivery every minute', () => {
-        const defs = jobDefinitions({ sql: t.sql, now, forecast: { sql: t.sql, backends: createBackendRegistry(), now } });
+        const defs = jobDefinitions(testDeps({ sql: t.sql, now }));
         const byName = new Map(defs.map((d) => [d.name, d]));
         assert.equal(byName.get('alert-evaluator')?.cron, '* * * * *');
         assert.equal(byName.get('notification-delivery')?.cron, '* * * * *');

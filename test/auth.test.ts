@@ -6,10 +6,9 @@ import { hashApiKey, touchApiKey } from '../src/auth/api-keys.js';
 import { createLogger } from '../src/core/logger.js';
 import { RateLimiter } from '../src/ratelimit/limiter.js';
 import { MemoryRateLimitStore } from '../src/ratelimit/memory-store.js';
-import { loadMigrations } from '../src/store/migrate.js';
 import type { Sql } from '../src/store/sql.js';
 import { storeKinds } from './helpers/stores.js';
-import { bearer, LogCapture, startTestApp, testAppConfig, type TestApp } from './helpers/app.js';
+import { bearer, LogCapture, startTestApp, testDeps, type TestApp } from './helpers/app.js';
 
 const keyFormat = /^iv_[A-Za-z0-9_-]{32}$/;
 /** Well formed, but no such key exists. */
@@ -414,13 +413,7 @@ for (const kind of storeKinds) {
       test('concurrent requests with one key send one last_used_at write', async () => {
         const statements: string[] = [];
         const limiter = new RateLimiter(new MemoryRateLimitStore());
-        const app = await buildApp({
-          config: testAppConfig,
-          sql: recording(t.sql, statements),
-          logger: createLogger({ level: 'info', destination: new LogCapture() }),
-          limiter,
-          migrations: loadMigrations(),
-        });
+        const app = await buildApp(testDeps({ sql: recording(t.sql, statements), logger: createLogger({ level: 'info', destination: new LogCapture() }), limiter }));
         try {
           const k = await t.newKey(['read']);
           const rs = await Promise.all(Array.from({ length: 8 }, () => app.inject({ method: 'GET', url: '/api/v1/orgs/current', headers: bearer(k.secret) })));

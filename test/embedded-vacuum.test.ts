@@ -2,11 +2,11 @@
 // of it is not all-visible, and afterwards a series' range is an index-only scan without heap visits.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBackendRegistry } from '../src/forecast/registry.js';
 import { vacuumPointsIfNeeded } from '../src/jobs/embedded-vacuum.js';
 import { jobDefinitions } from '../src/jobs/registry.js';
 import { loadMigrations, migrate } from '../src/store/migrate.js';
 import { createOrg } from '../src/tenancy/orgs.js';
+import { testDeps } from './helpers/app.js';
 import { storeKinds, type TestStore } from './helpers/stores.js';
 
 for (const kind of storeKinds) {
@@ -21,7 +21,7 @@ for (const kind of storeKinds) {
     });
 
     test(`the job is registered ${kind.name === 'pglite' ? 'on the embedded store' : 'only on the embedded store'}`, () => {
-      const names = jobDefinitions({ sql: store.sql, now: () => new Date(), forecast: { sql: store.sql, backends: createBackendRegistry(), now: () => new Date() } }).map((d) => d.name);
+      const names = jobDefinitions(testDeps({ sql: store.sql })).map((d) => d.name);
       assert.equal(names.includes('embedded-vacuum'), kind.name === 'pglite');
     });
 

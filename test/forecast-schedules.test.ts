@@ -6,7 +6,7 @@ import { createBackendRegistry } from '../src/forecast/registry.js';
 import { executeRun, forecastRunJob, tickSchedules, type RunJobData } from '../src/forecast/scheduler.js';
 import { JobQueue } from '../src/jobs/queue.js';
 import { jobDefinitions } from '../src/jobs/registry.js';
-import { bearer, startTestApp, type TestApp } from './helpers/app.js';
+import { bearer, startTestApp, testDeps, type TestApp } from './helpers/app.js';
 import { assertError, hour, ingestOk, type Injected } from './helpers/ingest.js';
 import { storeKinds } from './helpers/stores.js';
 
@@ -162,7 +162,7 @@ for (const kind of storeKinds) {
         sql: t.sql,
         logger: createLogger({ level: 'silent' }),
         schema: kind.name === 'postgres' ? `${t.store.namespace}_boss` : undefined,
-        definitions: jobDefinitions({ sql: t.sql, now, forecast: forecastDeps() }),
+        definitions: jobDefinitions(testDeps({ sql: t.sql, now })),
         pollingIntervalSeconds: 0.5,
         schedule: false,
       });

@@ -9,10 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../src/core/logger.js';
-import { createBackendRegistry } from '../src/forecast/registry.js';
 import { jobDefinitions } from '../src/jobs/registry.js';
 import { JobQueue } from '../src/jobs/queue.js';
-import { bearer, startTestApp, type TestApp } from './helpers/app.js';
+import { bearer, startTestApp, testDeps, type TestApp } from './helpers/app.js';
 import { casesFor, collectionOf, operationsOf, Rng, type Fixtures, type FuzzCase, type Operation, type World } from './helpers/fuzz.js';
 import { type Injected } from './helpers/ingest.js';
 import { storeKinds } from './helpers/stores.js';
@@ -95,7 +94,7 @@ for (const kind of storeKinds) {
         sql: store.sql,
         logger: createLogger({ level: 'silent' }),
         schema: kind.name === 'postgres' ? `${store.namespace}_boss` : undefined,
-        definitions: jobDefinitions({ sql: store.sql, now: () => new Date(), forecast: { sql: store.sql, backends: createBackendRegistry(), now: () => new Date() } }),
+        definitions: jobDefinitions(testDeps({ sql: store.sql })),
         work: false,
         schedule: false,
       });

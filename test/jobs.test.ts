@@ -2,11 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApiKey, listApiKeys, revokeApiKey } from '../src/auth/api-keys.js';
 import { createLogger } from '../src/core/logger.js';
-import { createBackendRegistry } from '../src/forecast/registry.js';
 import { JobQueue, type JobDefinition, type JobState } from '../src/jobs/queue.js';
 import { jobDefinitions } from '../src/jobs/registry.js';
 import { loadMigrations, migrate } from '../src/store/migrate.js';
 import { createOrg } from '../src/tenancy/orgs.js';
+import { testDeps } from './helpers/app.js';
 import { storeKinds, type TestStore } from './helpers/stores.js';
 
 const day = 86_400_000;
@@ -96,7 +96,7 @@ for (const kind of storeKinds) {
       queue = await JobQueue.start({
         sql: store.sql,
         logger: createLogger({ level: 'silent' }),
-        definitions: [flaky, broken, every, ...jobDefinitions({ sql: store.sql, now: () => now, forecast: { sql: store.sql, backends: createBackendRegistry(), now: () => now } })],
+        definitions: [flaky, broken, every, ...jobDefinitions(testDeps({ sql: store.sql, now: () => now }))],
         schema: kind.name === 'postgres' ? `${store.namespace}_boss` : undefined,
         pollingIntervalSeconds: 0.5,
         cronMonitorIntervalSeconds: 1,

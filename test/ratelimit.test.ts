@@ -7,9 +7,8 @@ import { MemoryRateLimitStore } from '../src/ratelimit/memory-store.js';
 import { RedisRateLimitStore } from '../src/ratelimit/redis-store.js';
 import { buildApp } from '../src/app.js';
 import { createLogger } from '../src/core/logger.js';
-import { loadMigrations } from '../src/store/migrate.js';
 import type { Sql } from '../src/store/sql.js';
-import { bearer, LogCapture, startTestApp, testAppConfig, type TestApp } from './helpers/app.js';
+import { bearer, LogCapture, startTestApp, testDeps, type TestApp } from './helpers/app.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -164,14 +163,15 @@ describe('failed-authentication streaks (memory store)', () => {
   before(async () => {
     t = await startTestApp();
     limiter = new RateLimiter(new MemoryRateLimitStore(() => new Date(clockMs)));
-    app = await buildApp({
-      config: { ...testAppConfig, authFailureMax: 3, authFailureWindowSeconds: 60 },
-      sql: countingLookups(t.sql, counter),
-      logger: createLogger({ level: 'info', destination: new LogCapture() }),
-      limiter,
-      migrations: loadMigrations(),
-      now: () => new Date(clockMs),
-    });
+    app = await buildApp(
+      testDeps({
+        config: { authFailureMax: 3, authFailureWindowSeconds: 60 },
+        sql: countingLookups(t.sql, counter),
+        logger: createLogger({ level: 'info', destination: new LogCapture() }),
+        limiter,
+        now: () => new Date(clockMs),
+      }),
+    );
   });
   after(async () => {
     await app.close();

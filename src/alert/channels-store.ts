@@ -1,5 +1,6 @@
 // Notification channels: storage, scoped by org in every query. `config` is the notifier's parsed
 // configuration with its secrets; callers show it only through the notifier's `redact`.
+import { defineEntity, fromRow, type Row } from '../store/entity.js';
 import type { Sql } from '../store/sql.js';
 
 export interface StoredChannel {
@@ -15,22 +16,13 @@ export interface StoredChannel {
   updatedAt: Date;
 }
 
-interface Row {
-  id: string;
-  org_id: string;
-  name: string;
-  type: string;
-  config: Record<string, unknown>;
-  enabled: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
+/** The channel table, in reply order. */
+export const channelEntity = defineEntity<StoredChannel>()('channels', {
+  id: 'uuid', orgId: 'uuid', name: 'text', type: 'text', config: 'jsonb', enabled: 'bool', createdAt: 'timestamptz', updatedAt: 'timestamptz',
+});
 
-const columns = 'id, org_id, name, type, config, enabled, created_at, updated_at';
-
-function channelOf(r: Row): StoredChannel {
-  return { id: r.id, orgId: r.org_id, name: r.name, type: r.type, config: r.config, enabled: r.enabled, createdAt: r.created_at, updatedAt: r.updated_at };
-}
+const columns = channelEntity.columns;
+const channelOf = (r: Row): StoredChannel => fromRow(channelEntity, r);
 
 export interface ChannelInput {
   name: string;

@@ -10,6 +10,7 @@
 // A claim leases the row (lease_until); a worker that dies mid-delivery loses its lease and the row
 // is claimed again, so a delivery is at least once, never lost.
 import type { AlertEvent, AlertNotification } from '../notify/notifier.js';
+import { defineEntity, fromRow, type Row } from '../store/entity.js';
 import type { Sql } from '../store/sql.js';
 
 export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'dead';
@@ -49,73 +50,20 @@ export interface Attempt {
   durationMs: number;
 }
 
-interface Row {
-  id: string;
-  org_id: string;
-  alert_id: string | null;
-  channel_id: string;
-  event: AlertEvent;
-  status: DeliveryStatus;
-  attempts: number;
-  max_attempts: number;
-  next_attempt_at: Date;
-  lease_until: Date | null;
-  last_error: string | null;
-  payload: StoredPayload;
-  created_at: Date;
-  updated_at: Date;
-  delivered_at: Date | null;
-}
+/** The delivery table, in reply order. */
+export const deliveryEntity = defineEntity<Delivery>()('notification_deliveries', {
+  id: 'uuid', orgId: 'uuid', alertId: 'uuid?', channelId: 'uuid', event: 'text', status: 'text', attempts: 'int', maxAttempts: 'int', nextAttemptAt: 'timestamptz',
+  leaseUntil: 'timestamptz?', lastError: 'text?', payload: 'jsonb', createdAt: 'timestamptz', updatedAt: 'timestamptz', deliveredAt: 'timestamptz?',
+});
 
-const columns = 'id, org_id, alert_id, channel_id, event, status, attempts, max_attempts, next_attempt_at, lease_until, last_error, payload, created_at, updated_at, delivered_at';
+/** The attempt table, in reply order. */
+export const attemptEntity = defineEntity<Attempt>()('notification_attempts', {
+  id: 'serial', deliveryId: 'uuid', attempt: 'int', at: 'timestamptz', ok: 'bool', status: 'int?', retryable: 'bool', error: 'text?', classification: 'text', durationMs: 'float',
+});
 
-function deliveryOf(r: Row): Delivery {
-  return {
-    id: r.id,
-    orgId: r.org_id,
-    alertId: r.alert_id,
-    channelId: r.channel_id,
-    event: r.event,
-    status: r.status,
-    attempts: r.attempts,
-    maxAttempts: r.max_attempts,
-    nextAttemptAt: r.next_attempt_at,
-    leaseUntil: r.lease_until,
-    lastError: r.last_error,
-    payload: r.payload,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    deliveredAt: r.delivered_at,
-  };
-}
-
-interface AttemptRow {
-  id: string;
-  delivery_id: string;
-  attempt: number;
-  at: Date;
-  ok: boolean;
-  status: number | null;
-  classification: string;
-  retryable: boolean;
-  error: string | null;
-  duration_ms: number;
-}
-
-function attemptOf(r: AttemptRow): Attempt {
-  return {
-    id: Number(r.id),
-    deliveryId: r.delivery_id,
-    attempt: r.attempt,
-    at: r.at,
-    ok: r.ok,
-    status: r.status,
-    classification: r.classification,
-    retryable: r.retryable,
-    error: r.error,
-    durationMs: Number(r.duration_ms),
-  };
-}
+const columns = deliveryEntity.columns;
+const deliveryOf = (r: Row): Delivery => fromRow(deliveryEntity, r);
+const attemptOf = (r: Row): Attempt => fromRow(attemptEntity, r);
 
 export interface NewDelivery {
   alertId: string | null;
@@ -246,8 +194,8 @@ export async function deliveriesOfAlert(sql: Sql, orgId: string, alertId: string
 export async function attemptsOf(sql: Sql, orgId: string, deliveryIds: readonly string[]): Promise<Map<string, Attempt[]>> {
   const out = new Map<string, Attempt[]>();
   if (!deliveryIds.length) return out;
-  const r = await sql.query<AttemptRow>(
-    `SELECT id, delivery_id, attempt, at, ok, status, classification, retryable, error, duration_ms FROM notification_attempts
+  const r = await sql.query<Row>(
+    `SELECT ${attemptEntity.columns} FROM notification_attempts
      WHERE org_id = $1 AND delivery_id = ANY($2::uuid[]) ORDER BY delivery_id, id`,
     [orgId, deliveryIds],
   );

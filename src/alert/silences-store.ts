@@ -1,4 +1,5 @@
 // Silences: storage, scoped by org in every query. Matching is ./silence.ts's.
+import { defineEntity, fromRow, type Row } from '../store/entity.js';
 import type { Sql } from '../store/sql.js';
 import type { ActorRef } from './lifecycle.js';
 import type { Matcher, SilenceWindow } from './silence.js';
@@ -19,31 +20,14 @@ export function silenceStatus(s: Pick<SilenceWindow, 'startsAtMs' | 'endsAtMs'>,
   return nowMs < s.startsAtMs ? 'pending' : nowMs < s.endsAtMs ? 'active' : 'expired';
 }
 
-interface Row {
-  id: string;
-  org_id: string;
-  matchers: Matcher[];
-  starts_at: Date;
-  ends_at: Date;
-  comment: string;
-  created_by: ActorRef;
-  created_at: Date;
-}
+/** The silence table (its window in epoch ms, as matching works in). */
+export const silenceEntity = defineEntity<StoredSilence>()('silences', {
+  id: 'uuid', orgId: 'uuid', matchers: 'jsonb', startsAtMs: { kind: 'timestamptz_ms', column: 'starts_at' }, endsAtMs: { kind: 'timestamptz_ms', column: 'ends_at' },
+  comment: 'text', createdBy: 'jsonb', createdAt: 'timestamptz',
+});
 
-const columns = 'id, org_id, matchers, starts_at, ends_at, comment, created_by, created_at';
-
-function silenceOf(r: Row): StoredSilence {
-  return {
-    id: r.id,
-    orgId: r.org_id,
-    matchers: r.matchers,
-    startsAtMs: r.starts_at.getTime(),
-    endsAtMs: r.ends_at.getTime(),
-    comment: r.comment,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-  };
-}
+const columns = silenceEntity.columns;
+const silenceOf = (r: Row): StoredSilence => fromRow(silenceEntity, r);
 
 export async function createSilence(sql: Sql, orgId: string, s: { matchers: Matcher[]; startsAtMs: number; endsAtMs: number; comment: string; createdBy: ActorRef }, now: Date): Promise<StoredSilence> {
   const r = await sql.query<Row>(`INSERT INTO silences (org_id, matchers, starts_at, ends_at, comment, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${columns}`, [

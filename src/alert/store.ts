@@ -1,7 +1,7 @@
 // Alert rules and the per-(rule, series) evaluation state: storage, scoped by org in every query.
-import type { Labels } from '../core/labels.js';
+import { defineEntity, fromRow, type Row } from '../store/entity.js';
 import type { Sql } from '../store/sql.js';
-import type { AlertRule, AlertSeverity, RuleCondition, SeriesState } from './rule.js';
+import type { AlertRule, SeriesState } from './rule.js';
 
 /** A stored rule: the shared contract plus its bookkeeping. */
 export interface StoredRule extends AlertRule {
@@ -19,58 +19,17 @@ export interface StoredRule extends AlertRule {
 /** What the API sets on a rule. */
 export type RuleInput = Omit<AlertRule, 'id' | 'orgId'>;
 
-interface RuleRow {
-  id: string;
-  org_id: string;
-  name: string;
-  key: string;
-  dimensions: Labels;
-  severity: AlertSeverity;
-  labels: Labels;
-  annotations: Record<string, string>;
-  evaluation_interval_seconds: number;
-  channels: string[];
-  dedup_window_seconds: number;
-  repeat_interval_seconds: number;
-  enabled: boolean;
-  condition: RuleCondition;
-  next_evaluation_at: Date | null;
-  last_evaluated_at: Date | null;
-  last_error: string | null;
-  last_series_count: number | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/** The rule table, in reply order (the `kind` column is the condition's, kept for filtering). */
+export const ruleEntity = defineEntity<StoredRule>()('alert_rules', {
+  id: 'uuid', orgId: 'uuid', name: 'text', key: 'text', dimensions: 'jsonb', severity: 'text', labels: 'jsonb', annotations: 'jsonb',
+  evaluationIntervalSeconds: 'int', channels: 'uuid[]', dedupWindowSeconds: 'int', repeatIntervalSeconds: 'int', enabled: 'bool', condition: 'jsonb',
+  nextEvaluationAt: 'timestamptz?', lastEvaluatedAt: 'timestamptz?', lastError: 'text?', lastSeriesCount: 'int?', createdAt: 'timestamptz', updatedAt: 'timestamptz',
+});
 
-export const ruleColumns = `id, org_id, name, key, dimensions, severity, labels, annotations, evaluation_interval_seconds, channels, dedup_window_seconds,
-  repeat_interval_seconds, enabled, condition, next_evaluation_at, last_evaluated_at, last_error, last_series_count, created_at, updated_at`;
+const ruleColumns = ruleEntity.columns;
 
-export function ruleOf(r: RuleRow): StoredRule {
-  return {
-    id: r.id,
-    orgId: r.org_id,
-    name: r.name,
-    key: r.key,
-    dimensions: r.dimensions,
-    severity: r.severity,
-    labels: r.labels,
-    annotations: r.annotations,
-    evaluationIntervalSeconds: r.evaluation_interval_seconds,
-    channels: r.channels,
-    dedupWindowSeconds: r.dedup_window_seconds,
-    repeatIntervalSeconds: r.repeat_interval_seconds,
-    enabled: r.enabled,
-    condition: r.condition,
-    nextEvaluationAt: r.next_evaluation_at,
-    lastEvaluatedAt: r.last_evaluated_at,
-    lastError: r.last_error,
-    lastSeriesCount: r.last_series_count,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-export type { RuleRow };
+/** The rule of one row selected with `ruleEntity.columns`. */
+export const ruleOf = (r: Row): StoredRule => fromRow(ruleEntity, r);
 
 /** A rule's columns in the order the INSERT and the UPDATE below take them, after the org (and id). */
 function ruleParams(input: RuleInput): unknown[] {
@@ -93,7 +52,7 @@ function ruleParams(input: RuleInput): unknown[] {
 
 /** Creates a rule of `orgId`; an enabled rule is due at once (evaluated at the evaluator's next tick). */
 export async function createRule(sql: Sql, orgId: string, input: RuleInput, now: Date): Promise<StoredRule> {
-  const r = await sql.query<RuleRow>(
+  const r = await sql.query<Row>(
     `INSERT INTO alert_rules (org_id, name, key, dimensions, severity, labels, annotations, evaluation_interval_seconds, channels, dedup_window_seconds,
        repeat_interval_seconds, enabled, kind, condition, next_evaluation_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::uuid[], $10, $11, $12, $13, $14, $15, $16, $16) RETURNING ${ruleColumns}`,
@@ -103,7 +62,7 @@ export async function createRule(sql: Sql, orgId: string, input: RuleInput, now:
 }
 
 export async function getRule(sql: Sql, orgId: string, id: string): Promise<StoredRule | undefined> {
-  const r = await sql.query<RuleRow>(`SELECT ${ruleColumns} FROM alert_rules WHERE org_id = $1 AND id = $2`, [orgId, id]);
+  const r = await sql.query<Row>(`SELECT ${ruleColumns} FROM alert_rules WHERE org_id = $1 AND id = $2`, [orgId, id]);
   return r.rows[0] && ruleOf(r.rows[0]);
 }
 
@@ -117,7 +76,7 @@ export interface RuleFilter {
 
 /** Rules of `orgId` in creation order. */
 export async function listRules(sql: Sql, orgId: string, q: RuleFilter): Promise<{ items: StoredRule[]; more: boolean }> {
-  const r = await sql.query<RuleRow>(
+  const r = await sql.query<Row>(
     `SELECT ${ruleColumns} FROM alert_rules
      WHERE org_id = $1 AND ($2::boolean IS NULL OR enabled = $2) AND ($3::text IS NULL OR kind = $3)
        AND ($4::timestamptz IS NULL OR (created_at, id) > ($4, $5::uuid))
@@ -134,10 +93,10 @@ export async function listRules(sql: Sql, orgId: string, q: RuleFilter): Promise
  */
 export async function updateRule(sql: Sql, orgId: string, id: string, input: RuleInput, now: Date): Promise<StoredRule | undefined> {
   return sql.transaction(async (tx) => {
-    const before = await tx.query<RuleRow>(`SELECT ${ruleColumns} FROM alert_rules WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, id]);
+    const before = await tx.query<Row>(`SELECT ${ruleColumns} FROM alert_rules WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, id]);
     const old = before.rows[0] && ruleOf(before.rows[0]);
     if (!old) return undefined;
-    const r = await tx.query<RuleRow>(
+    const r = await tx.query<Row>(
       `UPDATE alert_rules SET name = $3, key = $4, dimensions = $5, severity = $6, labels = $7, annotations = $8, evaluation_interval_seconds = $9::integer,
          channels = $10::uuid[], dedup_window_seconds = $11, repeat_interval_seconds = $12, enabled = $13, kind = $14, condition = $15,
          next_evaluation_at = CASE WHEN NOT $13 THEN NULL WHEN NOT enabled OR next_evaluation_at IS NULL THEN $16::timestamptz
@@ -170,7 +129,7 @@ export async function rulesUsingChannel(sql: Sql, orgId: string, channelId: stri
  * few seconds into their minute, and a 60 s rule must still be due at the next one.
  */
 export async function claimDueRules(sql: Sql, orgId: string, now: Date, limit: number): Promise<StoredRule[]> {
-  const r = await sql.query<RuleRow>(
+  const r = await sql.query<Row>(
     `UPDATE alert_rules r SET next_evaluation_at = date_trunc('minute', $2::timestamptz) + make_interval(secs => r.evaluation_interval_seconds)
      WHERE r.id IN (
        SELECT id FROM alert_rules WHERE org_id = $1 AND enabled AND next_evaluation_at <= $2
@@ -197,7 +156,7 @@ export async function recordPass(sql: Sql, orgId: string, ruleId: string, outcom
  * the same statement; the rule as it is now, undefined when it is gone.
  */
 export async function lockRuleForPass(sql: Sql, orgId: string, ruleId: string, outcome: { at: Date; error: string | null; seriesCount: number }): Promise<StoredRule | undefined> {
-  const r = await sql.query<RuleRow>(
+  const r = await sql.query<Row>(
     `UPDATE alert_rules SET last_evaluated_at = $3, last_error = $4, last_series_count = $5 WHERE org_id = $1 AND id = $2 RETURNING ${ruleColumns}`,
     [orgId, ruleId, outcome.at, outcome.error, outcome.seriesCount],
   );
@@ -206,7 +165,7 @@ export async function lockRuleForPass(sql: Sql, orgId: string, ruleId: string, o
 
 /** Locks a rule for a manual action on one of its alerts (lock order as in a pass: the rule, then the alert). */
 export async function lockRule(sql: Sql, orgId: string, ruleId: string): Promise<StoredRule | undefined> {
-  const r = await sql.query<RuleRow>(`SELECT ${ruleColumns} FROM alert_rules WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, ruleId]);
+  const r = await sql.query<Row>(`SELECT ${ruleColumns} FROM alert_rules WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, ruleId]);
   return r.rows[0] && ruleOf(r.rows[0]);
 }
 

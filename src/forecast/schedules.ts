@@ -1,6 +1,7 @@
 // Forecast schedules and their runs: storage, cron arithmetic and the state of each run.
 import cronParser from 'cron-parser';
 import { AppError } from '../core/errors.js';
+import { defineEntity, fromRow, type Row } from '../store/entity.js';
 import type { Sql } from '../store/sql.js';
 import type { Frequency } from './backend.js';
 import type { Labels } from '../core/labels.js';
@@ -46,62 +47,21 @@ export interface Schedule {
   updatedAt: Date;
 }
 
-interface ScheduleRow {
-  id: string;
-  org_id: string;
-  name: string;
-  key: string;
-  dimensions: Labels;
-  frequency: Frequency;
-  horizon: number;
-  backend: string | null;
-  levels: number[];
-  schedule: string;
-  cron: string;
-  paused: boolean;
-  next_run_at: Date | null;
-  last_run_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/** The schedule table, in reply order. */
+export const scheduleEntity = defineEntity<Schedule>()('forecast_schedules', {
+  id: 'uuid', orgId: 'uuid', name: 'text', key: 'text', dimensions: 'jsonb', frequency: 'text', horizon: 'int', backend: 'text?', levels: 'float[]',
+  schedule: 'text', cron: 'text', paused: 'bool', nextRunAt: 'timestamptz?', lastRunAt: 'timestamptz?', createdAt: 'timestamptz', updatedAt: 'timestamptz',
+});
 
-const scheduleColumns = 'id, org_id, name, key, dimensions, frequency, horizon, backend, levels, schedule, cron, paused, next_run_at, last_run_at, created_at, updated_at';
+const scheduleColumns = scheduleEntity.columns;
+const scheduleOf = (r: Row): Schedule => fromRow(scheduleEntity, r);
 
-function scheduleOf(r: ScheduleRow): Schedule {
-  return {
-    id: r.id,
-    orgId: r.org_id,
-    name: r.name,
-    key: r.key,
-    dimensions: r.dimensions,
-    frequency: r.frequency,
-    horizon: r.horizon,
-    backend: r.backend,
-    levels: r.levels.map(Number),
-    schedule: r.schedule,
-    cron: r.cron,
-    paused: r.paused,
-    nextRunAt: r.next_run_at,
-    lastRunAt: r.last_run_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-export interface NewSchedule {
-  name: string;
-  key: string;
-  dimensions: Labels;
-  frequency: Frequency;
-  horizon: number;
-  backend: string | null;
-  levels: number[];
-  schedule: string;
-}
+/** What the API sets on a schedule (the cron and the run times follow from `schedule`). */
+export type NewSchedule = Pick<Schedule, 'name' | 'key' | 'dimensions' | 'frequency' | 'horizon' | 'backend' | 'levels' | 'schedule'>;
 
 export async function createSchedule(sql: Sql, orgId: string, s: NewSchedule, now: Date): Promise<Schedule> {
   const cron = cronOf(s.schedule);
-  const r = await sql.query<ScheduleRow>(
+  const r = await sql.query<Row>(
     `INSERT INTO forecast_schedules (org_id, name, key, dimensions, frequency, horizon, backend, levels, schedule, cron, next_run_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8::float8[], $9, $10, $11, $12, $12) RETURNING ${scheduleColumns}`,
     [orgId, s.name, s.key, JSON.stringify(s.dimensions), s.frequency, s.horizon, s.backend, s.levels, s.schedule.trim(), cron, nextRun(cron, now), now],
@@ -110,13 +70,13 @@ export async function createSchedule(sql: Sql, orgId: string, s: NewSchedule, no
 }
 
 export async function getSchedule(sql: Sql, orgId: string, id: string): Promise<Schedule | undefined> {
-  const r = await sql.query<ScheduleRow>(`SELECT ${scheduleColumns} FROM forecast_schedules WHERE org_id = $1 AND id = $2`, [orgId, id]);
+  const r = await sql.query<Row>(`SELECT ${scheduleColumns} FROM forecast_schedules WHERE org_id = $1 AND id = $2`, [orgId, id]);
   return r.rows[0] && scheduleOf(r.rows[0]);
 }
 
 /** Schedules of `orgId` in creation order, after the (created_at, id) cursor. */
 export async function listSchedules(sql: Sql, orgId: string, limit: number, after?: { createdAtMs: number; id: string }): Promise<{ items: Schedule[]; more: boolean }> {
-  const r = await sql.query<ScheduleRow>(
+  const r = await sql.query<Row>(
     `SELECT ${scheduleColumns} FROM forecast_schedules
      WHERE org_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))
      ORDER BY created_at, id LIMIT $4`,
@@ -129,7 +89,7 @@ export async function listSchedules(sql: Sql, orgId: string, limit: number, afte
 export async function setPaused(sql: Sql, orgId: string, id: string, paused: boolean, now: Date): Promise<Schedule | undefined> {
   const current = await getSchedule(sql, orgId, id);
   if (!current) return undefined;
-  const r = await sql.query<ScheduleRow>(
+  const r = await sql.query<Row>(
     `UPDATE forecast_schedules SET paused = $3, next_run_at = $4, updated_at = $5 WHERE org_id = $1 AND id = $2 RETURNING ${scheduleColumns}`,
     [orgId, id, paused, paused ? null : nextRun(current.cron, now), now],
   );
@@ -162,43 +122,18 @@ export interface Run {
   finishedAt: Date | null;
 }
 
-interface RunRow {
-  id: string;
-  org_id: string;
-  schedule_id: string;
-  scheduled_for: Date;
-  status: RunStatus;
-  attempts: number;
-  error: string | null;
-  series_count: number | null;
-  forecast_count: number | null;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-}
+/** The run table, in reply order. */
+export const runEntity = defineEntity<Run>()('forecast_runs', {
+  id: 'uuid', orgId: 'uuid', scheduleId: 'uuid', scheduledFor: 'timestamptz', status: 'text', attempts: 'int', error: 'text?', seriesCount: 'int?',
+  forecastCount: 'int?', createdAt: 'timestamptz', startedAt: 'timestamptz?', finishedAt: 'timestamptz?',
+});
 
-const runColumns = 'id, org_id, schedule_id, scheduled_for, status, attempts, error, series_count, forecast_count, created_at, started_at, finished_at';
-
-function runOf(r: RunRow): Run {
-  return {
-    id: r.id,
-    orgId: r.org_id,
-    scheduleId: r.schedule_id,
-    scheduledFor: r.scheduled_for,
-    status: r.status,
-    attempts: r.attempts,
-    error: r.error,
-    seriesCount: r.series_count,
-    forecastCount: r.forecast_count,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-  };
-}
+const runColumns = runEntity.columns;
+const runOf = (r: Row): Run => fromRow(runEntity, r);
 
 /** A pending run of the schedule for `scheduledFor`; undefined when that tick already has one. */
 export async function createRun(sql: Sql, orgId: string, scheduleId: string, scheduledFor: Date, now: Date): Promise<Run | undefined> {
-  const r = await sql.query<RunRow>(
+  const r = await sql.query<Row>(
     `INSERT INTO forecast_runs (org_id, schedule_id, scheduled_for, status, created_at) VALUES ($1, $2, $3, 'pending', $4)
      ON CONFLICT (schedule_id, scheduled_for) DO NOTHING RETURNING ${runColumns}`,
     [orgId, scheduleId, scheduledFor, now],
@@ -207,13 +142,13 @@ export async function createRun(sql: Sql, orgId: string, scheduleId: string, sch
 }
 
 export async function getRun(sql: Sql, orgId: string, id: string): Promise<Run | undefined> {
-  const r = await sql.query<RunRow>(`SELECT ${runColumns} FROM forecast_runs WHERE org_id = $1 AND id = $2`, [orgId, id]);
+  const r = await sql.query<Row>(`SELECT ${runColumns} FROM forecast_runs WHERE org_id = $1 AND id = $2`, [orgId, id]);
   return r.rows[0] && runOf(r.rows[0]);
 }
 
 /** Runs of a schedule, newest first, after the (scheduled_for, id) cursor. */
 export async function listRuns(sql: Sql, orgId: string, scheduleId: string, limit: number, after?: { scheduledForMs: number; id: string }): Promise<{ items: Run[]; more: boolean }> {
-  const r = await sql.query<RunRow>(
+  const r = await sql.query<Row>(
     `SELECT ${runColumns} FROM forecast_runs
      WHERE org_id = $1 AND schedule_id = $2 AND ($3::timestamptz IS NULL OR (scheduled_for, id) < ($3, $4::uuid))
      ORDER BY scheduled_for DESC, id DESC LIMIT $5`,
@@ -224,7 +159,7 @@ export async function listRuns(sql: Sql, orgId: string, scheduleId: string, limi
 
 /** Marks an attempt as started: status running, one more attempt. */
 export async function startRun(sql: Sql, orgId: string, id: string, now: Date): Promise<Run | undefined> {
-  const r = await sql.query<RunRow>(
+  const r = await sql.query<Row>(
     `UPDATE forecast_runs SET status = 'running', attempts = attempts + 1, started_at = $3, error = NULL WHERE org_id = $1 AND id = $2 RETURNING ${runColumns}`,
     [orgId, id, now],
   );

@@ -1,5 +1,6 @@
 // Stored forecasts: every forecast (on demand or scheduled) is kept with what was asked, what
 // answered, and its points with intervals, for evaluation against the actuals that follow.
+import { defineEntity, fromRow, type Row } from '../store/entity.js';
 import type { Sql } from '../store/sql.js';
 import { frequencyMs, type Frequency } from './backend.js';
 import type { Labels } from '../core/labels.js';
@@ -34,60 +35,16 @@ export interface StoredForecast {
 
 export type NewForecast = Omit<StoredForecast, 'id' | 'orgId'>;
 
-interface Row {
-  id: string;
-  org_id: string;
-  series_id: string | null;
-  key: string | null;
-  dimensions: Labels | null;
-  run_id: string | null;
-  backend: string;
-  requested_backend: string;
-  fallback_reason: string | null;
-  model: string;
-  params: Record<string, unknown>;
-  frequency: Frequency;
-  horizon: number;
-  levels: number[];
-  history_start: Date;
-  history_points: number;
-  filled_points: number;
-  start_at: Date;
-  mean: number[];
-  intervals: Record<string, { lower: number[]; upper: number[] }>;
-  mase_scale: number | null;
-  generated_at: Date;
-}
+/** The forecast table (history and forecast starts in epoch ms). */
+export const forecastEntity = defineEntity<StoredForecast>()('forecasts', {
+  id: 'uuid', orgId: 'uuid', seriesId: 'serial?', key: 'text?', dimensions: 'jsonb?', runId: 'uuid?', backend: 'text', requestedBackend: 'text',
+  fallbackReason: 'text?', model: 'text', params: 'jsonb', frequency: 'text', horizon: 'int', levels: 'float[]',
+  historyStartMs: { kind: 'timestamptz_ms', column: 'history_start' }, historyPoints: 'int', filledPoints: 'int', startMs: { kind: 'timestamptz_ms', column: 'start_at' },
+  mean: 'float[]', intervals: 'jsonb', maseScale: 'float?', generatedAt: 'timestamptz',
+});
 
-const columns = `id, org_id, series_id, key, dimensions, run_id, backend, requested_backend, fallback_reason, model, params, frequency, horizon,
-  levels, history_start, history_points, filled_points, start_at, mean, intervals, mase_scale, generated_at`;
-
-function fromRow(r: Row): StoredForecast {
-  return {
-    id: r.id,
-    orgId: r.org_id,
-    seriesId: r.series_id === null ? null : Number(r.series_id),
-    key: r.key,
-    dimensions: r.dimensions,
-    runId: r.run_id,
-    backend: r.backend,
-    requestedBackend: r.requested_backend,
-    fallbackReason: r.fallback_reason,
-    model: r.model,
-    params: r.params,
-    frequency: r.frequency,
-    horizon: r.horizon,
-    levels: r.levels.map(Number),
-    historyStartMs: r.history_start.getTime(),
-    historyPoints: r.history_points,
-    filledPoints: r.filled_points,
-    startMs: r.start_at.getTime(),
-    mean: r.mean.map(Number),
-    intervals: r.intervals,
-    maseScale: r.mase_scale === null ? null : Number(r.mase_scale),
-    generatedAt: r.generated_at,
-  };
-}
+const columns = forecastEntity.columns;
+const forecastOf = (r: Row): StoredForecast => fromRow(forecastEntity, r);
 
 /** Stores a forecast of `orgId`; returns it with its id. */
 export async function insertForecast(sql: Sql, orgId: string, f: NewForecast): Promise<StoredForecast> {
@@ -120,12 +77,12 @@ export async function insertForecast(sql: Sql, orgId: string, f: NewForecast): P
       f.generatedAt,
     ],
   );
-  return fromRow(r.rows[0]!);
+  return forecastOf(r.rows[0]!);
 }
 
 export async function getForecast(sql: Sql, orgId: string, id: string): Promise<StoredForecast | undefined> {
   const r = await sql.query<Row>(`SELECT ${columns} FROM forecasts WHERE org_id = $1 AND id = $2`, [orgId, id]);
-  return r.rows[0] && fromRow(r.rows[0]);
+  return r.rows[0] && forecastOf(r.rows[0]);
 }
 
 export interface ForecastFilter {
@@ -169,7 +126,7 @@ export async function listForecasts(sql: Sql, orgId: string, q: ForecastFilter):
       q.limit + 1,
     ],
   );
-  return { items: r.rows.slice(0, q.limit).map(fromRow), more: r.rows.length > q.limit };
+  return { items: r.rows.slice(0, q.limit).map(forecastOf), more: r.rows.length > q.limit };
 }
 
 /** Epoch ms of step i of a stored forecast. */

@@ -1,38 +1,33 @@
 import { deliverDue, type DeliveryDeps } from '../alert/delivery.js';
 import type { AlertingDeps } from '../alert/pass/deps.js';
 import { tickAlertRules } from '../alert/pass/evaluator.js';
-import { detectOnThisThread } from '../anomaly/detect-func.js';
-import { forecastGrid, type ForecastDeps } from '../forecast/service.js';
+import type { ForecastDeps } from '../forecast/service.js';
 import { executeRun, forecastRunJob, tickSchedules, type RunJobData } from '../forecast/scheduler.js';
 import type { Sql } from '../store/sql.js';
 import { vacuumPointsIfNeeded } from './embedded-vacuum.js';
 import { runMaintenance, type MaintenanceSettings } from './maintenance.js';
 import type { JobDefinition } from './queue.js';
 import type { Clock } from '../core/clock.js';
+import { notificationDeliveryJob } from './names.js';
 
-/** Queue name of the job that sends due notification deliveries. */
-export const notificationDeliveryJob = 'notification-delivery';
+/** Re-exported for the job's tests and callers that load the registry anyway. */
+export { notificationDeliveryJob };
 
-/** Every job kind the platform runs, registered here and only here. */
-export function jobDefinitions(deps: {
+/** What the job workers run over: built once by the composition root (src/compose.ts) and handed in. */
+export interface JobDeps {
   sql: Sql;
   now: Clock;
+  /** Retention of the maintenance job; undefined: its defaults. */
   maintenance?: MaintenanceSettings;
   forecast: ForecastDeps;
-  /** Alert evaluation, over defaults from the forecast deps (detection on this thread, no links in notifications). */
-  alerting?: Partial<Omit<AlertingDeps, 'onDeliveriesQueued'>>;
-  /** Notification delivery (default: the registry's notifiers, real timers). */
-  delivery?: DeliveryDeps;
-}): JobDefinition<any>[] {
-  const alerting: Omit<AlertingDeps, 'onDeliveriesQueued'> = {
-    sql: deps.sql,
-    now: deps.now,
-    detect: detectOnThisThread,
-    forecast: forecastGrid.bind(null, deps.forecast),
-    log: deps.forecast.log,
-    ...deps.alerting,
-  };
-  const delivery: DeliveryDeps = deps.delivery ?? { sql: deps.sql, now: deps.now, log: deps.forecast.log };
+  /** Alert evaluation; the evaluator job sets its own `onDeliveriesQueued`. */
+  alerting: AlertingDeps;
+  delivery: DeliveryDeps;
+}
+
+/** Every job kind the platform runs, registered here and only here, over the given deps. */
+export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
+  const { alerting, delivery } = deps;
   const maintenance: JobDefinition = {
     name: 'maintenance',
     cron: '17 * * * *', // hourly, off the top of the hour

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { buildApp, type AppDeps } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import { wire, type AlertingOptions, type Deps, type Parts, type WireConfig } from '../../src/compose.js';
 import type { App } from '../../src/api/types.js';
 import type { BackendRegistry } from '../../src/forecast/registry.js';
 import type { JobQueue } from '../../src/jobs/queue.js';
@@ -28,7 +29,7 @@ export class LogCapture extends Writable {
 }
 
 /** The configuration test apps run with: generous limits, 1 MiB bodies. */
-export const testAppConfig: AppDeps['config'] = {
+export const testAppConfig: WireConfig = {
   bodyLimitBytes: 1024 * 1024,
   rateLimitMax: 10_000,
   rateLimitWindowSeconds: 60,
@@ -39,6 +40,25 @@ export const testAppConfig: AppDeps['config'] = {
   duplicatePolicy: 'reject',
   idempotencyTtlHours: 24,
 };
+
+/** What tests may give {@link testDeps}: the store, and any part to replace. */
+export type TestDepsOptions = Partial<Omit<Parts, 'config'>> & { sql: Sql; config?: Partial<WireConfig> };
+
+/**
+ * The platform's deps as tests wire them (the one place their defaults live): {@link testAppConfig},
+ * a silent logger, an in-memory rate limiter, the migrations in the tree, and whatever `opts` gives.
+ * For buildApp and for jobDefinitions alike.
+ */
+export function testDeps(opts: TestDepsOptions): Deps {
+  const { config, ...parts } = opts;
+  return wire({
+    ...parts,
+    config: { ...testAppConfig, ...config },
+    logger: parts.logger ?? createLogger({ level: 'silent' }),
+    limiter: parts.limiter ?? new RateLimiter(new MemoryRateLimitStore()),
+    migrations: parts.migrations ?? loadMigrations(),
+  });
+}
 
 export interface TestApp {
   app: App;
@@ -60,7 +80,7 @@ export interface TestAppOptions {
   kind?: StoreKind;
   /** Reuse an open store (several apps on one database, as several server processes). */
   store?: TestStore;
-  config?: Partial<AppDeps['config']>;
+  config?: Partial<WireConfig>;
   now?: () => Date;
   rateLimitStore?: RateLimitStore;
   logLevel?: 'debug' | 'info';
@@ -70,7 +90,7 @@ export interface TestAppOptions {
   /** A running job queue for routes that enqueue. */
   jobs?: JobQueue;
   /** Alerting options (notification links, delivery policy, the sleep between delivery attempts). */
-  alerting?: AppDeps['alerting'];
+  alerting?: AlertingOptions;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -81,17 +101,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const logs = new LogCapture();
   const logger = createLogger({ level: opts.logLevel ?? 'debug', destination: logs });
   const limiter = new RateLimiter(opts.rateLimitStore ?? new MemoryRateLimitStore());
-  const app = await buildApp({
-    config: { ...testAppConfig, ...opts.config },
-    sql,
-    logger,
-    limiter,
-    migrations: loadMigrations(),
-    now: opts.now,
-    backends: opts.backends,
-    jobs: opts.jobs,
-    alerting: opts.alerting,
-  });
+  const app = await buildApp(testDeps({ config: opts.config, sql, logger, limiter, now: opts.now, backends: opts.backends, jobs: opts.jobs, alerting: opts.alerting }));
   const suffix = Math.random().toString(36).slice(2, 8);
   const org = await createOrg(sql, { name: `Test ${suffix}`, slug: `test-${suffix}`, isPlatform: opts.platformOrg ?? false });
   const { secret: adminKey } = await createApiKey(sql, org.id, { name: 'test admin', scopes: ['*'] });

@@ -1,6 +1,6 @@
 // What an alert pass needs from outside alert/, as function types (the way Prometheus' rules package
-// declares QueryFunc and NotifyFunc; detection's is the anomaly domain's own DetectFunc). The wiring
-// (app.ts, server.ts, jobs/registry.ts) passes the implementations in — the worker pool, the forecast
+// declares QueryFunc and NotifyFunc; detection's is the anomaly domain's own DetectFunc). The
+// composition root (src/compose.ts) passes the implementations in — the worker pool, the forecast
 // service — so alert/ imports neither.
 import type { DetectFunc } from '../../anomaly/detect-func.js';
 import type { Clock } from '../../core/clock.js';

@@ -1,5 +1,6 @@
 // Between the store's alert record and the lifecycle's instance (./lifecycle.ts works in epoch ms).
-import type { AlertChange, StoredAlert } from '../alerts-store.js';
+import { alertEntity, type AlertChange, type StoredAlert } from '../alerts-store.js';
+import { pick } from '../../store/entity.js';
 import type { AlertInstance } from '../lifecycle.js';
 
 export const toMs = (d: Date | null): number | null => (d ? d.getTime() : null);
@@ -18,25 +19,4 @@ export function instanceOf(a: StoredAlert): AlertInstance {
 }
 
 /** Every changeable field of a stored alert as it is (a change starts from this). */
-export function changeOf(a: StoredAlert): AlertChange {
-  return {
-    state: a.state,
-    severity: a.severity,
-    labels: a.labels,
-    annotations: a.annotations,
-    value: a.value,
-    summary: a.summary,
-    details: a.details,
-    anomalyId: a.anomalyId,
-    firedAt: a.firedAt,
-    endedAt: a.endedAt,
-    silenceId: a.silenceId,
-    acknowledgedAt: a.acknowledgedAt,
-    acknowledgedBy: a.acknowledgedBy,
-    resolvedBy: a.resolvedBy,
-    notificationCount: a.notificationCount,
-    lastNotifiedAt: a.lastNotifiedAt,
-    lastEvent: a.lastEvent,
-    ruleName: a.ruleName,
-  };
-}
+export const changeOf = (a: StoredAlert): AlertChange => pick(a, alertEntity.writable);

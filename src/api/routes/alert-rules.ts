@@ -7,7 +7,7 @@ import { evaluateRuleNow } from '../../alert/pass/run.js';
 import { changedRuleInput, newRuleInput } from '../../alert/rule-input.js';
 import { Condition, ruleKinds } from '../../alert/rules/index.js';
 import { literals } from '../../alert/rules/kind.js';
-import { createRule, getRule, listRules, updateRule, type StoredRule } from '../../alert/store.js';
+import { createRule, getRule, listRules, ruleEntity, updateRule, type StoredRule } from '../../alert/store.js';
 import { AppError } from '../../core/errors.js';
 import { metricKeyPattern } from '../../core/labels.js';
 import { alertSeverities } from '../../notify/notifier.js';
@@ -15,6 +15,8 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { authOf } from '../plugins/auth.js';
 import { DateTime, Dimensions, Uuid, responses } from '../schemas.js';
 import type { App } from '../types.js';
+import { toReply } from '../../store/entity.js';
+import { replySchema } from '../entity-schema.js';
 
 export const Severity = literals(alertSeverities);
 
@@ -44,26 +46,11 @@ const CreateBody = Type.Object({ ...optional(ruleFields), name: ruleFields.name,
 const PatchBody = Type.Object(optional(ruleFields), { additionalProperties: false, minProperties: 1 });
 
 const StringMap = Type.Record(Type.String(), Type.String());
-export const RuleSchema = Type.Object({
-  id: Uuid,
-  name: Type.String(),
-  key: Type.String(),
+export const RuleSchema = replySchema(ruleEntity, ['orgId'], {
   dimensions: StringMap,
-  severity: Type.String(),
   labels: StringMap,
   annotations: StringMap,
-  evaluationIntervalSeconds: Type.Integer(),
-  channels: Type.Array(Uuid),
-  dedupWindowSeconds: Type.Integer(),
-  repeatIntervalSeconds: Type.Integer(),
-  enabled: Type.Boolean(),
   condition: Type.Record(Type.String(), Type.Unknown(), { description: 'As given, with defaults filled in' }),
-  nextEvaluationAt: Type.Union([DateTime, Type.Null()]),
-  lastEvaluatedAt: Type.Union([DateTime, Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]),
-  lastSeriesCount: Type.Union([Type.Integer(), Type.Null()]),
-  createdAt: DateTime,
-  updatedAt: DateTime,
 });
 
 const SeriesRef = Type.Object({ key: Type.String(), dimensions: StringMap });
@@ -110,31 +97,9 @@ const ListQuery = Type.Object(
 );
 const IdParams = Type.Object({ id: Uuid });
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function ruleJson(r: StoredRule) {
-  return {
-    id: r.id,
-    name: r.name,
-    key: r.key,
-    dimensions: r.dimensions,
-    severity: r.severity,
-    labels: r.labels,
-    annotations: r.annotations,
-    evaluationIntervalSeconds: r.evaluationIntervalSeconds,
-    channels: r.channels,
-    dedupWindowSeconds: r.dedupWindowSeconds,
-    repeatIntervalSeconds: r.repeatIntervalSeconds,
-    enabled: r.enabled,
-    condition: r.condition as unknown as Record<string, unknown>,
-    nextEvaluationAt: iso(r.nextEvaluationAt),
-    lastEvaluatedAt: iso(r.lastEvaluatedAt),
-    lastError: r.lastError,
-    lastSeriesCount: r.lastSeriesCount,
-    createdAt: r.createdAt.toISOString(),
-    updatedAt: r.updatedAt.toISOString(),
-  };
-}
+/** A rule as replies show it: the stored rule but its org. */
+export const ruleJson = (r: StoredRule) => toReply(ruleEntity, r, ['orgId']);
 
 export function passJson(p: PassResult) {
   return {

@@ -1,6 +1,8 @@
 import { Type, type Static } from 'typebox';
-import { getAlert, listAlerts, transitionsOf, type AlertState, type StoredAlert } from '../../alert/alerts-store.js';
-import { attemptsOf, deliveriesOfAlert, getDelivery, listDeliveries, retryDeadDelivery, type Attempt, type Delivery, type DeliveryStatus } from '../../alert/deliveries-store.js';
+import { alertEntity, getAlert, listAlerts, transitionsOf, type AlertState, type StoredAlert } from '../../alert/alerts-store.js';
+import { toReply } from '../../store/entity.js';
+import { replySchema } from '../entity-schema.js';
+import { attemptEntity, attemptsOf, deliveriesOfAlert, deliveryEntity, getDelivery, listDeliveries, retryDeadDelivery, type Attempt, type Delivery, type DeliveryStatus } from '../../alert/deliveries-store.js';
 import { alertStates } from '../../alert/lifecycle.js';
 import { acknowledgeAlert, resolveAlert } from '../../alert/actions.js';
 import { defaultDeliverySettings, type AlertingDeps } from '../../alert/pass/deps.js';
@@ -15,58 +17,26 @@ const StringMap = Type.Record(Type.String(), Type.String());
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const ActorSchema = Type.Object({ kind: Type.Union([Type.Literal('key'), Type.Literal('user'), Type.Literal('system')]), id: Nullable(Type.String()), comment: Nullable(Type.String()) });
 
-const AlertSchema = Type.Object({
-  id: Uuid,
-  ruleId: Nullable(Uuid),
-  ruleName: Type.String(),
-  ruleKind: Type.String(),
+const AlertSchema = replySchema(alertEntity, ['orgId', 'seriesId', 'createdAt'], {
   fingerprint: Type.String({ description: 'Stable per (rule, series): PagerDuty dedup_key' }),
   state: Type.String({ description: 'pending, firing, acknowledged, suppressed or resolved' }),
-  severity: Type.String(),
-  key: Type.String(),
   dimensions: StringMap,
   labels: StringMap,
   annotations: StringMap,
-  value: Nullable(Type.Number()),
-  summary: Type.String(),
   details: Type.Record(Type.String(), Type.Unknown()),
-  anomalyId: Nullable(Uuid),
-  silenceId: Nullable(Uuid),
-  startedAt: DateTime,
-  firedAt: Nullable(DateTime),
-  endedAt: Nullable(DateTime),
-  acknowledgedAt: Nullable(DateTime),
   acknowledgedBy: Nullable(ActorSchema),
   resolvedBy: Nullable(ActorSchema),
   notificationCount: Type.Integer({ description: 'Notifications sent plus firing passes swallowed by the dedup window' }),
-  lastNotifiedAt: Nullable(DateTime),
-  lastEvent: Nullable(Type.String()),
-  updatedAt: DateTime,
 });
 
-const AttemptSchema = Type.Object({
-  attempt: Type.Integer(),
-  at: DateTime,
-  ok: Type.Boolean(),
-  status: Nullable(Type.Integer()),
-  retryable: Type.Boolean(),
-  error: Nullable(Type.String()),
+const AttemptSchema = replySchema(attemptEntity, ['id', 'deliveryId'], {
   classification: Type.String({ description: "What happened in a word (http_4xx, timeout, refused_by_outbound_guard, …); the receiver's answer is never stored" }),
-  durationMs: Type.Number(),
 });
 const DeliverySchema = Type.Object({
-  id: Uuid,
-  alertId: Nullable(Uuid),
-  channelId: Uuid,
-  event: Type.String({ description: 'firing, acknowledged, resolved or test' }),
-  status: Type.String({ description: 'pending, delivering, delivered or dead' }),
-  attempts: Type.Integer(),
-  maxAttempts: Type.Integer(),
-  nextAttemptAt: DateTime,
-  lastError: Nullable(Type.String()),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-  deliveredAt: Nullable(DateTime),
+  ...replySchema(deliveryEntity, ['orgId', 'leaseUntil', 'payload'], {
+    event: Type.String({ description: 'firing, acknowledged, resolved or test' }),
+    status: Type.String({ description: 'pending, delivering, delivered or dead' }),
+  }).properties,
   attemptLog: Type.Optional(Type.Array(AttemptSchema)),
 });
 const AlertDetail = Type.Intersect([
@@ -102,59 +72,14 @@ const DeliveryQuery = Type.Object(
 const IdParams = Type.Object({ id: Uuid });
 const ActionBody = Type.Object({ comment: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+/** An alert as replies show it: the stored alert but its org, series and creation time. */
+export const alertJson = (a: StoredAlert) => toReply(alertEntity, a, ['orgId', 'seriesId', 'createdAt']);
 
-export function alertJson(a: StoredAlert) {
-  return {
-    id: a.id,
-    ruleId: a.ruleId,
-    ruleName: a.ruleName,
-    ruleKind: a.ruleKind,
-    fingerprint: a.fingerprint,
-    state: a.state,
-    severity: a.severity,
-    key: a.key,
-    dimensions: a.dimensions,
-    labels: a.labels,
-    annotations: a.annotations,
-    value: a.value,
-    summary: a.summary,
-    details: a.details,
-    anomalyId: a.anomalyId,
-    silenceId: a.silenceId,
-    startedAt: a.startedAt.toISOString(),
-    firedAt: iso(a.firedAt),
-    endedAt: iso(a.endedAt),
-    acknowledgedAt: iso(a.acknowledgedAt),
-    acknowledgedBy: a.acknowledgedBy,
-    resolvedBy: a.resolvedBy,
-    notificationCount: a.notificationCount,
-    lastNotifiedAt: iso(a.lastNotifiedAt),
-    lastEvent: a.lastEvent,
-    updatedAt: a.updatedAt.toISOString(),
-  };
-}
+const attemptJson = (a: Attempt) => toReply(attemptEntity, a, ['id', 'deliveryId']);
 
-function attemptJson(a: Attempt) {
-  return { attempt: a.attempt, at: a.at.toISOString(), ok: a.ok, status: a.status, retryable: a.retryable, error: a.error, classification: a.classification, durationMs: a.durationMs };
-}
-
+/** A delivery as replies show it (without its org, lease and payload), with its attempts when given. */
 export function deliveryJson(d: Delivery, attempts?: Attempt[]) {
-  return {
-    id: d.id,
-    alertId: d.alertId,
-    channelId: d.channelId,
-    event: d.event,
-    status: d.status,
-    attempts: d.attempts,
-    maxAttempts: d.maxAttempts,
-    nextAttemptAt: d.nextAttemptAt.toISOString(),
-    lastError: d.lastError,
-    createdAt: d.createdAt.toISOString(),
-    updatedAt: d.updatedAt.toISOString(),
-    deliveredAt: iso(d.deliveredAt),
-    ...(attempts ? { attemptLog: attempts.map(attemptJson) } : {}),
-  };
+  return { ...toReply(deliveryEntity, d, ['orgId', 'leaseUntil', 'payload']), ...(attempts ? { attemptLog: attempts.map(attemptJson) } : {}) };
 }
 
 function statesOf(filter: string | undefined): AlertState[] | undefined {

@@ -1,5 +1,7 @@
 import { Type, type Static } from 'typebox';
-import { createChannel, deleteChannel, getChannel, listChannels, updateChannel, type StoredChannel } from '../../alert/channels-store.js';
+import { channelEntity, createChannel, deleteChannel, getChannel, listChannels, updateChannel, type StoredChannel } from '../../alert/channels-store.js';
+import { toReply } from '../../store/entity.js';
+import { replySchema } from '../entity-schema.js';
 import { testChannel, type DeliveryDeps } from '../../alert/delivery.js';
 import { strictOutboundGuard } from '../../net/outbound.js';
 import { checkDestinations } from '../../notify/validate.js';
@@ -11,7 +13,7 @@ import type { Notifier } from '../../notify/notifier.js';
 import { getOrg } from '../../tenancy/orgs.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { authOf } from '../plugins/auth.js';
-import { DateTime, Uuid, responses } from '../schemas.js';
+import { Uuid, responses } from '../schemas.js';
 import type { App } from '../types.js';
 
 const ChannelType = Type.Union(channelTypes.map((t) => Type.Literal(t)));
@@ -35,14 +37,8 @@ const PatchBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-const ChannelSchema = Type.Object({
-  id: Uuid,
-  name: Type.String(),
-  type: Type.String(),
+const ChannelSchema = replySchema(channelEntity, ['orgId'], {
   config: Type.Record(Type.String(), Type.Unknown(), { description: 'Redacted: secrets show as "********"' }),
-  enabled: Type.Boolean(),
-  createdAt: DateTime,
-  updatedAt: DateTime,
 });
 const CreatedSchema = Type.Intersect([
   ChannelSchema,
@@ -75,7 +71,7 @@ export function channelJson(c: StoredChannel) {
   } catch {
     config = {}; // a configuration that no longer parses shows nothing rather than its raw secrets
   }
-  return { id: c.id, name: c.name, type: c.type, config, enabled: c.enabled, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+  return { ...toReply(channelEntity, c, ['orgId']), config };
 }
 
 /** `config.x` from the notifier becomes `body.config.x`, as for every other field of a body. */

@@ -4,13 +4,15 @@ import { frequencies, type Frequency } from '../../forecast/backend.js';
 import type { BackendRegistry } from '../../forecast/registry.js';
 import { forecastRunJob, runScheduleNow } from '../../forecast/scheduler.js';
 import { checkBackendName } from '../../forecast/service.js';
-import { createSchedule, deleteSchedule, getSchedule, listRuns, listSchedules, setPaused, type Run, type Schedule } from '../../forecast/schedules.js';
+import { createSchedule, deleteSchedule, getSchedule, listRuns, listSchedules, runEntity, scheduleEntity, setPaused, type Run, type Schedule } from '../../forecast/schedules.js';
+import { toReply } from '../../store/entity.js';
+import { replySchema } from '../entity-schema.js';
 import { metricKeyPattern } from '../../core/labels.js';
 import type { JobQueue } from '../../jobs/queue.js';
 import type { Sql } from '../../store/sql.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { authOf } from '../plugins/auth.js';
-import { DateTime, Dimensions, Uuid, responses } from '../schemas.js';
+import { Dimensions, Uuid, responses } from '../schemas.js';
 import type { App } from '../types.js';
 import type { Clock } from '../../core/clock.js';
 
@@ -28,78 +30,20 @@ const CreateBody = Type.Object(
   { additionalProperties: false },
 );
 
-const ScheduleSchema = Type.Object({
-  id: Uuid,
-  name: Type.String(),
-  key: Type.String(),
+const ScheduleSchema = replySchema(scheduleEntity, ['orgId'], {
   dimensions: Type.Record(Type.String(), Type.String()),
-  frequency: Type.String(),
-  horizon: Type.Integer(),
-  backend: Type.Union([Type.String(), Type.Null()]),
-  levels: Type.Array(Type.Number()),
-  schedule: Type.String(),
   cron: Type.String({ description: 'The UTC cron the schedule runs on' }),
-  paused: Type.Boolean(),
-  nextRunAt: Type.Union([DateTime, Type.Null()]),
-  lastRunAt: Type.Union([DateTime, Type.Null()]),
-  createdAt: DateTime,
-  updatedAt: DateTime,
 });
 
-const RunSchema = Type.Object({
-  id: Uuid,
-  scheduleId: Uuid,
-  scheduledFor: DateTime,
+const RunSchema = replySchema(runEntity, ['orgId'], {
   status: Type.Union([Type.Literal('pending'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]),
-  attempts: Type.Integer(),
-  error: Type.Union([Type.String(), Type.Null()]),
-  seriesCount: Type.Union([Type.Integer(), Type.Null()]),
-  forecastCount: Type.Union([Type.Integer(), Type.Null()]),
-  createdAt: DateTime,
-  startedAt: Type.Union([DateTime, Type.Null()]),
-  finishedAt: Type.Union([DateTime, Type.Null()]),
 });
 
 const PageQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 512 })) }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Uuid });
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-function scheduleJson(s: Schedule) {
-  return {
-    id: s.id,
-    name: s.name,
-    key: s.key,
-    dimensions: s.dimensions,
-    frequency: s.frequency,
-    horizon: s.horizon,
-    backend: s.backend,
-    levels: s.levels,
-    schedule: s.schedule,
-    cron: s.cron,
-    paused: s.paused,
-    nextRunAt: iso(s.nextRunAt),
-    lastRunAt: iso(s.lastRunAt),
-    createdAt: s.createdAt.toISOString(),
-    updatedAt: s.updatedAt.toISOString(),
-  };
-}
-
-function runJson(r: Run) {
-  return {
-    id: r.id,
-    scheduleId: r.scheduleId,
-    scheduledFor: r.scheduledFor.toISOString(),
-    status: r.status,
-    attempts: r.attempts,
-    error: r.error,
-    seriesCount: r.seriesCount,
-    forecastCount: r.forecastCount,
-    createdAt: r.createdAt.toISOString(),
-    startedAt: iso(r.startedAt),
-    finishedAt: iso(r.finishedAt),
-  };
-}
+const scheduleJson = (s: Schedule) => toReply(scheduleEntity, s, ['orgId']);
+const runJson = (r: Run) => toReply(runEntity, r, ['orgId']);
 
 const isCursor = (p: Record<string, unknown>): p is { t: number; i: string } => Number.isSafeInteger(p.t) && typeof p.i === 'string' && /^[0-9a-f-]{36}$/.test(p.i);
 

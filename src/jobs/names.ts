@@ -1,0 +1,5 @@
+// Queue names others send to, apart from the registry (which loads every job's code), so a sender
+// such as the composition root names a job without loading its handler.
+
+/** Queue name of the job that sends due notification deliveries. */
+export const notificationDeliveryJob = 'notification-delivery';
