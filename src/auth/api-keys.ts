@@ -92,7 +92,12 @@ export async function getApiKey(sql: Sql, orgId: string, id: string): Promise<Ap
  * it is how a request learns its org. Matches on the SHA-256 hash only.
  */
 export async function findApiKeyBySecret(sql: Sql, secret: string): Promise<ApiKey | undefined> {
-  const r = await sql.query<Row>(`SELECT ${columns} FROM api_keys WHERE key_hash = $1`, [hashApiKey(secret)]);
+  return findApiKeyByHash(sql, hashApiKey(secret));
+}
+
+/** The key whose secret hashes to `keyHash` ({@link hashApiKey}), for callers that hashed it already. */
+export async function findApiKeyByHash(sql: Sql, keyHash: string): Promise<ApiKey | undefined> {
+  const r = await sql.query<Row>(`SELECT ${columns} FROM api_keys WHERE key_hash = $1`, [keyHash]);
   return r.rows[0] && toKey(r.rows[0]);
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../types.js';
-import { apiKeyPattern, findApiKeyBySecret, touchApiKey, type ApiKey } from '../../auth/api-keys.js';
+import { apiKeyPattern, findApiKeyByHash, hashApiKey, touchApiKey, type ApiKey } from '../../auth/api-keys.js';
 import { VouchedKeys } from '../../auth/vouched-keys.js';
 import { hasScope, type RouteScope } from '../../auth/scopes.js';
 import { currentContext } from '../../core/context.js';
@@ -94,10 +94,11 @@ export function authentication(app: App, opts: AuthOptions): void {
     if (route.url.startsWith('/api/') && !scope) throw new Error(`route ${route.method} ${route.url} declares no scope (config.scope)`);
   });
 
-  async function verify(secret: string | undefined): Promise<ApiKey> {
-    if (secret === undefined) throw new AppError('missing_api_key');
+  /** `keyHash` is hashApiKey(secret), computed once per request by the caller. */
+  async function verify(secret: string | undefined, keyHash: string | undefined): Promise<ApiKey> {
+    if (secret === undefined || keyHash === undefined) throw new AppError('missing_api_key');
     if (!apiKeyPattern.test(secret)) throw new AppError('invalid_api_key', 'The API key is not valid: keys look like iv_ followed by 32 characters');
-    const key = await findApiKeyBySecret(opts.sql, secret);
+    const key = await findApiKeyByHash(opts.sql, keyHash);
     if (!key) throw new AppError('invalid_api_key');
     if (key.revokedAt) throw new AppError('revoked_api_key', `The API key was revoked at ${key.revokedAt.toISOString()}`);
     if (key.expiresAt && key.expiresAt.getTime() <= now().getTime()) throw new AppError('expired_api_key', `The API key expired at ${key.expiresAt.toISOString()}`);
@@ -121,10 +122,11 @@ export function authentication(app: App, opts: AuthOptions): void {
     if (!required || required === 'public') return;
 
     const secret = presentedKey(req);
+    const keyHash = secret === undefined ? undefined : hashApiKey(secret);
     // A streak of failed authentications from this address stops here, before the key lookup: a
     // guess costs no database work. Successes never reset the count. A key verified recently skips
     // the check (and its round trip to a shared limiter store): it is not a guess.
-    const known = secret !== undefined && vouched.has(secret, now().getTime());
+    const known = keyHash !== undefined && vouched.has(keyHash, now().getTime());
     const streak = known ? undefined : await opts.limiter.peek(`authfail:${req.ip}`, failurePolicy);
     if (streak && !streak.allowed) {
       setRateLimitHeaders(reply, streak);
@@ -138,10 +140,10 @@ export function authentication(app: App, opts: AuthOptions): void {
 
     let key: ApiKey;
     try {
-      key = await verify(secret);
+      key = await verify(secret, keyHash);
     } catch (err) {
-      if (secret !== undefined) {
-        vouched.delete(secret);
+      if (keyHash !== undefined) {
+        vouched.delete(keyHash);
         await opts.limiter.check(`authfail:${req.ip}`, failurePolicy);
       }
       // Failed authentication is limited per client address, so keys cannot be guessed quickly.
@@ -150,7 +152,7 @@ export function authentication(app: App, opts: AuthOptions): void {
       if (!d.allowed) throw rateLimited(reply, d);
       throw err;
     }
-    vouched.add(secret!, now().getTime()); // renewed on every success: a key in use never lapses mid-streak
+    vouched.add(keyHash!, now().getTime()); // renewed on every success: a key in use never lapses mid-streak
 
     const ctx = currentContext();
     if (ctx) {
