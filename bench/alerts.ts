@@ -11,6 +11,7 @@
 // BENCH_ALERT_PASSES passes (5), a minute apart on the injected clock, each evaluating every rule
 // (tickAlertRules claims them all); prints rules×series evaluated per second per pass and the median
 // of the later ones; writes bench/results/alerts.json. BENCH_STORES=postgres,embedded.
+import { samplesFrom } from '../src/metrics/series-read.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +110,7 @@ async function run(kind: (typeof kinds)[number]) {
 
   let clock = T0;
   const now = () => new Date(clock);
-  const deps: AlertingDeps = { sql, now, detect: detectOnThisThread, forecast: forecastGrid.bind(null, { sql, backends: createBackendRegistry(), now }) };
+  const deps: AlertingDeps = { sql, now, samples: samplesFrom(sql), detect: detectOnThisThread, forecast: forecastGrid.bind(null, { sql, backends: createBackendRegistry(), now }) };
   const pairs = settings.rules * settings.seriesPerRule;
   const passes: { seconds: number; pairsPerSecond: number; transitions: number; notifications: number }[] = [];
   for (let p = 0; p < settings.passes; p++) {

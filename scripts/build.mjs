@@ -7,6 +7,8 @@
 //   node scripts/build.mjs --if-stale           build only if dist/ is missing or older than src/
 //   node scripts/build.mjs --allow-type-errors  emit anyway, unstamped (prepare: an install never
 //                                               fails on a tree in progress; npm start rebuilds)
+// The dashboard (web/, a Vite project) is built into dist/web the same way: when web/ changed since
+// its last build (dist/web/.built), or always by a plain `node scripts/build.mjs`.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -25,6 +27,10 @@ const sourceOnly = new Set(['workers/boot.mjs']);
 const testCode = /(\.test\.js|(^|\/)test-[\w-]+\.js)$/;
 /** dist/ files that are not outputs of one source file. */
 const buildFiles = new Set(['.built', '.tsbuildinfo']);
+/** The dashboard's sources and its build (Vite's, not tsc's: pruneOrphans leaves it alone). */
+const web = join(root, 'web');
+const webDist = join(dist, 'web');
+const webStamp = join(webDist, '.built');
 
 /** Newest mtime (ms) of `dir` and everything under it; folders count, so a deleted file counts too. */
 function newest(dir) {
@@ -66,6 +72,7 @@ function copyAssets() {
 function pruneOrphans(dir = dist) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
+    if (dir === dist && e.name === 'web') continue; // the dashboard's build (buildWeb)
     if (e.isDirectory()) {
       pruneOrphans(p);
       if (!readdirSync(p).length) rmdirSync(p);
@@ -110,15 +117,51 @@ export function build({ allowTypeErrors = false } = {}) {
   return true;
 }
 
+/** True when web/ exists and dist/web is missing or older than a file in web/. */
+export function isWebStale() {
+  if (!existsSync(web)) return false;
+  if (!existsSync(webStamp)) return true;
+  return newest(web) > statSync(webStamp).mtimeMs;
+}
+
+/**
+ * Builds the dashboard into dist/web with Vite (a few seconds). Without Vite (installed without dev
+ * dependencies) an earlier build is kept; without one, the server answers / with 503 and says why.
+ */
+export function buildWeb() {
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (!existsSync(vite)) {
+    console.error(existsSync(join(webDist, 'index.html')) ? 'note: vite is not installed; dist/web is not rebuilt' : 'note: vite is not installed, so the dashboard is not built (npm install, with dev dependencies)');
+    return true;
+  }
+  const started = Date.now();
+  rmSync(webStamp, { force: true });
+  const r = spawnSync(process.execPath, [vite, 'build', web, '--logLevel', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'], cwd: root });
+  if (r.status !== 0) {
+    console.error('error: the dashboard (web/) did not build (see above)');
+    return false;
+  }
+  writeFileSync(webStamp, `${new Date(started).toISOString()}\n`);
+  utimesSync(webStamp, started / 1000, started / 1000);
+  return true;
+}
+
 /** Builds when {@link isStale}; says so on stderr, since it delays a start by a few seconds. */
 export function buildIfStale(options) {
-  if (!isStale()) return true;
-  console.error('building dist/ (src/ changed since the last build)…');
-  return build(options);
+  let ok = true;
+  if (isStale()) {
+    console.error('building dist/ (src/ changed since the last build)…');
+    ok = build(options);
+  }
+  if (isWebStale()) {
+    console.error('building dist/web (web/ changed since the last build)…');
+    ok = (buildWeb() || Boolean(options?.allowTypeErrors)) && ok;
+  }
+  return ok;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const options = { allowTypeErrors: process.argv.includes('--allow-type-errors') };
-  const ok = process.argv.includes('--if-stale') ? buildIfStale(options) : build(options);
+  const ok = process.argv.includes('--if-stale') ? buildIfStale(options) : build(options) && (buildWeb() || options.allowTypeErrors);
   process.exitCode = ok ? 0 : 1;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-checks, brings dist/ up to date (the CLI tests run the compiled build), prepares
+// `npm test`: type-checks (the platform and web/), brings dist/ up to date (the CLI tests run the compiled build), prepares
 // a PGlite template (initdb once, then every test store is a ~0.3 s copy of it instead of a ~4 s
 // initdb), and runs every *.test.ts under src/, test/ and bench/ with Node's test runner.
 // `node scripts/test.mjs FILE…` runs only those files, without the type-check.
@@ -30,8 +30,11 @@ if (!files.length) {
 }
 
 if (!only.length) {
-  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit'], { stdio: 'inherit' });
-  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  // The platform, then the dashboard (web/ has its own tsconfig: DOM, JSX, bundler resolution).
+  for (const args of [['--noEmit'], ['--noEmit', '-p', 'web']]) {
+    const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', ...args], { stdio: 'inherit' });
+    if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  }
 }
 
 // Tests that start bin/intentvision.js or read dist/ need the build of the sources under test. A run

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import cookie from '@fastify/cookie';
 import type { App } from './api/types.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errorHandling, frameworkError } from './api/plugins/errors.js';
@@ -16,6 +17,9 @@ import { ingestRoutes } from './api/routes/ingest.js';
 import { keyRoutes } from './api/routes/keys.js';
 import { metricRoutes } from './api/routes/metrics.js';
 import { orgRoutes } from './api/routes/orgs.js';
+import { meRoutes } from './api/routes/me.js';
+import { memberRoutes } from './api/routes/members.js';
+import { invitationRoutes } from './api/routes/invitations.js';
 import { forecastRoutes } from './api/routes/forecasts.js';
 import { anomalyRoutes } from './api/routes/anomalies.js';
 import { forecastScheduleRoutes } from './api/routes/forecast-schedules.js';
@@ -23,6 +27,9 @@ import { alertRuleRoutes } from './api/routes/alert-rules.js';
 import { alertRoutes } from './api/routes/alerts.js';
 import { channelRoutes } from './api/routes/channels.js';
 import { silenceRoutes } from './api/routes/silences.js';
+import { oauthRoutes } from './api/routes/oauth.js';
+import { accountRoutes } from './api/routes/auth.js';
+import { webRoutes } from './api/routes/web.js';
 import { ErrorResponse } from './api/schemas.js';
 import type { Deps } from './compose.js';
 import { options as configOptions } from './config.js';
@@ -62,7 +69,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   finiteReplies(app);
   requestContext(app);
   await apiDocs(app, version);
+  await app.register(cookie); // parses Cookie before authentication reads the session
   authentication(app, {
+    sessions: deps.people.sessions,
+    publicUrl: deps.people.publicUrl,
     sql,
     limiter: deps.limiter,
     logger: deps.logger,
@@ -75,6 +85,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   healthRoutes(app, { sql, migrations: deps.migrations });
   orgRoutes(app, { sql, now });
+  meRoutes(app, deps.people);
+  memberRoutes(app, { sql });
+  invitationRoutes(app, deps.people);
   keyRoutes(app, { sql, now });
   ingestRoutes(app, deps.ingest);
   deadLetterRoutes(app, deps.ingest);
@@ -86,6 +99,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   alertRoutes(app, deps.alerting);
   silenceRoutes(app, { sql, now });
   channelRoutes(app, deps.delivery);
+  oauthRoutes(app, deps.people);
+  accountRoutes(app, deps.people);
+  webRoutes(app); // last: the dashboard's pages take only what no API route matched
 
   await app.ready();
   return app;

@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import type { DeliveryDeps } from './alert/delivery.js';
 import type { AlertingDeps } from './alert/pass/deps.js';
 import { detectOnThisThread, type DetectFunc } from './anomaly/detect-func.js';
+import type { PeopleDeps } from './auth/deps.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
@@ -18,19 +19,22 @@ import type { IngestDeps } from './ingest/ingest.js';
 import type { MaintenanceSettings } from './jobs/maintenance.js';
 import { notificationDeliveryJob } from './jobs/names.js';
 import type { JobQueue } from './jobs/queue.js';
+import { logMailer } from './mail/log.js';
 import { SeriesCache } from './metrics/series-cache.js';
+import { samplesFrom } from './metrics/series-read.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
 import { loadMigrations, migrate, type Migration } from './store/migrate.js';
 import { openStore } from './store/open.js';
 import type { Sql } from './store/sql.js';
-import { bootstrapDefaultOrg } from './tenancy/bootstrap.js';
+import type { SendMail } from './mail/mailer.js';
+import { bootstrapAdminUser, bootstrapDefaultOrg } from './tenancy/bootstrap.js';
 
 /** The configuration the wired deps read: the HTTP limits, ingest settings and (optional) retention. */
 export type WireConfig = Pick<
   Config,
   'bodyLimitBytes' | 'rateLimitMax' | 'rateLimitWindowSeconds' | 'rateLimitAnonMax' | 'ingestMaxBatch' | 'ingestMaxFutureSkewSeconds' | 'duplicatePolicy' | 'idempotencyTtlHours'
 > &
-  Partial<Pick<Config, 'authFailureMax' | 'authFailureWindowSeconds' | 'deadLetterRetentionDays' | 'alertRetentionDays'>>;
+  Partial<Pick<Config, 'authFailureMax' | 'authFailureWindowSeconds' | 'deadLetterRetentionDays' | 'alertRetentionDays' | 'sessionTtlDays' | 'sessionMaxDays' | 'passwordScryptLogN' | 'publicUrl'>>;
 
 /**
  * Alerting overrides: the public URL for links in notifications, the delivery policy, the outbound
@@ -56,6 +60,8 @@ export interface Parts {
   /** The job queue, for what enqueues work ("run now", deliveries); absent where none runs. */
   jobs?: JobQueue;
   alerting?: AlertingOptions;
+  /** How account emails go out (default: the log) and the configured sign-in providers (default: none). */
+  people?: Partial<Pick<PeopleDeps, 'sendMail' | 'oauth'>>;
 }
 
 /** Every dependency of the platform, built once: what the HTTP app, the job workers and the CLI are handed. */
@@ -74,6 +80,8 @@ export interface Deps {
   forecast: ForecastDeps;
   alerting: AlertingDeps;
   delivery: DeliveryDeps;
+  /** Accounts, sessions, sign-in providers, members and invitations. */
+  people: PeopleDeps;
   /** Retention of the hourly maintenance job; undefined: its defaults. */
   maintenance?: MaintenanceSettings;
 }
@@ -108,8 +116,19 @@ export function wire(parts: Parts): Deps {
       },
     },
     forecast,
-    alerting: { sql, now, detect, forecast: forecastGrid.bind(null, forecast), log: logger, publicUrl: publicUrl ?? null, delivery: deliveryPolicy },
+    alerting: { sql, now, samples: samplesFrom(sql), detect, forecast: forecastGrid.bind(null, forecast), log: logger, publicUrl: publicUrl ?? null, delivery: deliveryPolicy },
     delivery: { sql, now, log: logger, ...deliveryOptions },
+    people: {
+      sql,
+      now,
+      log: logger,
+      limiter: parts.limiter,
+      sendMail: parts.people?.sendMail ?? logMailer(logger),
+      publicUrl: config.publicUrl,
+      sessions: { ttlMs: (config.sessionTtlDays ?? 30) * 86_400_000, maxMs: (config.sessionMaxDays ?? 90) * 86_400_000 },
+      passwordScryptLogN: config.passwordScryptLogN ?? 17,
+      oauth: parts.people?.oauth ?? {},
+    },
     maintenance: config.deadLetterRetentionDays === undefined ? undefined : { deadLetterRetentionDays: config.deadLetterRetentionDays, alertRetentionDays: config.alertRetentionDays },
   };
   return parts.jobs ? withJobs(deps, parts.jobs) : deps;
@@ -165,6 +184,18 @@ async function bootstrap(sql: Sql, print: (line: string) => void): Promise<void>
   }
 }
 
+/** The sign-in providers configured (client id and secret set). */
+export function oauthSettings(config: Config): PeopleDeps['oauth'] {
+  const out: PeopleDeps['oauth'] = {};
+  if (config.oauthGoogleClientId && config.oauthGoogleClientSecret) {
+    out.google = { clientId: config.oauthGoogleClientId, clientSecret: config.oauthGoogleClientSecret, authUrl: config.oauthGoogleAuthUrl, tokenUrl: config.oauthGoogleTokenUrl, apiUrl: config.oauthGoogleUserinfoUrl };
+  }
+  if (config.oauthGithubClientId && config.oauthGithubClientSecret) {
+    out.github = { clientId: config.oauthGithubClientId, clientSecret: config.oauthGithubClientSecret, authUrl: config.oauthGithubAuthUrl, tokenUrl: config.oauthGithubTokenUrl, apiUrl: config.oauthGithubApiUrl };
+  }
+  return out;
+}
+
 /** Everything a server process runs on; `close` shuts it down in reverse order of opening. */
 export interface Composed {
   deps: Deps;
@@ -198,6 +229,7 @@ export async function compose(config: Config, print: (line: string) => void): Pr
   };
   try {
     await bootstrap(sql, print);
+    if (config.bootstrapAdminEmail) await bootstrapAdminUser(sql, { email: config.bootstrapAdminEmail, password: config.bootstrapAdminPassword, scryptLogN: config.passwordScryptLogN, linkBase: config.publicUrl ?? `http://localhost:${config.port}` }, print);
     const rateStore = config.redisUrl ? await (await import('./ratelimit/redis-store.js')).RedisRateLimitStore.connect(config.redisUrl) : new MemoryRateLimitStore();
     const limiter = new RateLimiter(rateStore, (err) => log.warn({ err }, 'rate-limit store failed; request let through'));
     cleanups.push(() => limiter.close());
@@ -211,7 +243,14 @@ export async function compose(config: Config, print: (line: string) => void): Pr
     // Without a pool, statistical forecasts and detection run on the event loop (FORECAST_WORKERS=0).
     const backends = createBackendRegistry({ runner: pool?.forecast, nixtla: { apiKey: config.nixtlaApiKey, baseUrl: config.nixtlaBaseUrl, fetch: outbound.fetch } });
 
-    const deps = wire({ config, sql, logger, limiter, migrations, now: systemClock, backends, detect: pool?.detect, alerting: { publicUrl: config.publicUrl ?? null, outbound } });
+    let sendMail: SendMail | undefined;
+    if (config.smtpUrl) {
+      const mailer = (await import('./mail/smtp.js')).smtpMailer(config.smtpUrl, config.mailFrom);
+      cleanups.push(async () => mailer.close());
+      sendMail = mailer.send;
+    }
+    const people = { sendMail, oauth: oauthSettings(config) };
+    const deps = wire({ config, sql, logger, limiter, migrations, now: systemClock, backends, detect: pool?.detect, alerting: { publicUrl: config.publicUrl ?? null, outbound }, people });
     // The queue always starts, so requests can enqueue; JOBS_ENABLED decides whether this process
     // also works jobs and runs the cron schedules.
     const jobs = await JobQueue.start({ sql, logger, work: config.jobsEnabled, schedule: config.jobsEnabled, definitions: jobDefinitions(deps) });

@@ -51,6 +51,33 @@ export interface Config {
    * (loopback, private, link-local, …); default none. See src/net/outbound.ts.
    */
   outboundAllowedCidrs: string[];
+  /** Sliding session lifetime, days (renewed on use). */
+  sessionTtlDays: number;
+  /** Absolute session lifetime, days: a session ends this long after sign-in however much it is used. */
+  sessionMaxDays: number;
+  /** smtp(s):// URL for account emails (verification, reset, invitations); unset: the message and its link are logged at info. */
+  smtpUrl: string | undefined;
+  /** Sender of account emails. */
+  mailFrom: string;
+  /** scrypt cost as log2 N (OWASP: 17 = 128 MiB per hash); lower only for tests. */
+  passwordScryptLogN: number;
+  /** On a start with no users: the first owner's email (owner of the platform organisation). */
+  bootstrapAdminEmail: string | undefined;
+  /** Its password; unset: a password-reset link is logged instead. Never logged. */
+  bootstrapAdminPassword: string | undefined;
+  /** Google sign-in: client id and secret (both or neither), and the endpoints (settings so tests can run a local provider). */
+  oauthGoogleClientId: string | undefined;
+  oauthGoogleClientSecret: string | undefined;
+  oauthGoogleAuthUrl: string;
+  oauthGoogleTokenUrl: string;
+  oauthGoogleUserinfoUrl: string;
+  /** GitHub sign-in: client id and secret (both or neither), and the endpoints. */
+  oauthGithubClientId: string | undefined;
+  oauthGithubClientSecret: string | undefined;
+  oauthGithubAuthUrl: string;
+  oauthGithubTokenUrl: string;
+  /** GitHub's REST API base (`/user`, `/user/emails`). */
+  oauthGithubApiUrl: string;
 }
 
 /** One option: its environment name, its flag, its default and its parser. */
@@ -88,6 +115,16 @@ export function parseSize(raw: string): number {
   const n = Number(m[1]) * unit;
   if (n < 1024 || n > 1024 ** 3) throw new Error(`must be between 1kb and 1gb, got "${raw}"`);
   return n;
+}
+
+/** Text; empty means unset. */
+function optionalText(raw: string): string | undefined {
+  return raw.trim() || undefined;
+}
+
+/** A URL of one of `protocols` with a default when empty. */
+function urlWithDefault(protocols: string[], what: string, fallback: string) {
+  return (raw: string): string => optionalUrl(protocols, what)(raw) ?? fallback;
 }
 
 /** An optional URL of one of `protocols`; empty means unset. */
@@ -174,6 +211,23 @@ export const options = {
     default: [] as string[],
     parse: parseCidrList,
   },
+  sessionTtlDays: { env: 'SESSION_TTL_DAYS', flag: 'session-ttl', description: 'Days a sign-in session lasts without use (renewed on use)', default: 30, parse: integer(1, 3650) },
+  sessionMaxDays: { env: 'SESSION_MAX_DAYS', flag: 'session-max', description: 'Days a sign-in session lasts at most, however much it is used', default: 90, parse: integer(1, 3650) },
+  smtpUrl: { env: 'SMTP_URL', flag: 'smtp-url', description: 'smtp(s)://user:pass@host:port for account emails; unset: emails (with their links) are logged', default: undefined as string | undefined, parse: optionalUrl(['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL') },
+  mailFrom: { env: 'MAIL_FROM', flag: 'mail-from', description: 'Sender of account emails', default: 'IntentVision <no-reply@intentvision.local>', parse: (raw: string) => raw.trim() || 'IntentVision <no-reply@intentvision.local>' },
+  passwordScryptLogN: { env: 'PASSWORD_SCRYPT_LOG_N', flag: 'password-scrypt-log-n', description: 'Password hash cost, log2 of scrypt N (17: 128 MiB, OWASP)', default: 17, parse: integer(10, 20) },
+  bootstrapAdminEmail: { env: 'BOOTSTRAP_ADMIN_EMAIL', flag: 'bootstrap-admin-email', description: 'First start: create this user as owner of the platform organisation', default: undefined as string | undefined, parse: optionalText },
+  bootstrapAdminPassword: { env: 'BOOTSTRAP_ADMIN_PASSWORD', flag: 'bootstrap-admin-password', description: "The first owner's password; unset: a password-reset link is logged", default: undefined as string | undefined, parse: optionalText },
+  oauthGoogleClientId: { env: 'OAUTH_GOOGLE_CLIENT_ID', flag: 'oauth-google-client-id', description: 'Google sign-in client id', default: undefined as string | undefined, parse: optionalText },
+  oauthGoogleClientSecret: { env: 'OAUTH_GOOGLE_CLIENT_SECRET', flag: 'oauth-google-client-secret', description: 'Google sign-in client secret', default: undefined as string | undefined, parse: optionalText },
+  oauthGoogleAuthUrl: { env: 'OAUTH_GOOGLE_AUTH_URL', flag: 'oauth-google-auth-url', description: "Google's authorization endpoint", default: 'https://accounts.google.com/o/oauth2/v2/auth', parse: urlWithDefault(['https:', 'http:'], 'an http(s):// URL', 'https://accounts.google.com/o/oauth2/v2/auth') },
+  oauthGoogleTokenUrl: { env: 'OAUTH_GOOGLE_TOKEN_URL', flag: 'oauth-google-token-url', description: "Google's token endpoint", default: 'https://oauth2.googleapis.com/token', parse: urlWithDefault(['https:', 'http:'], 'an http(s):// URL', 'https://oauth2.googleapis.com/token') },
+  oauthGoogleUserinfoUrl: { env: 'OAUTH_GOOGLE_USERINFO_URL', flag: 'oauth-google-userinfo-url', description: "Google's userinfo endpoint", default: 'https://openidconnect.googleapis.com/v1/userinfo', parse: urlWithDefault(['https:', 'http:'], 'an http(s):// URL', 'https://openidconnect.googleapis.com/v1/userinfo') },
+  oauthGithubClientId: { env: 'OAUTH_GITHUB_CLIENT_ID', flag: 'oauth-github-client-id', description: 'GitHub sign-in client id', default: undefined as string | undefined, parse: optionalText },
+  oauthGithubClientSecret: { env: 'OAUTH_GITHUB_CLIENT_SECRET', flag: 'oauth-github-client-secret', description: 'GitHub sign-in client secret', default: undefined as string | undefined, parse: optionalText },
+  oauthGithubAuthUrl: { env: 'OAUTH_GITHUB_AUTH_URL', flag: 'oauth-github-auth-url', description: "GitHub's authorization endpoint", default: 'https://github.com/login/oauth/authorize', parse: urlWithDefault(['https:', 'http:'], 'an http(s):// URL', 'https://github.com/login/oauth/authorize') },
+  oauthGithubTokenUrl: { env: 'OAUTH_GITHUB_TOKEN_URL', flag: 'oauth-github-token-url', description: "GitHub's token endpoint", default: 'https://github.com/login/oauth/access_token', parse: urlWithDefault(['https:', 'http:'], 'an http(s):// URL', 'https://github.com/login/oauth/access_token') },
+  oauthGithubApiUrl: { env: 'OAUTH_GITHUB_API_URL', flag: 'oauth-github-api-url', description: "GitHub's REST API base", default: 'https://api.github.com', parse: urlWithDefault(['https:', 'http:'], 'an http(s):// URL', 'https://api.github.com') },
   jobsEnabled: { env: 'JOBS_ENABLED', flag: 'jobs', description: 'Run job workers and schedules in this process', default: true, parse: boolean },
 } satisfies { [K in keyof Config]: OptionSpec<Config[K]> };
 
@@ -200,6 +254,13 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Recor
   }
   if (problems.length) throw new ConfigError(problems);
   const config = out as unknown as Config;
+  for (const p of ['Google', 'Github'] as const) {
+    if ((config[`oauth${p}ClientId`] === undefined) !== (config[`oauth${p}ClientSecret`] === undefined)) {
+      problems.push(`OAUTH_${p.toUpperCase()}_CLIENT_ID and OAUTH_${p.toUpperCase()}_CLIENT_SECRET must be set together`);
+    }
+  }
+  if (config.sessionMaxDays < config.sessionTtlDays) problems.push(`SESSION_MAX_DAYS (${config.sessionMaxDays}) must be at least SESSION_TTL_DAYS (${config.sessionTtlDays})`);
+  if (problems.length) throw new ConfigError(problems);
   config.dataDir = resolve(config.dataDir);
   return config;
 }

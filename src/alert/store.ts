@@ -1,6 +1,7 @@
 // Alert rules and the per-(rule, series) evaluation state: storage, scoped by org in every query.
 import { defineEntity, fromRow, type Row } from '../store/entity.js';
 import type { Sql } from '../store/sql.js';
+import type { ActorRef } from './lifecycle.js';
 import type { AlertRule, SeriesState } from './rule.js';
 
 /** A stored rule: the shared contract plus its bookkeeping. */
@@ -14,6 +15,9 @@ export interface StoredRule extends AlertRule {
   lastSeriesCount: number | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Who created the rule and who changed it last (null: before people acted, or a system write). */
+  createdBy: ActorRef | null;
+  updatedBy: ActorRef | null;
 }
 
 /** What the API sets on a rule. */
@@ -24,6 +28,7 @@ export const ruleEntity = defineEntity<StoredRule>()('alert_rules', {
   id: 'uuid', orgId: 'uuid', name: 'text', key: 'text', dimensions: 'jsonb', severity: 'text', labels: 'jsonb', annotations: 'jsonb',
   evaluationIntervalSeconds: 'int', channels: 'uuid[]', dedupWindowSeconds: 'int', repeatIntervalSeconds: 'int', enabled: 'bool', condition: 'jsonb',
   nextEvaluationAt: 'timestamptz?', lastEvaluatedAt: 'timestamptz?', lastError: 'text?', lastSeriesCount: 'int?', createdAt: 'timestamptz', updatedAt: 'timestamptz',
+  createdBy: 'jsonb?', updatedBy: 'jsonb?',
 });
 
 const ruleColumns = ruleEntity.columns;
@@ -50,13 +55,17 @@ function ruleParams(input: RuleInput): unknown[] {
   ];
 }
 
-/** Creates a rule of `orgId`; an enabled rule is due at once (evaluated at the evaluator's next tick). */
-export async function createRule(sql: Sql, orgId: string, input: RuleInput, now: Date): Promise<StoredRule> {
+/**
+ * Creates a rule of `orgId` by `by` (null: no one to name); an enabled rule is due at once
+ * (evaluated at the evaluator's next tick).
+ */
+export async function createRule(sql: Sql, orgId: string, input: RuleInput, now: Date, by: ActorRef | null = null): Promise<StoredRule> {
+  const actor = by && JSON.stringify({ kind: by.kind, id: by.id });
   const r = await sql.query<Row>(
     `INSERT INTO alert_rules (org_id, name, key, dimensions, severity, labels, annotations, evaluation_interval_seconds, channels, dedup_window_seconds,
-       repeat_interval_seconds, enabled, kind, condition, next_evaluation_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::uuid[], $10, $11, $12, $13, $14, $15, $16, $16) RETURNING ${ruleColumns}`,
-    [orgId, ...ruleParams(input), input.enabled ? now : null, now],
+       repeat_interval_seconds, enabled, kind, condition, next_evaluation_at, created_at, updated_at, created_by, updated_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::uuid[], $10, $11, $12, $13, $14, $15, $16, $16, $17, $17) RETURNING ${ruleColumns}`,
+    [orgId, ...ruleParams(input), input.enabled ? now : null, now, actor],
   );
   return ruleOf(r.rows[0]!);
 }
@@ -91,7 +100,7 @@ export async function listRules(sql: Sql, orgId: string, q: RuleFilter): Promise
  * evaluation state (it described another condition); enabling makes the rule due now, disabling
  * takes it off the evaluator's list.
  */
-export async function updateRule(sql: Sql, orgId: string, id: string, input: RuleInput, now: Date): Promise<StoredRule | undefined> {
+export async function updateRule(sql: Sql, orgId: string, id: string, input: RuleInput, now: Date, by: ActorRef | null = null): Promise<StoredRule | undefined> {
   return sql.transaction(async (tx) => {
     const before = await tx.query<Row>(`SELECT ${ruleColumns} FROM alert_rules WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, id]);
     const old = before.rows[0] && ruleOf(before.rows[0]);
@@ -101,9 +110,9 @@ export async function updateRule(sql: Sql, orgId: string, id: string, input: Rul
          channels = $10::uuid[], dedup_window_seconds = $11, repeat_interval_seconds = $12, enabled = $13, kind = $14, condition = $15,
          next_evaluation_at = CASE WHEN NOT $13 THEN NULL WHEN NOT enabled OR next_evaluation_at IS NULL THEN $16::timestamptz
                                    ELSE least(next_evaluation_at, $16::timestamptz + make_interval(secs => $9::integer)) END,
-         updated_at = $16
+         updated_at = $16, updated_by = $17
        WHERE org_id = $1 AND id = $2 RETURNING ${ruleColumns}`,
-      [orgId, id, ...ruleParams(input), now],
+      [orgId, id, ...ruleParams(input), now, by && JSON.stringify({ kind: by.kind, id: by.id })],
     );
     const changed = JSON.stringify(old.condition) !== JSON.stringify(input.condition) || old.key !== input.key || JSON.stringify(old.dimensions) !== JSON.stringify(input.dimensions);
     if (changed) await tx.query('DELETE FROM alert_series_state WHERE org_id = $1 AND rule_id = $2', [orgId, id]);

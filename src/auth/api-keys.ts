@@ -17,11 +17,14 @@ export interface ApiKey {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  /** The user who created the key; null for keys created by keys, the CLI or first start. */
+  createdBy: string | null;
 }
 
 export interface NewApiKey {
   name: string;
   scopes: Scope[];
+  createdBy?: string | null;
   expiresAt?: Date | null;
   rateLimit?: { max: number; windowSeconds: number } | null;
 }
@@ -47,9 +50,10 @@ interface Row {
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  created_by: string | null;
 }
 
-const columns = 'id, org_id, name, prefix, scopes, rate_limit_max, rate_limit_window_seconds, created_at, expires_at, revoked_at, last_used_at';
+const columns = 'id, org_id, name, prefix, scopes, rate_limit_max, rate_limit_window_seconds, created_at, expires_at, revoked_at, last_used_at, created_by';
 
 function toKey(r: Row): ApiKey {
   return {
@@ -63,6 +67,7 @@ function toKey(r: Row): ApiKey {
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
     lastUsedAt: r.last_used_at,
+    createdBy: r.created_by,
   };
 }
 
@@ -70,9 +75,9 @@ function toKey(r: Row): ApiKey {
 export async function createApiKey(sql: Sql, orgId: string, input: NewApiKey): Promise<{ key: ApiKey; secret: string }> {
   const { secret, hash, prefix } = generateApiKey();
   const r = await sql.query<Row>(
-    `INSERT INTO api_keys (org_id, name, key_hash, prefix, scopes, expires_at, rate_limit_max, rate_limit_window_seconds)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${columns}`,
-    [orgId, input.name, hash, prefix, input.scopes, input.expiresAt ?? null, input.rateLimit?.max ?? null, input.rateLimit?.windowSeconds ?? null],
+    `INSERT INTO api_keys (org_id, name, key_hash, prefix, scopes, expires_at, rate_limit_max, rate_limit_window_seconds, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${columns}`,
+    [orgId, input.name, hash, prefix, input.scopes, input.expiresAt ?? null, input.rateLimit?.max ?? null, input.rateLimit?.windowSeconds ?? null, input.createdBy ?? null],
   );
   return { key: toKey(r.rows[0]!), secret };
 }

@@ -1,8 +1,16 @@
-/** What a key may do: `read` queries, `write` ingestion, `admin` configuration and keys, `*` all. */
-export const scopes = ['read', 'write', 'admin', '*'] as const;
+/**
+ * What a key or a session may do: `read` queries, `write` ingestion, forecasts, detection and
+ * acknowledging alerts, `admin` configuration (rules, channels, silences, schedules, keys, members),
+ * `owner` the organisation itself (rename, delete, owners), `*` all.
+ */
+export const scopes = ['read', 'write', 'admin', 'owner', '*'] as const;
 export type Scope = (typeof scopes)[number];
-/** What a route needs; `public` routes take no key (health, metrics, docs). */
-export type RouteScope = Exclude<Scope, '*'> | 'public';
+/**
+ * What a route needs. `public` routes take no credential (health, metrics, docs, sign-in);
+ * `user` routes need a signed-in person (a session) but no organisation (their account, creating an
+ * organisation); keys reach a `user` route only when it names `keyScope` in its config.
+ */
+export type RouteScope = Exclude<Scope, '*'> | 'public' | 'user';
 
 export function isScope(s: string): s is Scope {
   return (scopes as readonly string[]).includes(s);

@@ -2,6 +2,9 @@ import { purgeResolvedAlerts } from '../alert/alerts-store.js';
 import { purgeTestDeliveries } from '../alert/deliveries-store.js';
 import { purgeEndedSilences } from '../alert/silences-store.js';
 import { purgeDeadApiKeys } from '../auth/api-keys.js';
+import { purgeExpiredOAuthStates } from '../auth/oauth/states.js';
+import { purgeExpiredSessions } from '../auth/sessions.js';
+import { purgeExpiredUserTokens } from '../auth/user-tokens.js';
 import { purgeDeadLetters } from '../ingest/dead-letters.js';
 import { purgeExpiredIdempotencyKeys } from '../ingest/idempotency.js';
 import type { Sql } from '../store/sql.js';
@@ -25,18 +28,23 @@ export interface MaintenanceResult {
   deletedAlerts: number;
   deletedSilences: number;
   deletedTestDeliveries: number;
+  /** People's rows (not organisation-owned, so purged once, not per organisation). */
+  deletedSessions: number;
+  deletedUserTokens: number;
+  deletedOAuthStates: number;
 }
 
 /**
  * Periodic clean-up, one organisation at a time (no store call without an org id): API keys revoked
  * or expired more than {@link deadKeyRetentionDays} days ago, expired idempotency keys, and dead
- * letters past their retention.
+ * letters past their retention. Then, once for all: sessions past their expiry, emailed tokens
+ * expired a week ago, and OAuth sign-ins abandoned past their expiry.
  */
 export async function runMaintenance(sql: Sql, now: Date, settings: MaintenanceSettings = { deadLetterRetentionDays: 7 }): Promise<MaintenanceResult> {
   const keyCutoff = new Date(now.getTime() - deadKeyRetentionDays * 86_400_000);
   const letterCutoff = new Date(now.getTime() - settings.deadLetterRetentionDays * 86_400_000);
   const alertCutoff = new Date(now.getTime() - (settings.alertRetentionDays ?? 90) * 86_400_000);
-  const result: MaintenanceResult = { organizations: 0, deletedApiKeys: 0, deletedIdempotencyKeys: 0, deletedDeadLetters: 0, deletedAlerts: 0, deletedSilences: 0, deletedTestDeliveries: 0 };
+  const result: MaintenanceResult = { organizations: 0, deletedApiKeys: 0, deletedIdempotencyKeys: 0, deletedDeadLetters: 0, deletedAlerts: 0, deletedSilences: 0, deletedTestDeliveries: 0, deletedSessions: 0, deletedUserTokens: 0, deletedOAuthStates: 0 };
   for (const org of await listOrgs(sql)) {
     result.organizations++;
     result.deletedApiKeys += await purgeDeadApiKeys(sql, org.id, keyCutoff);
@@ -46,5 +54,8 @@ export async function runMaintenance(sql: Sql, now: Date, settings: MaintenanceS
     result.deletedSilences += await purgeEndedSilences(sql, org.id, alertCutoff);
     result.deletedTestDeliveries += await purgeTestDeliveries(sql, org.id, alertCutoff);
   }
+  result.deletedSessions = await purgeExpiredSessions(sql, now);
+  result.deletedUserTokens = await purgeExpiredUserTokens(sql, now);
+  result.deletedOAuthStates = await purgeExpiredOAuthStates(sql, now);
   return result;
 }

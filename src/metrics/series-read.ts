@@ -1,5 +1,6 @@
 // Reading whole series for analysis (forecasting, detection): the matching series of a selector,
 // and one series' points as typed arrays.
+import type { TimeRange } from '../core/time-range.js';
 import type { Sql } from '../store/sql.js';
 import type { Labels } from '../core/labels.js';
 
@@ -58,10 +59,8 @@ export interface SeriesWindow extends StoredSeries, SeriesArrays {
   lastSeenMs: number | null;
 }
 
-export interface WindowOptions {
-  /** Window, epoch ms, both ends inclusive. */
-  fromMs: number;
-  toMs: number;
+/** The window (epoch ms, both ends inclusive) and the limits of a read. */
+export interface WindowOptions extends TimeRange {
   /** At most this many of the most recent points (or buckets) per series. */
   maxPoints: number;
   /** At most this many series (in id order); `truncated` says when more match. */
@@ -114,4 +113,9 @@ async function readWindows(sql: Sql, orgId: string, key: string, dimensions: Lab
       values: Float64Array.from(x.vs ?? [], Number),
     })),
   };
+}
+
+/** {@link readSeriesWindows} over `sql`: the alert pass' SamplesFunc in the server, the benches and tests. */
+export function samplesFrom(sql: Sql): (orgId: string, key: string, dimensions: Labels, o: WindowOptions) => Promise<{ series: SeriesWindow[]; truncated: boolean }> {
+  return (orgId, key, dimensions, o) => readSeriesWindows(sql, orgId, key, dimensions, o);
 }

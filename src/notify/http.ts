@@ -3,6 +3,7 @@
 // outbound guard; the receiver's answer is discarded unread (only its status is kept).
 import { request } from 'undici';
 import { networkFailure } from '../net/failure.js';
+import { parseRetryAfter } from '../net/retry-after.js';
 import type { OutboundGuard } from '../net/outbound.js';
 import type { DeliveryResult } from './notifier.js';
 import { scrubSecrets } from './secrets.js';
@@ -49,7 +50,7 @@ export async function postJson(url: string, body: string, opts: PostOptions): Pr
     await res.body.dump().catch(() => undefined);
     if (status >= 200 && status < 300) return { ok: true, status, classification: 'http_2xx', retryable: false };
     const retryable = status === 429 || status >= 500;
-    const retryAfterMs = retryable ? parseRetryAfter(Array.isArray(retryAfter) ? (retryAfter[0] ?? null) : (retryAfter ?? null), opts.now) : undefined;
+    const retryAfterMs = retryable ? retryAfterOf(Array.isArray(retryAfter) ? (retryAfter[0] ?? null) : (retryAfter ?? null), opts.now) : undefined;
     const redirect = status >= 300 && status < 400;
     return {
       ok: false,
@@ -67,19 +68,7 @@ export async function postJson(url: string, body: string, opts: PostOptions): Pr
   }
 }
 
-/**
- * A Retry-After header (delta seconds or an HTTP date, RFC 9110 §10.2.3) in ms from `now`, capped at
- * {@link maxRetryAfterMs}; undefined when absent or unreadable.
- */
-export function parseRetryAfter(header: string | null, now: Date): number | undefined {
-  if (header === null) return undefined;
-  const h = header.trim();
-  let ms: number;
-  if (/^\d+$/.test(h)) ms = Number(h) * 1000;
-  else {
-    const at = Date.parse(h);
-    if (Number.isNaN(at)) return undefined;
-    ms = at - now.getTime();
-  }
-  return Math.min(Math.max(ms, 0), maxRetryAfterMs);
+/** A receiver's Retry-After in ms from `now`, capped at {@link maxRetryAfterMs}. */
+export function retryAfterOf(header: string | null, now: Date): number | undefined {
+  return parseRetryAfter(header, now, maxRetryAfterMs);
 }

@@ -1,4 +1,5 @@
 import type { Sql } from '../store/sql.js';
+import { addMembership } from './memberships.js';
 
 export interface Organization {
   id: string;
@@ -51,6 +52,34 @@ export async function createOrg(sql: Sql, input: { name: string; slug?: string; 
   );
   if (!r.rows[0]) throw new SlugTakenError(slug);
   return toOrg(r.rows[0]);
+}
+
+/**
+ * A signed-in user's new organisation, with them as its owner; it becomes their default
+ * organisation when they had none. One transaction: no organisation is left without its owner.
+ */
+export async function createOrgWithOwner(sql: Sql, input: { name: string; slug?: string }, userId: string, now: Date): Promise<Organization> {
+  return sql.transaction(async (tx) => {
+    const org = await createOrg(tx, input);
+    await addMembership(tx, org.id, userId, 'owner', now);
+    await tx.query(`UPDATE users SET default_org_id = $2 WHERE id = $1 AND default_org_id IS NULL`, [userId, org.id]);
+    return org;
+  });
+}
+
+/** Renames an organisation (its slug stays: links and scripts keep working). */
+export async function renameOrg(sql: Sql, orgId: string, name: string): Promise<Organization | undefined> {
+  const r = await sql.query<Row>(`UPDATE organizations SET name = $2 WHERE id = $1 RETURNING ${columns}`, [orgId, name]);
+  return r.rows[0] && toOrg(r.rows[0]);
+}
+
+/**
+ * Deletes an organisation and, by cascade, everything it owns (keys, series, points, rules, alerts,
+ * members, invitations). Users stay; their default organisation and sessions stop pointing at it.
+ */
+export async function deleteOrg(sql: Sql, orgId: string): Promise<boolean> {
+  const r = await sql.query('DELETE FROM organizations WHERE id = $1', [orgId]);
+  return r.rowCount > 0;
 }
 
 export async function getOrg(sql: Sql, orgId: string): Promise<Organization | undefined> {

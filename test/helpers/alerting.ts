@@ -5,7 +5,8 @@ import { detectOnThisThread } from '../../src/anomaly/detect-func.js';
 import { createBackendRegistry, type BackendRegistry } from '../../src/forecast/registry.js';
 import { forecastGrid } from '../../src/forecast/service.js';
 import type { Sql } from '../../src/store/sql.js';
+import { samplesFrom } from '../../src/metrics/series-read.js';
 
 export function alertingDeps(sql: Sql, now: () => Date, backends: BackendRegistry = createBackendRegistry()): AlertingDeps {
-  return { sql, now, detect: detectOnThisThread, forecast: forecastGrid.bind(null, { sql, backends, now }) };
+  return { sql, now, samples: samplesFrom(sql), detect: detectOnThisThread, forecast: forecastGrid.bind(null, { sql, backends, now }) };
 }

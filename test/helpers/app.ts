@@ -91,6 +91,8 @@ export interface TestAppOptions {
   jobs?: JobQueue;
   /** Alerting options (notification links, delivery policy, the sleep between delivery attempts). */
   alerting?: AlertingOptions;
+  /** People settings (mail sender, OAuth providers, …) merged over the defaults. */
+  people?: Parts['people'];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -101,7 +103,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const logs = new LogCapture();
   const logger = createLogger({ level: opts.logLevel ?? 'debug', destination: logs });
   const limiter = new RateLimiter(opts.rateLimitStore ?? new MemoryRateLimitStore());
-  const app = await buildApp(testDeps({ config: opts.config, sql, logger, limiter, now: opts.now, backends: opts.backends, jobs: opts.jobs, alerting: opts.alerting }));
+  const app = await buildApp(testDeps({ config: opts.config, sql, logger, limiter, now: opts.now, backends: opts.backends, jobs: opts.jobs, alerting: opts.alerting, people: opts.people }));
   const suffix = Math.random().toString(36).slice(2, 8);
   const org = await createOrg(sql, { name: `Test ${suffix}`, slug: `test-${suffix}`, isPlatform: opts.platformOrg ?? false });
   const { secret: adminKey } = await createApiKey(sql, org.id, { name: 'test admin', scopes: ['*'] });

@@ -9,9 +9,34 @@ import type { Logger } from '../../core/logger.js';
 import type { Frequency } from '../../forecast/backend.js';
 import type { Grid } from '../../forecast/resample.js';
 import type { Sql } from '../../store/sql.js';
+import type { TimeRange } from '../../core/time-range.js';
 
 /** Runs anomaly detection over one series window (the anomaly domain's contract: the worker pool in the server). */
 export type { DetectFunc };
+
+/** One series of a rule with its samples in the read window (ascending) and the time of its newest point ever. */
+export interface SeriesSamples {
+  id: number;
+  key: string;
+  dimensions: Labels;
+  timestampsMs: Float64Array;
+  values: Float64Array;
+  /** Epoch ms of the newest stored point (also outside the window); null when the series has none. */
+  lastSeenMs: number | null;
+}
+
+/** What a rule reads: the window, at most `maxPoints` recent points (or `bucketMs` means) per series, at most `maxSeries` series. */
+export interface SamplesWindow extends TimeRange {
+  maxPoints: number;
+  maxSeries: number;
+  bucketMs?: number;
+}
+
+/**
+ * Reads every series of `key` whose dimensions include `dimensions`, with its samples in `window`
+ * (the metrics store's readSeriesWindows in the server); `truncated` when more series match.
+ */
+export type SamplesFunc = (orgId: string, key: string, dimensions: Labels, window: SamplesWindow) => Promise<{ series: SeriesSamples[]; truncated: boolean }>;
 
 /** The series a forecast is made for, as the forecast store records it. */
 export interface ForecastSeries {
@@ -45,6 +70,8 @@ export interface AlertingDeps {
   sql: Sql;
   /** Wall clock; tests pass a controlled one. */
   now: Clock;
+  /** The samples rules read. */
+  samples: SamplesFunc;
   /** Detection for anomaly rules. */
   detect: DetectFunc;
   /** Forecasts for forecast rules. */

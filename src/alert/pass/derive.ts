@@ -7,13 +7,12 @@ import { contextJson, upsertAnomalies } from '../../anomaly/store.js';
 import { AppError } from '../../core/errors.js';
 import { resample } from '../../forecast/resample.js';
 import { latestForecastsOf } from '../../forecast/store.js';
-import type { SeriesWindow } from '../../metrics/series-read.js';
 import { ruleLookbackMs } from '../evaluate.js';
 import type { AnomalyCondition, AnomalySample, ForecastCondition, ForecastSample, SeriesInput } from '../rule.js';
 import { forecastPlan } from '../rules/forecast.js';
 import type { StoredRule } from '../store.js';
 import { formatSeries } from '../summary.js';
-import type { AlertingDeps, MadeForecast } from './deps.js';
+import type { AlertingDeps, MadeForecast, SeriesSamples } from './deps.js';
 
 type RuleOf<C> = StoredRule & { condition: C };
 
@@ -21,7 +20,7 @@ type RuleOf<C> = StoredRule & { condition: C };
  * The step's input for every series: samples as read, plus anomalies or a forecast where the rule's
  * kind needs them. A series whose detection or forecast failed gets none, and its error is returned.
  */
-export async function deriveInputs(deps: AlertingDeps, rule: StoredRule, series: SeriesWindow[], now: Date): Promise<{ inputs: SeriesInput[]; errors: string[] }> {
+export async function deriveInputs(deps: AlertingDeps, rule: StoredRule, series: SeriesSamples[], now: Date): Promise<{ inputs: SeriesInput[]; errors: string[] }> {
   const kind = rule.condition.kind;
   const errors: string[] = [];
   const inputs: SeriesInput[] = [];
@@ -42,7 +41,7 @@ export async function deriveInputs(deps: AlertingDeps, rule: StoredRule, series:
 }
 
 /** Anomaly rules: online detection over the window; anomalies within the rule's lookback are stored (ids stable per point) and returned. */
-async function anomaliesOf(deps: AlertingDeps, rule: RuleOf<AnomalyCondition>, s: SeriesWindow, now: Date): Promise<AnomalySample[]> {
+async function anomaliesOf(deps: AlertingDeps, rule: RuleOf<AnomalyCondition>, s: SeriesSamples, now: Date): Promise<AnomalySample[]> {
   if (s.values.length === 0) return [];
   let found;
   try {
@@ -72,7 +71,7 @@ async function anomaliesOf(deps: AlertingDeps, rule: RuleOf<AnomalyCondition>, s
  * within the last step is reused (a new grid step is what changes a forecast); otherwise one is made
  * and stored. Null when the history is too short.
  */
-async function forecastOf(deps: AlertingDeps, rule: RuleOf<ForecastCondition>, s: SeriesWindow, reusable: Map<number, ForecastSample>): Promise<ForecastSample | null> {
+async function forecastOf(deps: AlertingDeps, rule: RuleOf<ForecastCondition>, s: SeriesSamples, reusable: Map<number, ForecastSample>): Promise<ForecastSample | null> {
   const reused = reusable.get(s.id);
   if (reused) return reused;
   const plan = forecastPlan(rule.condition);

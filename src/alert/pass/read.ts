@@ -1,7 +1,6 @@
 // Read: what one pass needs from the store before anything is decided — the rule's series with the
 // samples its kind looks at (its spec's read window), and the org's name, channels and silences (once
 // per org and tick).
-import { readSeriesWindows, type SeriesWindow } from '../../metrics/series-read.js';
 import type { Sql } from '../../store/sql.js';
 import { getOrg } from '../../tenancy/orgs.js';
 import { channelSwitches } from '../channels-store.js';
@@ -9,18 +8,19 @@ import { ruleLookbackMs } from '../evaluate.js';
 import { specOf } from '../rules/index.js';
 import { currentSilences, type StoredSilence } from '../silences-store.js';
 import type { StoredRule } from '../store.js';
+import type { SamplesFunc, SeriesSamples } from './deps.js';
 
 /** Most series one pass evaluates (a selector matching more is cut here, and the pass says so). */
 export const maxSeriesPerPass = 1000;
 /** Most raw samples read per series for kinds that read raw points (threshold, rate of change, missing data). */
 export const maxSamplesPerSeries = 10_000;
 
-/** Reads the series of a rule with the samples its kind needs, in one statement. */
-export async function readRuleSeries(sql: Sql, rule: StoredRule, nowMs: number): Promise<{ series: SeriesWindow[]; truncated: boolean }> {
+/** Reads the series of a rule with the samples its kind needs (one statement in the server's SamplesFunc). */
+export async function readRuleSeries(samples: SamplesFunc, rule: StoredRule, nowMs: number): Promise<{ series: SeriesSamples[]; truncated: boolean }> {
   const lookback = ruleLookbackMs(rule);
   // A kind reading no samples (lookback 0: missing data) gets an empty window, which still brings each series' last point time.
   const window = specOf(rule.condition).readWindow?.(rule, nowMs) ?? { fromMs: lookback > 0 ? nowMs - lookback : nowMs + 1, maxPoints: maxSamplesPerSeries };
-  return readSeriesWindows(sql, rule.orgId, rule.key, rule.dimensions, { ...window, toMs: nowMs, maxSeries: maxSeriesPerPass });
+  return samples(rule.orgId, rule.key, rule.dimensions, { ...window, toMs: nowMs, maxSeries: maxSeriesPerPass });
 }
 
 /**

@@ -30,7 +30,7 @@ const errorText = (errors: readonly string[]) => (errors.length ? errors.slice(0
 async function runPass(deps: AlertingDeps, rule: StoredRule, now: Date, context: OrgContext): Promise<PassResult> {
   const nowMs = now.getTime();
   const orgId = rule.orgId;
-  const { series, truncated } = await readRuleSeries(deps.sql, rule, nowMs);
+  const { series, truncated } = await readRuleSeries(deps.samples, rule, nowMs);
   // Detection and forecasts (the slow parts) run before the transaction.
   const derived = await deriveInputs(deps, rule, series, now);
 

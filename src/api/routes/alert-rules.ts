@@ -12,7 +12,7 @@ import { AppError } from '../../core/errors.js';
 import { metricKeyPattern } from '../../core/labels.js';
 import { alertSeverities } from '../../notify/notifier.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { authOf } from '../plugins/auth.js';
+import { actorOf, authOf } from '../plugins/auth.js';
 import { DateTime, Dimensions, Uuid, responses } from '../schemas.js';
 import type { App } from '../types.js';
 import { toReply } from '../../store/entity.js';
@@ -46,7 +46,13 @@ const CreateBody = Type.Object({ ...optional(ruleFields), name: ruleFields.name,
 const PatchBody = Type.Object(optional(ruleFields), { additionalProperties: false, minProperties: 1 });
 
 const StringMap = Type.Record(Type.String(), Type.String());
+const ActorRefSchema = Type.Union(
+  [Type.Object({ kind: Type.Union([Type.Literal('user'), Type.Literal('key'), Type.Literal('system')]), id: Type.Union([Type.String(), Type.Null()]) }), Type.Null()],
+  { description: 'The user or API key that did it; null for rules written before this was recorded' },
+);
 export const RuleSchema = replySchema(ruleEntity, ['orgId'], {
+  createdBy: ActorRefSchema,
+  updatedBy: ActorRefSchema,
   dimensions: StringMap,
   labels: StringMap,
   annotations: StringMap,
@@ -168,7 +174,7 @@ export function alertRuleRoutes(app: App, deps: AlertingDeps): void {
       const input = newRuleInput(b);
       await checkChannels(orgId, input.channels);
       try {
-        return reply.code(201).send(ruleJson(await createRule(deps.sql, orgId, input, deps.now())));
+        return reply.code(201).send(ruleJson(await createRule(deps.sql, orgId, input, deps.now(), actorOf(req))));
       } catch (err) {
         if ((err as { code?: string }).code === '23505') throw conflict(b.name);
         throw err;
@@ -216,7 +222,7 @@ export function alertRuleRoutes(app: App, deps: AlertingDeps): void {
       const input = changedRuleInput(old, b);
       if (b.channels) await checkChannels(orgId, input.channels);
       try {
-        const r = await updateRule(deps.sql, orgId, req.params.id, input, deps.now());
+        const r = await updateRule(deps.sql, orgId, req.params.id, input, deps.now(), actorOf(req));
         if (!r) throw new AppError('not_found', 'No such alert rule');
         return ruleJson(r);
       } catch (err) {
@@ -233,8 +239,10 @@ export function alertRuleRoutes(app: App, deps: AlertingDeps): void {
       schema: { tags, summary: 'Delete an alert rule', description: 'Its alerts stay in the history (rule name kept); open ones are resolved and the resolution is notified.', params: IdParams, response: responses({ 204: Type.Null() }) },
     },
     async (req, reply) => {
-      const { orgId, keyId } = authOf(req);
-      if (!(await removeRule(deps, orgId, req.params.id, { kind: 'key', id: keyId, comment: 'rule deleted' }))) throw new AppError('not_found', 'No such alert rule');
+      const actor = actorOf(req);
+      if (!(await removeRule(deps, authOf(req).orgId, req.params.id, { ...actor, comment: 'rule deleted' }))) throw new AppError('not_found', 'No such alert rule');
+      // The row is gone: its deletion is recorded on the alerts it resolved and here, in the log.
+      req.log.info({ ruleId: req.params.id, actor }, 'alert rule deleted');
       return reply.code(204).send();
     },
   );

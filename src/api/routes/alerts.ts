@@ -8,7 +8,7 @@ import { acknowledgeAlert, resolveAlert } from '../../alert/actions.js';
 import { defaultDeliverySettings, type AlertingDeps } from '../../alert/pass/deps.js';
 import { AppError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { authOf } from '../plugins/auth.js';
+import { actorOf, authOf } from '../plugins/auth.js';
 import { DateTime, Uuid, responses } from '../schemas.js';
 import type { App } from '../types.js';
 import { Severity } from './alert-rules.js';
@@ -133,7 +133,8 @@ export function alertRoutes(app: App, deps: AlertingDeps): void {
     app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ActionBody> }>(
       `/api/v1/alerts/:id/${action}`,
       {
-        config: { scope: 'admin' },
+        // Members acknowledge and resolve (write); configuring rules and channels is admin.
+        config: { scope: 'write' },
         // The body is optional: no body means no comment.
         preValidation: async (req) => {
           if (req.body === undefined || req.body === null) req.body = {};
@@ -151,9 +152,8 @@ export function alertRoutes(app: App, deps: AlertingDeps): void {
         },
       },
       async (req) => {
-        const { orgId, keyId } = authOf(req);
         const fn = action === 'acknowledge' ? acknowledgeAlert : resolveAlert;
-        return alertJson(await fn(deps, orgId, req.params.id, { kind: 'key', id: keyId }, req.body.comment ?? null));
+        return alertJson(await fn(deps, authOf(req).orgId, req.params.id, actorOf(req), req.body.comment ?? null));
       },
     );
   }

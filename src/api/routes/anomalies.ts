@@ -96,7 +96,8 @@ export function anomalyRoutes(app: App, deps: { sql: Sql; now: Clock; detector?:
   app.post<{ Body: Static<typeof DetectBody> }>(
     '/api/v1/anomalies/detect',
     {
-      config: { scope: 'read' },
+      // Detection stores what it finds: a member's action (viewers read stored anomalies).
+      config: { scope: 'write' },
       schema: {
         tags: ['anomalies'],
         summary: 'Find anomalies in a stored series (stored, ids stable per point) or inline data',

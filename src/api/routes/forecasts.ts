@@ -157,7 +157,8 @@ export function forecastRoutes(app: App, deps: ForecastDeps): void {
   app.post<{ Body: Static<typeof ForecastBody> }>(
     '/api/v1/forecast',
     {
-      config: { scope: 'read' },
+      // Making (and storing) a forecast is a member's action; reading stored ones is a viewer's.
+      config: { scope: 'write' },
       schema: {
         tags: ['forecast'],
         summary: 'Forecast a stored series (key, dimensions) or inline data',

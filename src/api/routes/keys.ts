@@ -1,6 +1,7 @@
 import type { App } from '../types.js';
 import { Type, type Static } from 'typebox';
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../../auth/api-keys.js';
+import { roleGrants } from '../../auth/roles.js';
 import { scopes } from '../../auth/scopes.js';
 import { AppError } from '../../core/errors.js';
 import type { Sql } from '../../store/sql.js';
@@ -24,6 +25,7 @@ export const ApiKeySchema = Type.Object({
   expiresAt: Type.Union([DateTime, Type.Null()]),
   revokedAt: Type.Union([DateTime, Type.Null()]),
   lastUsedAt: Type.Union([DateTime, Type.Null()]),
+  createdBy: Type.Union([Uuid, Type.Null()], { description: 'The user who created the key; null when a key, the CLI or first start did' }),
 });
 
 export const CreatedApiKeySchema = Type.Intersect([ApiKeySchema, Type.Object({ key: Type.String({ description: 'The secret, shown only in this response' }) })]);
@@ -51,6 +53,7 @@ export function keyJson(k: ApiKey, now: Date) {
     expiresAt: k.expiresAt?.toISOString() ?? null,
     revokedAt: k.revokedAt?.toISOString() ?? null,
     lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+    createdBy: k.createdBy,
   };
 }
 
@@ -63,19 +66,27 @@ export function keyRoutes(app: App, deps: { sql: Sql; now: Clock }): void {
       schema: { tags: ['keys'], summary: 'Create an API key; the secret is returned once', body: CreateKeyBody, response: responses({ 201: CreatedApiKeySchema }) },
     },
     async (req, reply) => {
-      const { orgId, scopes: granted } = authOf(req);
-      // A key cannot mint a stronger one: it may grant only scopes it holds itself (or anything with `*`).
-      const beyond = req.body.scopes.filter((s) => !granted.includes('*') && !granted.includes(s));
-      if (beyond.length) {
-        throw new AppError('insufficient_scope', `A key can grant only scopes it holds; this key lacks ${beyond.map((s) => `"${s}"`).join(', ')}`, { required: beyond, granted });
+      const { orgId, scopes: granted, userId, role } = authOf(req);
+      if (userId && role) {
+        // A person's key never holds more than their role allows (`*` only for owners).
+        const beyond = req.body.scopes.filter((s) => !roleGrants(role, [s]));
+        if (beyond.length) {
+          throw new AppError('insufficient_scope', `Your role "${role}" cannot grant ${beyond.map((s) => `"${s}"`).join(', ')} to a key`, { required: beyond, role, granted });
+        }
+      } else {
+        // A key cannot mint a stronger one: it may grant only scopes it holds itself (or anything with `*`).
+        const beyond = req.body.scopes.filter((s) => !granted.includes('*') && !granted.includes(s));
+        if (beyond.length) {
+          throw new AppError('insufficient_scope', `A key can grant only scopes it holds; this key lacks ${beyond.map((s) => `"${s}"`).join(', ')}`, { required: beyond, granted });
+        }
       }
       const now = deps.now();
       const expiresAt = req.body.expiresAt ? new Date(req.body.expiresAt) : null;
       if (expiresAt && expiresAt <= now) {
         throw new AppError('validation_failed', 'expiresAt must be in the future', [{ field: 'body.expiresAt', message: 'must be in the future' }]);
       }
-      const { key, secret } = await createApiKey(deps.sql, orgId, { name: req.body.name, scopes: req.body.scopes, expiresAt, rateLimit: req.body.rateLimit ?? null });
-      req.log.info({ apiKeyId: key.id, scopes: key.scopes }, 'api key created');
+      const { key, secret } = await createApiKey(deps.sql, orgId, { name: req.body.name, scopes: req.body.scopes, expiresAt, rateLimit: req.body.rateLimit ?? null, createdBy: userId ?? null });
+      req.log.info({ apiKeyId: key.id, scopes: key.scopes, createdBy: key.createdBy }, 'api key created');
       return reply.status(201).send({ ...keyJson(key, now), key: secret });
     },
   );

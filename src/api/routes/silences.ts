@@ -5,7 +5,7 @@ import { createSilence, deleteSilence, getSilence, listSilences, silenceStatus, 
 import { AppError } from '../../core/errors.js';
 import type { Sql } from '../../store/sql.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';
-import { authOf } from '../plugins/auth.js';
+import { actorOf, authOf } from '../plugins/auth.js';
 import { DateTime, TimeInput, Uuid, responses } from '../schemas.js';
 import type { App } from '../types.js';
 
@@ -78,7 +78,7 @@ export function silenceRoutes(app: App, deps: { sql: Sql; now: Clock }): void {
       },
     },
     async (req, reply) => {
-      const { orgId, keyId } = authOf(req);
+      const { orgId } = authOf(req);
       const b = req.body;
       const now = deps.now();
       const matchers = parseMatchers(b.matchers, 'body.matchers');
@@ -86,7 +86,7 @@ export function silenceRoutes(app: App, deps: { sql: Sql; now: Clock }): void {
       const endsAtMs = timeParam(b.endsAt, 'body.endsAt');
       if (endsAtMs <= startsAtMs) throw new AppError('validation_failed', 'endsAt must be after startsAt', [{ field: 'body.endsAt', message: 'must be after startsAt' }]);
       if (endsAtMs <= now.getTime()) throw new AppError('validation_failed', 'endsAt must be in the future', [{ field: 'body.endsAt', message: 'must be in the future' }]);
-      const s = await createSilence(deps.sql, orgId, { matchers, startsAtMs, endsAtMs, comment: b.comment, createdBy: { kind: 'key', id: keyId } }, now);
+      const s = await createSilence(deps.sql, orgId, { matchers, startsAtMs, endsAtMs, comment: b.comment, createdBy: actorOf(req) }, now);
       return reply.code(201).send(silenceJson(s, now.getTime()));
     },
   );

@@ -2,6 +2,8 @@
 // service hands it a resampled, gap-free series (the API rejects gaps and irregular timestamps), so only
 // the values, their count and a frequency alias travel; timestamps do not.
 
+import { systemClock, type Clock } from '../../core/clock.js';
+import { parseRetryAfter } from '../../net/retry-after.js';
 import { BackendError, frequencies, type BackendRequest, type BackendResult, type ForecastBackend, type Frequency } from '../backend.js';
 
 const name = 'nixtla-timegpt';
@@ -37,6 +39,8 @@ export interface NixtlaOptions {
   retryBaseDelayMs?: number;
   /** The fetch to use; default the global one. */
   fetch?: typeof fetch;
+  /** Wall clock, for Retry-After dates; default the system's. */
+  now?: Clock;
 }
 
 /** How one attempt ended. */
@@ -58,6 +62,7 @@ export function createNixtlaBackend(options: NixtlaOptions = {}): ForecastBacken
   const maxRetries = options.maxRetries ?? 3;
   const retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
   const fetchFn = options.fetch ?? globalThis.fetch;
+  const now = options.now ?? systemClock;
 
   // Upstream messages and network errors could echo the key; every error passes through here.
   const fail = (message: string, retryable = false, status?: number): BackendError =>
@@ -80,7 +85,7 @@ export function createNixtlaBackend(options: NixtlaOptions = {}): ForecastBacken
       if (res.ok) return { kind: 'ok', text };
       const upstream = upstreamMessage(text);
       if (retryStatuses.has(res.status)) {
-        return { kind: 'retry', status: res.status, detail: `HTTP ${res.status}${upstream ? `: ${upstream}` : ''}`, retryAfterMs: retryAfter(res.headers.get('retry-after')) };
+        return { kind: 'retry', status: res.status, detail: `HTTP ${res.status}${upstream ? `: ${upstream}` : ''}`, retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), now(), maxRetryAfterMs) };
       }
       if (res.status === 401 || res.status === 403) return { kind: 'fatal', error: fail(`Nixtla rejected the API key (HTTP ${res.status})`, false, res.status) };
       const what = res.status === 400 || res.status === 422 ? 'Nixtla rejected the request' : 'Nixtla answered';
@@ -221,13 +226,6 @@ function pickMessage(v: unknown): string | undefined {
   return undefined;
 }
 
-/** Retry-After (delta seconds or an HTTP date) in ms, capped; undefined when absent or unreadable. */
-function retryAfter(header: string | null): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
-  return Number.isNaN(ms) ? undefined : Math.min(Math.max(ms, 0), maxRetryAfterMs);
-}
 
 /** fetch's "fetch failed" hides the reason in `cause` (ECONNREFUSED, ECONNRESET, …). */
 function networkError(e: unknown): string {

@@ -1,0 +1,356 @@
+// The dashboard end to end in a real headless Chromium against the real server on a real port: a
+// new user signs up, verifies through the link in the email a local SMTP server received, signs in,
+// creates an organisation and an API key, ingests a seasonal series with a spike through the API,
+// charts it in Explore, forecasts (bands drawn) and detects (the spike marked), and acknowledges an
+// alert with a comment. Every page is screenshotted (test-results/screenshots/) and checked by axe.
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { smtpMailer } from '../../src/mail/smtp.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { browserMissing, buildDashboardIfStale, launchBrowser, screenshot, seriousViolations } from '../helpers/browser.js';
+import { startSmtpReceiver, type SmtpReceiver } from '../helpers/receivers.js';
+
+const hour = 3_600_000;
+const email = `ada.${Math.random().toString(36).slice(2, 8)}@example.test`;
+const password = 'correct horse battery staple 42';
+const seriesKey = 'demo.requests';
+const seriesLabel = `${seriesKey}{service=web}`;
+
+let t: TestApp;
+let smtp: SmtpReceiver;
+let mailer: ReturnType<typeof smtpMailer>;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let base: string;
+const pageErrors: string[] = [];
+
+before(async () => {
+  if (browserMissing) return;
+  await buildDashboardIfStale();
+  smtp = await startSmtpReceiver();
+  mailer = smtpMailer(`smtp://${smtp.host}:${smtp.port}`, 'IntentVision <accounts@iv.example.test>');
+  t = await startTestApp({ config: { passwordScryptLogN: 10 }, people: { sendMail: mailer.send } });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  browser = await launchBrowser();
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, permissions: ['clipboard-read', 'clipboard-write'] });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
+  page.on('console', (m) => {
+    // A refused script or style (CSP) or any other console error is a defect; 4xx the app shows are not.
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await t?.close();
+  mailer?.close();
+  await smtp?.close();
+});
+
+/** Screenshot and axe check of the page as it is now (axe skipped where a later check covers the same page with more on it). */
+async function checkPage(name: string, opts: { axe?: boolean } = {}): Promise<void> {
+  await screenshot(page, name);
+  if (opts.axe === false) return;
+  assert.deepEqual(await seriousViolations(page), [], `axe: serious or critical violations on ${name}`);
+}
+
+async function mailTo(to: string, subject: RegExp, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = smtp.received.find((x) => x.envelope.to.includes(to) && subject.test(x.subject));
+    if (m) return m;
+    if (Date.now() > deadline) assert.fail(`no email to ${to} matching ${subject}`);
+    await sleep(25);
+  }
+}
+
+/** The share of painted pixels in a vertical strip of the chart canvas (x from `x0` to `x1`, fractions of the width). */
+function paintedShare(x0: number, x1: number): Promise<number> {
+  return page.evaluate(
+    ([a, b]) => {
+      const c = document.querySelector<HTMLCanvasElement>('.chart-canvas canvas');
+      if (!c) return -1;
+      const ctx = c.getContext('2d')!;
+      const left = Math.floor(c.width * a!);
+      const w = Math.max(1, Math.floor(c.width * b!) - left);
+      const d = ctx.getImageData(left, 0, w, c.height).data;
+      let painted = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) painted++;
+      return painted / (d.length / 4);
+    },
+    [x0, x1],
+  );
+}
+
+/** Page coordinates of the first pixel painted in the critical or high severity colour, if any. */
+async function markPosition(): Promise<{ x: number; y: number } | undefined> {
+  const found = await page.evaluate(() => {
+    const c = document.querySelector<HTMLCanvasElement>('.chart-canvas canvas');
+    if (!c) return undefined;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const colours = [[0xe0, 0x24, 0x24], [0xea, 0x6a, 0x12]]; // severityColor.critical, .high
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3]! < 250 || !colours.some(([r, g, b]) => Math.abs(d[i]! - r!) + Math.abs(d[i + 1]! - g!) + Math.abs(d[i + 2]! - b!) < 12)) continue;
+      const px = (i / 4) % c.width;
+      const py = Math.floor(i / 4 / c.width);
+      const box = c.getBoundingClientRect();
+      return { x: box.left + (px * box.width) / c.width, y: box.top + (py * box.height) / c.height + 2 };
+    }
+    return undefined;
+  });
+  return found;
+}
+
+/** Hourly points over the last 10 days: a daily cycle, and one spike 30 hours ago. */
+function seasonalSeries(nowMs: number) {
+  const last = Math.floor(nowMs / hour) * hour;
+  const spikeAt = last - 30 * hour;
+  const metrics = [];
+  for (let i = 239; i >= 0; i--) {
+    const ts = last - i * hour;
+    const h = ts / hour;
+    const value = 100 + 30 * Math.sin((2 * Math.PI * h) / 24) + 3 * Math.sin(h * 1.7) + (ts === spikeAt ? 160 : 0);
+    metrics.push({ key: seriesKey, value: Math.round(value * 100) / 100, timestamp: new Date(ts).toISOString(), dimensions: { service: 'web' } });
+  }
+  return { metrics, spikeAt };
+}
+
+async function apiWithKey(key: string, method: string, path: string, body?: unknown) {
+  const headers: Record<string, string> = { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = (await res.json()) as Record<string, unknown>;
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+test('the dashboard: sign up → verify → organisation → key → ingest → chart, forecast, anomalies → alert acknowledged', { skip: browserMissing, timeout: 120_000 }, async (s) => {
+  const started = Date.now();
+  // Each step needs the ones before it: after a failure the rest are skipped, not failed in turn.
+  let failed = false;
+  const step = (name: string, fn: () => Promise<void>) =>
+    s.test(name, { skip: failed ? 'an earlier step failed' : false }, async () => {
+      try {
+        await fn();
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    });
+  let apiKey = '';
+  let colleague = '';
+  let invitationLink = '';
+  let spikeAt = 0;
+
+  await step('/ is the sign-in page, served with a strict CSP', async () => {
+    const res = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    await page.goto(`${base}/`);
+    await page.waitForURL(/\/sign-in$/);
+    await page.getByRole('heading', { name: 'Sign in to IntentVision' }).waitFor();
+    await checkPage('01-sign-in');
+  });
+
+  await step('sign up, then "check your email"', async () => {
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.waitForURL(/\/sign-up$/);
+    await page.getByLabel('Name', { exact: true }).fill('Ada Lovelace');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await checkPage('02-sign-up');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    await checkPage('03-check-email');
+  });
+
+  await step('the link in the email verifies the address; sign in', async () => {
+    const mail = await mailTo(email, /Verify your email/);
+    const link = /(http:\/\/\S+\/verify-email\?token=[\w-]+)/.exec(mail.text ?? '')?.[1];
+    assert.ok(link?.startsWith(base), `a verification link to this server in:\n${mail.text}`);
+    await page.goto(link!);
+    await page.waitForURL(/\/sign-in\?verified=1$/);
+    await page.getByText('Your email address is verified').waitFor();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Create your first organisation' }).waitFor();
+    await checkPage('04-create-organisation');
+  });
+
+  await step('create an organisation', async () => {
+    await page.getByLabel('Organisation name').fill('Analytical Engines');
+    await page.getByRole('button', { name: 'Create organisation' }).click();
+    await page.getByRole('heading', { name: 'Explore' }).waitFor();
+    await page.getByLabel('Organisation').waitFor();
+    assert.match(await page.getByLabel('Organisation').inputValue(), /^[0-9a-f-]{36}$/);
+    await page.getByText('No series match').waitFor();
+  });
+
+  await step('create an API key; the secret is shown once', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'Create a key' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('collector');
+    await page.getByRole('checkbox', { name: /^admin/ }).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    apiKey = (await page.getByTestId('new-key-secret').textContent()) ?? '';
+    assert.match(apiKey, /^iv_[\w-]{32}$/);
+    await page.getByRole('cell', { name: 'collector', exact: true }).waitFor();
+    await checkPage('05-api-keys');
+  });
+
+  await step('ingest a seasonal series with a spike through the API with that key', async () => {
+    const series = seasonalSeries(Date.now());
+    spikeAt = series.spikeAt;
+    const r = await apiWithKey(apiKey, 'POST', '/api/v1/ingest', { metrics: series.metrics });
+    assert.deepEqual([r.accepted, r.rejected], [240, 0]);
+  });
+
+  await step('Explore: find the series, chart it over 7 days', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Explore' }).click();
+    await page.getByLabel('Key starts with').fill('demo');
+    await page.getByRole('button', { name: new RegExp(seriesLabel.replace(/[.{}]/g, '\\$&')) }).click();
+    await page.getByRole('button', { name: 'Last 7d' }).click();
+    await page.locator('figure.chart[data-histories="1"] canvas').waitFor();
+    assert.match(await page.locator('ul.legend').innerText(), new RegExp(seriesLabel.replace(/[.{}]/g, '\\$&')));
+    const url = new URL(page.url());
+    assert.deepEqual([url.searchParams.getAll('s'), url.searchParams.get('range')], [[`${seriesKey}{"service":"web"}`], '7d'], 'the URL holds the view');
+    assert.ok((await paintedShare(0, 1)) > 0.01, 'the canvas drew');
+    await page.getByText('No forecast of this series yet').waitFor();
+    await checkPage('06-explore', { axe: false }); // 07: the same page with the forecast and anomalies
+  });
+
+  await step('forecast now: the line and its 80 % and 95 % bands are drawn', async () => {
+    await page.getByRole('button', { name: 'Forecast now' }).click();
+    await page.locator('figure.chart[data-forecasts="1"]').waitFor();
+    assert.match(await page.locator('ul.legend').innerText(), /forecast \(80 % and 95 % bands\)/);
+    // The last day of the x range is forecast only: its bands fill a good part of that strip.
+    assert.ok((await paintedShare(0.95, 0.99)) > 0.05, 'the forecast bands are painted');
+  });
+
+  await step('detect now: the spike is marked and listed', async () => {
+    await page.getByRole('button', { name: 'Detect now' }).click();
+    const row = page.locator(`table.anomalies tr[data-timestamp="${new Date(spikeAt).toISOString()}"]`);
+    await row.waitFor();
+    assert.match(await row.innerText(), /high|critical/);
+    assert.ok(Number(await page.locator('figure.chart').getAttribute('data-anomalies')) >= 1);
+    // Hovering the mark (drawn in the severity's colour) shows its score and methods.
+    const mark = await markPosition();
+    assert.ok(mark, 'a critical or high anomaly mark is drawn on the canvas');
+    await page.mouse.move(mark.x, mark.y);
+    const tip = page.getByTestId('anomaly-tooltip');
+    await tip.waitFor();
+    assert.match(await tip.innerText(), /anomaly · score 0\.\d\d[\s\S]*methods: /);
+    await checkPage('07-explore-forecast-anomalies');
+  });
+
+  await step('Anomalies lists the spike and links to its chart', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Anomalies' }).click();
+    await page.getByLabel('Severity at least').selectOption('high');
+    const row = page.getByRole('row', { name: new RegExp(seriesLabel.replace(/[.{}]/g, '\\$&')) });
+    await row.first().waitFor();
+    await checkPage('08a-anomalies');
+    await row.first().getByRole('link').click();
+    await page.locator('figure.chart[data-anomalies="1"] canvas').waitFor();
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('range'), 'custom');
+    assert.ok(Date.parse(url.searchParams.get('from')!) < spikeAt && spikeAt < Date.parse(url.searchParams.get('to')!), 'the chart is around the spike');
+  });
+
+  await step('dark mode follows the system, with the same contrast checks', async () => {
+    await page.goBack(); // Anomalies
+    await page.goBack(); // the 7-day Explore view
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.locator('figure.chart[data-forecasts="1"] canvas').waitFor();
+    assert.equal(new URL(page.url()).searchParams.get('range'), '7d');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(17, 20, 24)');
+    await checkPage('07b-explore-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  await step('a phone-width screen shows the same view', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.locator('figure.chart[data-forecasts="1"] canvas').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling at 390 px (overflow ${overflow} px)`);
+    await checkPage('08-explore-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await step('an alert fires; acknowledge it with a comment; its history names the comment', async () => {
+    const rule = await apiWithKey(apiKey, 'POST', '/api/v1/alert-rules', { name: 'Requests present', key: seriesKey, severity: 'critical', condition: { kind: 'threshold', operator: 'gt', value: 0, forSeconds: 0 } });
+    await apiWithKey(apiKey, 'POST', '/api/v1/ingest', { metrics: [{ key: seriesKey, value: 101, timestamp: new Date().toISOString(), dimensions: { service: 'web' } }] });
+    await apiWithKey(apiKey, 'POST', `/api/v1/alert-rules/${rule.id as string}/evaluate`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alerts' }).click();
+    const item = page.locator('li.alert', { hasText: 'Requests present' });
+    await item.waitFor();
+    await checkPage('09-alerts', { axe: false }); // 10: the same page with the history open
+    await item.getByLabel('Comment').fill('Looking into it');
+    await item.getByRole('button', { name: 'Acknowledge' }).click();
+    await item.locator('.badge.state', { hasText: 'acknowledged' }).waitFor();
+    await item.getByRole('button', { name: 'Show history' }).click();
+    await item.getByText(/firing → acknowledged by you: “Looking into it”/).waitFor();
+    await checkPage('10-alert-history');
+  });
+
+  await step('members: invite a colleague (the invitation is emailed and listed); the account page lists this session', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('cell', { name: 'Ada Lovelace (you)' }).waitFor();
+    colleague = `grace.${Math.random().toString(36).slice(2, 8)}@example.test`;
+    await page.getByLabel('Email').fill(colleague);
+    await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByRole('cell', { name: colleague, exact: true }).waitFor();
+    invitationLink = /(http:\/\/\S+\/invitations\/accept\?token=[\w%-]+)/.exec((await mailTo(colleague, /./)).text ?? '')?.[1] ?? '';
+    assert.ok(invitationLink.startsWith(base), 'the invitation email links to this server');
+    await checkPage('11-members');
+    await page.getByRole('link', { name: 'Ada Lovelace' }).click();
+    await page.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
+    await page.getByText('(this one)').waitFor();
+    await checkPage('12-account');
+  });
+
+  await step('the invited colleague accepts in their own browser and, as a viewer, sees no write buttons', async () => {
+    // Their account is made through the API (the sign-up pages were covered above); the invitation page is the browser's.
+    const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await post('/api/v1/auth/register', { email: colleague, password, name: 'Grace Hopper' })).status, 202);
+    const token = /verify-email\?token=([\w-]+)/.exec((await mailTo(colleague, /Verify your email/)).text ?? '')?.[1];
+    assert.equal((await post('/api/v1/auth/verify-email', { token })).status, 200);
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      assert.ok((await other.request.post(`${base}/api/v1/auth/login`, { data: { email: colleague, password } })).ok());
+      const p = await other.newPage();
+      await p.goto(invitationLink);
+      await p.getByRole('button', { name: 'Accept the invitation' }).click();
+      await p.getByRole('heading', { name: 'Explore' }).waitFor();
+      assert.match(await p.getByLabel('Organisation').locator('option:checked').innerText(), /Analytical Engines \(viewer\)/);
+      await p.goto(`${base}/explore?s=${encodeURIComponent(`${seriesKey}{"service":"web"}`)}&range=7d`);
+      await p.locator('figure.chart[data-forecasts="1"] canvas').waitFor();
+      assert.equal(await p.getByRole('button', { name: /Forecast now|Detect now/ }).count(), 0, 'a viewer sees no forecast or detect buttons');
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alerts' }).click();
+      await p.locator('li.alert', { hasText: 'Requests present' }).waitFor();
+      assert.equal(await p.getByRole('button', { name: /Acknowledge|Resolve/ }).count(), 0, 'nor acknowledge or resolve');
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+      await p.getByText('Only admins and owners').waitFor();
+      await screenshot(p, '13-viewer-alerts');
+    } finally {
+      await other.close();
+    }
+  });
+
+  await step('sign out', async () => {
+    await page.getByRole('banner').getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForURL(/\/sign-in$/);
+  });
+
+  if (!failed) assert.deepEqual(pageErrors, [], 'no script errors or CSP refusals in the browser');
+  console.log(`dashboard browser test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+});

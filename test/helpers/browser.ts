@@ -1,0 +1,42 @@
+// A real headless Chromium for browser tests: Debian's `chromium` driven by playwright-core (never a
+// downloaded browser), screenshots kept in test-results/screenshots/, and axe-core checks.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const chromiumPath = '/usr/bin/chromium';
+
+/** Why browser tests skip here, or false when they can run. */
+export const browserMissing: string | false = existsSync(chromiumPath) ? false : `no browser at ${chromiumPath}: install Debian's chromium package (apt-get install chromium; .ci/run does) to run the browser tests`;
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+export const screenshotDir = join(root, 'test-results', 'screenshots');
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+/** Builds the dashboard (web/ → dist/web) when web/ changed since its last build. */
+export async function buildDashboardIfStale(): Promise<void> {
+  const script = join(root, 'scripts', 'build.mjs'); // plain JS, imported by path (no type declarations)
+  const { isWebStale, buildWeb } = (await import(script)) as { isWebStale(): boolean; buildWeb(): boolean };
+  if (isWebStale() && !buildWeb()) throw new Error('the dashboard (web/) did not build');
+}
+
+/** A full-page screenshot as test-results/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotDir, { recursive: true });
+  const path = join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA rules). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}

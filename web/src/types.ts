@@ -1,0 +1,118 @@
+// The API's reply shapes the dashboard reads (from the OpenAPI document, GET /docs/json).
+
+export type Role = 'viewer' | 'member' | 'admin' | 'owner';
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+export type Dimensions = Record<string, string>;
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  hasPassword: boolean;
+  createdAt: string;
+}
+
+export interface Membership {
+  orgId: string;
+  name: string;
+  slug: string;
+  role: Role;
+}
+
+export interface Me {
+  user: User;
+  memberships: Membership[];
+  defaultOrgId: string | null;
+  currentOrgId: string | null;
+  identities: { provider: string; email: string | null; linkedAt: string }[];
+  csrfToken: string;
+}
+
+export interface Provider {
+  id: string;
+  name: string;
+  startUrl: string;
+}
+
+export interface CatalogEntry {
+  key: string;
+  dimensions: Dimensions;
+  firstTimestamp: string | null;
+  lastTimestamp: string | null;
+  pointCount: number;
+}
+
+export interface QueryReply {
+  series: { key: string; dimensions: Dimensions; points: { timestamp: string; value: number | null }[] }[];
+  nextCursor: string | null;
+}
+
+export interface Forecast {
+  id: string;
+  backend: string;
+  model: string;
+  frequency: string;
+  horizon: number;
+  levels: number[];
+  generatedAt: string;
+  key: string | null;
+  dimensions: Dimensions | null;
+  points: { timestamp: string; value: number; intervals: Record<string, { lower: number; upper: number }> }[];
+}
+
+export interface Anomaly {
+  id: string | null;
+  key: string | null;
+  dimensions: Dimensions | null;
+  timestamp: string;
+  value: number;
+  expected: number | null;
+  score: number;
+  severity: Severity;
+  methods: { name: string; score: number; weight: number; flagged: boolean }[];
+  consensus: number;
+}
+
+export interface Backend {
+  name: string;
+  description: string;
+  available: boolean;
+  default: boolean;
+  capabilities: { frequencies: string[] };
+}
+
+export interface Alert {
+  id: string;
+  ruleId: string | null;
+  ruleName: string;
+  ruleKind: string;
+  state: string;
+  severity: string;
+  key: string;
+  dimensions: Dimensions;
+  value: number | null;
+  summary: string;
+  startedAt: string;
+  firedAt: string | null;
+  endedAt: string | null;
+  acknowledgedAt: string | null;
+  acknowledgedBy: { kind: string; id: string; comment?: string | null } | null;
+  updatedAt: string;
+}
+
+export interface AlertDetail extends Alert {
+  transitions: { at: string; from: string | null; to: string; actor: unknown; value: number | null }[];
+  notifications: { id: string; channelId: string; event: string; status: string }[];
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  status: 'active' | 'expired' | 'revoked';
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
