@@ -102,7 +102,7 @@ export async function findApiKeyBySecret(sql: Sql, secret: string): Promise<ApiK
 
 /** The key whose secret hashes to `keyHash` ({@link hashApiKey}), for callers that hashed it already. */
 export async function findApiKeyByHash(sql: Sql, keyHash: string): Promise<ApiKey | undefined> {
-  const r = await sql.query<Row>(`SELECT ${columns} FROM api_keys WHERE key_hash = $1`, [keyHash]);
+  const r = await sql.query<Row>(`SELECT ${columns} FROM api_keys WHERE key_hash = $1`, [keyHash], { prepare: 'auth-api-key-by-hash' });
   return r.rows[0] && toKey(r.rows[0]);
 }
 

@@ -74,6 +74,7 @@ export async function resolveSession(sql: Sql, tokenHash: string, requestedOrgId
           LIMIT 1) m ON true
       WHERE s.token_hash = $1 AND s.expires_at > $3 AND s.absolute_expires_at > $3`,
     [tokenHash, requestedOrgId, now],
+    { prepare: 'auth-resolve-session' },
   );
   const row = r.rows[0];
   if (!row) return undefined;

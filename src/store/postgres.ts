@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { answers, type QueryResult, type Sql } from './sql.js';
+import { answers, type QueryOptions, type QueryResult, type Sql } from './sql.js';
 
 export interface PostgresOptions {
   url: string;
@@ -25,8 +25,9 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
 function executor(q: Queryable, inTransaction: boolean, pool: pg.Pool): Sql {
   const self: Sql = {
     driver: 'postgres',
-    async query<R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const r = await q.query(text, params as unknown[] | undefined);
+    async query<R>(text: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
+      const values = params as unknown[] | undefined;
+      const r = opts?.prepare ? await q.query({ name: opts.prepare, text, values }) : await q.query(text, values);
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
     },
     async exec<R>(script: string): Promise<QueryResult<R>> {

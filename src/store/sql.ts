@@ -7,11 +7,20 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /** A name unique to this statement's text: a prepared statement on PostgreSQL. */
+  prepare?: string;
+}
+
 export interface Sql {
   /** `postgres` (server) or `pglite` (embedded). */
   readonly driver: 'postgres' | 'pglite';
-  /** One parameterised statement ($1, $2 …). */
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /**
+   * One parameterised statement ($1, $2 …). `opts.prepare` names it for the hot paths (every request's
+   * authentication): PostgreSQL then parses and plans it once per connection instead of on every call
+   * (one name, one text, always). PGlite runs in process and ignores it.
+   */
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>>;
   /** A script of several statements without parameters (migrations); returns the last statement's result. */
   exec<R = Record<string, unknown>>(script: string): Promise<QueryResult<R>>;
   /** Runs `fn` in one transaction on one connection; commits when it resolves, rolls back when it throws. */
