@@ -35,6 +35,14 @@ function holdsCredential(id: string, headers: Headers): boolean {
   return secrets.some((s) => (s.length >= 8 && id.includes(s)) || (id.length >= 16 && s.includes(id)));
 }
 
+/** Query parameters that carry one-time credentials (OAuth callbacks, emailed links): logged as `…`. */
+const secretParams = /([?&](?:code|state|token)=)[^&#]*/gi;
+
+/** The URL as logs may hold it: the values of credential-carrying query parameters replaced. */
+export function loggableUrl(url: string): string {
+  return url.includes('?') ? url.replace(secretParams, '$1…') : url;
+}
+
 const resourceKey = Symbol('requestContextResource');
 type WithResource = FastifyRequest & { [resourceKey]?: AsyncResource };
 
@@ -46,7 +54,7 @@ type WithResource = FastifyRequest & { [resourceKey]?: AsyncResource };
 export function requestContext(app: App): void {
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
-    runWithContext({ requestId: req.id, metadata: { method: req.method, url: req.url, ip: req.ip } }, () => {
+    runWithContext({ requestId: req.id, metadata: { method: req.method, url: loggableUrl(req.url), ip: req.ip } }, () => {
       (req as WithResource)[resourceKey] = new AsyncResource('intentvision-request');
       done();
     });
@@ -60,7 +68,7 @@ export function requestContext(app: App): void {
     const resource = (req as WithResource)[resourceKey];
     const finish = () => {
       req.log.info(
-        { method: req.method, url: req.url, route: req.routeOptions.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime * 10) / 10 },
+        { method: req.method, url: loggableUrl(req.url), route: req.routeOptions.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime * 10) / 10 },
         'request completed',
       );
       const ctx = rawContext();
