@@ -225,6 +225,18 @@ for (const kind of storeKinds) {
         const reader = await t.newKey(['read']);
         assertError(await ingest({ ...owner.write, ...bearer(reader.secret) }), 403, 'insufficient_scope');
       });
+
+      test("a key with X-Org-Id of another organisation: 403, never the key's own org silently", async () => {
+        const other = await t.newOrg('Named Elsewhere');
+        assertError(await current({ ...bearer(t.adminKey), 'x-org-id': other.org.id }), 403, 'forbidden');
+        const before = await t.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM points WHERE org_id = $1', [t.org.id]);
+        assertError(await ingest({ ...bearer(t.adminKey), 'x-org-id': other.org.id }), 403, 'forbidden');
+        const afterRefusal = await t.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM points WHERE org_id = $1', [t.org.id]);
+        assert.equal(afterRefusal.rows[0]!.n, before.rows[0]!.n, 'nothing was written into the key\'s own org');
+        // Naming the key's own org is fine.
+        const own = await current({ ...bearer(t.adminKey), 'x-org-id': t.org.id });
+        assert.equal(own.statusCode, 200, own.body);
+      });
     });
 
     describe('expiry', () => {

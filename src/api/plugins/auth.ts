@@ -325,6 +325,11 @@ export function authentication(app: App, opts: AuthOptions): void {
     setRateLimitHeaders(reply, d);
     if (!d.allowed) throw rateLimited(reply, d);
 
+    // A key acts in its own organisation only: naming another one is refused, never silently ignored
+    // (a script meant for org B must not write into the key's org A).
+    const orgAsked = requestedOrg(req);
+    if (orgAsked !== null && orgAsked !== key.orgId) throw new AppError('forbidden', 'X-Org-Id names another organisation than the API key\'s; a key acts only in its own', { orgId: orgAsked });
+
     const needed = required === 'user' ? req.routeOptions.config!.keyScope! : required;
     if (!hasScope(key.scopes, needed)) {
       throw new AppError('insufficient_scope', `This route requires the "${needed}" scope; the key has ${key.scopes.map((s) => `"${s}"`).join(', ')}`, { required: needed, granted: key.scopes });
