@@ -1,17 +1,21 @@
 // The dashboard end to end in a real headless Chromium against the real server on a real port: a
 // new user signs up, verifies through the link in the email a local SMTP server received, signs in,
 // creates an organisation and an API key, ingests a seasonal series with a spike through the API,
-// charts it in Explore, forecasts (bands drawn) and detects (the spike marked), and acknowledges an
-// alert with a comment. Every page is screenshotted (test-results/screenshots/) and checked by axe.
+// charts it in Explore, forecasts (bands drawn) and detects (the spike marked), creates a webhook
+// channel (to a local receiver) and a threshold rule in the forms, evaluates it now, sees the alert
+// fire and the receiver get it, acknowledges it with a comment, and silences it from the alert.
+// Every page is screenshotted (test-results/screenshots/) and checked by axe.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { deliverDue } from '../../src/alert/delivery.js';
 import { smtpMailer } from '../../src/mail/smtp.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { browserMissing, buildDashboardIfStale, launchBrowser, screenshot, seriousViolations } from '../helpers/browser.js';
-import { startSmtpReceiver, type SmtpReceiver } from '../helpers/receivers.js';
+import { loopbackOutbound, startSmtpReceiver, startWebhookReceiver, type SmtpReceiver, type WebhookReceiver } from '../helpers/receivers.js';
 
 const hour = 3_600_000;
 const email = `ada.${Math.random().toString(36).slice(2, 8)}@example.test`;
@@ -21,6 +25,8 @@ const seriesLabel = `${seriesKey}{service=web}`;
 
 let t: TestApp;
 let smtp: SmtpReceiver;
+let hook: WebhookReceiver;
+const hookSecret = `whsec_${randomBytes(32).toString('base64')}`;
 let mailer: ReturnType<typeof smtpMailer>;
 let browser: Browser;
 let context: BrowserContext;
@@ -32,8 +38,10 @@ before(async () => {
   if (browserMissing) return;
   await buildDashboardIfStale();
   smtp = await startSmtpReceiver();
+  hook = await startWebhookReceiver(hookSecret);
   mailer = smtpMailer(`smtp://${smtp.host}:${smtp.port}`, 'IntentVision <accounts@iv.example.test>');
-  t = await startTestApp({ config: { passwordScryptLogN: 10 }, people: { sendMail: mailer.send } });
+  // The webhook receiver listens on loopback: the outbound guard lets channels reach it.
+  t = await startTestApp({ config: { passwordScryptLogN: 10 }, people: { sendMail: mailer.send }, alerting: { outbound: loopbackOutbound } });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   browser = await launchBrowser();
@@ -52,6 +60,7 @@ after(async () => {
   await t?.close();
   mailer?.close();
   await smtp?.close();
+  await hook?.close();
 });
 
 /** Screenshot and axe check of the page as it is now (axe skipped where a later check covers the same page with more on it). */
@@ -130,7 +139,7 @@ async function apiWithKey(key: string, method: string, path: string, body?: unkn
   return json;
 }
 
-test('the dashboard: sign up → verify → organisation → key → ingest → chart, forecast, anomalies → alert acknowledged', { skip: browserMissing, timeout: 120_000 }, async (s) => {
+test('the dashboard: sign up → verify → organisation → key → ingest → chart, forecast, anomalies → channel, rule → alert fired, acknowledged, silenced', { skip: browserMissing, timeout: 180_000 }, async (s) => {
   const started = Date.now();
   // Each step needs the ones before it: after a failure the rest are skipped, not failed in turn.
   let failed = false;
@@ -284,10 +293,82 @@ test('the dashboard: sign up → verify → organisation → key → ingest → 
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  await step('an alert fires; acknowledge it with a comment; its history names the comment', async () => {
-    const rule = await apiWithKey(apiKey, 'POST', '/api/v1/alert-rules', { name: 'Requests present', key: seriesKey, severity: 'critical', condition: { kind: 'threshold', operator: 'gt', value: 0, forSeconds: 0 } });
+  await step('channels: create a webhook channel to a local receiver; a test reaches it and is listed', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Channels' }).click();
+    await page.getByText('No channels yet').waitFor();
+    await page.getByRole('button', { name: 'New channel' }).click();
+    await page.getByLabel('Channel name').fill('ops-webhook');
+    await page.getByLabel('Type').selectOption('webhook');
+    await page.getByLabel('URL', { exact: true }).fill(`${hook.url}/alerts`);
+    await page.getByLabel('Signing secret').fill(hookSecret);
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    const item = page.locator('li[data-channel-id]', { hasText: 'ops-webhook' });
+    await item.waitFor();
+    assert.ok(!(await page.content()).includes(hookSecret), 'the secret is never shown back');
+    await item.getByRole('button', { name: /^Send test/ }).click();
+    assert.match(await item.getByTestId('test-outcome').innerText(), /Test delivered: http_2xx \(204\)/);
+    assert.equal(hook.verified.length, 1, `the receiver verified the test (refused: ${hook.refused.join(', ')})`);
+    // Edit: the secret field is empty (write-only); left empty, the stored secret stays and still signs.
+    await item.getByRole('button', { name: /^Edit/ }).click();
+    assert.equal(await page.getByLabel('Signing secret').inputValue(), '');
+    await page.getByLabel('URL', { exact: true }).fill(`${hook.url}/alerts/v2`);
+    await page.getByRole('button', { name: 'Save channel' }).click();
+    await item.getByText(`${hook.url}/alerts/v2`).waitFor();
+    await item.getByRole('button', { name: /^Send test/ }).click();
+    await item.getByTestId('test-outcome').getByText(/Test delivered/).waitFor();
+    assert.deepEqual([hook.verified.length, hook.received.at(-1)?.path], [2, '/alerts/v2'], `refused: ${hook.refused.join(', ')}`);
+    await item.getByRole('button', { name: 'Show deliveries' }).click();
+    await item.locator('tr[data-event="test"][data-delivery-status="delivered"]').nth(1).waitFor(); // both tests
+    await checkPage('09a-channels');
+  });
+
+  await step('rules: create a threshold rule in the form with that channel; the preview draws it; evaluate now fires', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Rules' }).click();
+    await page.getByText('No alert rules yet').waitFor();
+    await page.getByRole('link', { name: 'New rule' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Requests present');
+    await page.getByLabel('Metric key').fill(seriesKey);
+    await page.getByLabel('Dimension filter').fill('service=web');
+    await page.getByLabel('Severity').selectOption('critical');
+    await page.getByLabel('Kind').selectOption('forecast');
+    await page.getByLabel('Horizon (hours)').waitFor(); // the form shows the chosen kind's fields only
+    assert.equal(await page.getByLabel('For (seconds)', { exact: true }).count(), 0);
+    await page.getByLabel('Kind').selectOption('threshold');
+    await page.getByLabel('Operator').selectOption('gt');
+    await page.getByLabel('Value', { exact: true }).fill('0');
+    await page.getByLabel('ops-webhook (webhook)').check();
+    // The preview: the matching series and the threshold line on the chart.
+    await page.locator('figure.chart[data-histories="2"] canvas').waitFor();
+    await page.getByTestId('preview-note').getByText(/the latest value is/).waitFor();
+    await checkPage('09b-rule-editor', { axe: false }); // 09c: the same editor, saved, with the evaluation
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.waitForURL(/\/alert-rules\/edit\?id=[0-9a-f-]{36}$/);
+    await page.getByRole('heading', { name: 'Alert rule “Requests present”' }).waitFor();
+    // A point now, so the latest value is fresh when the rule is evaluated.
     await apiWithKey(apiKey, 'POST', '/api/v1/ingest', { metrics: [{ key: seriesKey, value: 101, timestamp: new Date().toISOString(), dimensions: { service: 'web' } }] });
-    await apiWithKey(apiKey, 'POST', `/api/v1/alert-rules/${rule.id as string}/evaluate`);
+    hook.reset();
+    await page.getByRole('button', { name: 'Evaluate now' }).click();
+    const result = page.getByTestId('evaluation');
+    await result.getByText(/Evaluated 1 series .*: 1 firing, \d+ alert changes?, 1 notification queued/).waitFor();
+    assert.match(await result.locator('tbody tr').innerText(), /firing/);
+    await checkPage('09c-rule-evaluated');
+    // The delivery job's work, run here: the firing notification reaches the receiver, signed.
+    const sent = await deliverDue({ sql: t.sql, now: () => new Date(), outbound: loopbackOutbound });
+    assert.equal(sent.delivered, 1);
+    assert.equal(hook.verified.length, 1, `refused: ${hook.refused.join(', ')}`);
+    const body = hook.verified[0]!.body as { type: string; data: { alert: { ruleName?: string; name?: string; state?: string } } };
+    assert.equal(body.type, 'alert.firing');
+    assert.match(JSON.stringify(body.data.alert), /Requests present/);
+    await nav.getByRole('link', { name: 'Rules' }).click();
+    const row = page.getByRole('row', { name: /Requests present/ });
+    await row.waitFor();
+    assert.match(await row.innerText(), /Threshold[\s\S]*> 0[\s\S]*critical[\s\S]*yes/);
+    await checkPage('09d-rules');
+  });
+
+  await step('an alert fires; acknowledge it with a comment; its history names the comment', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alerts' }).click();
     const item = page.locator('li.alert', { hasText: 'Requests present' });
     await item.waitFor();
@@ -298,6 +379,38 @@ test('the dashboard: sign up → verify → organisation → key → ingest → 
     await item.getByRole('button', { name: 'Show history' }).click();
     await item.getByText(/firing → acknowledged by you: “Looking into it”/).waitFor();
     await checkPage('10-alert-history');
+  });
+
+  await step('silence from the alert in one click: matchers from its labels; an RE2 error shows at its field', async () => {
+    const item = page.locator('li.alert', { hasText: 'Requests present' });
+    await item.getByRole('link', { name: /^Silence/ }).click();
+    await page.waitForURL(/\/silences\?matchers=/);
+    await page.getByRole('heading', { name: 'New silence' }).waitFor();
+    const rows = page.getByTestId('matcher-row');
+    const n = await rows.count();
+    const filled: string[] = [];
+    for (let i = 1; i <= n; i++) filled.push(`${await page.getByLabel(`Label ${i}`, { exact: true }).inputValue()}=${await page.getByLabel(`Value ${i}`, { exact: true }).inputValue()}`);
+    assert.ok(filled.includes('alertname=Requests present') && filled.includes('service=web') && filled.includes(`__name__=${seriesKey}`), filled.join(', '));
+    // A lookbehind is valid JavaScript but not RE2: the API's message shows at that value.
+    await page.getByRole('button', { name: 'Add matcher' }).click();
+    await page.getByLabel(`Label ${n + 1}`, { exact: true }).fill('service');
+    await page.getByLabel(`Operator ${n + 1}`).selectOption('=~');
+    await page.getByLabel(`Value ${n + 1}`, { exact: true }).fill('(?<=x)web');
+    await page.getByLabel('Comment').fill('Deploying the fix');
+    await page.getByRole('button', { name: 'Create silence' }).click();
+    const value = page.getByLabel(`Value ${n + 1}`, { exact: true });
+    await page.locator('.field-error', { hasText: 'is not a valid RE2 pattern' }).waitFor();
+    assert.equal(await value.getAttribute('aria-invalid'), 'true');
+    await value.fill('web|api');
+    await page.getByRole('button', { name: 'Create silence' }).click();
+    await page.getByText('Silence created.').waitFor();
+    const active = page.locator('tr[data-silence-status="active"]');
+    await active.waitFor();
+    assert.match(await active.innerText(), /service=~"web\|api"[\s\S]*Deploying the fix/);
+    await checkPage('10b-silences');
+    page.once('dialog', (d) => void d.accept());
+    await active.getByRole('button', { name: /^End now/ }).click();
+    await page.getByText('No silences.').waitFor();
   });
 
   await step('members: invite a colleague (the invitation is emailed and listed); the account page lists this session', async () => {
@@ -338,6 +451,16 @@ test('the dashboard: sign up → verify → organisation → key → ingest → 
       await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alerts' }).click();
       await p.locator('li.alert', { hasText: 'Requests present' }).waitFor();
       assert.equal(await p.getByRole('button', { name: /Acknowledge|Resolve/ }).count(), 0, 'nor acknowledge or resolve');
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rules' }).click();
+      await p.getByRole('row', { name: /Requests present/ }).waitFor();
+      assert.equal(await p.getByRole('link', { name: 'New rule' }).count(), 0, 'a viewer sees no new rule link');
+      assert.equal(await p.getByRole('button', { name: /Disable|Delete/ }).count(), 0, 'nor rule actions');
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Channels' }).click();
+      await p.locator('li[data-channel-id]', { hasText: 'ops-webhook' }).waitFor();
+      assert.equal(await p.getByRole('button', { name: /New channel|Send test|Edit|Delete/ }).count(), 0, 'nor channel actions');
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Silences' }).click();
+      await p.getByText('create and delete silences').waitFor();
+      assert.equal(await p.getByRole('button', { name: 'Create silence' }).count(), 0, 'nor a silence form');
       await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
       await p.getByText('Only admins and owners').waitFor();
       await screenshot(p, '13-viewer-alerts');

@@ -9,16 +9,23 @@ import { AcceptInvitationPage } from './pages/AcceptInvitation';
 import { AccountPage } from './pages/Account';
 import { AlertsPage } from './pages/Alerts';
 import { AnomaliesPage } from './pages/Anomalies';
+import { ChannelsPage } from './pages/Channels';
+import { RulesPage } from './pages/Rules';
+import { SilencesPage } from './pages/Silences';
 import { ApiKeysPage } from './pages/ApiKeys';
 import { CreateOrgPage } from './pages/CreateOrg';
+import { DeadLettersPage } from './pages/DeadLetters';
 import { MembersPage } from './pages/Members';
 import { ResetPasswordPage } from './pages/ResetPassword';
+import { SchedulesPage } from './pages/Schedules';
 import { SignInPage } from './pages/SignIn';
 import { SignUpPage } from './pages/SignUp';
 import { VerifyEmailPage } from './pages/VerifyEmail';
 
 // Explore carries uPlot: loaded when first opened, so the sign-in page loads without it.
 const ExplorePage = lazy(() => import('./pages/Explore').then((m) => ({ default: m.ExplorePage })));
+// The rule editor previews on the same chart: loaded when first opened too.
+const RuleEditorPage = lazy(() => import('./pages/RuleEditor').then((m) => ({ default: m.RuleEditorPage })));
 
 const publicPages: Record<string, ComponentType> = {
   '/sign-in': SignInPage,
@@ -32,6 +39,12 @@ const orgPages: Record<string, ComponentType> = {
   '/explore': ExplorePage,
   '/anomalies': AnomaliesPage,
   '/alerts': AlertsPage,
+  '/alert-rules': RulesPage,
+  '/alert-rules/edit': RuleEditorPage,
+  '/channels': ChannelsPage,
+  '/silences': SilencesPage,
+  '/forecast-schedules': SchedulesPage,
+  '/dead-letters': DeadLettersPage,
   '/settings/keys': ApiKeysPage,
   '/settings/members': MembersPage,
 };
@@ -45,6 +58,12 @@ const titles: Record<string, string> = {
   '/explore': 'Explore',
   '/anomalies': 'Anomalies',
   '/alerts': 'Alerts',
+  '/alert-rules': 'Alert rules',
+  '/alert-rules/edit': 'Alert rule',
+  '/channels': 'Channels',
+  '/silences': 'Silences',
+  '/forecast-schedules': 'Forecast schedules',
+  '/dead-letters': 'Dead letters',
   '/settings/keys': 'API keys',
   '/settings/members': 'Members',
   '/orgs/new': 'New organisation',

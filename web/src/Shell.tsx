@@ -34,6 +34,11 @@ export function Shell({ children }: { children: ReactNode }) {
           <Link to="/explore">Explore</Link>
           <Link to="/anomalies">Anomalies</Link>
           <Link to="/alerts">Alerts</Link>
+          <Link to="/alert-rules">Rules</Link>
+          <Link to="/silences">Silences</Link>
+          <Link to="/channels">Channels</Link>
+          <Link to="/forecast-schedules">Schedules</Link>
+          <Link to="/dead-letters">Dead letters</Link>
           <Link to="/settings/members">Members</Link>
           <Link to="/settings/keys">API keys</Link>
         </nav>

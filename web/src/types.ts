@@ -91,6 +91,8 @@ export interface Alert {
   severity: string;
   key: string;
   dimensions: Dimensions;
+  /** The series' dimensions, the rule's labels, `__name__` (the key), `alertname` and `severity`. */
+  labels?: Record<string, string>;
   value: number | null;
   summary: string;
   startedAt: string;
@@ -115,4 +117,54 @@ export interface ApiKey {
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;
+}
+
+export interface ForecastSchedule {
+  id: string;
+  name: string;
+  key: string;
+  dimensions: Dimensions;
+  frequency: string;
+  horizon: number;
+  backend: string | null;
+  levels: number[];
+  schedule: string;
+  cron: string;
+  paused: boolean;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ForecastRun {
+  id: string;
+  scheduleId: string;
+  scheduledFor: string;
+  status: 'pending' | 'running' | 'completed' | 'failed';
+  attempts: number;
+  error: string | null;
+  seriesCount: number | null;
+  forecastCount: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface DeadLetter {
+  id: string;
+  source: string;
+  requestId: string | null;
+  item: unknown;
+  error: { code: string; message: string; field: string | null };
+  attempts: number;
+  receivedAt: string;
+  updatedAt: string;
+}
+
+export interface ReprocessResult {
+  stored: number;
+  duplicates: number;
+  failed: { id: string; code: string; message: string; field: string }[];
+  notFound: string[];
 }

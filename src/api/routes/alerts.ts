@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { alertEntity, getAlert, listAlerts, transitionsOf, type AlertState, type StoredAlert } from '../../alert/alerts-store.js';
 import { toReply } from '../../store/entity.js';
@@ -92,6 +93,21 @@ function statesOf(filter: string | undefined): AlertState[] | undefined {
   return [...out].sort();
 }
 
+/**
+ * A weak ETag of a list page: a hash of the org and the page as replied, so it changes exactly when
+ * what the page shows changes (the query runs either way; a match saves the body and the client's work).
+ */
+export function listEtag(orgId: string, body: unknown): string {
+  return `W/"${createHash('sha256').update(orgId).update('\u0000').update(JSON.stringify(body)).digest('base64url').slice(0, 32)}"`;
+}
+
+/** Whether an If-None-Match header names `etag` (weak comparison, as RFC 9110 asks for If-None-Match). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const opaque = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim() === '*' || opaque(t) === opaque(etag));
+}
+
 const isCursor = (p: Record<string, unknown>): p is { t: number; i: string } => Number.isSafeInteger(p.t) && typeof p.i === 'string' && /^[0-9a-f-]{36}$/.test(p.i);
 
 /** Alert instances (read), acknowledgement and resolution (admin), and notification deliveries with their dead letters. */
@@ -100,15 +116,37 @@ export function alertRoutes(app: App, deps: AlertingDeps): void {
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/v1/alerts',
-    { config: { scope: 'read' }, schema: { tags, summary: 'Alerts, newest first', querystring: ListQuery, response: responses({ 200: Type.Object({ items: Type.Array(AlertSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }) }) } },
-    async (req) => {
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags,
+        summary: 'Alerts, newest first',
+        description:
+          'The reply carries a weak `ETag` derived from the page it shows (every alert on it as replied, and the next cursor) and `Cache-Control: private, no-cache`. ' +
+          'Send it back as `If-None-Match` to poll cheaply: while the page is unchanged the answer is `304 Not Modified` with no body. ' +
+          'Any transition, acknowledgement or new alert in the filter changes the tag; changes in other organisations never do.',
+        querystring: ListQuery,
+        headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ maxLength: 1024, description: 'An ETag of an earlier reply: 304 when the page is unchanged' })) }),
+        response: responses({
+          200: Type.Object({ items: Type.Array(AlertSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+          304: Type.Null({ description: 'Not modified: the page is what the If-None-Match tag names (no body)' }),
+        }),
+      },
+    },
+    async (req, reply) => {
       const q = req.query;
+      const { orgId } = authOf(req);
       const states = statesOf(q.state);
       const shape = { states: states ?? null, ruleId: q.ruleId ?? null, severity: q.severity ?? null, limit: q.limit };
       const after = q.cursor ? decodeCursor(q.cursor, shape, isCursor) : undefined;
-      const page = await listAlerts(deps.sql, authOf(req).orgId, { states, ruleId: q.ruleId, severity: q.severity, limit: q.limit, after: after && { startedAtMs: after.t, id: after.i } });
+      const page = await listAlerts(deps.sql, orgId, { states, ruleId: q.ruleId, severity: q.severity, limit: q.limit, after: after && { startedAtMs: after.t, id: after.i } });
       const last = page.items[page.items.length - 1];
-      return { items: page.items.map(alertJson), nextCursor: page.more && last ? encodeCursor({ t: last.startedAt.getTime(), i: last.id }, shape) : null };
+      const body = { items: page.items.map(alertJson), nextCursor: page.more && last ? encodeCursor({ t: last.startedAt.getTime(), i: last.id }, shape) : null };
+      const etag = listEtag(orgId, body);
+      // The list differs per organisation and per credential: shared caches keep none of it.
+      reply.header('etag', etag).header('cache-control', 'private, no-cache').header('vary', 'Authorization, Cookie, X-Org-Id');
+      if (etagMatches(req.headers['if-none-match'], etag)) return reply.code(304).send();
+      return body;
     },
   );
 

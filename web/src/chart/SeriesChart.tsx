@@ -1,18 +1,24 @@
 // The Explore chart: uPlot with each history as a line, each forecast as a dashed line inside its
-// 95 % and 80 % bands, and anomalies as points coloured by severity (hover: score and methods).
+// 95 % and 80 % bands, anomalies as points coloured by severity (hover: score and methods), and alert
+// firings as shaded time regions coloured by severity (hover: the rule).
 // The legend and the anomaly tooltip are React; uPlot only draws.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot, { type Options, type Series } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { formatNumber, formatTime } from '../ui';
-import { palette, severityColor, withAlpha } from './colors';
-import { buildModel, nearestAnomaly, severities, type AnomalyInput, type ForecastInput, type HistoryInput } from './model';
+import { alertSeverityColor, palette, severityColor, withAlpha } from './colors';
+import { buildModel, nearestAnomaly, regionsAt, severities, type AnomalyInput, type ForecastInput, type HistoryInput, type RegionInput } from './model';
 
 export interface SeriesChartProps {
   histories: HistoryInput[];
   forecasts: ForecastInput[];
   anomalies: AnomalyInput[];
+  /** Alert firings, shaded under the lines. */
+  regions?: RegionInput[];
 }
+
+const noRegions: RegionInput[] = [];
+const regionColor = (severity: string) => alertSeverityColor[severity] ?? alertSeverityColor.info!;
 
 /**
  * User Timing for the render benchmark: `iv:render` from the data's arrival (mark `iv:data`, set by
@@ -40,10 +46,11 @@ function useColorScheme(): number {
   return v;
 }
 
-export function SeriesChart({ histories, forecasts, anomalies }: SeriesChartProps) {
+export function SeriesChart({ histories, forecasts, anomalies, regions = noRegions }: SeriesChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const [hover, setHover] = useState<{ a: AnomalyInput; left: number; top: number } | null>(null);
+  const [regionHover, setRegionHover] = useState<{ rs: RegionInput[]; left: number } | null>(null);
   const scheme = useColorScheme();
   const model = useMemo(() => buildModel(histories, forecasts, anomalies), [histories, forecasts, anomalies]);
   const seriesColor = (i: number) => palette[i % palette.length]!;
@@ -88,6 +95,26 @@ export function SeriesChart({ histories, forecasts, anomalies }: SeriesChartProp
       scales: { x: { time: true } },
       axes: [axis, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => formatNumber(v)) }],
       hooks: {
+        // Alert regions go under the lines: drawn with the axes, before the series.
+        drawAxes: [
+          (u) => {
+            if (!regions.length) return;
+            const { ctx } = u;
+            const { left, top, width, height } = u.bbox;
+            ctx.save();
+            for (const r of regions) {
+              const x0 = Math.max(left, u.valToPos(r.from, 'x', true));
+              const x1 = Math.min(left + width, u.valToPos(r.to, 'x', true));
+              if (!(x1 >= x0)) continue; // outside the range shown
+              const w = Math.max(3 * devicePixelRatio, x1 - x0); // one that began a moment ago stays visible
+              ctx.fillStyle = withAlpha(regionColor(r.severity), 0.16);
+              ctx.fillRect(x0, top, w, height);
+              ctx.fillStyle = withAlpha(regionColor(r.severity), 0.85);
+              ctx.fillRect(x0, top, w, 4 * devicePixelRatio); // a solid strip on top marks the span
+            }
+            ctx.restore();
+          },
+        ],
         draw: [
           () => {
             if (!drawn) {
@@ -99,9 +126,11 @@ export function SeriesChart({ histories, forecasts, anomalies }: SeriesChartProp
         setCursor: [
           (u) => {
             const left = u.cursor.left ?? -1;
-            if (left < 0 || !anomalies.length) return setHover(null);
-            const a = nearestAnomaly(anomalies, left, (ts) => u.valToPos(ts, 'x'));
+            const a = left < 0 || !anomalies.length ? undefined : nearestAnomaly(anomalies, left, (ts) => u.valToPos(ts, 'x'));
             setHover((old) => (a ? (old?.a === a ? old : { a, left: u.valToPos(a.ts, 'x'), top: u.valToPos(a.value, 'y') }) : null));
+            // Over an alert region (and no anomaly mark): the rules that fired there.
+            const rs = a || left < 0 || !regions.length ? [] : regionsAt(regions, left, (ts) => u.valToPos(ts, 'x'));
+            setRegionHover((old) => (rs.length ? (old && old.rs.length === rs.length && old.rs.every((r, i) => r === rs[i]) ? old : { rs, left }) : null));
           },
         ],
       },
@@ -118,18 +147,20 @@ export function SeriesChart({ histories, forecasts, anomalies }: SeriesChartProp
       u.destroy();
       plot.current = null;
       setHover(null);
+      setRegionHover(null);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [model, scheme]);
+  }, [model, scheme, regions]);
 
   const legend = [
     ...histories.map((h, i) => ({ label: h.label, color: seriesColor(i), kind: 'line' })),
     ...forecasts.map((f, i) => ({ label: `${f.label} forecast (80 % and 95 % bands)`, color: forecastColor(f.label, i), kind: 'dash' })),
     ...severities.filter((s) => anomalies.some((a) => a.severity === s)).map((s) => ({ label: `${s} anomalies`, color: severityColor[s], kind: 'dot' })),
+    ...[...new Set(regions.map((r) => r.severity))].map((s) => ({ label: `${s} alerts firing`, color: regionColor(s), kind: 'region' })),
   ];
 
   return (
-    <figure className="chart" aria-label={`Chart of ${histories.map((h) => h.label).join(', ')}`} data-histories={histories.length} data-forecasts={forecasts.length} data-anomalies={anomalies.length}>
+    <figure className="chart" aria-label={`Chart of ${histories.map((h) => h.label).join(', ')}`} data-histories={histories.length} data-forecasts={forecasts.length} data-anomalies={anomalies.length} data-regions={regions.length}>
       <div className="chart-canvas" ref={box} data-testid="chart">
         {hover && (
           <div className="tooltip" role="tooltip" style={{ left: hover.left + 12, top: Math.max(0, hover.top - 10) }} data-testid="anomaly-tooltip">
@@ -144,12 +175,29 @@ export function SeriesChart({ histories, forecasts, anomalies }: SeriesChartProp
             <div>methods: {hover.a.methods.filter((m) => m.flagged).map((m) => `${m.name} ${m.score.toFixed(2)}`).join(', ') || 'none flagged alone'}</div>
           </div>
         )}
+        {regionHover && (
+          <div className="tooltip" role="tooltip" style={{ left: regionHover.left + 12, top: 8 }} data-testid="region-tooltip">
+            {regionHover.rs.map((r) => (
+              <div key={r.id}>
+                <strong>{r.ruleName}</strong> · {r.severity} · {r.state}
+                <div className="small">
+                  {formatTime(r.from * 1000)} – {r.state === 'resolved' ? formatTime(r.to * 1000) : 'now'}
+                  {histories.length > 1 ? ` · ${r.label}` : ''}
+                </div>
+              </div>
+            ))}
+          </div>
+        )}
       </div>
       <figcaption>
         <ul className="legend" aria-label="Legend">
           {legend.map((l) => (
             <li key={l.label}>
-              <span className={`swatch ${l.kind}`} style={{ color: l.color }} aria-hidden="true" />
+              <span
+                className={`swatch ${l.kind}`}
+                style={l.kind === 'region' ? { color: l.color, height: '0.8rem', width: '1rem', borderTopWidth: '3px', background: withAlpha(l.color, 0.25) } : { color: l.color }}
+                aria-hidden="true"
+              />
               {l.label}
             </li>
           ))}

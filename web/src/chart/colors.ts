@@ -15,3 +15,11 @@ export function withAlpha(hex: string, alpha: number): string {
   const n = Number.parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
+
+/** Alert severities (the alert rules' scale), for the shaded regions of alert firings. */
+export const alertSeverityColor: Record<string, string> = {
+  critical: '#e02424',
+  error: '#ea6a12',
+  warning: '#d4a106',
+  info: '#3b8fd9',
+};

@@ -156,3 +156,37 @@ export function nearestAnomaly(anomalies: AnomalyInput[], left: number, toPx: (t
   }
   return best;
 }
+
+/** An alert firing drawn as a shaded time region (epoch seconds; `to` is now while it is open). */
+export interface RegionInput {
+  id: string;
+  /** The series it belongs to (its history's label). */
+  label: string;
+  from: number;
+  to: number;
+  severity: string;
+  ruleName: string;
+  state: string;
+}
+
+/**
+ * The regions under x pixel `left`, most severe first, given a value → pixel function; a region is
+ * at least `slack` pixels either side wide, so one that began a moment ago can still be pointed at.
+ */
+export function regionsAt(regions: RegionInput[], left: number, toPx: (ts: number) => number, slack = 3): RegionInput[] {
+  const rank = (s: string) => ['critical', 'error', 'warning', 'info'].indexOf(s) >>> 0; // unknown last
+  return regions.filter((r) => toPx(r.from) - slack <= left && left <= toPx(r.to) + slack).sort((a, b) => rank(a.severity) - rank(b.severity));
+}
+
+/** The alert as a region of the series `label`: from its firing (or start) to its end, else `nowSec`; undefined if it never fired. */
+export function alertRegion(
+  a: { id: string; ruleName: string; severity: string; state: string; startedAt: string; firedAt: string | null; endedAt: string | null },
+  label: string,
+  nowSec: number,
+): RegionInput | undefined {
+  if (!a.firedAt && a.state !== 'firing') return undefined;
+  const from = Date.parse(a.firedAt ?? a.startedAt) / 1000;
+  const to = a.endedAt ? Date.parse(a.endedAt) / 1000 : nowSec;
+  if (!Number.isFinite(from) || !Number.isFinite(to)) return undefined;
+  return { id: a.id, label, from, to: Math.max(from, to), severity: a.severity, ruleName: a.ruleName, state: a.state };
+}

@@ -4,14 +4,18 @@ import { useId, useState, type FormEvent } from 'react';
 import { get, post, qs } from '../api';
 import { Link, useQueryState } from '../router';
 import { refToParam } from '../series-ref';
+import { silenceLink } from './Silences';
 import { useSession } from '../session';
 import type { Alert, AlertDetail } from '../types';
 import { Empty, ErrorBox, Loading, formatNumber, formatTime, useAction, useLoad } from '../ui';
+import { useLive } from '../live';
 
 export function AlertsPage() {
   const [params, setParams] = useQueryState();
   const view = params.get('view') === 'recent' ? 'recent' : 'open';
-  const list = useLoad((signal) => get<{ items: Alert[] }>(`/api/v1/alerts${qs({ state: view === 'open' ? 'open' : undefined, limit: 100 })}`, signal), [view]);
+  const { org, refresh } = useSession();
+  // Live: polled every 5 s with the last ETag (a 304 while nothing changed), paused while the tab is hidden.
+  const list = useLive<{ items: Alert[] }>(`/api/v1/alerts${qs({ state: view === 'open' ? 'open' : undefined, limit: 100 })}`, org?.orgId, 5000, () => void refresh());
   return (
     <main id="main" className="page">
       <h1>Alerts</h1>
@@ -23,6 +27,11 @@ export function AlertsPage() {
           Recent
         </button>
       </div>
+      {list.checkedAt && (
+        <p className="muted small" data-testid="alerts-live">
+          Updates live · checked {new Date(list.checkedAt).toLocaleTimeString()}
+        </p>
+      )}
       {list.loading && !list.data && <Loading what="Loading alerts" />}
       <ErrorBox error={list.error} onRetry={list.reload} />
       {list.data && list.data.items.length === 0 && <Empty>{view === 'open' ? 'No open alerts. All quiet.' : 'No alerts yet.'}</Empty>}
@@ -84,6 +93,11 @@ function AlertItem({ alert, onChanged }: { alert: Alert; onChanged: () => void }
         </form>
       )}
       <ErrorBox error={act.error} />
+      {can('admin') && alert.state !== 'resolved' && (
+        <Link to={silenceLink(alert.labels ?? { alertname: alert.ruleName, __name__: alert.key, ...alert.dimensions })} className="button secondary">
+          Silence<span className="visually-hidden"> alerts like {alert.ruleName}</span>
+        </Link>
+      )}{' '}
       <button type="button" className="link" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
         {open ? 'Hide history' : 'Show history'}
       </button>

@@ -1,14 +1,15 @@
 // Explore: find series in the catalogue, chart them over a time range with the latest forecast and
-// the stored anomalies, forecast or detect now. The URL holds the series, range and search.
+// the stored anomalies and the alert firings on them, forecast or detect now. The URL holds the series,
+// range and search.
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { get, post, qs } from '../api';
 import { SeriesChart } from '../chart/SeriesChart';
-import type { AnomalyInput, ForecastInput, HistoryInput } from '../chart/model';
+import { alertRegion, type AnomalyInput, type ForecastInput, type HistoryInput, type RegionInput } from '../chart/model';
 import { useQueryState, useRouter } from '../router';
 import { paramToRef, parseDimFilter, refLabel, refToParam, sameDims, type SeriesRef } from '../series-ref';
 import { useSession } from '../session';
 import { frequencyFor, medianSpacing, relativeRanges, resolveRange, stepFor, toLocalInput, type Range } from '../time-range';
-import type { Anomaly, Backend, CatalogEntry, Forecast, QueryReply } from '../types';
+import type { Alert, Anomaly, Backend, CatalogEntry, Forecast, QueryReply } from '../types';
 import { Empty, ErrorBox, Loading, formatNumber, formatTime, TableWrap, useAction, useLoad } from '../ui';
 
 interface SeriesData {
@@ -16,6 +17,8 @@ interface SeriesData {
   history: HistoryInput;
   forecast: Forecast | undefined;
   anomalies: Anomaly[];
+  /** Alerts of this series that overlap the range. */
+  alerts: Alert[];
 }
 
 /** Every point of one series in the range (pages followed, at most 200,000 points). */
@@ -50,7 +53,32 @@ async function loadHistory(ref: SeriesRef, range: Range, signal: AbortSignal): P
   return { label: refLabel(ref), ts, values };
 }
 
-async function loadSeries(ref: SeriesRef, range: Range, signal: AbortSignal): Promise<SeriesData> {
+/**
+ * Alerts that may overlap the range, newest first: pages of the org's alerts until one starts a week
+ * before the range (an alert open longer than that still shows while open: the open ones come first).
+ */
+async function loadAlerts(range: Range, signal: AbortSignal): Promise<Alert[]> {
+  const lookbackMs = 7 * 86_400_000;
+  const open = await get<{ items: Alert[] }>(`/api/v1/alerts${qs({ state: 'open', limit: 500 })}`, signal);
+  const all: Alert[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 4; page++) {
+    const r: { items: Alert[]; nextCursor: string | null } = await get(`/api/v1/alerts${qs({ limit: 500, cursor })}`, signal);
+    all.push(...r.items);
+    const last = r.items[r.items.length - 1];
+    if (!r.nextCursor || !last || Date.parse(last.startedAt) < range.fromMs - lookbackMs) break;
+    cursor = r.nextCursor;
+  }
+  const byId = new Map([...open.items, ...all].map((a) => [a.id, a]));
+  return [...byId.values()].filter((a) => Date.parse(a.firedAt ?? a.startedAt) <= range.toMs && (!a.endedAt || Date.parse(a.endedAt) >= range.fromMs));
+}
+
+/** Whether an alert is about this series: its key (`__name__` in its labels) and exactly its dimensions. */
+function alertOfSeries(a: Alert, ref: SeriesRef): boolean {
+  return (a.labels?.__name__ ?? a.key) === ref.key && sameDims(a.dimensions, ref.dimensions);
+}
+
+async function loadSeries(ref: SeriesRef, range: Range, signal: AbortSignal): Promise<Omit<SeriesData, 'alerts'>> {
   const dims = Object.keys(ref.dimensions).length ? JSON.stringify(ref.dimensions) : undefined;
   const [history, forecasts, anomalies] = await Promise.all([
     loadHistory(ref, range, signal),
@@ -83,7 +111,13 @@ export function ExplorePage() {
   const range = useMemo(() => resolveRange(rangeName, params.get('from'), params.get('to'), now), [rangeName, params, now]);
   const refsKey = refs.map(refToParam).join('\n');
 
-  const data = useLoad((signal) => Promise.all(refs.map((r) => loadSeries(r, range, signal))), [refsKey, range.fromMs, range.toMs]);
+  const data = useLoad(
+    async (signal) => {
+      const [series, alerts] = await Promise.all([Promise.all(refs.map((r) => loadSeries(r, range, signal))), loadAlerts(range, signal)]);
+      return series.map((s): SeriesData => ({ ...s, alerts: alerts.filter((a) => alertOfSeries(a, s.ref)) }));
+    },
+    [refsKey, range.fromMs, range.toMs],
+  );
 
   const setSeries = (next: SeriesRef[]) => {
     const u = new URLSearchParams(window.location.search);
@@ -124,6 +158,13 @@ function ExploreChart({ refs, range, data, loading, error, reload }: { refs: Ser
       ) ?? [],
     [current],
   );
+  const regions = useMemo(() => {
+    const nowSec = Date.now() / 1000;
+    return current?.flatMap((d) => d.alerts.flatMap((a): RegionInput[] => {
+        const r = alertRegion(a, d.history.label, nowSec);
+        return r ? [r] : [];
+      })) ?? [];
+  }, [current]);
   const empty = current && current.every((d) => d.history.ts.length === 0);
   return (
     <>
@@ -131,9 +172,10 @@ function ExploreChart({ refs, range, data, loading, error, reload }: { refs: Ser
       {loading && <Loading what="Loading the series" />}
       <ErrorBox error={error} onRetry={reload} />
       {empty && <Empty>No points of {refs.map(refLabel).join(', ')} in this range. Try a longer range.</Empty>}
-      {current && !empty && <SeriesChart histories={histories} forecasts={forecasts} anomalies={anomalies} />}
+      {current && !empty && <SeriesChart histories={histories} forecasts={forecasts} anomalies={anomalies} regions={regions} />}
       {current && !empty && <ForecastSummary series={current} />}
       {current && !empty && <AnomalyTable anomalies={anomalies} />}
+      {current && !empty && <AlertRegions regions={regions} />}
     </>
   );
 }
@@ -150,6 +192,23 @@ function ForecastSummary({ series }: { series: SeriesData[] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** The alert regions drawn on the chart, as a list (the keyboard's and screen readers' way to them). */
+function AlertRegions({ regions }: { regions: RegionInput[] }) {
+  if (!regions.length) return <p className="muted">No alerts fired on the charted series in this range.</p>;
+  return (
+    <section aria-labelledby="alert-regions-heading">
+      <h3 id="alert-regions-heading">Alerts in this range</h3>
+      <ul className="plain alert-regions">
+        {[...regions].sort((a, b) => b.from - a.from).map((r) => (
+          <li key={`${r.label} ${r.id}`} data-alert-id={r.id}>
+            <span className={`badge sev-${r.severity}`}>{r.severity}</span> <strong>{r.ruleName}</strong> on {r.label}: {formatTime(r.from * 1000)} – {r.state === 'resolved' ? formatTime(r.to * 1000) : `now (${r.state})`}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
