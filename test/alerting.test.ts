@@ -320,7 +320,18 @@ for (const kind of storeKinds) {
         }
         const bad = assertError(await call('POST', '/api/v1/silences', { matchers: ['host=~"("'], endsAt: T0 + 9e6 }), 400, 'invalid_pattern');
         assert.deepEqual((bad.details as { field: string }[]).map((d) => d.field), ['body.matchers[0].value']);
-        for (const id of [s.id, later.id]) assert.equal((await call('DELETE', `/api/v1/silences/${id}`)).statusCode, 204);
+        // Expiring ends it now and keeps it listed (Alertmanager's expire); a pending one ends before it began.
+        const current = await created('/api/v1/silences', { matchers: ['host="x"'], endsAt: clock + 3_600_000 });
+        const expired = await ok<{ status: string; endsAt: string; startsAt: string }>('POST', `/api/v1/silences/${current.id}/expire`);
+        assert.deepEqual([expired.status, expired.endsAt], ['expired', new Date(clock).toISOString()]);
+        const pending = await created('/api/v1/silences', { matchers: ['host="y"'], startsAt: clock + 3_600_000, endsAt: clock + 7_200_000 });
+        const ended = await ok<{ status: string; endsAt: string; startsAt: string }>('POST', `/api/v1/silences/${pending.id}/expire`);
+        assert.equal(ended.status, 'expired');
+        assert.ok(Date.parse(ended.startsAt) < Date.parse(ended.endsAt) && Date.parse(ended.endsAt) === clock, JSON.stringify(ended));
+        assert.deepEqual(await ok('POST', `/api/v1/silences/${current.id}/expire`), expired, 'expiring twice changes nothing');
+        assert.ok((await ok<{ items: { id: string }[] }>('GET', '/api/v1/silences?status=expired')).items.some((x) => x.id === current.id));
+        assertError(await call('POST', '/api/v1/silences/00000000-0000-4000-8000-000000000000/expire'), 404, 'not_found');
+        for (const id of [s.id, later.id, current.id, pending.id]) assert.equal((await call('DELETE', `/api/v1/silences/${id}`)).statusCode, 204);
         assertError(await call('GET', `/api/v1/silences/${s.id}`), 404, 'not_found');
         assertError(await call('DELETE', `/api/v1/silences/${s.id}`), 404, 'not_found');
         const reader = await t.newKey(['read']);

@@ -562,6 +562,7 @@ for (const kind of storeKinds) {
         'POST /api/v1/orgs',
         'POST /api/v1/query',
         'POST /api/v1/silences',
+        'POST /api/v1/silences/{id}/expire',
       ];
       /**
        * Routes of people: accounts, sessions and sign-in providers (a user's own, not an
@@ -885,6 +886,7 @@ for (const kind of storeKinds) {
         // Silences: B's invisible; A's silence matching B's labels does not touch B's alert.
         assertError(await call('GET', `/api/v1/silences/${bSilence.id}`, 'GET /api/v1/silences/{id}', undefined, bSilence.id), 404, 'not_found');
         assertError(await call('DELETE', `/api/v1/silences/${bSilence.id}`, 'DELETE /api/v1/silences/{id}', undefined, bSilence.id), 404, 'not_found');
+        assertError(await call('POST', `/api/v1/silences/${bSilence.id}/expire`, 'POST /api/v1/silences/{id}/expire', undefined, bSilence.id), 404, 'not_found');
         const aSilence = await call('POST', '/api/v1/silences', 'POST /api/v1/silences', { matchers: ['host="beta-al-host"'], endsAt: Date.now() + 3_600_000 }, 'beta-al-host');
         assert.equal(aSilence.statusCode, 201, aSilence.body);
         const silences = await call('GET', '/api/v1/silences', 'GET /api/v1/silences', undefined, 'beta-al-host');
@@ -916,6 +918,7 @@ for (const kind of storeKinds) {
         assert.equal((await bCall('GET', `/api/v1/alert-rules/${bRule.id}`)).enabled, true);
         assert.equal((await bCall('GET', `/api/v1/channels/${bChannel.id}`)).name, 'beta-secret-channel');
         assert.equal((await bCall('GET', `/api/v1/silences/${bSilence.id}`)).comment, 'beta-secret-silence');
+        assert.equal((await bCall('GET', `/api/v1/silences/${bSilence.id}`)).status, 'active');
         assert.equal((await bCall('GET', `/api/v1/deliveries/${bDelivery.id}`)).status, 'pending');
       });
 

@@ -67,6 +67,21 @@ export async function listSilences(sql: Sql, orgId: string, q: { status?: Silenc
 }
 
 /** Deletes a silence: the alerts it suppressed come back at their rule's next pass. */
+/**
+ * Ends a silence now, as Alertmanager expires one: it stays listed as expired (and is purged with the
+ * others after the retention). A pending one ends before it began (starts moved to just before now);
+ * an expired one is returned unchanged. Undefined when the org has no such silence.
+ */
+export async function expireSilence(sql: Sql, orgId: string, id: string, now: Date): Promise<StoredSilence | undefined> {
+  const r = await sql.query<Row>(
+    `UPDATE silences SET starts_at = LEAST(starts_at, $3::timestamptz - interval '1 millisecond'),
+            ends_at = CASE WHEN ends_at > $3 THEN $3 ELSE ends_at END
+      WHERE org_id = $1 AND id = $2 RETURNING ${columns}`,
+    [orgId, id, now],
+  );
+  return r.rows[0] && silenceOf(r.rows[0]);
+}
+
 export async function deleteSilence(sql: Sql, orgId: string, id: string): Promise<boolean> {
   const r = await sql.query('DELETE FROM silences WHERE org_id = $1 AND id = $2', [orgId, id]);
   return r.rowCount > 0;

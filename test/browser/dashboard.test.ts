@@ -410,6 +410,12 @@ test('the dashboard: sign up → verify → organisation → key → ingest → 
     await checkPage('10b-silences');
     page.once('dialog', (d) => void d.accept());
     await active.getByRole('button', { name: /^End now/ }).click();
+    // Ended, it stays listed as expired (as Alertmanager does) and can then be deleted.
+    const expired = page.locator('tr[data-silence-status="expired"]');
+    await expired.waitFor();
+    assert.match(await expired.innerText(), /Deploying the fix/);
+    page.once('dialog', (d) => void d.accept());
+    await expired.getByRole('button', { name: /^Delete/ }).click();
     await page.getByText('No silences.').waitFor();
   });
 

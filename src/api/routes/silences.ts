@@ -1,7 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import { Type, type Static } from 'typebox';
 import { formatMatcher, parseMatchers } from '../../alert/silence.js';
-import { createSilence, deleteSilence, getSilence, listSilences, silenceStatus, type SilenceStatus, type StoredSilence } from '../../alert/silences-store.js';
+import { createSilence, deleteSilence, expireSilence, getSilence, listSilences, silenceStatus, type SilenceStatus, type StoredSilence } from '../../alert/silences-store.js';
 import { AppError } from '../../core/errors.js';
 import type { Sql } from '../../store/sql.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';
@@ -112,6 +112,26 @@ export function silenceRoutes(app: App, deps: { sql: Sql; now: Clock }): void {
       const s = await getSilence(deps.sql, authOf(req).orgId, req.params.id);
       if (!s) throw new AppError('not_found', 'No such silence');
       return silenceJson(s, deps.now().getTime());
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/silences/:id/expire',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags,
+        summary: 'End a silence now',
+        description: 'As Alertmanager expires a silence: it stays listed, as expired; alerts it held back notify again at their next evaluation. Expiring an expired silence changes nothing.',
+        params: IdParams,
+        response: responses({ 200: SilenceSchema }),
+      },
+    },
+    async (req) => {
+      const now = deps.now();
+      const s = await expireSilence(deps.sql, authOf(req).orgId, req.params.id, now);
+      if (!s) throw new AppError('not_found', 'No such silence');
+      return silenceJson(s, now.getTime());
     },
   );
 

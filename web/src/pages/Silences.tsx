@@ -55,8 +55,10 @@ export function SilencesPage() {
   const [filter, setFilter] = useState<Filter>('all');
   const [created, setCreated] = useState(false);
   const list = useLoad((signal) => get<{ items: Silence[] }>(`/api/v1/silences${qs({ status: filter === 'all' ? undefined : filter, limit: 200 })}`, signal), [filter, org?.orgId]);
-  const remove = useAction(async (id: string) => {
-    await del(`/api/v1/silences/${id}`);
+  // Ending a silence expires it (it stays listed, as Alertmanager does); an expired one can be deleted.
+  const remove = useAction(async (id: string, expired: boolean) => {
+    if (expired) await del(`/api/v1/silences/${id}`);
+    else await post(`/api/v1/silences/${id}/expire`);
     list.reload();
   });
   return (
@@ -132,7 +134,7 @@ export function SilencesPage() {
                         type="button"
                         className="danger"
                         disabled={remove.busy}
-                        onClick={() => window.confirm(s.status === 'expired' ? 'Delete this expired silence?' : 'Delete this silence? Alerts it holds back notify again at their next evaluation.') && void remove.run(s.id)}
+                        onClick={() => window.confirm(s.status === 'expired' ? 'Delete this expired silence?' : 'End this silence now? Alerts it holds back notify again at their next evaluation.') && void remove.run(s.id, s.status === 'expired')}
                       >
                         {s.status === 'expired' ? 'Delete' : 'End now'}
                         <span className="visually-hidden"> the silence {s.matchers.map((m) => m.text).join(', ')}</span>
