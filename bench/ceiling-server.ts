@@ -49,7 +49,7 @@ app.post<{ Body: { metrics: unknown[]; source?: string } }>(
       if (r.ok) accepted++;
       else errors.push(r.error);
     }
-    const reply: Static<typeof IngestReplySchema> = { accepted, rejected: errors.length, duplicates: 0, errors };
+    const reply: Static<typeof IngestReplySchema> = { accepted, rejected: errors.length, duplicates: 0, dropped: 0, errors };
     return reply;
   },
 );

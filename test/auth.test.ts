@@ -704,7 +704,7 @@ for (const kind of storeKinds) {
         const ai = await call('POST', '/api/v1/ingest', 'POST /api/v1/ingest', { metrics: [{ key: 'beta.secret.metric', value: 1, timestamp: ts, dimensions: { host: 'alpha' } }] }, { 'idempotency-key': 'shared-key' });
         assert.equal(ai.statusCode, 200);
         assert.equal(ai.headers['idempotent-replayed'], undefined);
-        assert.deepEqual(ai.json(), { accepted: 1, rejected: 0, duplicates: 0, errors: [] });
+        assert.deepEqual(ai.json(), { accepted: 1, rejected: 0, duplicates: 0, dropped: 0, errors: [] });
 
         const catalog = await call('GET', '/api/v1/metrics?prefix=beta', 'GET /api/v1/metrics');
         assert.equal(catalog.statusCode, 200);

@@ -42,7 +42,7 @@ for (const kind of storeKinds) {
           ],
           { key },
         );
-        assert.deepEqual(reply, { accepted: 4, rejected: 0, duplicates: 0, errors: [] });
+        assert.deepEqual(reply, { accepted: 4, rejected: 0, duplicates: 0, dropped: 0, errors: [] });
 
         // Read through a second connection: the reply came after the commit.
         const other: Sql = t.store.connectAgain ? await t.store.connectAgain() : t.sql;
@@ -109,7 +109,7 @@ for (const kind of storeKinds) {
       });
 
       test('an empty batch is a no-op', async () => {
-        assert.deepEqual(await ingestOk(t, []), { accepted: 0, rejected: 0, duplicates: 0, errors: [] });
+        assert.deepEqual(await ingestOk(t, []), { accepted: 0, rejected: 0, duplicates: 0, dropped: 0, errors: [] });
       });
 
       test('1000 metrics pass; 1001 are refused with 413 batch_too_large and nothing is stored', async () => {
@@ -228,7 +228,7 @@ for (const kind of storeKinds) {
           ],
           { key },
         );
-        assert.deepEqual(again, { accepted: 3, rejected: 0, duplicates: 1, errors: [] });
+        assert.deepEqual(again, { accepted: 3, rejected: 0, duplicates: 1, dropped: 0, errors: [] });
         const stored = await storedPoints(t.sql, orgId);
         assert.equal(stored.length, 4);
         assert.equal(stored.find((p) => p.key === 'd' && p.ts === base && Object.keys(p.dimensions).length === 2)?.value, 1, 'the stored value is kept');
@@ -246,7 +246,7 @@ for (const kind of storeKinds) {
           ],
           { key },
         );
-        assert.deepEqual(r, { accepted: 2, rejected: 0, duplicates: 2, errors: [] });
+        assert.deepEqual(r, { accepted: 2, rejected: 0, duplicates: 2, dropped: 0, errors: [] });
         assert.deepEqual(
           (await storedPoints(t.sql, orgId)).map((p) => [p.ts, p.value]),
           [
@@ -255,7 +255,7 @@ for (const kind of storeKinds) {
           ],
         );
         // Again, the whole batch: all duplicates now.
-        assert.deepEqual(await ingestOk(t, [{ key: 'b', value: 5, timestamp: base }, { key: 'b', value: 6, timestamp: base }], { key }), { accepted: 0, rejected: 0, duplicates: 2, errors: [] });
+        assert.deepEqual(await ingestOk(t, [{ key: 'b', value: 5, timestamp: base }, { key: 'b', value: 6, timestamp: base }], { key }), { accepted: 0, rejected: 0, duplicates: 2, dropped: 0, errors: [] });
         assert.equal(await countRows(t.sql, 'points', orgId), 2);
       });
 
@@ -651,6 +651,7 @@ for (const kind of storeKinds) {
         accepted: 2,
         rejected: 0,
         duplicates: 0,
+        dropped: 0,
         errors: [],
       });
       const r = await ingestOk(
@@ -673,7 +674,7 @@ for (const kind of storeKinds) {
         ],
       );
       // Writing the same values again: all replaced (with themselves).
-      assert.deepEqual(await ingestOk(t, [{ key: 'o', value: 10, timestamp: base }], { key }), { accepted: 1, rejected: 0, duplicates: 1, errors: [] });
+      assert.deepEqual(await ingestOk(t, [{ key: 'o', value: 10, timestamp: base }], { key }), { accepted: 1, rejected: 0, duplicates: 1, dropped: 0, errors: [] });
       assert.equal(await countRows(t.sql, 'points', orgId), 3);
     });
 

@@ -19,6 +19,8 @@ export interface ApiKey {
   lastUsedAt: Date | null;
   /** The user who created the key; null for keys created by keys, the CLI or first start. */
   createdBy: string | null;
+  /** The source everything this key ingests goes through; null: unbound (it may name one per request). */
+  sourceId: string | null;
 }
 
 export interface NewApiKey {
@@ -27,6 +29,7 @@ export interface NewApiKey {
   createdBy?: string | null;
   expiresAt?: Date | null;
   rateLimit?: { max: number; windowSeconds: number } | null;
+  sourceId?: string | null;
 }
 
 export function hashApiKey(secret: string): string {
@@ -51,9 +54,10 @@ interface Row {
   revoked_at: Date | null;
   last_used_at: Date | null;
   created_by: string | null;
+  source_id: string | null;
 }
 
-const columns = 'id, org_id, name, prefix, scopes, rate_limit_max, rate_limit_window_seconds, created_at, expires_at, revoked_at, last_used_at, created_by';
+const columns = 'id, org_id, name, prefix, scopes, rate_limit_max, rate_limit_window_seconds, created_at, expires_at, revoked_at, last_used_at, created_by, source_id';
 
 function toKey(r: Row): ApiKey {
   return {
@@ -68,6 +72,7 @@ function toKey(r: Row): ApiKey {
     revokedAt: r.revoked_at,
     lastUsedAt: r.last_used_at,
     createdBy: r.created_by,
+    sourceId: r.source_id,
   };
 }
 
@@ -75,9 +80,9 @@ function toKey(r: Row): ApiKey {
 export async function createApiKey(sql: Sql, orgId: string, input: NewApiKey): Promise<{ key: ApiKey; secret: string }> {
   const { secret, hash, prefix } = generateApiKey();
   const r = await sql.query<Row>(
-    `INSERT INTO api_keys (org_id, name, key_hash, prefix, scopes, expires_at, rate_limit_max, rate_limit_window_seconds, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${columns}`,
-    [orgId, input.name, hash, prefix, input.scopes, input.expiresAt ?? null, input.rateLimit?.max ?? null, input.rateLimit?.windowSeconds ?? null, input.createdBy ?? null],
+    `INSERT INTO api_keys (org_id, name, key_hash, prefix, scopes, expires_at, rate_limit_max, rate_limit_window_seconds, created_by, source_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${columns}`,
+    [orgId, input.name, hash, prefix, input.scopes, input.expiresAt ?? null, input.rateLimit?.max ?? null, input.rateLimit?.windowSeconds ?? null, input.createdBy ?? null, input.sourceId ?? null],
   );
   return { key: toKey(r.rows[0]!), secret };
 }

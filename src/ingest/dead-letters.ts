@@ -4,6 +4,8 @@ import type { ItemError } from './validate.js';
 export interface DeadLetter {
   id: string;
   source: string;
+  /** The configured source the item came through (null: none, or since deleted). */
+  sourceId: string | null;
   requestId: string | null;
   raw: unknown;
   errorCode: string;
@@ -16,6 +18,8 @@ export interface DeadLetter {
 
 export interface NewDeadLetter {
   source: string;
+  /** The configured source the item came through; null or absent: none. */
+  sourceId?: string | null;
   requestId: string | null;
   raw: unknown;
   error: Pick<ItemError, 'code' | 'message' | 'field'>;
@@ -24,6 +28,7 @@ export interface NewDeadLetter {
 interface Row {
   id: string;
   source: string;
+  source_id: string | null;
   request_id: string | null;
   raw: unknown;
   error_code: string;
@@ -34,12 +39,13 @@ interface Row {
   updated_at: Date;
 }
 
-const columns = 'id, source, request_id, raw, error_code, error_message, error_field, attempts, received_at, updated_at';
+const columns = 'id, source, source_id, request_id, raw, error_code, error_message, error_field, attempts, received_at, updated_at';
 
 function toDeadLetter(r: Row): DeadLetter {
   return {
     id: r.id,
     source: r.source,
+    sourceId: r.source_id,
     requestId: r.request_id,
     raw: r.raw,
     errorCode: r.error_code,
@@ -70,11 +76,11 @@ function storable(value: unknown, depth = 0): unknown {
 /** Queues rejected items of `orgId` in one statement. */
 export async function insertDeadLetters(sql: Sql, orgId: string, items: NewDeadLetter[], receivedAt: Date): Promise<void> {
   if (!items.length) return;
-  const rows = items.map((i) => ({ source: i.source, request_id: i.requestId, raw: storable(i.raw), error_code: i.error.code, error_message: i.error.message, error_field: i.error.field }));
+  const rows = items.map((i) => ({ source: i.source, source_id: i.sourceId ?? null, request_id: i.requestId, raw: storable(i.raw), error_code: i.error.code, error_message: i.error.message, error_field: i.error.field }));
   await sql.query(
-    `INSERT INTO dead_letters (org_id, source, request_id, raw, error_code, error_message, error_field, received_at, updated_at)
-     SELECT $1, source, request_id, raw, error_code, error_message, error_field, $3, $3
-     FROM jsonb_to_recordset($2::jsonb) AS t(source text, request_id text, raw jsonb, error_code text, error_message text, error_field text)`,
+    `INSERT INTO dead_letters (org_id, source, source_id, request_id, raw, error_code, error_message, error_field, received_at, updated_at)
+     SELECT $1, source, source_id, request_id, raw, error_code, error_message, error_field, $3, $3
+     FROM jsonb_to_recordset($2::jsonb) AS t(source text, source_id uuid, request_id text, raw jsonb, error_code text, error_message text, error_field text)`,
     [orgId, JSON.stringify(rows), receivedAt],
   );
 }

@@ -6,6 +6,8 @@ import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } fr
 import { validateItem, type ItemError, type MetricPoint } from './validate.js';
 import { preparePoints, writePrepared } from './write-points.js';
 import type { Clock } from '../core/clock.js';
+import type { Labels } from '../core/labels.js';
+import type { PointMapper } from '../sources/mapping.js';
 
 export interface IngestSettings {
   maxBatch: number;
@@ -21,12 +23,35 @@ export interface IngestDeps {
   now: Clock;
 }
 
+/** What the items came through: a configured source (its mapping and defaults apply) or none. */
+export interface IngestVia {
+  /** Kept with dead letters: the source's name, or a free label (`api`, `prometheus-remote-write` …). */
+  label: string;
+  /** The configured source's id; null when none is configured. */
+  sourceId: string | null;
+  /** Added to every item's dimensions before mapping; an item's own dimension of the same name wins. */
+  defaultDimensions?: Labels;
+  /** The source's compiled key mapping, applied after the defaults; a null result drops the item. */
+  map?: PointMapper;
+}
+
+/** An item a protocol could not even decode into a point (a bad line, a bad data point). */
+export interface UndecodableItem {
+  raw: unknown;
+  /** `index`: the item's position in the request (its line − 1 for line protocol). */
+  error: ItemError;
+}
+
 export interface IngestRequest {
   orgId: string;
   requestId: string | null;
-  /** Where the items came from (`api`, a named source, `prometheus` …), kept with dead letters. */
-  source: string;
+  via: IngestVia;
+  /** Items shaped as the JSON webhook's: {key, value, timestamp?, dimensions?}. */
   items: unknown[];
+  /** Where item i sits in the request, for error paths (default `metrics[i]`; `line 3`, `timeseries[2].samples[0]`). */
+  where?: (index: number) => string;
+  /** Items the protocol's decoder refused: dead-lettered and counted with the rejected. */
+  undecodable?: UndecodableItem[];
   idempotency?: { key: string; fingerprint: string };
 }
 
@@ -34,6 +59,8 @@ export interface IngestReply {
   accepted: number;
   rejected: number;
   duplicates: number;
+  /** Items the source's mapping dropped on purpose (a `drop`/`keep` rule): neither stored nor rejected. */
+  dropped: number;
   errors: ItemError[];
 }
 
@@ -56,10 +83,31 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
   const limits = { nowMs: now.getTime(), maxFutureSkewMs: settings.maxFutureSkewMs };
   const points: MetricPoint[] = [];
   const errors: ItemError[] = [];
+  const rejectedRaw: unknown[] = [];
+  let dropped = 0;
+  const { via, where } = req;
+  const shaping = !!(via.map || (via.defaultDimensions && Object.keys(via.defaultDimensions).length));
   for (let i = 0; i < req.items.length; i++) {
-    const r = validateItem(req.items[i], i, limits);
+    const raw = req.items[i];
+    let item = raw;
+    if (shaping) {
+      const shaped = shapeItem(raw, via);
+      if (shaped === null) {
+        dropped++;
+        continue;
+      }
+      item = shaped;
+    }
+    const r = validateItem(item, i, limits, where?.(i));
     if (r.ok) points.push(r.point);
-    else errors.push(r.error);
+    else {
+      errors.push(r.error);
+      rejectedRaw.push(raw);
+    }
+  }
+  for (const u of req.undecodable ?? []) {
+    errors.push(u.error);
+    rejectedRaw.push(u.raw);
   }
 
   const idem = req.idempotency;
@@ -72,11 +120,12 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
 
   try {
     const prepared = await preparePoints(deps.sql, req.orgId, points, settings.duplicatePolicy, deps.cache);
-    const deadLetters = errors.map((e) => ({ source: req.source, requestId: req.requestId, raw: req.items[e.index], error: e }));
+    // The raw item as sent (before defaults and mapping): reprocessing applies the source again.
+    const deadLetters = errors.map((e, j) => ({ source: via.label, sourceId: via.sourceId, requestId: req.requestId, raw: rejectedRaw[j], error: e }));
     const write = async (tx: Sql): Promise<IngestReply> => {
       const { accepted, duplicates } = await writePrepared(tx, req.orgId, prepared, settings.duplicatePolicy);
       await insertDeadLetters(tx, req.orgId, deadLetters, now);
-      const reply: IngestReply = { accepted, rejected: errors.length, duplicates, errors };
+      const reply: IngestReply = { accepted, rejected: errors.length, duplicates, dropped, errors };
       if (idem) await completeIdempotencyKey(tx, req.orgId, idem.key, 200, reply);
       return reply;
     };
@@ -88,4 +137,29 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
     if (idem) await releaseIdempotencyKey(deps.sql, req.orgId, idem.key).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * An item with the source's default dimensions added (its own win) and its mapping applied; null
+ * when the mapping drops it. Items too malformed to shape pass unchanged, for validation to name.
+ */
+export function shapeItem(raw: unknown, via: IngestVia): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const item = raw as Record<string, unknown>;
+  const own = item.dimensions;
+  if (typeof item.key !== 'string' || (own !== undefined && own !== null && (typeof own !== 'object' || Array.isArray(own)))) return raw;
+  let dimensions = own as Labels | undefined | null;
+  const defaults = via.defaultDimensions;
+  if (defaults && Object.keys(defaults).length) {
+    const merged: Labels = {};
+    for (const [n, v] of Object.entries(defaults)) Object.defineProperty(merged, n, { value: v, enumerable: true, writable: true, configurable: true });
+    for (const [n, v] of Object.entries(dimensions ?? {})) Object.defineProperty(merged, n, { value: v, enumerable: true, writable: true, configurable: true });
+    dimensions = merged;
+  }
+  if (!via.map) return dimensions === own ? raw : { ...item, dimensions };
+  // Non-string dimension values are left for validation to refuse: mapping sees strings only.
+  if (dimensions && Object.values(dimensions).some((v) => typeof v !== 'string')) return { ...item, dimensions };
+  const mapped = via.map(item.key, dimensions ?? {});
+  if (mapped === null) return null;
+  return { ...item, key: mapped.key, dimensions: mapped.dimensions };
 }

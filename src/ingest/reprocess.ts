@@ -1,6 +1,7 @@
 import type { Sql } from '../store/sql.js';
 import { deleteDeadLetters, getDeadLetters, recordDeadLetterFailure } from './dead-letters.js';
-import type { IngestDeps } from './ingest.js';
+import { shapeItem, type IngestDeps, type IngestVia } from './ingest.js';
+import { sourceById, viaSource } from '../sources/resolve.js';
 import { validateItem, type ItemError, type MetricPoint } from './validate.js';
 import { preparePoints, writePrepared } from './write-points.js';
 
@@ -36,16 +37,33 @@ export async function reprocessDeadLetters(deps: IngestDeps, orgId: string, ids:
   // then finds them gone (notFound) instead of storing and counting them a second time.
   const { found, passed, failed, counts } = await deps.sql.transaction(async (tx: Sql) => {
     const letters = await getDeadLetters(tx, orgId, unique);
-    const passed: { id: string; point: MetricPoint }[] = [];
+    const passed: { id: string; point: MetricPoint | null }[] = [];
     const failed: { id: string; raw: unknown; error: ItemError }[] = [];
+    // An item that came through a source gets that source's defaults and mapping again (as it is now;
+    // a deleted source's items are taken as they are).
+    const vias = new Map<string, IngestVia | null>();
+    for (const l of letters) {
+      if (l.sourceId && !vias.has(l.sourceId)) {
+        const source = await sourceById(tx, orgId, l.sourceId);
+        vias.set(l.sourceId, source ? viaSource(source) : null);
+      }
+    }
     for (const l of letters) {
       const raw = fixes.has(l.id) ? fixes.get(l.id) : l.raw;
-      const r = validateItem(raw, 0, limits);
+      const via = l.sourceId ? vias.get(l.sourceId) : null;
+      const shaped = via ? shapeItem(raw, via) : raw;
+      if (shaped === null) {
+        // The source's mapping now drops it on purpose: it leaves the queue without being stored.
+        passed.push({ id: l.id, point: null });
+        continue;
+      }
+      // An item sent without a timestamp keeps the time it was first received.
+      const r = validateItem(shaped, 0, { ...limits, receivedMs: l.receivedAt.getTime() });
       if (r.ok) passed.push({ id: l.id, point: r.point });
       else failed.push({ id: l.id, raw, error: r.error });
     }
     // No series cache here: ids of series created in a transaction that may roll back must not be remembered.
-    const prepared = await preparePoints(tx, orgId, passed.map((p) => p.point), policy);
+    const prepared = await preparePoints(tx, orgId, passed.flatMap((p) => (p.point ? [p.point] : [])), policy);
     const counts = await writePrepared(tx, orgId, prepared, policy);
     await deleteDeadLetters(tx, orgId, passed.map((p) => p.id));
     for (const f of failed) await recordDeadLetterFailure(tx, orgId, f.id, f.raw, { code: f.error.code, message: f.error.message, field: itemField(f.error) }, now);

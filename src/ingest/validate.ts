@@ -26,7 +26,11 @@ export type ItemErrorCode =
   | 'invalid_dimensions'
   | 'too_many_dimensions'
   | 'invalid_dimension_name'
-  | 'invalid_dimension_value';
+  | 'invalid_dimension_value'
+  // Refused by a protocol's decoder before validation (src/ingest/protocols/):
+  | 'invalid_line'
+  | 'invalid_data_point'
+  | 'unsupported_value';
 
 
 // ISO-8601 date-time with a zone (Z or ±hh:mm); seconds and fractions optional.
@@ -73,16 +77,23 @@ export interface ValidationLimits {
   nowMs: number;
   /** How far ahead of now a timestamp may be, ms. */
   maxFutureSkewMs: number;
+  /** The time of an item sent without a timestamp, epoch ms (default `nowMs`: the time received). */
+  receivedMs?: number;
 }
 
 export type ItemResult = { ok: true; point: MetricPoint } | { ok: false; error: ItemError };
 
-function fail(index: number, code: ItemErrorCode, field: string, message: string): ItemResult {
-  return { ok: false, error: { index, code, message, field: `metrics[${index}]${field ? `.${field}` : ''}` } };
+function failAt(index: number, code: ItemErrorCode, field: string, message: string, at = `metrics[${index}]`): ItemResult {
+  return { ok: false, error: { index, code, message, field: `${at}${field ? `.${field}` : ''}` } };
 }
 
-/** Validates one raw item of an ingest batch on its own; never throws. */
-export function validateItem(raw: unknown, index: number, limits: ValidationLimits): ItemResult {
+/**
+ * Validates one raw item of an ingest batch on its own; never throws. `at` names the item in error
+ * paths (default `metrics[index]`). An item without a timestamp gets `limits.nowMs`, the time the
+ * request was received, as Prometheus, Influx and Datadog do.
+ */
+export function validateItem(raw: unknown, index: number, limits: ValidationLimits, at?: string): ItemResult {
+  const fail = (i: number, code: ItemErrorCode, field: string, message: string): ItemResult => failAt(i, code, field, message, at);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(index, 'invalid_item', '', 'each metric must be an object with key, value and timestamp');
   const item = raw as Record<string, unknown>;
 
@@ -94,7 +105,7 @@ export function validateItem(raw: unknown, index: number, limits: ValidationLimi
   const value = item.value;
   if (typeof value !== 'number' || !Number.isFinite(value)) return fail(index, 'invalid_value', 'value', 'value must be a finite number');
 
-  const ts = parseTimestamp(item.timestamp);
+  const ts = item.timestamp === undefined || item.timestamp === null ? ({ ok: true, ms: limits.receivedMs ?? limits.nowMs } as const) : parseTimestamp(item.timestamp);
   if (!ts.ok) return fail(index, 'invalid_timestamp', 'timestamp', ts.message);
   if (ts.ms > limits.nowMs + limits.maxFutureSkewMs) {
     return fail(index, 'timestamp_in_future', 'timestamp', `timestamp ${new Date(ts.ms).toISOString()} is more than ${Math.round(limits.maxFutureSkewMs / 1000)} s in the future`);

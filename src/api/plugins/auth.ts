@@ -25,6 +25,8 @@ export interface AuthInfo {
   orgId: string;
   scopes: string[];
   keyId?: string;
+  /** The source the key is bound to (everything it ingests goes through it). */
+  keySourceId?: string | null;
   userId?: string;
   sessionId?: string;
   role?: Role;
@@ -318,7 +320,7 @@ export function authentication(app: App, opts: AuthOptions): void {
       ctx.orgId = key.orgId;
       ctx.keyId = key.id;
     }
-    req.auth = { orgId: key.orgId, keyId: key.id, scopes: key.scopes };
+    req.auth = { orgId: key.orgId, keyId: key.id, scopes: key.scopes, keySourceId: key.sourceId };
     touch(key);
 
     const d = await opts.limiter.check(`key:${key.id}`, key.rateLimit ?? opts.defaultPolicy);
