@@ -8,12 +8,15 @@
 // point), sent by BENCH_CLIENTS concurrent keep-alive clients (4). Bodies are serialised before the
 // clock starts. BENCH_ROUNDS (3) interleaved rounds, each on a fresh store; medians are reported.
 // BENCH_STORES=ceiling,postgres,embedded picks targets; BENCH_TIMESTAMPS=ms|iso the timestamp form;
+// BENCH_PROTOCOLS=json,remote-write,otlp,influx sends the same points in each protocol to each store
+// (bench/protocol-bodies.ts), interleaved in every round, so the protocols are compared side by side;
 // BENCH_CPU_PROF=DIR writes a V8 CPU profile of each server child there. BENCH_COMPARE_DIR=DIR (another
 // checkout with node_modules) adds its server as `postgres@compare` / `embedded@compare`, run right
 // after ours in every round, for before/after figures measured under the same machine state.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { makeBodies as makeProtocolBodies, protocolRequest, protocols, type Protocol } from './protocol-bodies.js';
 import {
   compareBin,
   cpuMeter,
@@ -42,6 +45,7 @@ type Kind = (typeof kinds)[number];
 interface Target {
   name: string;
   kind: Kind;
+  protocol: Protocol;
   bin?: string;
 }
 
@@ -55,6 +59,7 @@ const settings = {
   timestamps: (process.env.BENCH_TIMESTAMPS ?? 'ms') as 'ms' | 'iso',
   intervalMs: 10_000,
   stores: envList('BENCH_STORES', kinds, kinds),
+  protocols: envList('BENCH_PROTOCOLS', protocols, protocols),
   compareDir: process.env.BENCH_COMPARE_DIR,
   serverEnv: { LOG_LEVEL: serverEnv.LOG_LEVEL, JOBS_ENABLED: serverEnv.JOBS_ENABLED, RATE_LIMIT_MAX: serverEnv.RATE_LIMIT_MAX, DUPLICATE_POLICY: 'reject (default)' },
 };
@@ -62,21 +67,8 @@ if (settings.timestamps !== 'ms' && settings.timestamps !== 'iso') throw new Err
 if (settings.points % settings.batch) throw new Error('BENCH_POINTS must be a multiple of BENCH_BATCH');
 
 /** Pre-serialised request bodies: point k is series k % series at step floor(k / series). */
-function makeBodies(key: string, points: number, batch: number, series: number, t0: number): Buffer[] {
-  const bodies: Buffer[] = [];
-  const ts = (ms: number) => (settings.timestamps === 'iso' ? JSON.stringify(new Date(ms).toISOString()) : String(ms));
-  for (let b = 0; b < points / batch; b++) {
-    const parts: string[] = [];
-    for (let j = 0; j < batch; j++) {
-      const k = b * batch + j;
-      const s = k % series;
-      const t = t0 + Math.floor(k / series) * settings.intervalMs;
-      const value = Math.round(Math.sin(k / 97) * 1e4) / 100 + s / 100;
-      parts.push(`{"key":"${key}","value":${value},"timestamp":${ts(t)},"dimensions":{"host":"h${s}"}}`);
-    }
-    bodies.push(Buffer.from(`{"metrics":[${parts.join(',')}]}`));
-  }
-  return bodies;
+function makeBodies(protocol: Protocol, key: string, points: number, batch: number, series: number, t0: number): Buffer[] {
+  return makeProtocolBodies(protocol, { key, points, batch, series, t0, intervalMs: settings.intervalMs, timestamps: settings.timestamps });
 }
 
 interface RoundResult {
@@ -100,21 +92,24 @@ function maxRssMb(pid: number): number | undefined {
   }
 }
 
-function checker(target: string, batch: number, label: string) {
+function checker(target: Target, batch: number, label: string) {
   return (r: HttpResult, i: number) => {
-    if (r.status !== 200) throw new Error(`${label}: batch ${i} answered ${r.status}: ${r.body.slice(0, 500)}`);
+    const ok = protocolRequest[target.protocol].okStatus;
+    if (r.status !== ok) throw new Error(`${label}: batch ${i} answered ${r.status}: ${r.body.slice(0, 500)}`);
+    // Only the webhook replies with counts; the others are checked by the stored count after the run.
+    if (target.protocol !== 'json') return;
     const b = JSON.parse(r.body) as { accepted: number; rejected: number; duplicates: number };
-    if (b.accepted !== batch || b.rejected !== 0 || b.duplicates !== 0) throw new Error(`${label}: batch ${i} of ${target}: ${r.body.slice(0, 500)}`);
+    if (b.accepted !== batch || b.rejected !== 0 || b.duplicates !== 0) throw new Error(`${label}: batch ${i} of ${target.name}: ${r.body.slice(0, 500)}`);
   };
 }
 
 async function runOnce(target: Target, round_: number, bodies: Buffer[], warmup: Buffer[]): Promise<RoundResult> {
-  const label = `${target.name.replace('@', '-')}-r${round_}`;
+  const label = `${target.name.replace(/[@/]/g, '-')}-r${round_}`;
   const flags = profileFlags(label);
   const t0 = performance.now();
   let server: ChildServer;
   let store: Awaited<ReturnType<typeof openStore>> | undefined;
-  let headers: Record<string, string> = { 'content-type': 'application/json' };
+  let headers: Record<string, string> = { ...protocolRequest[target.protocol].headers };
   if (target.kind === 'ceiling') {
     server = await spawnServer('ceiling server', ['--import', 'tsx', join(root, 'bench', 'ceiling-server.ts')], { HOST: '127.0.0.1', PORT: '0' }, /is running at (http:\/\/\S+) /, flags);
   } else {
@@ -125,10 +120,10 @@ async function runOnce(target: Target, round_: number, bodies: Buffer[], warmup:
   }
   const startMs = performance.now() - t0;
   try {
-    const url = new URL('/api/v1/ingest', server.url);
-    if (warmup.length) await drive(url, headers, warmup, settings.clients, checker(target.name, settings.batch, `${label} warm-up`));
+    const url = new URL(protocolRequest[target.protocol].path, server.url);
+    if (warmup.length) await drive(url, headers, warmup, settings.clients, checker(target, settings.batch, `${label} warm-up`));
     const cpu = await cpuMeter(server.pid, store?.database);
-    const run = await drive(url, headers, bodies, settings.clients, checker(target.name, settings.batch, label));
+    const run = await drive(url, headers, bodies, settings.clients, checker(target, settings.batch, label));
     const share = await cpu();
     const result: RoundResult = {
       round: round_,
@@ -173,25 +168,37 @@ runBench(async () => {
   // Timestamps end an hour before now, on a 10 s grid.
   const t0 = Math.floor((now - 3_600_000 - steps * settings.intervalMs) / settings.intervalMs) * settings.intervalMs;
   const tb = performance.now();
-  const bodies = makeBodies('bench.metric', settings.points, settings.batch, settings.series, t0);
-  const warmup = makeBodies('bench.warmup', settings.warmupBatches * settings.batch, settings.batch, Math.min(settings.series, settings.batch), t0);
-  const bodyBytes = bodies.reduce((a, b) => a + b.length, 0);
+  const bodies = new Map<Protocol, Buffer[]>();
+  const warmups = new Map<Protocol, Buffer[]>();
+  const used = new Set<Protocol>(['json', ...settings.protocols]);
+  for (const p of used) {
+    bodies.set(p, makeBodies(p, 'bench.metric', settings.points, settings.batch, settings.series, t0));
+    warmups.set(p, makeBodies(p, 'bench.warmup', settings.warmupBatches * settings.batch, settings.batch, Math.min(settings.series, settings.batch), t0));
+  }
+  const bodyBytes = bodies.get('json')!.reduce((a, b) => a + b.length, 0);
+  const sizes = [...bodies].map(([p, bs]) => `${p} ${round(bs.reduce((a, b) => a + b.length, 0) / 2 ** 20)} MiB`).join(', ');
   console.log(
     `ingest bench: ${settings.points.toLocaleString('en')} points, ${settings.batch}/batch, ${settings.series.toLocaleString('en')} series, ${settings.clients} clients, ` +
-      `${settings.rounds} round(s) of ${settings.stores.join(', ')}; bodies ${round(bodyBytes / 2 ** 20)} MiB serialised in ${Math.round(performance.now() - tb)} ms`,
+      `${settings.rounds} round(s) of ${settings.stores.join(', ')} × ${settings.protocols.join(', ')}; bodies (${sizes}) serialised in ${Math.round(performance.now() - tb)} ms (JSON ${round(bodyBytes / 2 ** 20)} MiB)`,
   );
 
   const other = compareBin();
-  const targets: Target[] = settings.stores.flatMap((kind): Target[] =>
-    kind !== 'ceiling' && other ? [{ name: kind, kind }, { name: `${kind}@compare`, kind, bin: other }] : [{ name: kind, kind }],
-  );
+  // The webhook keeps the plain store name (`postgres`); other protocols are `postgres/remote-write` ….
+  const targets: Target[] = settings.stores.flatMap((kind): Target[] => {
+    if (kind === 'ceiling') return [{ name: kind, kind, protocol: 'json' }];
+    return settings.protocols.flatMap((protocol): Target[] => {
+      const name = protocol === 'json' ? kind : `${kind}/${protocol}`;
+      const own: Target = { name, kind, protocol };
+      return other && protocol === 'json' ? [own, { name: `${kind}@compare`, kind, protocol, bin: other }] : [own];
+    });
+  });
   const results = new Map<string, RoundResult[]>(targets.map((t) => [t.name, []]));
   for (let r = 1; r <= settings.rounds; r++) {
     for (const target of targets) {
-      const res = await runOnce(target, r, bodies, warmup);
+      const res = await runOnce(target, r, bodies.get(target.protocol)!, warmups.get(target.protocol)!);
       results.get(target.name)!.push(res);
       console.log(
-        `  round ${r} ${target.name.padEnd(16)} ${String(res.pointsPerSecond).padStart(8)} points/s  p50 ${res.batchLatencyMs.p50} ms  p99 ${res.batchLatencyMs.p99} ms  ` +
+        `  round ${r} ${target.name.padEnd(24)} ${String(res.pointsPerSecond).padStart(8)} points/s  p50 ${res.batchLatencyMs.p50} ms  p99 ${res.batchLatencyMs.p99} ms  ` +
           `cpu gen ${res.cpu.loadGenerator} server ${res.cpu.server} pg ${res.cpu.postgres} other ${res.cpu.other} (of ${res.cpu.cores})` +
           (res.serverMaxRssMb ? `  server max RSS ${res.serverMaxRssMb} MB` : '') +
           `  start ${res.startMs} ms`,
@@ -217,9 +224,20 @@ runBench(async () => {
     const perRound = rs.map((x, i) => round(x.pointsPerSecond / ceiling[i]!.pointsPerSecond, 3));
     ratios[`${store}/ceiling`] = { median: median(perRound), perRound };
   }
+  // Each protocol against the JSON webhook on the same store, per round (the issue's bar: ≥ 1.0×).
+  for (const t of targets.filter((x) => x.protocol !== 'json' && !x.bin)) {
+    const rs = results.get(t.name);
+    const json = results.get(t.kind);
+    if (!rs || !json) continue;
+    const perRound = rs.map((x, i) => round(x.pointsPerSecond / json[i]!.pointsPerSecond, 3));
+    ratios[`${t.name}/${t.kind}`] = { median: median(perRound), perRound };
+  }
   const targetsMet = {
     postgres: results.has('postgres') ? (summary.postgres as { pointsPerSecond: number }).pointsPerSecond >= 150_000 : undefined,
     embedded: results.has('embedded') ? (summary.embedded as { pointsPerSecond: number }).pointsPerSecond >= 50_000 : undefined,
+    protocolsAtLeastJsonOnPostgres: Object.fromEntries(
+      targets.filter((t) => t.kind === 'postgres' && t.protocol !== 'json' && !t.bin).map((t) => [t.protocol, ((ratios[`${t.name}/postgres`] as { median: number } | undefined)?.median ?? 0) >= 1]),
+    ),
   };
 
   const host = await machine();
@@ -237,7 +255,8 @@ runBench(async () => {
   const parts = [...results.keys()].map((t) => {
     const s = summary[t] as { pointsPerSecond: number; batchLatencyP50Ms: number; batchLatencyP99Ms: number };
     const ratio = ratios[`${t}/ceiling`] as { median: number } | undefined;
-    return `${t} ${fmt(s.pointsPerSecond)} points/s p50 ${s.batchLatencyP50Ms} ms p99 ${s.batchLatencyP99Ms} ms${ratio ? ` (${ratio.median}× ceiling)` : ''}`;
+    const vsJson = t.includes('/') ? (ratios[`${t}/${t.split('/')[0]}`] as { median: number } | undefined) : undefined;
+    return `${t} ${fmt(s.pointsPerSecond)} points/s p50 ${s.batchLatencyP50Ms} ms p99 ${s.batchLatencyP99Ms} ms${ratio ? ` (${ratio.median}× ceiling)` : ''}${vsJson ? ` (${vsJson.median}× JSON)` : ''}`;
   });
   console.log(`ingest: ${parts.join(' | ')} — median of ${settings.rounds}, ${settings.points.toLocaleString('en')} points, ${settings.clients} clients, nproc ${host.nproc}, ${process.version}`);
   console.log(`wrote ${file}`);

@@ -27,6 +27,7 @@ import { loadMigrations, migrate, type Migration } from './store/migrate.js';
 import { openStore } from './store/open.js';
 import type { Sql } from './store/sql.js';
 import type { SendMail } from './mail/mailer.js';
+import type { ScrapeDeps } from './sources/scrape.js';
 import { bootstrapAdminUser, bootstrapDefaultOrg } from './tenancy/bootstrap.js';
 
 /** The configuration the wired deps read: the HTTP limits, ingest settings and (optional) retention. */
@@ -62,6 +63,8 @@ export interface Parts {
   alerting?: AlertingOptions;
   /** How account emails go out (default: the log) and the configured sign-in providers (default: none). */
   people?: Partial<Pick<PeopleDeps, 'sendMail' | 'oauth'>>;
+  /** Scraping: its outbound guard (default: the notifiers', else no internal address), limits, shutdown signal. */
+  scrape?: Partial<Omit<ScrapeDeps, 'ingest' | 'now'>>;
 }
 
 /** Every dependency of the platform, built once: what the HTTP app, the job workers and the CLI are handed. */
@@ -84,6 +87,8 @@ export interface Deps {
   people: PeopleDeps;
   /** Retention of the hourly maintenance job; undefined: its defaults. */
   maintenance?: MaintenanceSettings;
+  /** Scraping of prometheus-scrape sources (the source-scraper job). */
+  scrape: ScrapeDeps;
 }
 
 /** Derives every domain's deps from the parts (no I/O: the same objects serve the app and the jobs). */
@@ -94,6 +99,17 @@ export function wire(parts: Parts): Deps {
   const detect = parts.detect ?? detectOnThisThread;
   const forecast: ForecastDeps = { sql, backends, now, log: logger };
   const { publicUrl, delivery: deliveryPolicy, ...deliveryOptions } = parts.alerting ?? {};
+  const ingest: IngestDeps = {
+    sql,
+    cache: new SeriesCache(),
+    now,
+    settings: {
+      maxBatch: config.ingestMaxBatch,
+      maxFutureSkewMs: config.ingestMaxFutureSkewSeconds * 1000,
+      duplicatePolicy: config.duplicatePolicy,
+      idempotencyTtlMs: config.idempotencyTtlHours * 3_600_000,
+    },
+  };
   const deps: Deps = {
     config,
     sql,
@@ -104,17 +120,7 @@ export function wire(parts: Parts): Deps {
     metricsRegistry: parts.metricsRegistry,
     backends,
     detect,
-    ingest: {
-      sql,
-      cache: new SeriesCache(),
-      now,
-      settings: {
-        maxBatch: config.ingestMaxBatch,
-        maxFutureSkewMs: config.ingestMaxFutureSkewSeconds * 1000,
-        duplicatePolicy: config.duplicatePolicy,
-        idempotencyTtlMs: config.idempotencyTtlHours * 3_600_000,
-      },
-    },
+    ingest,
     forecast,
     alerting: { sql, now, samples: samplesFrom(sql), detect, forecast: forecastGrid.bind(null, forecast), log: logger, publicUrl: publicUrl ?? null, delivery: deliveryPolicy },
     delivery: { sql, now, log: logger, ...deliveryOptions },
@@ -129,6 +135,8 @@ export function wire(parts: Parts): Deps {
       passwordScryptLogN: config.passwordScryptLogN ?? 17,
       oauth: parts.people?.oauth ?? {},
     },
+    // Scrapes write through the same ingest deps (series cache included) as the HTTP paths.
+    scrape: { outbound: deliveryOptions.outbound, ...parts.scrape, ingest, now },
     maintenance: config.deadLetterRetentionDays === undefined ? undefined : { deadLetterRetentionDays: config.deadLetterRetentionDays, alertRetentionDays: config.alertRetentionDays },
   };
   return parts.jobs ? withJobs(deps, parts.jobs) : deps;
@@ -250,11 +258,14 @@ export async function compose(config: Config, print: (line: string) => void): Pr
       sendMail = mailer.send;
     }
     const people = { sendMail, oauth: oauthSettings(config) };
-    const deps = wire({ config, sql, logger, limiter, migrations, now: systemClock, backends, detect: pool?.detect, alerting: { publicUrl: config.publicUrl ?? null, outbound }, people });
+    // Aborted at shutdown before the queue stops, so a running scrape loop ends instead of being waited for.
+    const scrapeStop = new AbortController();
+    const deps = wire({ config, sql, logger, limiter, migrations, now: systemClock, backends, detect: pool?.detect, alerting: { publicUrl: config.publicUrl ?? null, outbound }, people, scrape: { outbound, signal: scrapeStop.signal } });
     // The queue always starts, so requests can enqueue; JOBS_ENABLED decides whether this process
     // also works jobs and runs the cron schedules.
     const jobs = await JobQueue.start({ sql, logger, work: config.jobsEnabled, schedule: config.jobsEnabled, definitions: jobDefinitions(deps) });
     cleanups.push(() => jobs.stop());
+    cleanups.push(async () => scrapeStop.abort()); // cleanups run in reverse: before jobs.stop()
     return { deps: withJobs(deps, jobs), close };
   } catch (err) {
     await close();

@@ -9,6 +9,7 @@ import { MemoryRateLimitStore } from '../src/ratelimit/memory-store.js';
 import type { Sql } from '../src/store/sql.js';
 import { storeKinds } from './helpers/stores.js';
 import { bearer, LogCapture, startTestApp, testDeps, type TestApp } from './helpers/app.js';
+import { snappyBlock, writeRequestV1 } from './helpers/prometheus.js';
 
 const keyFormat = /^iv_[A-Za-z0-9_-]{32}$/;
 /** Well formed, but no such key exists. */
@@ -286,7 +287,7 @@ for (const kind of storeKinds) {
         for (const k of keys) {
           assert.equal(k.key, undefined, 'no key field');
           assert.ok(!('keyHash' in k) && !('key_hash' in k), 'no hash field');
-          assert.deepEqual(Object.keys(k).sort(), ['createdAt', 'createdBy', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'rateLimit', 'revokedAt', 'scopes', 'status']);
+          assert.deepEqual(Object.keys(k).sort(), ['createdAt', 'createdBy', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'rateLimit', 'revokedAt', 'scopes', 'sourceId', 'status']);
         }
         for (const s of secrets) {
           assert.ok(!r.body.includes(s), 'a secret appears in the listing');
@@ -514,6 +515,7 @@ for (const kind of storeKinds) {
         'DELETE /api/v1/forecast-schedules/{id}',
         'DELETE /api/v1/keys/{id}',
         'DELETE /api/v1/silences/{id}',
+        'DELETE /api/v1/sources/{id}',
         'GET /api/v1/accuracy',
         'GET /api/v1/alert-rules',
         'GET /api/v1/alert-rules/{id}',
@@ -540,8 +542,12 @@ for (const kind of storeKinds) {
         'GET /api/v1/orgs/current',
         'GET /api/v1/silences',
         'GET /api/v1/silences/{id}',
+        'GET /api/v1/sources',
+        'GET /api/v1/sources/{id}',
+        'GET /api/v1/sources/{id}/targets',
         'PATCH /api/v1/alert-rules/{id}',
         'PATCH /api/v1/channels/{id}',
+        'PATCH /api/v1/sources/{id}',
         'POST /api/v1/alert-rules',
         'POST /api/v1/alert-rules/{id}/evaluate',
         'POST /api/v1/alerts/{id}/acknowledge',
@@ -563,6 +569,9 @@ for (const kind of storeKinds) {
         'POST /api/v1/query',
         'POST /api/v1/silences',
         'POST /api/v1/silences/{id}/expire',
+        'POST /api/v1/sources',
+        'POST /api/v1/write',
+        'POST /api/v2/write',
       ];
       /**
        * Routes of people: accounts, sessions and sign-in providers (a user's own, not an
@@ -920,6 +929,78 @@ for (const kind of storeKinds) {
         assert.equal((await bCall('GET', `/api/v1/silences/${bSilence.id}`)).comment, 'beta-secret-silence');
         assert.equal((await bCall('GET', `/api/v1/silences/${bSilence.id}`)).status, 'active');
         assert.equal((await bCall('GET', `/api/v1/deliveries/${bDelivery.id}`)).status, 'pending');
+      });
+
+      test("org A's key can never read, change, delete, bind or name org B's sources", async () => {
+        const b = await t.newOrg('Beta Sources');
+        const a = t.adminKey;
+        const made = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/sources',
+          headers: bearer(b.key),
+          payload: { name: 'beta-secret-source', kind: 'prometheus-scrape', defaultDimensions: { team: 'beta-secret-team' }, settings: { targets: [{ url: 'http://beta-secret-target.example.test/metrics' }] } },
+        });
+        assert.equal(made.statusCode, 201, made.body);
+        const bSource = made.json() as { id: string };
+        const bData = [b.org.id, 'beta-secret', bSource.id];
+        const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, route: string, payload?: object, echoed?: string) => {
+          seen.add(route);
+          const r = await t.app.inject({ method, url, headers: bearer(a), ...(payload ? { payload } : {}) });
+          const body = echoed ? r.body.split(echoed).join('') : r.body;
+          for (const x of bData) assert.ok(!body.includes(x), `${method} ${url} reveals ${x}: ${r.body}`);
+          return r;
+        };
+        for (const [method, suffix, route, payload] of [
+          ['GET', '', 'GET /api/v1/sources/{id}', undefined],
+          ['GET', '/targets', 'GET /api/v1/sources/{id}/targets', undefined],
+          ['PATCH', '', 'PATCH /api/v1/sources/{id}', { enabled: false }],
+          ['DELETE', '', 'DELETE /api/v1/sources/{id}', undefined],
+        ] as const) {
+          assertError(await call(method, `/api/v1/sources/${bSource.id}${suffix}`, route, payload, bSource.id), 404, 'not_found');
+        }
+        // B's source can be neither bound to A's keys nor named by A's requests.
+        assertError(await call('POST', '/api/v1/keys', 'POST /api/v1/keys', { name: 'alpha-bound', scopes: ['write'], sourceId: bSource.id }, bSource.id), 400, 'validation_failed');
+        assertError(await call('POST', '/api/v1/ingest?source=beta-secret-source', 'POST /api/v1/ingest', { metrics: [] }, 'beta-secret-source'), 404, 'source_not_found');
+        const aSource = await call('POST', '/api/v1/sources', 'POST /api/v1/sources', { name: 'alpha-source', kind: 'webhook' });
+        assert.equal(aSource.statusCode, 201, aSource.body);
+        const list = await call('GET', '/api/v1/sources', 'GET /api/v1/sources');
+        assert.deepEqual(list.json().items.map((x: { id: string }) => x.id), [aSource.json().id]);
+        // B's source is intact.
+        const bAfter = (await t.app.inject({ method: 'GET', url: `/api/v1/sources/${bSource.id}`, headers: bearer(b.key) })).json() as { enabled: boolean; defaultDimensions: Record<string, string> };
+        assert.deepEqual([bAfter.enabled, bAfter.defaultDimensions], [true, { team: 'beta-secret-team' }]);
+      });
+
+      test("org A's key writes through every protocol into its own organisation only, and cannot name B's sources", async () => {
+        const b = await t.newOrg('Beta Protocols');
+        const a = t.adminKey;
+        const made = await t.app.inject({ method: 'POST', url: '/api/v1/sources', headers: bearer(b.key), payload: { name: 'beta-proto-source', kind: 'influx' } });
+        assert.equal(made.statusCode, 201, made.body);
+        const rwMade = await t.app.inject({ method: 'POST', url: '/api/v1/sources', headers: bearer(b.key), payload: { name: 'beta-rw-source', kind: 'prometheus-remote-write' } });
+        assert.equal(rwMade.statusCode, 201, rwMade.body);
+        const ts = Date.now() - 60_000;
+        const rwBody = () => snappyBlock(writeRequestV1([{ labels: { __name__: 'proto_iso', via: 'rw' }, samples: [[7, ts]] }]));
+        const rwHeaders = { ...bearer(a), 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' };
+        const lineHeaders = { ...bearer(a), 'content-type': 'text/plain' };
+        const send = (url: string, route: string, headers: Record<string, string>, payload: Buffer | string) => {
+          seen.add(route);
+          return t.app.inject({ method: 'POST', url, headers, payload });
+        };
+        // Naming B's sources by name finds nothing in A's organisation.
+        assertError(await send('/api/v1/write?source=beta-rw-source', 'POST /api/v1/write', rwHeaders, rwBody()), 404, 'source_not_found');
+        assertError(await send('/api/v2/write?bucket=x&source=beta-proto-source', 'POST /api/v2/write', lineHeaders, `proto_iso value=1 ${ts}000000`), 404, 'source_not_found');
+        // Without a source, both land in A's organisation.
+        assert.equal((await send('/api/v1/write', 'POST /api/v1/write', rwHeaders, rwBody())).statusCode, 204);
+        const lp = await send('/api/v2/write?bucket=beta-proto-source&precision=ms', 'POST /api/v2/write', lineHeaders, `proto_iso,via=influx value=1 ${ts}`);
+        assert.equal(lp.statusCode, 204, lp.body);
+        const catalog = (key: string) => t.app.inject({ method: 'GET', url: '/api/v1/metrics?prefix=proto_iso', headers: bearer(key) });
+        const aSeries = ((await catalog(a)).json().series as { key: string; dimensions: Record<string, string> }[]).map((x) => `${x.key}${JSON.stringify(x.dimensions)}`).sort();
+        assert.deepEqual(aSeries, ['proto_iso.value{"via":"influx"}', 'proto_iso{"via":"rw"}']);
+        assert.deepEqual((await catalog(b.key)).json().series, []);
+        // B's sources counted nothing of A's.
+        for (const id of [made.json().id, rwMade.json().id]) {
+          const src = (await t.app.inject({ method: 'GET', url: `/api/v1/sources/${id}`, headers: bearer(b.key) })).json() as { stats: { pointsAccepted: number; lastReceivedAt: string | null } };
+          assert.deepEqual([src.stats.pointsAccepted, src.stats.lastReceivedAt], [0, null]);
+        }
       });
 
       test('the isolation tests exercised every /api route', () => {

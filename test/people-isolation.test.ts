@@ -93,6 +93,8 @@ for (const kind of storeKinds) {
       bIds.set('keys', key.id);
       bIds.set('forecast-schedules', schedule.id);
       bIds.set('members', bob.user.id);
+      const source = await bCall('POST', '/api/v1/sources', { name: 'beta-secret-source', kind: 'prometheus-scrape', settings: { targets: [{ url: 'http://beta-secret-target.example.test/metrics' }] } });
+      bIds.set('sources', source.id);
       bIds.set('auth/sessions', bob.sessionId);
       const inv = await as(bob, 'POST', '/api/v1/invitations', { email: 'carol-beta-invitee@beta.example.test', role: 'member' });
       assert.ok(inv.statusCode < 300, inv.body);

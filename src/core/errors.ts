@@ -13,6 +13,7 @@ export const errorCatalog = {
   payload_too_large: { status: 413, message: 'The request body is too large' },
   uri_too_long: { status: 414, message: 'A path parameter is too long' },
   batch_too_large: { status: 413, message: 'Too many metrics in one request' },
+  points_rejected: { status: 400, message: 'Some points were rejected (they are in the dead-letter queue); the others were stored' },
   idempotency_key_reused: { status: 422, message: 'The Idempotency-Key was used with a different request' },
   idempotency_key_in_use: { status: 409, message: 'A request with this Idempotency-Key is in progress' },
   source_disabled: { status: 403, message: 'This source is disabled: an admin can enable it again (PATCH /api/v1/sources/:id {"enabled": true})' },

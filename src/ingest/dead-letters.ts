@@ -88,6 +88,8 @@ export async function insertDeadLetters(sql: Sql, orgId: string, items: NewDeadL
 export interface DeadLetterFilter {
   code?: string;
   source?: string;
+  /** Only items that came through this configured source. */
+  sourceId?: string;
   from?: Date;
   to?: Date;
   /** Continue after this (receivedAt, id), newest first. */
@@ -105,9 +107,10 @@ export async function listDeadLetters(sql: Sql, orgId: string, f: DeadLetterFilt
        AND ($4::timestamptz IS NULL OR received_at >= $4)
        AND ($5::timestamptz IS NULL OR received_at <= $5)
        AND ($6::timestamptz IS NULL OR (received_at, id) < ($6, $7::uuid))
+       AND ($9::uuid IS NULL OR source_id = $9)
      ORDER BY received_at DESC, id DESC
      LIMIT $8`,
-    [orgId, f.code ?? null, f.source ?? null, f.from ?? null, f.to ?? null, f.after?.receivedAt ?? null, f.after?.id ?? null, f.limit + 1],
+    [orgId, f.code ?? null, f.source ?? null, f.from ?? null, f.to ?? null, f.after?.receivedAt ?? null, f.after?.id ?? null, f.limit + 1, f.sourceId ?? null],
   );
   return { items: r.rows.slice(0, f.limit).map(toDeadLetter), more: r.rows.length > f.limit };
 }

@@ -7,7 +7,6 @@ import { validateItem, type ItemError, type MetricPoint } from './validate.js';
 import { preparePoints, writePrepared } from './write-points.js';
 import type { Clock } from '../core/clock.js';
 import type { Labels } from '../core/labels.js';
-import type { PointMapper } from '../sources/mapping.js';
 
 export interface IngestSettings {
   maxBatch: number;
@@ -22,6 +21,19 @@ export interface IngestDeps {
   settings: IngestSettings;
   now: Clock;
 }
+
+/** A point's identity after a source's mapping. */
+export interface MappedSeries {
+  key: string;
+  dimensions: Labels;
+}
+
+/**
+ * A source's compiled key mapping (src/sources/mapping.ts implements it): one point's key and
+ * dimensions mapped, null when a rule drops the point. Never throws. Declared here, with the
+ * pipeline that calls it, so that ingest/ does not import sources/ (which imports ingest/).
+ */
+export type PointMapper = (key: string, dimensions: Labels) => MappedSeries | null;
 
 /** What the items came through: a configured source (its mapping and defaults apply) or none. */
 export interface IngestVia {

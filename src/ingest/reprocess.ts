@@ -1,7 +1,6 @@
 import type { Sql } from '../store/sql.js';
 import { deleteDeadLetters, getDeadLetters, recordDeadLetterFailure } from './dead-letters.js';
 import { shapeItem, type IngestDeps, type IngestVia } from './ingest.js';
-import { sourceById, viaSource } from '../sources/resolve.js';
 import { validateItem, type ItemError, type MetricPoint } from './validate.js';
 import { preparePoints, writePrepared } from './write-points.js';
 
@@ -25,7 +24,14 @@ function itemField(e: ItemError): string {
  * Validates queued items again (or their corrections, by id) and stores those that now pass, in
  * one transaction: passed items leave the queue, failing ones stay with their new error.
  */
-export async function reprocessDeadLetters(deps: IngestDeps, orgId: string, ids: string[], corrections: Map<string, unknown>): Promise<ReprocessResult> {
+/**
+ * The current defaults and mapping of a configured source of the organisation, read in the
+ * reprocessing transaction; null when it no longer exists. (Given by the caller: ingest/ does not
+ * import sources/.)
+ */
+export type SourceViaLookup = (tx: Sql, sourceId: string) => Promise<IngestVia | null>;
+
+export async function reprocessDeadLetters(deps: IngestDeps, orgId: string, ids: string[], corrections: Map<string, unknown>, viaOf: SourceViaLookup): Promise<ReprocessResult> {
   // UUIDs are case-insensitive; the database returns them in lower case.
   const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
   const fixes = new Map([...corrections].map(([id, item]) => [id.toLowerCase(), item]));
@@ -43,10 +49,7 @@ export async function reprocessDeadLetters(deps: IngestDeps, orgId: string, ids:
     // a deleted source's items are taken as they are).
     const vias = new Map<string, IngestVia | null>();
     for (const l of letters) {
-      if (l.sourceId && !vias.has(l.sourceId)) {
-        const source = await sourceById(tx, orgId, l.sourceId);
-        vias.set(l.sourceId, source ? viaSource(source) : null);
-      }
+      if (l.sourceId && !vias.has(l.sourceId)) vias.set(l.sourceId, await viaOf(tx, l.sourceId));
     }
     for (const l of letters) {
       const raw = fixes.has(l.id) ? fixes.get(l.id) : l.raw;

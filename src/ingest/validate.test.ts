@@ -142,7 +142,7 @@ describe('validateItem', () => {
     ['-Infinity value', { ...ok, value: Number.NEGATIVE_INFINITY }, 'invalid_value', 'metrics[7].value'],
     ['boolean value', { ...ok, value: true }, 'invalid_value', 'metrics[7].value'],
     ['array value', { ...ok, value: [1] }, 'invalid_value', 'metrics[7].value'],
-    ['missing timestamp', { key: 'a', value: 1 }, 'invalid_timestamp', 'metrics[7].timestamp'],
+    ['boolean timestamp', { ...ok, timestamp: true }, 'invalid_timestamp', 'metrics[7].timestamp'],
     ['timestamp in nanoseconds', { ...ok, timestamp: ts * 1_000_000 }, 'invalid_timestamp', 'metrics[7].timestamp'],
     ['negative timestamp', { ...ok, timestamp: -ts }, 'invalid_timestamp', 'metrics[7].timestamp'],
     ['year 10000', { ...ok, timestamp: '10000-01-01T00:00:00Z' }, 'invalid_timestamp', 'metrics[7].timestamp'],
@@ -161,6 +161,16 @@ describe('validateItem', () => {
     [`dimension value of ${maxDimensionValueLength + 1} characters`, { ...ok, dimensions: { a: 'x'.repeat(maxDimensionValueLength + 1) } }, 'invalid_dimension_value', 'metrics[7].dimensions.a'],
     ['dimension value with NUL', { ...ok, dimensions: { a: 'x\u0000y' } }, 'invalid_dimension_value', 'metrics[7].dimensions.a'],
   ];
+  test('a missing (or null) timestamp is the time received: limits.receivedMs, else limits.nowMs', () => {
+    for (const item of [{ key: 'a', value: 1 }, { key: 'a', value: 1, timestamp: null }]) {
+      const r = validateItem(item, 0, limits);
+      assert.ok(r.ok, JSON.stringify(r));
+      if (r.ok) assert.equal(r.point.timestampMs, limits.nowMs);
+      const later = validateItem(item, 0, { ...limits, receivedMs: limits.nowMs - 5_000 });
+      assert.ok(later.ok && later.point.timestampMs === limits.nowMs - 5_000, JSON.stringify(later));
+    }
+  });
+
   for (const [name, item, code, field] of invalidItems) {
     test(`invalid: ${name} → ${code}`, () => {
       const r = validateItem(item, 7, limits);

@@ -3,3 +3,6 @@
 
 /** Queue name of the job that sends due notification deliveries. */
 export const notificationDeliveryJob = 'notification-delivery';
+
+/** Queue name of the job that scrapes the targets of prometheus-scrape sources. */
+export const sourceScraperJob = 'source-scraper';

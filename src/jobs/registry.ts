@@ -8,7 +8,9 @@ import { vacuumPointsIfNeeded } from './embedded-vacuum.js';
 import { runMaintenance, type MaintenanceSettings } from './maintenance.js';
 import type { JobDefinition } from './queue.js';
 import type { Clock } from '../core/clock.js';
-import { notificationDeliveryJob } from './names.js';
+import { notificationDeliveryJob, sourceScraperJob } from './names.js';
+import { runScraper } from '../sources/scrape-due.js';
+import type { ScrapeDeps } from '../sources/scrape.js';
 
 /** Re-exported for the job's tests and callers that load the registry anyway. */
 export { notificationDeliveryJob };
@@ -23,6 +25,8 @@ export interface JobDeps {
   /** Alert evaluation; the evaluator job sets its own `onDeliveriesQueued`. */
   alerting: AlertingDeps;
   delivery: DeliveryDeps;
+  /** Scraping of prometheus-scrape sources (their outbound guard, limits, shutdown signal). */
+  scrape: ScrapeDeps;
 }
 
 /** Every job kind the platform runs, registered here and only here, over the given deps. */
@@ -89,6 +93,17 @@ export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
     expireInSeconds: 10 * 60,
     handler: () => vacuumPointsIfNeeded(deps.sql),
   };
+  const scraper: JobDefinition = {
+    name: sourceScraperJob,
+    // Cron ticks by the minute and intervals go down to 5 s: each run claims due targets every
+    // second for 55 s (ending at once when there are no targets), and the next minute's run follows.
+    cron: '* * * * *',
+    retryLimit: 0,
+    retryDelaySeconds: 10,
+    retryBackoff: false,
+    expireInSeconds: 3 * 60,
+    handler: (_data, ctx) => runScraper(deps.scrape, { durationMs: 55_000, log: ctx.log }),
+  };
   // PostgreSQL has its own autovacuum (tuned for points by migration 0003); PGlite has none.
-  return [maintenance, scheduler, run, evaluator, deliver, ...(deps.sql.driver === 'pglite' ? [vacuum] : [])];
+  return [maintenance, scheduler, run, evaluator, deliver, scraper, ...(deps.sql.driver === 'pglite' ? [vacuum] : [])];
 }

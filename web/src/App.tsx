@@ -18,6 +18,7 @@ import { DeadLettersPage } from './pages/DeadLetters';
 import { MembersPage } from './pages/Members';
 import { ResetPasswordPage } from './pages/ResetPassword';
 import { SchedulesPage } from './pages/Schedules';
+import { SourcesPage } from './pages/Sources';
 import { SignInPage } from './pages/SignIn';
 import { SignUpPage } from './pages/SignUp';
 import { VerifyEmailPage } from './pages/VerifyEmail';
@@ -45,6 +46,7 @@ const orgPages: Record<string, ComponentType> = {
   '/silences': SilencesPage,
   '/forecast-schedules': SchedulesPage,
   '/dead-letters': DeadLettersPage,
+  '/sources': SourcesPage,
   '/settings/keys': ApiKeysPage,
   '/settings/members': MembersPage,
 };
@@ -64,6 +66,7 @@ const titles: Record<string, string> = {
   '/silences': 'Silences',
   '/forecast-schedules': 'Forecast schedules',
   '/dead-letters': 'Dead letters',
+  '/sources': 'Sources',
   '/settings/keys': 'API keys',
   '/settings/members': 'Members',
   '/orgs/new': 'New organisation',

@@ -168,3 +168,52 @@ export interface ReprocessResult {
   failed: { id: string; code: string; message: string; field: string }[];
   notFound: string[];
 }
+
+export type SourceKind = 'webhook' | 'prometheus-remote-write' | 'otlp' | 'influx' | 'prometheus-scrape';
+
+/** One key-mapping rule (src/sources/source.ts MappingRule): edited as JSON, checked by the server. */
+export type MappingRule = { action: string } & Record<string, unknown>;
+
+export interface ScrapeTarget {
+  url: string;
+  labels?: Dimensions;
+}
+
+/** `settings` of a prometheus-scrape source; `{}` for the other kinds. */
+export interface ScrapeSettings {
+  targets: ScrapeTarget[];
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  job?: string;
+}
+
+export interface Source {
+  id: string;
+  name: string;
+  kind: SourceKind;
+  enabled: boolean;
+  description: string;
+  defaultDimensions: Dimensions;
+  mapping: MappingRule[];
+  settings: Partial<ScrapeSettings> & Record<string, unknown>;
+  stats: {
+    pointsAccepted: number;
+    pointsRejected: number;
+    lastReceivedAt: string | null;
+    lastError: string | null;
+    lastErrorAt: string | null;
+  };
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The health of one target of a prometheus-scrape source, as Prometheus' targets page shows it. */
+export interface ScrapeTargetHealth {
+  url: string;
+  up: boolean | null;
+  lastScrapeAt: string | null;
+  lastDurationMs: number | null;
+  samplesScraped: number | null;
+  lastError: string | null;
+  nextScrapeAt: string | null;
+}

@@ -1,5 +1,6 @@
-// Small shared pieces: loading, error and empty states, labelled fields, async actions.
-import { useCallback, useEffect, useId, useState, type InputHTMLAttributes, type ReactNode } from 'react';
+// Small shared pieces: loading, error and empty states, labelled fields, async actions, tables and
+// buttons that ask before they act.
+import { Fragment, useCallback, useEffect, useId, useState, type ButtonHTMLAttributes, type HTMLAttributes, type InputHTMLAttributes, type ReactNode } from 'react';
 import { ApiError } from './api';
 
 export function Loading({ what = 'Loading' }: { what?: string }) {
@@ -22,6 +23,16 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
         </button>
       )}
     </div>
+  );
+}
+
+/** A loaded resource's state lines: "Loading…" until its first data, its error with Try again. */
+export function LoadStatus({ state, what }: { state: { data: unknown; error: unknown; loading: boolean; reload: () => void }; what: string }) {
+  return (
+    <>
+      {state.loading && !state.data && <Loading what={what} />}
+      <ErrorBox error={state.error} onRetry={state.reload} />
+    </>
   );
 }
 
@@ -99,5 +110,84 @@ export function TableWrap({ label, children }: { label: string; children: ReactN
     <div className="table-wrap" tabIndex={0} role="region" aria-label={label}>
       {children}
     </div>
+  );
+}
+
+/** A button that asks `confirm` (the browser's dialog) before it runs `onConfirm`; red by default. */
+export function ConfirmButton({ confirm, onConfirm, className = 'danger', ...rest }: { confirm: string; onConfirm: () => void } & Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onClick' | 'type'>) {
+  return <button type="button" className={className} {...rest} onClick={() => window.confirm(confirm) && onConfirm()} />;
+}
+
+export interface Column<T> {
+  header: ReactNode;
+  /** The header for screen readers only (an actions column). */
+  hiddenHeader?: boolean;
+  cell: (row: T) => ReactNode;
+  /** Class of the column's cells. */
+  className?: string;
+}
+
+/**
+ * A table of `rows` in a {@link TableWrap}: one header per column, one row per item. Columns given as
+ * `false` are left out (a column only some roles see); `empty` is shown instead of an empty table.
+ */
+export function DataTable<T>({
+  label,
+  columns,
+  rows,
+  rowKey,
+  rowProps,
+  className,
+  empty,
+  detail,
+}: {
+  label: string;
+  columns: (Column<T> | false | null | undefined)[];
+  rows: T[];
+  rowKey: (row: T) => string;
+  /** Attributes of a row's <tr> (data-* for tests and styles). */
+  rowProps?: (row: T) => HTMLAttributes<HTMLTableRowElement> & Record<`data-${string}`, string | undefined>;
+  className?: string;
+  empty?: ReactNode;
+  /** A row's details, shown in a full-width row under it when not null (an expanded row). */
+  detail?: (row: T) => ReactNode;
+}) {
+  if (rows.length === 0 && empty !== undefined) return <Empty>{empty}</Empty>;
+  const shown = columns.filter((c): c is Column<T> => !!c);
+  return (
+    <TableWrap label={label}>
+      <table className={className}>
+        <thead>
+          <tr>
+            {shown.map((c, i) => (
+              <th scope="col" key={i}>
+                {c.hiddenHeader ? <span className="visually-hidden">{c.header}</span> : c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => {
+            const more = detail?.(r);
+            return (
+              <Fragment key={rowKey(r)}>
+                <tr {...rowProps?.(r)}>
+                  {shown.map((c, i) => (
+                    <td key={i} className={c.className}>
+                      {c.cell(r)}
+                    </td>
+                  ))}
+                </tr>
+                {more !== undefined && more !== null && more !== false && (
+                  <tr>
+                    <td colSpan={shown.length}>{more}</td>
+                  </tr>
+                )}
+              </Fragment>
+            );
+          })}
+        </tbody>
+      </table>
+    </TableWrap>
   );
 }

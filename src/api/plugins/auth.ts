@@ -48,6 +48,8 @@ declare module 'fastify' {
     scope?: RouteScope;
     /** On a `user` route: keys may call it too when they hold this scope (they act for their organisation). */
     keyScope?: Exclude<Scope, '*'>;
+    /** A query parameter this route's clients carry the key in when they send no header (InfluxDB 1.x's `p`). */
+    keyInQuery?: string;
   }
   interface FastifyRequest {
     auth?: AuthInfo;
@@ -145,15 +147,26 @@ function requestedOrg(req: FastifyRequest): string | null {
   return h.trim().toLowerCase();
 }
 
-/** The key from `Authorization: Bearer iv_…` or `X-API-Key: iv_…`; undefined when neither is sent. */
+/**
+ * The key from `Authorization: Bearer iv_…` (or `Token iv_…`, as InfluxDB clients send it, or
+ * `Basic` with the key as the password, as InfluxDB 1.x clients do), `X-API-Key: iv_…`, or the query
+ * parameter a route names in `config.keyInQuery`; undefined when none is sent.
+ */
 export function presentedKey(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (typeof header === 'string' && header.trim() !== '') {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return m ? m[1] : header; // a malformed Authorization header is an invalid key, not a missing one
+    const m = /^(?:Bearer|Token)\s+(\S+)\s*$/i.exec(header);
+    if (m) return m[1];
+    const basic = /^Basic\s+([A-Za-z0-9+/]+=*)\s*$/i.exec(header);
+    const pair = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8') : '';
+    if (pair.includes(':')) return pair.slice(pair.indexOf(':') + 1);
+    return header; // a malformed Authorization header is an invalid key, not a missing one
   }
   const x = req.headers['x-api-key'];
   if (typeof x === 'string' && x.trim() !== '') return x.trim();
+  const param = req.routeOptions.config?.keyInQuery;
+  const q = param ? (req.query as Record<string, unknown> | undefined)?.[param] : undefined;
+  if (typeof q === 'string' && q !== '') return q;
   return undefined;
 }
 

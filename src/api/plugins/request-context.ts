@@ -35,8 +35,11 @@ function holdsCredential(id: string, headers: Headers): boolean {
   return secrets.some((s) => (s.length >= 8 && id.includes(s)) || (id.length >= 16 && s.includes(id)));
 }
 
-/** Query parameters that carry one-time credentials (OAuth callbacks, emailed links): logged as `…`. */
-const secretParams = /([?&](?:code|state|token)=)[^&#]*/gi;
+/**
+ * Query parameters that carry credentials, logged as `…`: one-time ones (OAuth callbacks, emailed
+ * links) and InfluxDB 1.x's `p`, the API key as password.
+ */
+const secretParams = /([?&](?:code|state|token|p)=)[^&#]*/gi;
 
 /** The URL as logs may hold it: the values of credential-carrying query parameters replaced. */
 export function loggableUrl(url: string): string {

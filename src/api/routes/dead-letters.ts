@@ -2,6 +2,8 @@ import { Type, type Static } from 'typebox';
 import { deleteDeadLetters, getDeadLetters, listDeadLetters, type DeadLetter } from '../../ingest/dead-letters.js';
 import type { IngestDeps } from '../../ingest/ingest.js';
 import { reprocessDeadLetters } from '../../ingest/reprocess.js';
+import { sourceById, viaSource } from '../../sources/resolve.js';
+import type { Sql } from '../../store/sql.js';
 import { AppError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';
 import { authOf } from '../plugins/auth.js';
@@ -10,7 +12,8 @@ import type { App } from '../types.js';
 
 const DeadLetterSchema = Type.Object({
   id: Uuid,
-  source: Type.String(),
+  source: Type.String({ description: 'The source\'s name when the item came (or a free label such as "api")' }),
+  sourceId: Type.Union([Uuid, Type.Null()], { description: 'The configured source it came through; null: none, or since deleted. Reprocessing applies its current defaults and mapping.' }),
   requestId: Type.Union([Type.String(), Type.Null()]),
   item: Type.Unknown({ description: 'The raw item as received (or as last corrected)' }),
   error: Type.Object({ code: Type.String(), message: Type.String(), field: Type.Union([Type.String(), Type.Null()]) }),
@@ -23,6 +26,7 @@ const ListQuery = Type.Object(
   {
     code: Type.Optional(Type.String({ maxLength: 64 })),
     source: Type.Optional(Type.String({ maxLength: 64 })),
+    sourceId: Type.Optional(Uuid),
     from: Type.Optional(Type.String({ maxLength: 40 })),
     to: Type.Optional(Type.String({ maxLength: 40 })),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -49,6 +53,7 @@ function letterJson(l: DeadLetter) {
   return {
     id: l.id,
     source: l.source,
+    sourceId: l.sourceId,
     requestId: l.requestId,
     item: l.raw,
     error: { code: l.errorCode, message: l.errorMessage, field: l.errorField },
@@ -73,14 +78,14 @@ export function deadLetterRoutes(app: App, deps: IngestDeps): void {
     },
     async (req) => {
       const { orgId } = authOf(req);
-      const { code, source, limit, cursor } = req.query;
+      const { code, source, sourceId, limit, cursor } = req.query;
       const from = req.query.from !== undefined ? new Date(timeParam(req.query.from, 'querystring.from')) : undefined;
       const to = req.query.to !== undefined ? new Date(timeParam(req.query.to, 'querystring.to')) : undefined;
-      const shape = { code, source, from: from?.getTime(), to: to?.getTime() };
+      const shape = { code, source, sourceId: sourceId?.toLowerCase(), from: from?.getTime(), to: to?.getTime() };
       const after = cursor
         ? decodeCursor<{ r: number; i: string }>(cursor, shape, (p): p is { r: number; i: string } => typeof p.r === 'number' && typeof p.i === 'string' && /^[0-9a-f-]{36}$/.test(p.i))
         : undefined;
-      const page = await listDeadLetters(deps.sql, orgId, { code, source, from, to, limit, after: after && { receivedAt: new Date(after.r), id: after.i } });
+      const page = await listDeadLetters(deps.sql, orgId, { code, source, sourceId, from, to, limit, after: after && { receivedAt: new Date(after.r), id: after.i } });
       const last = page.items[page.items.length - 1];
       return { items: page.items.map(letterJson), nextCursor: page.more && last ? encodeCursor({ r: last.receivedAt.getTime(), i: last.id }, shape) : null };
     },
@@ -124,6 +129,14 @@ export function deadLetterRoutes(app: App, deps: IngestDeps): void {
         }),
       },
     },
-    async (req) => reprocessDeadLetters(deps, authOf(req).orgId, req.body.ids, new Map(Object.entries(req.body.corrections ?? {}))),
+    async (req) => {
+      const { orgId } = authOf(req);
+      // Items that came through a source get its defaults and mapping as they are now.
+      const viaOf = async (tx: Sql, sourceId: string) => {
+        const source = await sourceById(tx, orgId, sourceId);
+        return source ? viaSource(source) : null;
+      };
+      return reprocessDeadLetters(deps, orgId, req.body.ids, new Map(Object.entries(req.body.corrections ?? {})), viaOf);
+    },
   );
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { IngestDeps } from '../../ingest/ingest.js';
-import { ingestThrough } from '../ingest-through.js';
+import { ingestThrough, namedSource } from '../ingest-through.js';
 import { maxIdempotencyKeyLength, requestFingerprint } from '../../ingest/idempotency.js';
 import { responses } from '../schemas.js';
 import type { App } from '../types.js';
@@ -53,13 +53,14 @@ export function ingestRoutes(app: App, deps: IngestDeps): void {
     },
     async (req, reply) => {
       const key = req.headers['idempotency-key'];
+      const named = namedSource(req);
       const outcome = await ingestThrough(deps, req, {
         kind: 'webhook',
         fallbackLabel: 'api',
         bodySource: req.body.source,
         items: req.body.metrics,
-        // The named source is part of the request: the same key with another ?source= is another request.
-        idempotency: key ? { key, fingerprint: requestFingerprint(`POST /api/v1/ingest${req.query.source ? `?source=${req.query.source}` : ''}`, req.body) } : undefined,
+        // The named source is part of the request: the same key with another ?source= or X-Source is another request.
+        idempotency: key ? { key, fingerprint: requestFingerprint(`POST /api/v1/ingest${named ? `?source=${named.name}` : ''}`, req.body) } : undefined,
       });
       if (outcome.replayed) reply.header('Idempotent-Replayed', 'true');
       return reply.status(outcome.status).send(outcome.body);

@@ -8,6 +8,7 @@ import type { Sql } from '../../store/sql.js';
 import { authOf } from '../plugins/auth.js';
 import { DateTime, responses, Uuid } from '../schemas.js';
 import type { Clock } from '../../core/clock.js';
+import { sourceById } from '../../sources/resolve.js';
 
 export const RateLimitSchema = Type.Object(
   { max: Type.Integer({ minimum: 1, maximum: 10_000_000 }), windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }) },
@@ -26,6 +27,7 @@ export const ApiKeySchema = Type.Object({
   revokedAt: Type.Union([DateTime, Type.Null()]),
   lastUsedAt: Type.Union([DateTime, Type.Null()]),
   createdBy: Type.Union([Uuid, Type.Null()], { description: 'The user who created the key; null when a key, the CLI or first start did' }),
+  sourceId: Type.Union([Uuid, Type.Null()], { description: 'The source everything this key ingests goes through; null: unbound (it may name one per request)' }),
 });
 
 export const CreatedApiKeySchema = Type.Intersect([ApiKeySchema, Type.Object({ key: Type.String({ description: 'The secret, shown only in this response' }) })]);
@@ -36,6 +38,9 @@ const CreateKeyBody = Type.Object(
     scopes: Type.Array(Type.Union(scopes.map((s) => Type.Literal(s))), { minItems: 1, uniqueItems: true }),
     expiresAt: Type.Optional(Type.Union([DateTime, Type.Null()])),
     rateLimit: Type.Optional(Type.Union([RateLimitSchema, Type.Null()])),
+    sourceId: Type.Optional(
+      Type.Union([Uuid, Type.Null()], { description: 'Binds the key to a source of this organisation: everything it ingests goes through it, and naming another source is refused (403 source_mismatch)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -54,6 +59,7 @@ export function keyJson(k: ApiKey, now: Date) {
     revokedAt: k.revokedAt?.toISOString() ?? null,
     lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
     createdBy: k.createdBy,
+    sourceId: k.sourceId,
   };
 }
 
@@ -85,8 +91,20 @@ export function keyRoutes(app: App, deps: { sql: Sql; now: Clock }): void {
       if (expiresAt && expiresAt <= now) {
         throw new AppError('validation_failed', 'expiresAt must be in the future', [{ field: 'body.expiresAt', message: 'must be in the future' }]);
       }
-      const { key, secret } = await createApiKey(deps.sql, orgId, { name: req.body.name, scopes: req.body.scopes, expiresAt, rateLimit: req.body.rateLimit ?? null, createdBy: userId ?? null });
-      req.log.info({ apiKeyId: key.id, scopes: key.scopes, createdBy: key.createdBy }, 'api key created');
+      const sourceId = req.body.sourceId ?? null;
+      // Only a source of the caller's organisation: another's is as unknown as one that never existed.
+      const unknownSource = () => new AppError('validation_failed', `No source ${sourceId} in this organisation`, [{ field: 'body.sourceId', message: 'is not a source of this organisation' }]);
+      if (sourceId && !(await sourceById(deps.sql, orgId, sourceId))) throw unknownSource();
+      let created: Awaited<ReturnType<typeof createApiKey>>;
+      try {
+        created = await createApiKey(deps.sql, orgId, { name: req.body.name, scopes: req.body.scopes, expiresAt, rateLimit: req.body.rateLimit ?? null, createdBy: userId ?? null, sourceId });
+      } catch (err) {
+        // The source was deleted since the check (the foreign key refuses the binding).
+        if (sourceId && (err as { code?: string }).code === '23503') throw unknownSource();
+        throw err;
+      }
+      const { key, secret } = created;
+      req.log.info({ apiKeyId: key.id, scopes: key.scopes, createdBy: key.createdBy, sourceId: key.sourceId }, 'api key created');
       return reply.status(201).send({ ...keyJson(key, now), key: secret });
     },
   );

@@ -4,7 +4,7 @@ import { api, del, get, post } from '../api';
 import { useRouter } from '../router';
 import { useSession } from '../session';
 import type { Me, Provider } from '../types';
-import { Empty, ErrorBox, Field, Loading, TableWrap, formatTime, useAction, useLoad } from '../ui';
+import { DataTable, ErrorBox, Field, Loading, formatTime, useAction, useLoad } from '../ui';
 
 interface Session {
   id: string;
@@ -116,42 +116,37 @@ function Sessions() {
       <h2 id="sessions-heading">Where you are signed in</h2>
       {list.loading && !list.data && <Loading what="Loading sessions" />}
       <ErrorBox error={list.error ?? end.error} onRetry={list.error ? list.reload : undefined} />
-      {list.data && list.data.sessions.length === 0 && <Empty>No sessions.</Empty>}
-      {list.data && list.data.sessions.length > 0 && (
-        <TableWrap label="Sessions">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">Address</th>
-                <th scope="col">Signed in</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.sessions.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    {browserName(s.userAgent)}
-                    {s.current && <strong> (this one)</strong>}
-                  </td>
-                  <td>{s.address ?? '–'}</td>
-                  <td>{formatTime(s.createdAt)}</td>
-                  <td>{formatTime(s.lastSeenAt)}</td>
-                  <td>
-                    <button type="button" className="secondary" disabled={end.busy} onClick={() => void end.run(s)}>
-                      Sign out{s.current ? '' : ' there'}
-                      <span className="visually-hidden"> ({browserName(s.userAgent)}, {formatTime(s.createdAt)})</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+      {list.data && (
+        <DataTable
+          label="Sessions"
+          rows={list.data.sessions}
+          rowKey={(s) => s.id}
+          empty="No sessions."
+          columns={[
+            {
+              header: 'Device',
+              cell: (s) => (
+                <>
+                  {browserName(s.userAgent)}
+                  {s.current && <strong> (this one)</strong>}
+                </>
+              ),
+            },
+            { header: 'Address', cell: (s) => s.address ?? '–' },
+            { header: 'Signed in', cell: (s) => formatTime(s.createdAt) },
+            { header: 'Last seen', cell: (s) => formatTime(s.lastSeenAt) },
+            {
+              header: 'Actions',
+              hiddenHeader: true,
+              cell: (s) => (
+                <button type="button" className="secondary" disabled={end.busy} onClick={() => void end.run(s)}>
+                  Sign out{s.current ? '' : ' there'}
+                  <span className="visually-hidden"> ({browserName(s.userAgent)}, {formatTime(s.createdAt)})</span>
+                </button>
+              ),
+            },
+          ]}
+        />
       )}
     </section>
   );

@@ -3,7 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { del, get, post } from '../api';
 import { useSession } from '../session';
 import type { ApiKey, Role } from '../types';
-import { Empty, ErrorBox, Field, Loading, formatTime, TableWrap, useAction, useLoad } from '../ui';
+import { ConfirmButton, DataTable, Empty, ErrorBox, Field, LoadStatus, formatTime, useAction, useLoad } from '../ui';
 
 /** The scopes a role may put on a key (the API refuses more). */
 const grantable: Record<Role, string[]> = {
@@ -46,8 +46,7 @@ export function ApiKeysPage() {
         }}
       />
       <h2>Keys</h2>
-      {keys.loading && !keys.data && <Loading what="Loading keys" />}
-      <ErrorBox error={keys.error} onRetry={keys.reload} />
+      <LoadStatus state={keys} what="Loading keys" />
       {keys.data && keys.data.keys.length === 0 && <Empty>No keys yet.</Empty>}
       {keys.data && keys.data.keys.length > 0 && <KeyTable keys={keys.data.keys} onRevoked={keys.reload} />}
     </main>
@@ -121,44 +120,29 @@ function KeyTable({ keys, onRevoked }: { keys: ApiKey[]; onRevoked: () => void }
   return (
     <>
       <ErrorBox error={revoke.error} />
-      <TableWrap label="API keys">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr key={k.id}>
-                <td>{k.name}</td>
-                <td>
-                  <code>{k.prefix}</code>
-                </td>
-                <td>{k.scopes.join(', ')}</td>
-                <td>{k.status}</td>
-                <td>{formatTime(k.createdAt)}</td>
-                <td>{k.lastUsedAt ? formatTime(k.lastUsedAt) : 'never'}</td>
-                <td>
-                  {k.status === 'active' && (
-                    <button type="button" className="danger" disabled={revoke.busy} onClick={() => window.confirm(`Revoke the key “${k.name}”? Programs using it stop working.`) && void revoke.run(k.id)}>
-                      Revoke<span className="visually-hidden"> {k.name}</span>
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableWrap>
+      <DataTable
+        label="API keys"
+        rows={keys}
+        rowKey={(k) => k.id}
+        columns={[
+          { header: 'Name', cell: (k) => k.name },
+          { header: 'Prefix', cell: (k) => <code>{k.prefix}</code> },
+          { header: 'Scopes', cell: (k) => k.scopes.join(', ') },
+          { header: 'Status', cell: (k) => k.status },
+          { header: 'Created', cell: (k) => formatTime(k.createdAt) },
+          { header: 'Last used', cell: (k) => (k.lastUsedAt ? formatTime(k.lastUsedAt) : 'never') },
+          {
+            header: 'Actions',
+            hiddenHeader: true,
+            cell: (k) =>
+              k.status === 'active' && (
+                <ConfirmButton disabled={revoke.busy} confirm={`Revoke the key “${k.name}”? Programs using it stop working.`} onConfirm={() => void revoke.run(k.id)}>
+                  Revoke<span className="visually-hidden"> {k.name}</span>
+                </ConfirmButton>
+              ),
+          },
+        ]}
+      />
     </>
   );
 }

@@ -6,7 +6,7 @@ import { api, del, get, post, qs } from '../api';
 import { fieldErrors, type Channel, type ChannelTest, type ChannelType, type Delivery } from '../alerting';
 import { CheckField, InputField, SelectField } from '../components/form';
 import { useSession } from '../session';
-import { Empty, ErrorBox, Loading, TableWrap, formatTime, useAction, useLoad } from '../ui';
+import { ConfirmButton, DataTable, Empty, ErrorBox, LoadStatus, Loading, formatTime, useAction, useLoad } from '../ui';
 
 interface ConfigField {
   /** Path in the configuration: `host`, `auth.user`. */
@@ -139,8 +139,7 @@ export function ChannelsPage() {
         />
       )}
       <h2>All channels</h2>
-      {list.loading && !list.data && <Loading what="Loading channels" />}
-      <ErrorBox error={list.error} onRetry={list.reload} />
+      <LoadStatus state={list} what="Loading channels" />
       {list.data && list.data.items.length === 0 && <Empty>No channels yet.{admin ? ' Create one to be notified of alerts.' : ''}</Empty>}
       {list.data && list.data.items.length > 0 && (
         <ul className="alert-list">
@@ -252,9 +251,9 @@ function ChannelItem({ channel, admin, onEdit, onChanged }: { channel: Channel; 
             <button type="button" className="secondary" onClick={onEdit}>
               Edit<span className="visually-hidden"> {channel.name}</span>
             </button>
-            <button type="button" className="danger" disabled={remove.busy} onClick={() => window.confirm(`Delete the channel “${channel.name}” and its delivery records?`) && void remove.run()}>
+            <ConfirmButton disabled={remove.busy} confirm={`Delete the channel “${channel.name}” and its delivery records?`} onConfirm={() => void remove.run()}>
               Delete<span className="visually-hidden"> {channel.name}</span>
-            </button>
+            </ConfirmButton>
           </>
         )}
         <button type="button" className="link" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
@@ -293,66 +292,48 @@ function Deliveries({ channelId, admin, version }: { channelId: string; admin: b
       </div>
       {list.loading && !list.data && <Loading what="Loading deliveries" />}
       <ErrorBox error={list.error ?? retry.error} onRetry={list.error ? list.reload : undefined} />
-      {list.data && list.data.items.length === 0 && <Empty>{dead ? 'No dead deliveries.' : 'Nothing sent through this channel yet.'}</Empty>}
-      {list.data && list.data.items.length > 0 && (
-        <TableWrap label="Deliveries">
-          <table className="deliveries">
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last error</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((d) => (
-                <DeliveryRow key={d.id} d={d} admin={admin} open={shown === d.id} onToggle={() => setShown(shown === d.id ? null : d.id)} onRetry={() => void retry.run(d.id)} busy={retry.busy} />
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+      {list.data && (
+        <DataTable
+          label="Deliveries"
+          className="deliveries"
+          rows={list.data.items}
+          rowKey={(d) => d.id}
+          rowProps={(d) => ({ 'data-delivery-status': d.status, 'data-event': d.event })}
+          empty={dead ? 'No dead deliveries.' : 'Nothing sent through this channel yet.'}
+          detail={(d) => shown === d.id && <AttemptLog id={d.id} />}
+          columns={[
+            { header: 'Created', cell: (d) => formatTime(d.createdAt) },
+            { header: 'Event', cell: (d) => d.event },
+            { header: 'Status', cell: (d) => d.status },
+            {
+              header: 'Attempts',
+              cell: (d) => (
+                <>
+                  {d.attempts} of {d.maxAttempts}
+                </>
+              ),
+            },
+            { header: 'Last error', cell: (d) => d.lastError ?? '–' },
+            {
+              header: 'Actions',
+              hiddenHeader: true,
+              cell: (d) => (
+                <span className="row-actions">
+                  <button type="button" className="link" aria-expanded={shown === d.id} onClick={() => setShown(shown === d.id ? null : d.id)}>
+                    {shown === d.id ? 'Hide attempts' : 'Attempts'}
+                  </button>
+                  {admin && d.status === 'dead' && (
+                    <button type="button" className="secondary" disabled={retry.busy} onClick={() => void retry.run(d.id)}>
+                      Retry
+                    </button>
+                  )}
+                </span>
+              ),
+            },
+          ]}
+        />
       )}
     </div>
-  );
-}
-
-function DeliveryRow({ d, admin, open, onToggle, onRetry, busy }: { d: Delivery; admin: boolean; open: boolean; onToggle: () => void; onRetry: () => void; busy: boolean }) {
-  return (
-    <>
-      <tr data-delivery-status={d.status} data-event={d.event}>
-        <td>{formatTime(d.createdAt)}</td>
-        <td>{d.event}</td>
-        <td>{d.status}</td>
-        <td>
-          {d.attempts} of {d.maxAttempts}
-        </td>
-        <td>{d.lastError ?? '–'}</td>
-        <td>
-          <span className="row-actions">
-            <button type="button" className="link" aria-expanded={open} onClick={onToggle}>
-              {open ? 'Hide attempts' : 'Attempts'}
-            </button>
-            {admin && d.status === 'dead' && (
-              <button type="button" className="secondary" disabled={busy} onClick={onRetry}>
-                Retry
-              </button>
-            )}
-          </span>
-        </td>
-      </tr>
-      {open && (
-        <tr>
-          <td colSpan={6}>
-            <AttemptLog id={d.id} />
-          </td>
-        </tr>
-      )}
-    </>
   );
 }
 

@@ -5,7 +5,7 @@ import { api, del, get, post } from '../api';
 import { useRouter } from '../router';
 import { useSession } from '../session';
 import type { Role } from '../types';
-import { Empty, ErrorBox, Field, Loading, TableWrap, formatTime, useAction, useLoad } from '../ui';
+import { ConfirmButton, DataTable, Empty, ErrorBox, Field, LoadStatus, formatTime, useAction, useLoad } from '../ui';
 
 interface Member {
   userId: string;
@@ -32,8 +32,7 @@ export function MembersPage() {
   return (
     <main id="main" className="page narrow-wide">
       <h1>Members of {org?.name}</h1>
-      {members.loading && !members.data && <Loading what="Loading members" />}
-      <ErrorBox error={members.error} onRetry={members.reload} />
+      <LoadStatus state={members} what="Loading members" />
       {members.data && <MemberTable members={members.data.members} onChanged={members.reload} />}
       {can('admin') && (
         <>
@@ -56,10 +55,8 @@ function MemberTable({ members, onChanged }: { members: Member[]; onChanged: () 
     onChanged();
   });
   const remove = useAction(async (m: Member) => {
-    const self = m.userId === me?.user.id;
-    if (!window.confirm(self ? 'Leave this organisation?' : `Remove ${m.name} from the organisation?`)) return;
     await del(`/api/v1/members/${m.userId}`);
-    if (self) {
+    if (isMe(m)) {
       await refresh();
       navigate('/explore');
       return;
@@ -68,59 +65,53 @@ function MemberTable({ members, onChanged }: { members: Member[]; onChanged: () 
   });
   // Only owners hand out or take away the owner role.
   const assignable = can('owner') ? roles : roles.filter((r) => r !== 'owner');
+  const isMe = (m: Member) => m.userId === me?.user.id;
+  const editable = (m: Member) => can('admin') && !isMe(m) && (m.role !== 'owner' || can('owner'));
   return (
     <>
       <ErrorBox error={change.error ?? remove.error} />
-      <TableWrap label="Members">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Joined</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {members.map((m) => {
-              const self = m.userId === me?.user.id;
-              const editable = can('admin') && !self && (m.role !== 'owner' || can('owner'));
-              return (
-                <tr key={m.userId}>
-                  <td>
-                    {m.name}
-                    {self && ' (you)'}
-                  </td>
-                  <td>{m.email}</td>
-                  <td>
-                    {editable ? (
-                      <select aria-label={`Role of ${m.name}`} value={m.role} disabled={change.busy} onChange={(e) => void change.run(m, e.target.value as Role)}>
-                        {assignable.map((r) => (
-                          <option key={r}>{r}</option>
-                        ))}
-                      </select>
-                    ) : (
-                      m.role
-                    )}
-                  </td>
-                  <td>{formatTime(m.joinedAt)}</td>
-                  <td>
-                    {(editable || self) && (
-                      <button type="button" className="danger" disabled={remove.busy} onClick={() => void remove.run(m)}>
-                        {self ? 'Leave' : 'Remove'}
-                        <span className="visually-hidden"> {m.name}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </TableWrap>
+      <DataTable
+        label="Members"
+        rows={members}
+        rowKey={(m) => m.userId}
+        columns={[
+          {
+            header: 'Name',
+            cell: (m) => (
+              <>
+                {m.name}
+                {isMe(m) && ' (you)'}
+              </>
+            ),
+          },
+          { header: 'Email', cell: (m) => m.email },
+          {
+            header: 'Role',
+            cell: (m) =>
+              editable(m) ? (
+                <select aria-label={`Role of ${m.name}`} value={m.role} disabled={change.busy} onChange={(e) => void change.run(m, e.target.value as Role)}>
+                  {assignable.map((r) => (
+                    <option key={r}>{r}</option>
+                  ))}
+                </select>
+              ) : (
+                m.role
+              ),
+          },
+          { header: 'Joined', cell: (m) => formatTime(m.joinedAt) },
+          {
+            header: 'Actions',
+            hiddenHeader: true,
+            cell: (m) =>
+              (editable(m) || isMe(m)) && (
+                <ConfirmButton disabled={remove.busy} confirm={isMe(m) ? 'Leave this organisation?' : `Remove ${m.name} from the organisation?`} onConfirm={() => void remove.run(m)}>
+                  {isMe(m) ? 'Leave' : 'Remove'}
+                  <span className="visually-hidden"> {m.name}</span>
+                </ConfirmButton>
+              ),
+          },
+        ]}
+      />
     </>
   );
 }
@@ -177,39 +168,32 @@ function InvitationTable({ invitations, onChanged }: { invitations: Invitation[]
   return (
     <>
       <ErrorBox error={act.error} />
-      <TableWrap label="Pending invitations">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Sent</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {invitations.map((i) => (
-              <tr key={i.id}>
-                <td>{i.email}</td>
-                <td>{i.role}</td>
-                <td>{formatTime(i.createdAt)}</td>
-                <td>{formatTime(i.expiresAt)}</td>
-                <td className="row-actions">
-                  <button type="button" className="secondary" disabled={act.busy} onClick={() => void act.run(i, 'resend')}>
-                    Resend<span className="visually-hidden"> to {i.email}</span>
-                  </button>
-                  <button type="button" className="danger" disabled={act.busy} onClick={() => void act.run(i, 'revoke')}>
-                    Revoke<span className="visually-hidden"> the invitation of {i.email}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableWrap>
+      <DataTable
+        label="Pending invitations"
+        rows={invitations}
+        rowKey={(i) => i.id}
+        columns={[
+          { header: 'Email', cell: (i) => i.email },
+          { header: 'Role', cell: (i) => i.role },
+          { header: 'Sent', cell: (i) => formatTime(i.createdAt) },
+          { header: 'Expires', cell: (i) => formatTime(i.expiresAt) },
+          {
+            header: 'Actions',
+            hiddenHeader: true,
+            className: 'row-actions',
+            cell: (i) => (
+              <>
+                <button type="button" className="secondary" disabled={act.busy} onClick={() => void act.run(i, 'resend')}>
+                  Resend<span className="visually-hidden"> to {i.email}</span>
+                </button>
+                <button type="button" className="danger" disabled={act.busy} onClick={() => void act.run(i, 'revoke')}>
+                  Revoke<span className="visually-hidden"> the invitation of {i.email}</span>
+                </button>
+              </>
+            ),
+          },
+        ]}
+      />
     </>
   );
 }

@@ -5,7 +5,7 @@ import { conditionText, kindText, type Rule } from '../alerting';
 import { Link } from '../router';
 import { refLabel } from '../series-ref';
 import { useSession } from '../session';
-import { Empty, ErrorBox, Loading, TableWrap, formatTime, useAction, useLoad } from '../ui';
+import { ConfirmButton, DataTable, ErrorBox, LoadStatus, formatTime, useAction, useLoad } from '../ui';
 import '../components/alerting.css';
 
 /** Every rule of the organisation (pages followed; an organisation has dozens, not thousands). */
@@ -45,72 +45,50 @@ export function RulesPage() {
       ) : (
         <p className="muted">Admins and owners of {org?.name} create and change rules.</p>
       )}
-      {rules.loading && !rules.data && <Loading what="Loading alert rules" />}
-      <ErrorBox error={rules.error} onRetry={rules.reload} />
+      <LoadStatus state={rules} what="Loading alert rules" />
       <ErrorBox error={toggle.error ?? remove.error} />
-      {rules.data && rules.data.length === 0 && <Empty>No alert rules yet.{admin ? ' Create one to be told when a series misbehaves.' : ''}</Empty>}
-      {rules.data && rules.data.length > 0 && (
-        <TableWrap label="Alert rules">
-          <table className="rules">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Series</th>
-                <th scope="col">Condition</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Enabled</th>
-                <th scope="col">Last evaluation</th>
-                {admin && (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {rules.data.map((r) => (
-                <tr key={r.id} data-rule-id={r.id}>
-                  <td>
-                    <Link to={`/alert-rules/edit?id=${r.id}`}>{r.name}</Link>
-                  </td>
-                  <td>{kindText(r.condition.kind)}</td>
-                  <td>
-                    <code>{refLabel({ key: r.key, dimensions: r.dimensions })}</code>
-                  </td>
-                  <td>{conditionText(r.condition)}</td>
-                  <td>
-                    <span className={`badge sev-${r.severity}`}>{r.severity}</span>
-                  </td>
-                  <td>{r.enabled ? 'yes' : 'no'}</td>
-                  <td>
-                    {r.lastEvaluatedAt ? formatTime(r.lastEvaluatedAt) : 'not yet'}
-                    {r.lastSeriesCount !== null && r.lastEvaluatedAt && <span className="muted"> · {r.lastSeriesCount} series</span>}
-                    {r.lastError && <div className="error-text">{r.lastError}</div>}
-                  </td>
-                  {admin && (
-                    <td>
-                      <span className="row-actions">
-                        <button type="button" className="secondary" disabled={toggle.busy} onClick={() => void toggle.run(r)}>
-                          {r.enabled ? 'Disable' : 'Enable'}
-                          <span className="visually-hidden"> {r.name}</span>
-                        </button>
-                        <button
-                          type="button"
-                          className="danger"
-                          disabled={remove.busy}
-                          onClick={() => window.confirm(`Delete the rule “${r.name}”? Its open alerts are resolved; their history stays.`) && void remove.run(r)}
-                        >
-                          Delete<span className="visually-hidden"> {r.name}</span>
-                        </button>
-                      </span>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+      {rules.data && (
+        <DataTable
+          label="Alert rules"
+          className="rules"
+          rows={rules.data}
+          rowKey={(r) => r.id}
+          rowProps={(r) => ({ 'data-rule-id': r.id })}
+          empty={`No alert rules yet.${admin ? ' Create one to be told when a series misbehaves.' : ''}`}
+          columns={[
+            { header: 'Name', cell: (r) => <Link to={`/alert-rules/edit?id=${r.id}`}>{r.name}</Link> },
+            { header: 'Kind', cell: (r) => kindText(r.condition.kind) },
+            { header: 'Series', cell: (r) => <code>{refLabel({ key: r.key, dimensions: r.dimensions })}</code> },
+            { header: 'Condition', cell: (r) => conditionText(r.condition) },
+            { header: 'Severity', cell: (r) => <span className={`badge sev-${r.severity}`}>{r.severity}</span> },
+            { header: 'Enabled', cell: (r) => (r.enabled ? 'yes' : 'no') },
+            {
+              header: 'Last evaluation',
+              cell: (r) => (
+                <>
+                  {r.lastEvaluatedAt ? formatTime(r.lastEvaluatedAt) : 'not yet'}
+                  {r.lastSeriesCount !== null && r.lastEvaluatedAt && <span className="muted"> · {r.lastSeriesCount} series</span>}
+                  {r.lastError && <div className="error-text">{r.lastError}</div>}
+                </>
+              ),
+            },
+            admin && {
+              header: 'Actions',
+              hiddenHeader: true,
+              cell: (r) => (
+                <span className="row-actions">
+                  <button type="button" className="secondary" disabled={toggle.busy} onClick={() => void toggle.run(r)}>
+                    {r.enabled ? 'Disable' : 'Enable'}
+                    <span className="visually-hidden"> {r.name}</span>
+                  </button>
+                  <ConfirmButton disabled={remove.busy} confirm={`Delete the rule “${r.name}”? Its open alerts are resolved; their history stays.`} onConfirm={() => void remove.run(r)}>
+                    Delete<span className="visually-hidden"> {r.name}</span>
+                  </ConfirmButton>
+                </span>
+              ),
+            },
+          ]}
+        />
       )}
     </main>
   );

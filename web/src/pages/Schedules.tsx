@@ -8,7 +8,7 @@ import { useQueryState } from '../router';
 import { parseDimFilter, refLabel } from '../series-ref';
 import { useSession } from '../session';
 import type { Backend, ForecastRun, ForecastSchedule } from '../types';
-import { Empty, ErrorBox, Field, Loading, TableWrap, formatTime, useAction, useLoad } from '../ui';
+import { ConfirmButton, DataTable, Empty, ErrorBox, Field, LoadStatus, formatTime, useAction, useLoad } from '../ui';
 
 type Page<T> = { items: T[]; nextCursor: string | null };
 const steps = ['1m', '5m', '1h', '1d'] as const;
@@ -40,8 +40,7 @@ export function SchedulesPage() {
         </p>
       )}
       <h2>Schedules</h2>
-      {list.loading && !list.data && <Loading what="Loading schedules" />}
-      <ErrorBox error={list.error} onRetry={list.reload} />
+      <LoadStatus state={list} what="Loading schedules" />
       {list.data && list.data.items.length === 0 && <Empty>No forecast schedules yet.{can('admin') ? ' Create one above.' : ''}</Empty>}
       {list.data && list.data.items.length > 0 && (
         <ScheduleTable
@@ -143,7 +142,6 @@ function ScheduleTable({ items, open, onToggleRuns, onChanged }: { items: Foreca
   const { can } = useSession();
   const act = useAction(async (s: ForecastSchedule, action: 'pause' | 'resume' | 'run' | 'delete') => {
     if (action === 'delete') {
-      if (!window.confirm(`Delete the schedule “${s.name}” and its runs? Its forecasts stay.`)) return;
       await del(`/api/v1/forecast-schedules/${s.id}`);
       return onChanged(`Schedule “${s.name}” deleted.`);
     }
@@ -157,65 +155,60 @@ function ScheduleTable({ items, open, onToggleRuns, onChanged }: { items: Foreca
   return (
     <>
       <ErrorBox error={act.error} />
-      <TableWrap label="Forecast schedules">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Series</th>
-              <th scope="col">Forecast</th>
-              <th scope="col">Schedule</th>
-              <th scope="col">Next run</th>
-              <th scope="col">Last run</th>
-              <th scope="col">State</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((s) => (
-              <tr key={s.id} data-schedule-id={s.id}>
-                <td>{s.name}</td>
-                <td>
-                  <code>{refLabel({ key: s.key, dimensions: s.dimensions })}</code>
-                </td>
-                <td>
-                  {s.horizon} × {s.frequency}
-                  {s.backend ? `, ${s.backend}` : ''}
-                </td>
-                <td>
-                  {s.schedule}
-                  {s.schedule !== s.cron && <span className="muted small"> ({s.cron})</span>}
-                </td>
-                <td>{s.paused ? 'paused' : s.nextRunAt ? formatTime(s.nextRunAt) : '–'}</td>
-                <td>{s.lastRunAt ? formatTime(s.lastRunAt) : 'never'}</td>
-                <td>
-                  <span className="badge">{s.paused ? 'paused' : 'active'}</span>
-                </td>
-                <td>
-                  <span className="row-actions">
-                    <button type="button" className="secondary" aria-expanded={open === s.id} aria-label={`${open === s.id ? 'Hide runs' : 'Runs'} of ${s.name}`} onClick={() => onToggleRuns(s.id)}>
-                      {open === s.id ? 'Hide runs' : 'Runs'}
+      <DataTable
+        label="Forecast schedules"
+        rows={items}
+        rowKey={(s) => s.id}
+        rowProps={(s) => ({ 'data-schedule-id': s.id })}
+        columns={[
+          { header: 'Name', cell: (s) => s.name },
+          { header: 'Series', cell: (s) => <code>{refLabel({ key: s.key, dimensions: s.dimensions })}</code> },
+          {
+            header: 'Forecast',
+            cell: (s) => (
+              <>
+                {s.horizon} × {s.frequency}
+                {s.backend ? `, ${s.backend}` : ''}
+              </>
+            ),
+          },
+          {
+            header: 'Schedule',
+            cell: (s) => (
+              <>
+                {s.schedule}
+                {s.schedule !== s.cron && <span className="muted small"> ({s.cron})</span>}
+              </>
+            ),
+          },
+          { header: 'Next run', cell: (s) => (s.paused ? 'paused' : s.nextRunAt ? formatTime(s.nextRunAt) : '–') },
+          { header: 'Last run', cell: (s) => (s.lastRunAt ? formatTime(s.lastRunAt) : 'never') },
+          { header: 'State', cell: (s) => <span className="badge">{s.paused ? 'paused' : 'active'}</span> },
+          {
+            header: 'Actions',
+            cell: (s) => (
+              <span className="row-actions">
+                <button type="button" className="secondary" aria-expanded={open === s.id} aria-label={`${open === s.id ? 'Hide runs' : 'Runs'} of ${s.name}`} onClick={() => onToggleRuns(s.id)}>
+                  {open === s.id ? 'Hide runs' : 'Runs'}
+                </button>
+                {can('admin') && (
+                  <>
+                    <button type="button" disabled={act.busy} aria-label={`Run now ${s.name}`} onClick={() => void act.run(s, 'run')}>
+                      Run now
                     </button>
-                    {can('admin') && (
-                      <>
-                        <button type="button" disabled={act.busy} aria-label={`Run now ${s.name}`} onClick={() => void act.run(s, 'run')}>
-                          Run now
-                        </button>
-                        <button type="button" className="secondary" disabled={act.busy} aria-label={`${s.paused ? 'Resume' : 'Pause'} ${s.name}`} onClick={() => void act.run(s, s.paused ? 'resume' : 'pause')}>
-                          {s.paused ? 'Resume' : 'Pause'}
-                        </button>
-                        <button type="button" className="danger" disabled={act.busy} aria-label={`Delete ${s.name}`} onClick={() => void act.run(s, 'delete')}>
-                          Delete
-                        </button>
-                      </>
-                    )}
-                  </span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableWrap>
+                    <button type="button" className="secondary" disabled={act.busy} aria-label={`${s.paused ? 'Resume' : 'Pause'} ${s.name}`} onClick={() => void act.run(s, s.paused ? 'resume' : 'pause')}>
+                      {s.paused ? 'Resume' : 'Pause'}
+                    </button>
+                    <ConfirmButton disabled={act.busy} aria-label={`Delete ${s.name}`} confirm={`Delete the schedule “${s.name}” and its runs? Its forecasts stay.`} onConfirm={() => void act.run(s, 'delete')}>
+                      Delete
+                    </ConfirmButton>
+                  </>
+                )}
+              </span>
+            ),
+          },
+        ]}
+      />
     </>
   );
 }
@@ -233,40 +226,25 @@ function Runs({ schedule }: { schedule: ForecastSchedule }) {
   return (
     <section aria-labelledby="runs-heading">
       <h2 id="runs-heading">Runs of “{schedule.name}”</h2>
-      {runs.loading && !runs.data && <Loading what="Loading runs" />}
-      <ErrorBox error={runs.error} onRetry={runs.reload} />
-      {runs.data && runs.data.items.length === 0 && <Empty>No runs yet. The first is due {schedule.nextRunAt ? formatTime(schedule.nextRunAt) : 'when the schedule is resumed'}.</Empty>}
-      {runs.data && runs.data.items.length > 0 && (
-        <TableWrap label={`Runs of ${schedule.name}`}>
-          <table className="runs">
-            <thead>
-              <tr>
-                <th scope="col">Scheduled for</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Series</th>
-                <th scope="col">Forecasts</th>
-                <th scope="col">Finished</th>
-                <th scope="col">Error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.data.items.map((r) => (
-                <tr key={r.id} data-status={r.status}>
-                  <td>{formatTime(r.scheduledFor)}</td>
-                  <td>
-                    <span className="badge">{r.status}</span>
-                  </td>
-                  <td>{r.attempts}</td>
-                  <td>{r.seriesCount ?? '–'}</td>
-                  <td>{r.forecastCount ?? '–'}</td>
-                  <td>{r.finishedAt ? formatTime(r.finishedAt) : '–'}</td>
-                  <td>{r.error ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+      <LoadStatus state={runs} what="Loading runs" />
+      {runs.data && (
+        <DataTable
+          label={`Runs of ${schedule.name}`}
+          className="runs"
+          rows={runs.data.items}
+          rowKey={(r) => r.id}
+          rowProps={(r) => ({ 'data-status': r.status })}
+          empty={<>No runs yet. The first is due {schedule.nextRunAt ? formatTime(schedule.nextRunAt) : 'when the schedule is resumed'}.</>}
+          columns={[
+            { header: 'Scheduled for', cell: (r) => formatTime(r.scheduledFor) },
+            { header: 'Status', cell: (r) => <span className="badge">{r.status}</span> },
+            { header: 'Attempts', cell: (r) => r.attempts },
+            { header: 'Series', cell: (r) => r.seriesCount ?? '–' },
+            { header: 'Forecasts', cell: (r) => r.forecastCount ?? '–' },
+            { header: 'Finished', cell: (r) => (r.finishedAt ? formatTime(r.finishedAt) : '–') },
+            { header: 'Error', cell: (r) => r.error ?? '' },
+          ]}
+        />
       )}
     </section>
   );

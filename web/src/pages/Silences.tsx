@@ -8,7 +8,7 @@ import { InputField, SelectField } from '../components/form';
 import { useQueryState } from '../router';
 import { useSession } from '../session';
 import { toLocalInput } from '../time-range';
-import { Empty, ErrorBox, Loading, TableWrap, formatTime, useAction, useLoad } from '../ui';
+import { ConfirmButton, DataTable, ErrorBox, LoadStatus, formatTime, useAction, useLoad } from '../ui';
 
 interface Row {
   name: string;
@@ -93,59 +93,46 @@ export function SilencesPage() {
           </button>
         ))}
       </div>
-      {list.loading && !list.data && <Loading what="Loading silences" />}
-      <ErrorBox error={list.error} onRetry={list.reload} />
+      <LoadStatus state={list} what="Loading silences" />
       <ErrorBox error={remove.error} />
-      {list.data && list.data.items.length === 0 && <Empty>{filter === 'all' ? 'No silences.' : `No ${filter} silences.`}</Empty>}
-      {list.data && list.data.items.length > 0 && (
-        <TableWrap label="Silences">
-          <table className="silences">
-            <thead>
-              <tr>
-                <th scope="col">Matchers</th>
-                <th scope="col">Status</th>
-                <th scope="col">Starts</th>
-                <th scope="col">Ends</th>
-                <th scope="col">Comment</th>
-                {admin && (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((s) => (
-                <tr key={s.id} data-silence-status={s.status}>
-                  <td>
-                    {s.matchers.map((m) => (
-                      <code key={m.text} className="matcher">
-                        {m.text}{' '}
-                      </code>
-                    ))}
-                  </td>
-                  <td>{s.status}</td>
-                  <td>{formatTime(s.startsAt)}</td>
-                  <td>{formatTime(s.endsAt)}</td>
-                  <td>{s.comment || '–'}</td>
-                  {admin && (
-                    <td>
-                      <button
-                        type="button"
-                        className="danger"
-                        disabled={remove.busy}
-                        onClick={() => window.confirm(s.status === 'expired' ? 'Delete this expired silence?' : 'End this silence now? Alerts it holds back notify again at their next evaluation.') && void remove.run(s.id, s.status === 'expired')}
-                      >
-                        {s.status === 'expired' ? 'Delete' : 'End now'}
-                        <span className="visually-hidden"> the silence {s.matchers.map((m) => m.text).join(', ')}</span>
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+      {list.data && (
+        <DataTable
+          label="Silences"
+          className="silences"
+          rows={list.data.items}
+          rowKey={(s) => s.id}
+          rowProps={(s) => ({ 'data-silence-status': s.status })}
+          empty={filter === 'all' ? 'No silences.' : `No ${filter} silences.`}
+          columns={[
+            {
+              header: 'Matchers',
+              cell: (s) =>
+                s.matchers.map((m) => (
+                  <code key={m.text} className="matcher">
+                    {m.text}{' '}
+                  </code>
+                )),
+            },
+            { header: 'Status', cell: (s) => s.status },
+            { header: 'Starts', cell: (s) => formatTime(s.startsAt) },
+            { header: 'Ends', cell: (s) => formatTime(s.endsAt) },
+            { header: 'Comment', cell: (s) => s.comment || '–' },
+            admin && {
+              header: 'Actions',
+              hiddenHeader: true,
+              cell: (s) => (
+                <ConfirmButton
+                  disabled={remove.busy}
+                  confirm={s.status === 'expired' ? 'Delete this expired silence?' : 'End this silence now? Alerts it holds back notify again at their next evaluation.'}
+                  onConfirm={() => void remove.run(s.id, s.status === 'expired')}
+                >
+                  {s.status === 'expired' ? 'Delete' : 'End now'}
+                  <span className="visually-hidden"> the silence {s.matchers.map((m) => m.text).join(', ')}</span>
+                </ConfirmButton>
+              ),
+            },
+          ]}
+        />
       )}
     </main>
   );
