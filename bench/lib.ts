@@ -326,7 +326,7 @@ export function request(agent: http.Agent, url: URL, method: string, headers: Re
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = http.request(
-      { agent, hostname: url.hostname, port: url.port, path: url.pathname, method, headers: body ? { ...headers, 'content-length': String(body.length) } : headers },
+      { agent, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: body ? { ...headers, 'content-length': String(body.length) } : headers },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -28,7 +28,7 @@ export const protocolRequest: Record<Protocol, { path: string; headers: Record<s
     okStatus: 204,
   },
   otlp: { path: '/v1/metrics', headers: { 'content-type': 'application/x-protobuf' }, okStatus: 200 },
-  influx: { path: '/api/v2/write?org=bench&bucket=bench&precision=ms', headers: { 'content-type': 'text/plain; charset=utf-8' }, okStatus: 204 },
+  influx: { path: '/api/v2/write?bucket=bench&precision=ms', headers: { 'content-type': 'text/plain; charset=utf-8' }, okStatus: 204 },
 };
 
 const valueOf = (k: number, s: number) => Math.round(Math.sin(k / 97) * 1e4) / 100 + s / 100;
@@ -89,12 +89,12 @@ function batchBody(protocol: Protocol, spec: BodySpec, b: number): Buffer {
     }
     return Buffer.from(snappy.compress(w.finish()));
   }
-  // ExportMetricsServiceRequest{resource_metrics=1: {resource=1: {attributes=1}, scope_metrics=2: {scope=1, metrics=2:
+  // ExportMetricsServiceRequest{resource_metrics=1: {scope_metrics=2: {metrics=2:
   //   Metric{name=1, gauge=5: Gauge{data_points=1: NumberDataPoint{attributes=7, time_unix_nano=3 fixed64, as_double=4}}}}}}
+  // No resource attributes and an unnamed scope: the same points (key + host) as the other protocols;
+  // a resource's attributes and a scope's name would add dimensions to every point.
   sub(w, 1, (rm) => {
-    sub(rm, 1, (res) => sub(res, 1, (kv) => (str(kv, 1, 'service.name'), sub(kv, 2, (v) => str(v, 1, 'bench')))));
     sub(rm, 2, (sm) => {
-      sub(sm, 1, (scope) => str(scope, 1, 'bench'));
       sub(sm, 2, (m) => {
         str(m, 1, key);
         sub(m, 5, (g) => {

@@ -610,6 +610,16 @@ for (const kind of storeKinds) {
       ];
       /** Routes the isolation tests below exercised. */
       const seen = new Set<string>();
+      /** Calls routes with `key`, records each as exercised, and fails when a reply shows one of `secrets` (`echoed`: what the request itself sent back). */
+      const callerAs =
+        (key: string, secrets: string[]) =>
+        async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, route: string, payload?: object, echoed?: string) => {
+          seen.add(route);
+          const r = await t.app.inject({ method, url, headers: bearer(key), ...(payload ? { payload } : {}) });
+          const body = echoed ? r.body.split(echoed).join('') : r.body;
+          for (const x of secrets) assert.ok(!body.includes(x), `${method} ${url} reveals ${x}: ${r.body}`);
+          return r;
+        };
 
       test('the route lists cover every /api route', async () => {
         const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
@@ -859,13 +869,7 @@ for (const kind of storeKinds) {
         const bDelivery = (await bCall('GET', '/api/v1/deliveries')).items[0] as { id: string };
         assert.ok(bAlert && bDelivery, JSON.stringify(bPass));
         const bData = [b.org.id, 'beta-al-host', '987654', 'beta-secret', bChannel.id, bRule.id, bAlert.alertId, bSilence.id, bDelivery.id, bChannel.generatedSecret];
-        const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, route: string, payload?: object, echoed?: string) => {
-          seen.add(route);
-          const r = await t.app.inject({ method, url, headers: bearer(a), ...(payload ? { payload } : {}) });
-          const body = echoed ? r.body.split(echoed).join('') : r.body;
-          for (const x of bData) assert.ok(!body.includes(x), `${method} ${url} reveals ${x}: ${r.body}`);
-          return r;
-        };
+        const call = callerAs(a, bData);
 
         // Rules: B's cannot be read, changed, evaluated or deleted; A's own rule of the same key sees only A's series.
         for (const [method, suffix, route, payload] of [
@@ -943,13 +947,7 @@ for (const kind of storeKinds) {
         assert.equal(made.statusCode, 201, made.body);
         const bSource = made.json() as { id: string };
         const bData = [b.org.id, 'beta-secret', bSource.id];
-        const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, route: string, payload?: object, echoed?: string) => {
-          seen.add(route);
-          const r = await t.app.inject({ method, url, headers: bearer(a), ...(payload ? { payload } : {}) });
-          const body = echoed ? r.body.split(echoed).join('') : r.body;
-          for (const x of bData) assert.ok(!body.includes(x), `${method} ${url} reveals ${x}: ${r.body}`);
-          return r;
-        };
+        const call = callerAs(a, bData);
         for (const [method, suffix, route, payload] of [
           ['GET', '', 'GET /api/v1/sources/{id}', undefined],
           ['GET', '/targets', 'GET /api/v1/sources/{id}/targets', undefined],

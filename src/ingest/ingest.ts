@@ -110,7 +110,9 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
       }
       item = shaped;
     }
-    const r = validateItem(item, i, limits, where?.(i));
+    let r = validateItem(item, i, limits);
+    // The item's place in the request is built only for an item that fails (validation is pure).
+    if (!r.ok && where) r = validateItem(item, i, limits, where(i));
     if (r.ok) points.push(r.point);
     else {
       errors.push(r.error);

@@ -57,9 +57,8 @@ export interface ScrapeSettings {
   job?: string;
 }
 
-export interface Source {
-  id: string;
-  orgId: string;
+/** What a source is made of: what the API sets (its kind only on creation). */
+export interface SourceFields {
   name: string;
   kind: SourceKind;
   enabled: boolean;
@@ -68,6 +67,11 @@ export interface Source {
   mapping: MappingRule[];
   /** Kind-specific settings: {@link ScrapeSettings} for `prometheus-scrape`, `{}` otherwise. */
   settings: Record<string, unknown>;
+}
+
+export interface Source extends SourceFields {
+  id: string;
+  orgId: string;
   stats: SourceStats;
   createdAt: Date;
   updatedAt: Date;

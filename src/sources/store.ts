@@ -5,8 +5,7 @@
  */
 import type { ActorRef } from '../alert/lifecycle.js';
 import type { Sql } from '../store/sql.js';
-import { sourceColumns, toSource, type MappingRule, type ScrapeSettings, type Source, type SourceKind, type SourceRow } from './source.js';
-import type { Labels } from '../core/labels.js';
+import { sourceColumns, toSource, type ScrapeSettings, type Source, type SourceFields, type SourceKind, type SourceRow } from './source.js';
 
 /** A source with who created it and who changed it last (null: a system write). */
 export interface StoredSource extends Source {
@@ -15,15 +14,7 @@ export interface StoredSource extends Source {
 }
 
 /** What the API sets on a source (its kind only on creation). */
-export interface SourceInput {
-  name: string;
-  kind: SourceKind;
-  enabled: boolean;
-  description: string;
-  defaultDimensions: Labels;
-  mapping: MappingRule[];
-  settings: Record<string, unknown>;
-}
+export type SourceInput = SourceFields;
 
 /** One target of a scrape source and its health, as the last scrape left it. */
 export interface TargetHealth {

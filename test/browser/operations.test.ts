@@ -9,13 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
-import { csrfTokenFor } from '../../src/api/session-cookie.js';
 import { createLogger } from '../../src/core/logger.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { jobDefinitions } from '../../src/jobs/registry.js';
 import { loadMigrations, migrate } from '../../src/store/migrate.js';
 import { bearer, startTestApp, testDeps, type TestApp } from '../helpers/app.js';
-import { browserMissing, buildDashboardIfStale, launchBrowser, screenshot, seriousViolations } from '../helpers/browser.js';
+import { browserMissing, buildDashboardIfStale, launchBrowser, screenshot, seriousViolations, signedInPage } from '../helpers/browser.js';
 import { signedInUser } from '../helpers/people.js';
 import { storeKinds, type TestStore } from '../helpers/stores.js';
 
@@ -41,17 +40,7 @@ before(async () => {
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   const person = await signedInUser(t, { role: 'owner', name: 'Olive Operator' });
   browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.addCookies([
-    { name: 'iv_session', value: person.token, url: base, httpOnly: true, sameSite: 'Lax' },
-    { name: 'iv_csrf', value: csrfTokenFor(person.token), url: base, sameSite: 'Lax' },
-  ]);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
-  });
+  page = await signedInPage(browser, base, person.token, pageErrors);
   page.on('response', (r) => {
     if (new URL(r.url()).pathname === '/api/v1/alerts' && r.request().headers()['if-none-match'] !== undefined) alertPolls.push(r.status());
   });

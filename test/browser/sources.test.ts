@@ -13,11 +13,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { csrfTokenFor } from '../../src/api/session-cookie.js';
 import { scrapeDue } from '../../src/sources/scrape-due.js';
 import { loadMigrations, migrate } from '../../src/store/migrate.js';
 import { bearer, startTestApp, testDeps, type TestApp } from '../helpers/app.js';
-import { browserMissing, buildDashboardIfStale, launchBrowser, screenshot, seriousViolations } from '../helpers/browser.js';
+import { browserMissing, buildDashboardIfStale, launchBrowser, screenshot, seriousViolations, signedInPage } from '../helpers/browser.js';
 import { signedInUser } from '../helpers/people.js';
 import { loopbackOutbound } from '../helpers/receivers.js';
 import { storeKinds, type TestStore } from '../helpers/stores.js';
@@ -48,17 +47,7 @@ before(async () => {
   exporterBase = `http://127.0.0.1:${(exporter.address() as AddressInfo).port}`;
   const person = await signedInUser(t, { role: 'admin', name: 'Sam Sourcer' });
   browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addCookies([
-    { name: 'iv_session', value: person.token, url: base, httpOnly: true, sameSite: 'Lax' },
-    { name: 'iv_csrf', value: csrfTokenFor(person.token), url: base, sameSite: 'Lax' },
-  ]);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
-  });
+  page = await signedInPage(browser, base, person.token, pageErrors, { width: 1280, height: 900 });
 });
 
 after(async () => {

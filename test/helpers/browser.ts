@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { csrfTokenFor } from '../../src/api/session-cookie.js';
 
 export const chromiumPath = '/usr/bin/chromium';
 
@@ -39,4 +40,23 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return r.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+/**
+ * A page signed in as the session `token` on `base` (the session and CSRF cookies a sign-in sets),
+ * with a 15 s default timeout; script errors and console errors other than 4xx replies go to `errors`.
+ */
+export async function signedInPage(browser: Browser, base: string, token: string, errors: string[], viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  await context.addCookies([
+    { name: 'iv_session', value: token, url: base, httpOnly: true, sameSite: 'Lax' },
+    { name: 'iv_csrf', value: csrfTokenFor(token), url: base, sameSite: 'Lax' },
+  ]);
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(`console: ${m.text()}`);
+  });
+  return page;
 }

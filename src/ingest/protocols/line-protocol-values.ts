@@ -111,8 +111,11 @@ export function readUnquotedValue(t: string, s: number, e: number): FieldValue {
   return { kind: 'number', value: v };
 }
 
-/** A string field's content `t[s,e)` (between the quotes) with `\"` and `\\` unescaped. */
-export function unescapeString(t: string, s: number, e: number): string {
+/**
+ * `t[s,e)` with every backslash followed by a character `escaped` accepts replaced by that character;
+ * other backslashes are kept (as InfluxDB reads them).
+ */
+export function unescapeRange(t: string, s: number, e: number, escaped: (code: number) => boolean): string {
   // Scanned by hand within [s, e): indexOf would search the rest of the body when there is none.
   let first = s;
   while (first < e && t.charCodeAt(first) !== 92) first++;
@@ -120,19 +123,22 @@ export function unescapeString(t: string, s: number, e: number): string {
   let out = t.slice(s, first);
   let i = first;
   while (i < e) {
-    const c = t.charCodeAt(i);
-    if (c === 92 /* \ */ && i + 1 < e) {
-      const n = t.charCodeAt(i + 1);
-      if (n === 34 /* " */ || n === 92) {
-        out += t[i + 1];
-        i += 2;
-        continue;
-      }
+    if (t.charCodeAt(i) === 92 /* \ */ && i + 1 < e && escaped(t.charCodeAt(i + 1))) {
+      out += t[i + 1];
+      i += 2;
+      continue;
     }
     out += t[i];
     i++;
   }
   return out;
+}
+
+const inString = (c: number) => c === 34 /* " */ || c === 92;
+
+/** A string field's content `t[s,e)` (between the quotes) with `\"` and `\\` unescaped. */
+export function unescapeString(t: string, s: number, e: number): string {
+  return unescapeRange(t, s, e, inString);
 }
 
 /** The pipeline refuses numeric timestamps before this (src/ingest/validate.ts: epoch seconds sent as ms). */

@@ -14,7 +14,7 @@
  */
 import type { UndecodableItem } from '../ingest.js';
 import type { ItemErrorCode } from '../validate.js';
-import { readTimestamp, readUnquotedValue, shown, unescapeString, type Precision } from './line-protocol-values.js';
+import { readTimestamp, readUnquotedValue, shown, unescapeRange, unescapeString, type Precision } from './line-protocol-values.js';
 
 export type { Precision } from './line-protocol-values.js';
 
@@ -73,27 +73,12 @@ function nameEnd(t: string, i: number, e: number): number {
   return e;
 }
 
+const inMeasurement = (c: number) => c === backslash || c === comma || c === space;
+const inTagOrField = (c: number) => c === backslash || c === comma || c === space || c === equals;
+
 /** `t[s,e)` with `\\`, `\,`, `\ ` (and `\=` when `equalsToo`) unescaped; other backslashes kept. */
 function unescapeName(t: string, s: number, e: number, equalsToo: boolean): string {
-  // Scanned by hand within [s, e): indexOf would search the rest of the body when there is none.
-  let first = s;
-  while (first < e && t.charCodeAt(first) !== 92) first++;
-  if (first === e) return t.slice(s, e);
-  let out = t.slice(s, first);
-  let i = first;
-  while (i < e) {
-    if (t.charCodeAt(i) === backslash && i + 1 < e) {
-      const n = t.charCodeAt(i + 1);
-      if (n === backslash || n === comma || n === space || (equalsToo && n === equals)) {
-        out += t[i + 1];
-        i += 2;
-        continue;
-      }
-    }
-    out += t[i];
-    i++;
-  }
-  return out;
+  return unescapeRange(t, s, e, equalsToo ? inTagOrField : inMeasurement);
 }
 
 /** Sets a dimension; `__proto__` as a plain assignment would be dropped silently. */
