@@ -184,7 +184,7 @@ for (const kind of storeKinds) {
         assert.deepEqual(dl[0]!.raw, { key: null, value: 2, timestamp: base, dimensions: { job: 'j' } });
       });
 
-      test('with a small ingest batch limit the request is stored in chunks: every valid sample once, the bad ones dead-lettered once', async () => {
+      test('a request larger than the ingest batch limit is stored whole, in one commit: every valid sample once, the bad ones dead-lettered once', async () => {
         const small = await startTestApp({ store: t.store, config: { ingestMaxBatch: 4 } });
         try {
           const { org, key } = await small.newOrg('rw chunks');
@@ -198,7 +198,7 @@ for (const kind of storeKinds) {
           assert.match(err.message, /^2 of 11 samples rejected/);
           assert.equal(await countRows(small.sql, 'points', org.id), 9);
           assert.equal(await countRows(small.sql, 'dead_letters', org.id), 2);
-          // A retry of the whole request (Prometheus does on a 5xx) stores nothing twice.
+          // A retry of the request stores nothing twice.
           const again = await post(small, v1(series.slice(0, 1)), { key });
           assertNoContent(again);
           assert.equal(again.headers['x-prometheus-remote-write-samples-written'], '9');

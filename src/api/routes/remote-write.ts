@@ -22,37 +22,23 @@ interface Totals {
 }
 
 /**
- * Stores the decoded samples through the one pipeline, in chunks of the ingest batch limit (each
- * committed on its own) so any request Prometheus sends fits: a chunk that fails with a 5xx makes
- * Prometheus retry the whole request, and the chunks already stored then count as duplicates.
- * Undecodable samples ride with the last chunk: they are dead-lettered once, after the rest.
+ * Stores the decoded samples through the one pipeline in one commit: 2xx means every sample of the
+ * request is stored. The ingest batch limit (INGEST_MAX_BATCH, the webhook's items per request) does
+ * not cut a remote-write request: Prometheus sends up to `max_samples_per_send` (2,000 by default),
+ * and the decoder already bounds a request ({@link remoteWriteLimits}: 100,000 samples).
  */
 async function store(deps: IngestDeps, req: Parameters<typeof ingestThrough>[1], d: DecodedWrite): Promise<Totals> {
-  const totals: Totals = { accepted: 0, duplicates: 0, rejected: 0, errors: [] };
-  const max = deps.settings.maxBatch;
-  const n = d.items.length;
-  let from = 0;
-  do {
-    const to = Math.min(from + max, n);
-    const at = from;
-    const outcome = await ingestThrough(deps, req, {
-      kind: 'prometheus-remote-write',
-      fallbackLabel: 'prometheus-remote-write',
-      items: d.items.slice(at, to),
-      where: (i) => `timeseries[${d.seriesAt[at + i]}].samples[${d.sampleAt[at + i]}]`,
-      undecodable: to === n ? d.undecodable : undefined,
-    });
-    // Without an Idempotency-Key nothing is replayed; the branch only narrows the type.
-    if (!outcome.replayed) {
-      const b = outcome.body;
-      totals.accepted += b.accepted;
-      totals.duplicates += b.duplicates;
-      totals.rejected += b.rejected;
-      for (const e of b.errors) if (totals.errors.length < errorsShown) totals.errors.push(e);
-    }
-    from = to;
-  } while (from < n);
-  return totals;
+  const outcome = await ingestThrough({ ...deps, settings: { ...deps.settings, maxBatch: Math.max(deps.settings.maxBatch, d.items.length) } }, req, {
+    kind: 'prometheus-remote-write',
+    fallbackLabel: 'prometheus-remote-write',
+    items: d.items,
+    where: (i) => `timeseries[${d.seriesAt[i]}].samples[${d.sampleAt[i]}]`,
+    undecodable: d.undecodable,
+  });
+  // Without an Idempotency-Key nothing is replayed; the branch only narrows the type.
+  if (outcome.replayed) return { accepted: 0, duplicates: 0, rejected: 0, errors: [] };
+  const b = outcome.body;
+  return { accepted: b.accepted, duplicates: b.duplicates, rejected: b.rejected, errors: b.errors.slice(0, errorsShown) };
 }
 
 /**
