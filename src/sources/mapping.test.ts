@@ -90,9 +90,9 @@ test('replace: __name__ is the key, so a dimension becomes part of the key and b
 
 test('labelmap, labeldrop, labelkeep work on dimensions only', () => {
   runTable([
-    ['labelmap renames with the default $1', [{ action: 'labelmap', regex: 'tag_(.+)' }], 'k', { tag_env: 'p', host: 'h' }, { key: 'k', dimensions: { host: 'h', env: 'p' } }],
-    ['labelmap with a replacement', [{ action: 'labelmap', regex: '(.+)_label', replacement: 'l_$1' }], 'k', { a_label: '1' }, { key: 'k', dimensions: { l_a: '1' } }],
-    ['labelmap overwrites an existing name', [{ action: 'labelmap', regex: 'new_(.+)' }], 'k', { env: 'old', new_env: 'new' }, { key: 'k', dimensions: { env: 'new' } }],
+    ['labelmap copies with the default $1 (the original stays, as in Prometheus)', [{ action: 'labelmap', regex: 'tag_(.+)' }], 'k', { tag_env: 'p', host: 'h' }, { key: 'k', dimensions: { tag_env: 'p', host: 'h', env: 'p' } }],
+    ['labelmap with a replacement', [{ action: 'labelmap', regex: '(.+)_label', replacement: 'l_$1' }], 'k', { a_label: '1' }, { key: 'k', dimensions: { a_label: '1', l_a: '1' } }],
+    ['labelmap overwrites an existing name', [{ action: 'labelmap', regex: 'new_(.+)' }], 'k', { env: 'old', new_env: 'new' }, { key: 'k', dimensions: { env: 'new', new_env: 'new' } }],
     ['labelmap never touches the key', [{ action: 'labelmap', regex: '(.*)', replacement: 'x_$1' }], 'cpu', {}, { key: 'cpu', dimensions: {} }],
     ['labeldrop', [{ action: 'labeldrop', regex: 'pod|container_.*' }], 'k', { pod: 'p', container_id: 'c', ns: 'n' }, { key: 'k', dimensions: { ns: 'n' } }],
     ['labelkeep', [{ action: 'labelkeep', regex: 'host|env' }], 'k', { host: 'h', env: 'e', pid: '1' }, { key: 'k', dimensions: { host: 'h', env: 'e' } }],
@@ -107,10 +107,10 @@ test('rules apply in order, each seeing the previous ones\' result', () => {
     ['rename then prefix (the prefix sees the new key)', [rename, prefix], 'cpu_user', {}, { key: 'sys.cpu.user', dimensions: {} }],
     ['prefix then rename (the prefix sees the old key: no match)', [prefix, rename], 'cpu_user', {}, { key: 'cpu.user', dimensions: {} }],
     [
-      'labelmap then labeldrop of the mapped name',
+      'labelmap then labeldrop of the originals and of one mapped name (the Prometheus idiom for a rename)',
       [
         { action: 'labelmap', regex: 'x_(.*)' },
-        { action: 'labeldrop', regex: 'a' },
+        { action: 'labeldrop', regex: 'x_.*|a' },
       ],
       'k',
       { x_a: '1', x_b: '2' },
@@ -146,7 +146,7 @@ test('__proto__ and other Object.prototype names are plain dimensions', () => {
   const cases: [MappingRule[], Labels][] = [
     [[{ action: 'labeldrop', regex: 'env' }], JSON.parse('{"__proto__":"p","constructor":"c"}')],
     [[{ action: 'replace', sourceLabels: ['__proto__'], targetLabel: 'copy' }], JSON.parse('{"__proto__":"p","constructor":"c","env":"e","copy":"p"}')],
-    [[{ action: 'labelmap', regex: '__(proto)__' }], { constructor: 'c', env: 'e', proto: 'p' }],
+    [[{ action: 'labelmap', regex: '__(proto)__' }], JSON.parse('{"__proto__":"p","constructor":"c","env":"e","proto":"p"}')],
     [[{ action: 'replace', sourceLabels: ['env'], targetLabel: '__proto__', replacement: 'x$1' }], JSON.parse('{"__proto__":"xe","constructor":"c","env":"e"}')],
   ];
   for (const [rules, want] of cases) {
@@ -170,7 +170,7 @@ test('no rules, and rules that change nothing, return the input untouched', () =
     { action: 'labeldrop', regex: 'a' },
     { action: 'labelmap', regex: 'b', replacement: 'c' },
   ])('k', dims);
-  assert.deepEqual(r, { key: 'k', dimensions: { c: '1' } });
+  assert.deepEqual(r, { key: 'k', dimensions: { b: '1', c: '1' } });
   assert.deepEqual(dims, { a: '1' });
 });
 

@@ -181,11 +181,10 @@ function compileRule(rule: MappingRule): Step {
           if (!g) continue;
           const to = expand(e, g);
           if (to === name) continue;
-          // Renamed (the original goes); a dimension already of that name is overwritten, as Prometheus'
-          // Set does. An invalid new name is kept for validation to refuse by name.
-          const m = writable(s);
-          m.delete(name);
-          m.set(to, value);
+          // Copied, as Prometheus' labelmap does (the original stays: a labeldrop after it removes it); a
+          // dimension already of that name is overwritten, as Prometheus' Set does. An invalid new name is
+          // kept for validation to refuse by name.
+          writable(s).set(to, value);
         }
         return true;
       };

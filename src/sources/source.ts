@@ -31,7 +31,7 @@ export type MappingRule =
    * expanded; an empty result removes a dimension (never the key).
    */
   | { action: 'replace'; sourceLabels: string[]; separator?: string; regex?: string; targetLabel: string; replacement?: string }
-  /** Renames dimensions whose name matches `regex` to `replacement` (Prometheus' `labelmap`). */
+  /** Copies dimensions whose name matches `regex` to the name `replacement` (Prometheus' `labelmap`: the originals stay; a `labeldrop` after it removes them). */
   | { action: 'labelmap'; regex: string; replacement?: string }
   /** Removes dimensions whose name matches `regex` (Prometheus' `labeldrop`). */
   | { action: 'labeldrop'; regex: string }
