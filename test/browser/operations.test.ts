@@ -13,8 +13,8 @@ import { createLogger } from '../../src/core/logger.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { jobDefinitions } from '../../src/jobs/registry.js';
 import { loadMigrations, migrate } from '../../src/store/migrate.js';
-import { bearer, startTestApp, testDeps, type TestApp } from '../helpers/app.js';
-import { browserMissing, buildDashboardIfStale, launchBrowser, screenshot, seriousViolations, signedInPage } from '../helpers/browser.js';
+import { startTestApp, testDeps, type TestApp } from '../helpers/app.js';
+import { adminApi, browserMissing, buildDashboardIfStale, checkPage, launchBrowser, screenshot, signedInPage } from '../helpers/browser.js';
 import { signedInUser } from '../helpers/people.js';
 import { storeKinds, type TestStore } from '../helpers/stores.js';
 
@@ -53,16 +53,8 @@ after(async () => {
   await store?.drop();
 });
 
-async function checkPage(name: string): Promise<void> {
-  await screenshot(page, name);
-  assert.deepEqual(await seriousViolations(page), [], `axe: serious or critical violations on ${name}`);
-}
 
-async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const r = await t.app.inject({ method: method as 'GET', url: path, headers: bearer(t.adminKey), ...(body === undefined ? {} : { payload: body as object }) });
-  assert.ok(r.statusCode < 300, `${method} ${path}: ${r.statusCode} ${r.body}`);
-  return r.body ? (r.json() as Record<string, unknown>) : {};
-}
+const api = adminApi(() => t);
 
 /** Page coordinates of the first pixel of the critical region's solid top strip (#e02424 at 85 %), if painted. */
 async function regionStrip(): Promise<{ x: number; y: number } | undefined> {
@@ -111,7 +103,7 @@ test('operations: dead letters corrected and reprocessed, a schedule run now, al
     await row.first().waitFor();
     assert.equal(await row.count(), 1);
     assert.match(await row.first().innerText(), /fifty/);
-    await checkPage('ops-01-dead-letters');
+    await checkPage(page, 'ops-01-dead-letters');
     await row.first().getByRole('button', { name: /^Inspect/ }).click();
     const editor = page.getByLabel(/^Item \(JSON\)/);
     await editor.waitFor();
@@ -123,7 +115,7 @@ test('operations: dead letters corrected and reprocessed, a schedule run now, al
     const fixed = { key: 'ops.cpu', value: 50, timestamp: new Date(last - 48 * hour).toISOString() };
     await editor.fill(JSON.stringify(fixed, null, 2));
     await page.getByText('Valid JSON; reprocessing sends this correction.').waitFor();
-    await checkPage('ops-02-dead-letter-inspect');
+    await checkPage(page, 'ops-02-dead-letter-inspect');
     await page.getByRole('button', { name: 'Reprocess corrected' }).click();
     assert.equal(await page.getByTestId('reprocess-result').innerText(), 'Stored');
     await page.getByText('No rejected items').waitFor();
@@ -150,7 +142,7 @@ test('operations: dead letters corrected and reprocessed, a schedule run now, al
     const run = page.locator('table.runs tbody tr[data-status="completed"]');
     await run.waitFor();
     assert.match(await run.innerText(), /completed\s+1\s+1\s+1/, 'one attempt, one series, one forecast');
-    await checkPage('ops-03-schedules');
+    await checkPage(page, 'ops-03-schedules');
     await row.getByRole('button', { name: /^Pause/ }).click();
     await row.getByText('paused', { exact: true }).first().waitFor();
   });
@@ -172,7 +164,7 @@ test('operations: dead letters corrected and reprocessed, a schedule run now, al
     alertId = (await item.getAttribute('data-alert-id')) ?? '';
     assert.equal(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere), true, 'no reload');
     assert.ok(alertPolls.includes(304) && alertPolls[alertPolls.length - 1] === 200, `polls: ${alertPolls.join(', ')}`);
-    await checkPage('ops-04-alerts-live');
+    await checkPage(page, 'ops-04-alerts-live');
     // A hidden tab does not poll; shown again, it polls at once.
     // (A string: tsx would wrap a named function in a helper the page does not have.)
     await page.evaluate(`Object.defineProperty(document, 'hidden', { configurable: true, value: true }); document.dispatchEvent(new Event('visibilitychange'))`);
@@ -200,7 +192,7 @@ test('operations: dead letters corrected and reprocessed, a schedule run now, al
     const tip = page.getByTestId('region-tooltip');
     await tip.waitFor();
     assert.match(await tip.innerText(), /CPU present · critical · firing/);
-    await checkPage('ops-05-explore-alert-region');
+    await checkPage(page, 'ops-05-explore-alert-region');
   });
 
   await step('a phone-width screen: schedules and dead letters without horizontal scrolling (tables scroll in their own box)', async () => {

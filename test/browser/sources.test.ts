@@ -15,8 +15,8 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { scrapeDue } from '../../src/sources/scrape-due.js';
 import { loadMigrations, migrate } from '../../src/store/migrate.js';
-import { bearer, startTestApp, testDeps, type TestApp } from '../helpers/app.js';
-import { browserMissing, buildDashboardIfStale, launchBrowser, screenshot, seriousViolations, signedInPage } from '../helpers/browser.js';
+import { startTestApp, testDeps, type TestApp } from '../helpers/app.js';
+import { adminApi, browserMissing, buildDashboardIfStale, checkPage, launchBrowser, signedInPage } from '../helpers/browser.js';
 import { signedInUser } from '../helpers/people.js';
 import { loopbackOutbound } from '../helpers/receivers.js';
 import { storeKinds, type TestStore } from '../helpers/stores.js';
@@ -57,16 +57,8 @@ after(async () => {
   await store?.drop();
 });
 
-async function checkPage(p: Page, name: string): Promise<void> {
-  await screenshot(p, name);
-  assert.deepEqual(await seriousViolations(p), [], `axe: serious or critical violations on ${name}`);
-}
 
-async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const r = await t.app.inject({ method: method as 'GET', url: path, headers: bearer(t.adminKey), ...(body === undefined ? {} : { payload: body as object }) });
-  assert.ok(r.statusCode < 300, `${method} ${path}: ${r.statusCode} ${r.body}`);
-  return r.body ? (r.json() as Record<string, unknown>) : {};
-}
+const api = adminApi(() => t);
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -1,11 +1,13 @@
 // A real headless Chromium for browser tests: Debian's `chromium` driven by playwright-core (never a
 // downloaded browser), screenshots kept in test-results/screenshots/, and axe-core checks.
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { csrfTokenFor } from '../../src/api/session-cookie.js';
+import { bearer, type TestApp } from './app.js';
 
 export const chromiumPath = '/usr/bin/chromium';
 
@@ -59,4 +61,19 @@ export async function signedInPage(browser: Browser, base: string, token: string
     if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(`console: ${m.text()}`);
   });
   return page;
+}
+
+/** A screenshot of the page as `name`, then axe: no serious or critical violations. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  assert.deepEqual(await seriousViolations(page), [], `axe: serious or critical violations on ${name}`);
+}
+
+/** Calls the API with the test app's admin key (set-up a test needs besides the browser); fails on a non-2xx. */
+export function adminApi(t: () => TestApp) {
+  return async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+    const r = await t().app.inject({ method: method as 'GET', url: path, headers: bearer(t().adminKey), ...(body === undefined ? {} : { payload: body as object }) });
+    assert.ok(r.statusCode < 300, `${method} ${path}: ${r.statusCode} ${r.body}`);
+    return r.body ? (r.json() as Record<string, unknown>) : {};
+  };
 }

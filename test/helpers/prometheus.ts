@@ -68,10 +68,10 @@ export function snappyBlock(raw: Uint8Array): Buffer {
   return Buffer.from(snappy.compress(raw));
 }
 
-/** Replaces each little-endian occurrence of the double `placeholder` by `bits` (a NaN payload survives no JS number). */
-export function patchDouble(buf: Buffer, placeholder: number, bits: bigint): Buffer {
+/** Replaces each little-endian occurrence of the double `stand-in` by `bits` (a NaN payload survives no JS number). */
+export function patchDouble(buf: Buffer, standIn: number, bits: bigint): Buffer {
   const from = Buffer.alloc(8);
-  from.writeDoubleLE(placeholder);
+  from.writeDoubleLE(standIn);
   const to = Buffer.alloc(8);
   to.writeBigUInt64LE(bits);
   const out = Buffer.from(buf);
