@@ -10,12 +10,13 @@
 import { thresholdFor } from './calibration.js';
 import { combineScores } from './combine.js';
 import { contextOf, type AnomalyContext } from './context.js';
-import type { DetectionMode, MethodResult } from './detector.js';
-import { reportedPoints } from './refractory.js';
+import type { DetectionMode, IndexRange, MethodResult, ValueBounds } from './detector.js';
+import { AnomalyError } from './errors.js';
+import { REFRACTORY, reportedPoints } from './refractory.js';
 import { batchSegments, candidatePeriods, onlineSegments, type PeriodSegment } from './periods.js';
 import { defaultMethods, methods, type WeightedMethod } from './registry.js';
 import { severityOf, type Severity } from './severity.js';
-import { checkLength, checkMethods, checkOptions, checkSeries } from './validate.js';
+import { checkBaseline, checkBounds, checkLength, checkMethods, checkOptions, checkResume, checkSeries } from './validate.js';
 
 export interface DetectOptions {
   /** 0..1, default 0.5; higher finds more. */
@@ -28,6 +29,27 @@ export interface DetectOptions {
   context?: { before: number; after: number };
   /** Seasonal periods (steps) worth testing; default a day and a week at the series' spacing. */
   candidatePeriods?: readonly number[];
+  /** The values the series can take, when known; values outside score 1. Absent: strictly causal ranges. */
+  bounds?: ValueBounds | null;
+  /**
+   * The period that defines normal, in ms (from inclusive, to exclusive): points after it are judged
+   * against it alone (see MethodOptions.reference). It must hold at least MIN_BASELINE_POINTS points.
+   */
+  baseline?: { fromMs: number; toMs: number } | null;
+  /** Online only: continue an earlier run (see DetectionResume). */
+  resume?: DetectionResume | null;
+}
+
+/**
+ * Continuing an online detection: values[0..from) were read by an earlier run (the methods without
+ * state re-read them as warm-up; the stateful ones resume from `states`); only points from `from` on
+ * are reported, and `lastReportIndex` (an index into this run's values, negative when the last report
+ * lies before them, −Infinity for none) keeps one report per episode across runs.
+ */
+export interface DetectionResume {
+  from: number;
+  states: Readonly<Record<string, Uint8Array>>;
+  lastReportIndex?: number;
 }
 
 /** One method's part in an anomaly. */
@@ -63,6 +85,8 @@ export interface EnsembleScores {
   parts: { method: WeightedMethod; result: MethodResult }[];
   /** The seasonal periods used, and from which point (one segment in batch mode). */
   segments: PeriodSegment[];
+  /** Online: the saved state of every stateful method after the last point (for DetectionResume.states). */
+  states: Record<string, Uint8Array>;
 }
 
 export interface Detection extends EnsembleScores {
@@ -71,21 +95,50 @@ export interface Detection extends EnsembleScores {
   anomalies: Anomaly[];
 }
 
-/** Runs one method over every period segment (online: each segment from its own causal run). */
-function runMethod(values: Float64Array, name: string, mode: DetectionMode, segments: PeriodSegment[]): MethodResult {
+interface RunContext {
+  mode: DetectionMode;
+  segments: PeriodSegment[];
+  bounds: ValueBounds | null;
+  reference: IndexRange | null;
+  resume: DetectionResume | null;
+}
+
+/**
+ * Runs one method over every period segment (online: each segment from its own causal run). A stateful
+ * method ignores seasonal periods (it learns its own sequences) and runs once, resuming when asked.
+ */
+function runMethod(values: Float64Array, name: string, ctx: RunContext): MethodResult {
   const method = methods[name]!;
-  if (segments.length === 1) return method.score(values, { mode, periods: segments[0]!.periods });
+  const { mode, segments, bounds, reference } = ctx;
+  if (method.stateful) {
+    const state = ctx.resume?.states[name];
+    const resume = state && ctx.resume ? { from: ctx.resume.from, state } : null;
+    return method.score(values, { mode, periods: segments[segments.length - 1]!.periods, bounds, reference, resume });
+  }
+  if (segments.length === 1) return method.score(values, { mode, periods: segments[0]!.periods, bounds, reference });
   const n = values.length;
   const scores = new Float64Array(n);
   const expected = new Float64Array(n);
   segments.forEach((seg, k) => {
     const end = segments[k + 1]?.start ?? n;
     // The run stops at the segment's end: a causal method's scores there need nothing later.
-    const r = method.score(values.subarray(0, end), { mode, periods: seg.periods });
+    const r = method.score(values.subarray(0, end), { mode, periods: seg.periods, bounds, reference });
     scores.set(r.scores.subarray(seg.start, end), seg.start);
     expected.set(r.expected.subarray(seg.start, end), seg.start);
   });
   return { scores, expected };
+}
+
+/** Fewest points a `baseline` period must hold. */
+export const MIN_BASELINE_POINTS = 20;
+
+/** The baseline's [start, end) indices: the points with fromMs ≤ t < toMs (timestamps ascending). */
+export function baselineRange(timestampsMs: ArrayLike<number>, baseline: { fromMs: number; toMs: number }): IndexRange {
+  let start = 0;
+  while (start < timestampsMs.length && timestampsMs[start]! < baseline.fromMs) start++;
+  let end = start;
+  while (end < timestampsMs.length && timestampsMs[end]! < baseline.toMs) end++;
+  return { start, end };
 }
 
 /**
@@ -98,9 +151,24 @@ export function ensembleScores(values: Float64Array, timestampsMs: ArrayLike<num
   checkSeries(values, timestampsMs);
   checkMethods(list);
   checkLength(values.length, list, mode);
+  const bounds = options.bounds ?? null;
+  if (bounds) checkBounds(bounds);
+  let reference: IndexRange | null = null;
+  if (options.baseline) {
+    checkBaseline(options.baseline);
+    reference = baselineRange(timestampsMs, options.baseline);
+    if (reference.end - reference.start < MIN_BASELINE_POINTS) {
+      throw new AnomalyError('invalid_option', `the baseline period holds ${reference.end - reference.start} points; it needs at least ${MIN_BASELINE_POINTS}`, { field: 'baseline', points: reference.end - reference.start, need: MIN_BASELINE_POINTS });
+    }
+  }
+  const resume = options.resume ?? null;
+  if (resume) checkResume(resume, values.length, mode);
   const candidates = options.candidatePeriods ?? candidatePeriods(timestampsMs);
   const segments = mode === 'online' ? onlineSegments(values, candidates) : batchSegments(values, candidates);
-  const parts = list.map((method) => ({ method, result: runMethod(values, method.name, mode, segments) }));
+  const ctx: RunContext = { mode, segments, bounds, reference, resume };
+  const parts = list.map((method) => ({ method, result: runMethod(values, method.name, ctx) }));
+  const states: Record<string, Uint8Array> = {};
+  for (const p of parts) if (p.result.state) states[p.method.name] = p.result.state;
   const n = values.length;
   const scores = new Float64Array(n);
   const weights = parts.map((p) => p.method.weight);
@@ -111,7 +179,9 @@ export function ensembleScores(values: Float64Array, timestampsMs: ArrayLike<num
     for (let k = 0; k < parts.length; k++) at[k] = parts[k]!.result.scores[t]!;
     scores[t] = combineScores(at, weights, total, order);
   }
-  return { scores, parts, segments };
+  // A value the series cannot take is anomalous whatever the methods learnt.
+  if (bounds) for (let t = 0; t < n; t++) if (values[t]! < bounds.min || values[t]! > bounds.max) scores[t] = 1;
+  return { scores, parts, segments, states };
 }
 
 function aboveThreshold(scores: Float64Array, threshold: number): number[] {
@@ -137,7 +207,9 @@ export function detectAnomalies(values: Float64Array, timestampsMs: ArrayLike<nu
   for (const p of ens.parts) weightSum += p.method.weight;
   // Batch reports every point at or above the threshold (the caller sees the whole window, episodes
   // and all); online, one per episode (./refractory.ts), as a stream consumer wants.
-  for (const t of mode === 'online' ? reportedPoints(ens.scores, threshold) : aboveThreshold(ens.scores, threshold)) {
+  const resume = options.resume ?? null;
+  const reported = mode === 'online' ? reportedPoints(ens.scores, threshold, REFRACTORY, resume?.from ?? 0, resume?.lastReportIndex ?? -Infinity) : aboveThreshold(ens.scores, threshold);
+  for (const t of reported) {
     const score = ens.scores[t]!;
     let agree = 0;
     let expSum = 0;

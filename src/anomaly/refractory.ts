@@ -15,11 +15,16 @@
 /** Points after a report during which the same episode is not reported again (an hour of minutely data). */
 export const REFRACTORY = 60;
 
-/** Indices of the points to report: scores[t] ≥ threshold and no report in (t − window, t). O(n). */
-export function reportedPoints(scores: Float64Array, threshold: number, window = REFRACTORY): number[] {
+/**
+ * Indices of the points to report: scores[t] ≥ threshold and no report in (t − window, t). O(n).
+ * `from` skips earlier points (already reported on by an earlier run); `lastReport` is the index of the
+ * last report before them (negative or −Infinity when there was none), so an episode that spans two
+ * runs is reported once.
+ */
+export function reportedPoints(scores: Float64Array, threshold: number, window = REFRACTORY, from = 0, lastReport = -Infinity): number[] {
   const out: number[] = [];
-  let last = -Infinity;
-  for (let t = 0; t < scores.length; t++) {
+  let last = lastReport;
+  for (let t = Math.max(0, from); t < scores.length; t++) {
     if (scores[t]! >= threshold && t - last >= window) {
       out.push(t);
       last = t;

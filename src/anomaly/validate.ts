@@ -1,5 +1,5 @@
 // Checks of a detection request, each failing with an AnomalyError that names the rule.
-import type { DetectionMode } from './detector.js';
+import type { DetectionMode, ValueBounds } from './detector.js';
 import { AnomalyError } from './errors.js';
 import { methods, type WeightedMethod } from './registry.js';
 
@@ -53,4 +53,24 @@ export function checkLength(n: number, list: readonly WeightedMethod[], mode: De
     if (k > need) [need, who] = [k, m.name];
   }
   if (n < need) throw new AnomalyError('too_few_points', `${mode} detection with ${who} needs at least ${need} points; got ${n}`, { need, got: n });
+}
+
+/** Throws unless min and max are finite and min < max. */
+export function checkBounds(b: ValueBounds): void {
+  if (!(Number.isFinite(b.min) && Number.isFinite(b.max) && b.min < b.max)) {
+    throw new AnomalyError('invalid_option', `bounds must have finite min < max (got min ${b.min}, max ${b.max})`, { field: 'bounds' });
+  }
+}
+
+/** Throws unless the baseline period's ends are finite times with from < to. */
+export function checkBaseline(b: { fromMs: number; toMs: number }): void {
+  if (!(Number.isFinite(b.fromMs) && Number.isFinite(b.toMs) && b.fromMs < b.toMs)) {
+    throw new AnomalyError('invalid_option', 'baseline.from must be a time before baseline.to', { field: 'baseline' });
+  }
+}
+
+/** Throws unless a resume point lies within the series and the run is online (batch cannot resume). */
+export function checkResume(r: { from: number }, n: number, mode: DetectionMode): void {
+  if (mode !== 'online') throw new AnomalyError('invalid_option', 'only online detection can resume from a saved state');
+  if (!(Number.isInteger(r.from) && r.from >= 0 && r.from <= n)) throw new AnomalyError('invalid_option', `resume.from must be an index in [0, ${n}] (got ${r.from})`);
 }
