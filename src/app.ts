@@ -22,6 +22,8 @@ import { meRoutes } from './api/routes/me.js';
 import { memberRoutes } from './api/routes/members.js';
 import { invitationRoutes } from './api/routes/invitations.js';
 import { forecastRoutes } from './api/routes/forecasts.js';
+import { detectionScheduleRoutes } from './api/routes/detection-schedules.js';
+import { seriesSettingsRoutes } from './api/routes/series-settings.js';
 import { anomalyRoutes } from './api/routes/anomalies.js';
 import { forecastScheduleRoutes } from './api/routes/forecast-schedules.js';
 import { alertRuleRoutes } from './api/routes/alert-rules.js';
@@ -105,6 +107,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   forecastRoutes(app, deps.forecast);
   forecastScheduleRoutes(app, { sql, backends: deps.backends, now, jobs: deps.jobs });
   anomalyRoutes(app, { sql, now, detector: deps.detect });
+  detectionScheduleRoutes(app, { sql, now, detector: deps.detect, jobs: deps.jobs });
+  seriesSettingsRoutes(app, { sql });
   alertRuleRoutes(app, deps.alerting);
   alertRoutes(app, deps.alerting);
   silenceRoutes(app, { sql, now });
