@@ -512,6 +512,7 @@ for (const kind of storeKinds) {
         'DELETE /api/v1/alert-rules/{id}',
         'DELETE /api/v1/channels/{id}',
         'DELETE /api/v1/dead-letters/{id}',
+        'DELETE /api/v1/detection-schedules/{id}',
         'DELETE /api/v1/forecast-schedules/{id}',
         'DELETE /api/v1/keys/{id}',
         'DELETE /api/v1/silences/{id}',
@@ -529,6 +530,9 @@ for (const kind of storeKinds) {
         'GET /api/v1/dead-letters/{id}',
         'GET /api/v1/deliveries',
         'GET /api/v1/deliveries/{id}',
+        'GET /api/v1/detection-schedules',
+        'GET /api/v1/detection-schedules/{id}',
+        'GET /api/v1/detection-schedules/{id}/series',
         'GET /api/v1/forecast-schedules',
         'GET /api/v1/forecast-schedules/{id}',
         'GET /api/v1/forecast-schedules/{id}/runs',
@@ -540,6 +544,7 @@ for (const kind of storeKinds) {
         'GET /api/v1/keys/{id}',
         'GET /api/v1/metrics',
         'GET /api/v1/orgs/current',
+        'GET /api/v1/series/settings',
         'GET /api/v1/silences',
         'GET /api/v1/silences/{id}',
         'GET /api/v1/sources',
@@ -547,6 +552,7 @@ for (const kind of storeKinds) {
         'GET /api/v1/sources/{id}/targets',
         'PATCH /api/v1/alert-rules/{id}',
         'PATCH /api/v1/channels/{id}',
+        'PATCH /api/v1/detection-schedules/{id}',
         'PATCH /api/v1/sources/{id}',
         'POST /api/v1/alert-rules',
         'POST /api/v1/alert-rules/{id}/evaluate',
@@ -558,6 +564,8 @@ for (const kind of storeKinds) {
         'POST /api/v1/channels/{id}/test',
         'POST /api/v1/dead-letters/reprocess',
         'POST /api/v1/deliveries/{id}/retry',
+        'POST /api/v1/detection-schedules',
+        'POST /api/v1/detection-schedules/{id}/run',
         'POST /api/v1/forecast',
         'POST /api/v1/forecast-schedules',
         'POST /api/v1/forecast-schedules/{id}/pause',
@@ -572,6 +580,7 @@ for (const kind of storeKinds) {
         'POST /api/v1/sources',
         'POST /api/v1/write',
         'POST /api/v2/write',
+        'PUT /api/v1/series/settings',
       ];
       /**
        * Routes of people: accounts, sessions and sign-in providers (a user's own, not an
@@ -613,7 +622,7 @@ for (const kind of storeKinds) {
       /** Calls routes with `key`, records each as exercised, and fails when a reply shows one of `secrets` (`echoed`: what the request itself sent back). */
       const callerAs =
         (key: string, secrets: string[]) =>
-        async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, route: string, payload?: object, echoed?: string) => {
+        async (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, route: string, payload?: object, echoed?: string) => {
           seen.add(route);
           const r = await t.app.inject({ method, url, headers: bearer(key), ...(payload ? { payload } : {}) });
           const body = echoed ? r.body.split(echoed).join('') : r.body;
@@ -999,6 +1008,44 @@ for (const kind of storeKinds) {
           const src = (await t.app.inject({ method: 'GET', url: `/api/v1/sources/${id}`, headers: bearer(b.key) })).json() as { stats: { pointsAccepted: number; lastReceivedAt: string | null } };
           assert.deepEqual([src.stats.pointsAccepted, src.stats.lastReceivedAt], [0, null]);
         }
+      });
+
+      test("org A's key can never read, change, run or learn of org B's detection schedules and series settings", async () => {
+        const b = await t.newOrg('Beta Detection');
+        const a = t.adminKey;
+        const ingest = (key: string, dims: Record<string, string>) =>
+          t.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: bearer(key), payload: { metrics: [{ key: 'beta.detect.metric', dimensions: dims, value: 5, timestamp: new Date(Date.now() - 60_000).toISOString() }] } });
+        assert.equal((await ingest(b.key, { host: 'beta-secret-host' })).statusCode, 200);
+        const setB = await t.app.inject({ method: 'PUT', url: '/api/v1/series/settings', headers: bearer(b.key), payload: { key: 'beta.detect.metric', dimensions: { host: 'beta-secret-host' }, bounds: { min: 0, max: 100 } } });
+        assert.equal(setB.statusCode, 200, setB.body);
+        const made = await t.app.inject({ method: 'POST', url: '/api/v1/detection-schedules', headers: bearer(b.key), payload: { name: 'beta-secret-detection', key: 'beta.detect.metric' } });
+        assert.equal(made.statusCode, 201, made.body);
+        const bSchedule = made.json() as { id: string };
+        const bData = [b.org.id, 'beta-secret', bSchedule.id];
+        const call = callerAs(a, bData);
+        for (const [method, suffix, route, payload] of [
+          ['GET', '', 'GET /api/v1/detection-schedules/{id}', undefined],
+          ['GET', '/series', 'GET /api/v1/detection-schedules/{id}/series', undefined],
+          ['PATCH', '', 'PATCH /api/v1/detection-schedules/{id}', { paused: true }],
+          ['POST', '/run', 'POST /api/v1/detection-schedules/{id}/run', undefined],
+          ['DELETE', '', 'DELETE /api/v1/detection-schedules/{id}', undefined],
+        ] as const) {
+          assertError(await call(method, `/api/v1/detection-schedules/${bSchedule.id}${suffix}`, route, payload, bSchedule.id), 404, 'not_found');
+        }
+        // B's series settings are neither readable nor settable by A (the same key and dimensions name nothing in A's organisation).
+        const q = `key=beta.detect.metric&dimensions=${encodeURIComponent(JSON.stringify({ host: 'beta-secret-host' }))}`;
+        assertError(await call('GET', `/api/v1/series/settings?${q}`, 'GET /api/v1/series/settings', undefined, 'beta-secret-host'), 404, 'not_found');
+        assertError(await call('PUT', '/api/v1/series/settings', 'PUT /api/v1/series/settings', { key: 'beta.detect.metric', dimensions: { host: 'beta-secret-host' }, bounds: { min: 1, max: 2 } }, 'beta-secret-host'), 404, 'not_found');
+        // A's own schedule and list show nothing of B; A's schedule selects only A's series.
+        const aMade = await call('POST', '/api/v1/detection-schedules', 'POST /api/v1/detection-schedules', { name: 'alpha-detection', key: 'beta.detect.metric' });
+        assert.equal(aMade.statusCode, 201, aMade.body);
+        const list = await call('GET', '/api/v1/detection-schedules', 'GET /api/v1/detection-schedules');
+        assert.deepEqual(list.json().items.map((x: { id: string }) => x.id), [aMade.json().id]);
+        // B's schedule and settings are intact.
+        const bAfter = (await t.app.inject({ method: 'GET', url: `/api/v1/detection-schedules/${bSchedule.id}`, headers: bearer(b.key) })).json() as { paused: boolean };
+        assert.equal(bAfter.paused, false);
+        const bSettings = (await t.app.inject({ method: 'GET', url: `/api/v1/series/settings?${q}`, headers: bearer(b.key) })).json() as { bounds: unknown };
+        assert.deepEqual(bSettings.bounds, { min: 0, max: 100 });
       });
 
       test('the isolation tests exercised every /api route', () => {

@@ -95,6 +95,8 @@ for (const kind of storeKinds) {
       bIds.set('members', bob.user.id);
       const source = await bCall('POST', '/api/v1/sources', { name: 'beta-secret-source', kind: 'prometheus-scrape', settings: { targets: [{ url: 'http://beta-secret-target.example.test/metrics' }] } });
       bIds.set('sources', source.id);
+      const detection = await bCall('POST', '/api/v1/detection-schedules', { name: 'beta-secret-detection', key: 'beta.people.metric' });
+      bIds.set('detection-schedules', detection.id);
       bIds.set('auth/sessions', bob.sessionId);
       const inv = await as(bob, 'POST', '/api/v1/invitations', { email: 'carol-beta-invitee@beta.example.test', role: 'member' });
       assert.ok(inv.statusCode < 300, inv.body);
@@ -143,6 +145,8 @@ for (const kind of storeKinds) {
       assert.equal((await bCall('GET', `/api/v1/keys/${bIds.get('keys')}`)).revokedAt ?? null, null);
       assert.equal((await bCall('GET', `/api/v1/alerts/${bIds.get('alerts')}`)).state, 'firing');
       assert.equal((await bCall('GET', `/api/v1/forecast-schedules/${bIds.get('forecast-schedules')}`)).name, 'beta-secret-schedule');
+      const detection = await bCall('GET', `/api/v1/detection-schedules/${bIds.get('detection-schedules')}`);
+      assert.deepEqual([detection.name, detection.paused], ['beta-secret-detection', false]);
     });
 
     test("A's listings (every organisation GET without ids) show nothing of B", async () => {

@@ -10,6 +10,7 @@ interface CatalogEntry {
   firstTimestamp: string | null;
   lastTimestamp: string | null;
   pointCount: number;
+  bounds: { min: number; max: number } | null;
 }
 interface CatalogPage {
   series: CatalogEntry[];
@@ -91,9 +92,9 @@ for (const kind of storeKinds) {
         );
         const keys = page.series.map((e) => e.key);
         const web1 = page.series.find((e) => e.key === 'cpu.load' && e.dimensions.host === 'web-1')!;
-        assert.deepEqual(web1, { key: 'cpu.load', dimensions: { host: 'web-1', region: 'eu' }, firstTimestamp: iso(B), lastTimestamp: iso(B + 2 * minute), pointCount: 3 });
+        assert.deepEqual(web1, { key: 'cpu.load', dimensions: { host: 'web-1', region: 'eu' }, firstTimestamp: iso(B), lastTimestamp: iso(B + 2 * minute), pointCount: 3, bounds: null });
         const bare = page.series.find((e) => e.key === 'cpu.load' && Object.keys(e.dimensions).length === 0)!;
-        assert.deepEqual(bare, { key: 'cpu.load', dimensions: {}, firstTimestamp: iso(B), lastTimestamp: iso(B), pointCount: 1 });
+        assert.deepEqual(bare, { key: 'cpu.load', dimensions: {}, firstTimestamp: iso(B), lastTimestamp: iso(B), pointCount: 1, bounds: null });
         // Ordered by key, in the database's collation.
         const runs = keys.filter((k, i) => k !== keys[i - 1]);
         const sorted = await t.sql.query<{ key: string }>('SELECT DISTINCT key FROM series WHERE org_id = $1 ORDER BY key', [orgId]);
@@ -103,7 +104,7 @@ for (const kind of storeKinds) {
       test('a series without points lists null timestamps and a count of 0', async () => {
         await t.sql.query(`INSERT INTO series (org_id, key, dimensions) VALUES ($1, 'zz.empty', '{}')`, [orgId]);
         const page = await catalogOk(key, '?prefix=zz.');
-        assert.deepEqual(page.series, [{ key: 'zz.empty', dimensions: {}, firstTimestamp: null, lastTimestamp: null, pointCount: 0 }]);
+        assert.deepEqual(page.series, [{ key: 'zz.empty', dimensions: {}, firstTimestamp: null, lastTimestamp: null, pointCount: 0, bounds: null }]);
       });
 
       test('prefix filter: literal, not a pattern', async () => {

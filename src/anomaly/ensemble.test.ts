@@ -172,3 +172,16 @@ test('invalid requests fail with a typed error naming the rule', () => {
     });
   }
 });
+
+test('online runs resume from their saved states: the resumed scores are the whole run’s, bit for bit', () => {
+  const y = withShift(withSpike(daily(71), 300, 9), 500, 6);
+  for (const bounds of [null, { min: 60, max: 140 }]) {
+    const whole = ensembleScores(y, ts, { mode: 'online', bounds });
+    assert.ok(whole.states['sequence-context'] && whole.states['@onset'], 'the sequence method and the onset damping save state');
+    for (const cut of [100, 301, 650]) {
+      const first = ensembleScores(y.subarray(0, cut), ts.subarray(0, cut), { mode: 'online', bounds });
+      const resumed = ensembleScores(y, ts, { mode: 'online', bounds, resume: { from: cut, states: first.states } });
+      assert.deepEqual(Array.from(resumed.scores.subarray(cut)), Array.from(whole.scores.subarray(cut)), `${bounds ? 'bounds' : 'causal'}, cut ${cut}`);
+    }
+  }
+});

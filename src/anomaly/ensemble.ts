@@ -4,24 +4,27 @@
 // Combined score at t: the weighted mean of the highest method scores holding half the weight
 // (./combine.ts). The score does not depend on the sensitivity; only the threshold does
 // (./calibration.ts: strictly decreasing, above 1 at sensitivity 0), so 0 finds none. In batch every
-// point at or above the threshold is reported; online, one per episode (./refractory.ts). Both keep
-// the count monotone in the sensitivity, and online reports stay causal. A method "flags" a point when its own score
-// reaches the same threshold; `consensus` is the weighted share of methods that flag it.
+// point at or above the threshold is reported; online, scores are damped after a high one so they
+// peak at an episode's onset (./onset.ts), and one point per episode is reported (./refractory.ts).
+// Both keep the count monotone in the sensitivity, and online reports stay causal. A method "flags" a
+// point when its own score reaches the same threshold; `consensus` is the weighted share of methods
+// that flag it.
 import { thresholdFor } from './calibration.js';
 import { combineScores } from './combine.js';
 import { contextOf, type AnomalyContext } from './context.js';
 import type { DetectionMode, IndexRange, MethodResult, ValueBounds } from './detector.js';
 import { AnomalyError } from './errors.js';
+import { decodeOnset, encodeOnset, ONSET_STATE, onsetScores } from './onset.js';
 import { REFRACTORY, reportedPoints } from './refractory.js';
 import { batchSegments, candidatePeriods, onlineSegments, type PeriodSegment } from './periods.js';
-import { defaultMethods, methods, type WeightedMethod } from './registry.js';
+import { defaultMethodsFor, methods, type WeightedMethod } from './registry.js';
 import { severityOf, type Severity } from './severity.js';
 import { checkBaseline, checkBounds, checkLength, checkMethods, checkOptions, checkResume, checkSeries } from './validate.js';
 
 export interface DetectOptions {
   /** 0..1, default 0.5; higher finds more. */
   sensitivity?: number;
-  /** Methods and their relative weights; default every registered method, weight 1. */
+  /** Methods and their relative weights; default every registered method with the weights of defaultMethodsFor(mode). */
   methods?: readonly WeightedMethod[];
   /** Default 'batch'. */
   mode?: DetectionMode;
@@ -79,13 +82,21 @@ export interface Anomaly {
 }
 
 export interface EnsembleScores {
-  /** Combined confidence per point. */
+  /** Combined confidence per point (online: damped after an episode's onset, ./onset.ts). */
   scores: Float64Array;
+  /**
+   * The combined confidence before the onset damping: how anomalous each point is while an episode
+   * lasts (the same array as `scores` in batch mode).
+   */
+  levels: Float64Array;
   /** Each method's scores and expected values, in the order of the methods asked for. */
   parts: { method: WeightedMethod; result: MethodResult }[];
   /** The seasonal periods used, and from which point (one segment in batch mode). */
   segments: PeriodSegment[];
-  /** Online: the saved state of every stateful method after the last point (for DetectionResume.states). */
+  /**
+   * Online: the saved state of every stateful method after the last point, and of the onset damping
+   * under ONSET_STATE ('@onset'), for DetectionResume.states.
+   */
   states: Record<string, Uint8Array>;
 }
 
@@ -147,7 +158,7 @@ export function baselineRange(timestampsMs: ArrayLike<number>, baseline: { fromM
  */
 export function ensembleScores(values: Float64Array, timestampsMs: ArrayLike<number>, options: Omit<DetectOptions, 'sensitivity' | 'context'> = {}): EnsembleScores {
   const mode = options.mode ?? 'batch';
-  const list = options.methods ?? defaultMethods;
+  const list = options.methods ?? defaultMethodsFor(mode);
   checkSeries(values, timestampsMs);
   checkMethods(list);
   checkLength(values.length, list, mode);
@@ -180,8 +191,18 @@ export function ensembleScores(values: Float64Array, timestampsMs: ArrayLike<num
     scores[t] = combineScores(at, weights, total, order);
   }
   // A value the series cannot take is anomalous whatever the methods learnt.
-  if (bounds) for (let t = 0; t < n; t++) if (values[t]! < bounds.min || values[t]! > bounds.max) scores[t] = 1;
-  return { scores, parts, segments, states };
+  const outside = (t: number) => bounds !== null && (values[t]! < bounds.min || values[t]! > bounds.max);
+  for (let t = 0; t < n; t++) if (outside(t)) scores[t] = 1;
+  let levels = scores;
+  if (mode === 'online') {
+    levels = scores.slice();
+    // Online scores peak at an episode's onset (./onset.ts), continuing across resumed runs.
+    const from = resume?.from ?? 0;
+    const lastHigh = onsetScores(scores, from, resume ? decodeOnset(resume.states[ONSET_STATE], from) : -Infinity);
+    states[ONSET_STATE] = encodeOnset(lastHigh, n);
+    for (let t = from; t < n; t++) if (outside(t)) scores[t] = 1;
+  }
+  return { scores, levels, parts, segments, states };
 }
 
 function aboveThreshold(scores: Float64Array, threshold: number): number[] {

@@ -72,14 +72,15 @@ export function contextJson(a: Anomaly): StoredAnomaly['context'] {
 
 /**
  * Stores the anomalies found in one series of `orgId` in one statement; a point stored before is
- * updated in place (same id). Returns the ids in the order given.
+ * updated in place (same id). `run.scheduleId` names the detection schedule that found them; a point
+ * re-detected on demand keeps the schedule it had. Returns the ids in the order given.
  */
 export async function upsertAnomalies(
   sql: Sql,
   orgId: string,
   series: { id: number; key: string; dimensions: Labels },
   found: Anomaly[],
-  run: { sensitivity: number; mode: 'batch' | 'online'; detectedAt: Date },
+  run: { sensitivity: number; mode: 'batch' | 'online'; detectedAt: Date; scheduleId?: string | null },
 ): Promise<string[]> {
   if (!found.length) return [];
   const items = found.map((a) => ({
@@ -94,14 +95,14 @@ export async function upsertAnomalies(
     context: contextJson(a),
   }));
   const r = await sql.query<{ id: string; t: number }>(
-    `INSERT INTO anomalies (org_id, series_id, key, dimensions, ts, value, expected, score, severity, severity_rank, consensus, methods, context, sensitivity, mode, detected_at)
-     SELECT $1, $2, $3, $4::jsonb, i.ts, i.value, i.expected, i.score, i.severity, i.severity_rank, i.consensus, i.methods, i.context, $6, $7, $8
+    `INSERT INTO anomalies (org_id, series_id, key, dimensions, ts, value, expected, score, severity, severity_rank, consensus, methods, context, sensitivity, mode, detected_at, schedule_id)
+     SELECT $1, $2, $3, $4::jsonb, i.ts, i.value, i.expected, i.score, i.severity, i.severity_rank, i.consensus, i.methods, i.context, $6, $7, $8, $9::uuid
      FROM jsonb_to_recordset($5::jsonb) AS i(ts timestamptz, value float8, expected float8, score float8, severity text, severity_rank smallint, consensus float8, methods jsonb, context jsonb)
      ON CONFLICT (org_id, series_id, ts) DO UPDATE SET value = excluded.value, expected = excluded.expected, score = excluded.score, severity = excluded.severity,
        severity_rank = excluded.severity_rank, consensus = excluded.consensus, methods = excluded.methods, context = excluded.context,
-       sensitivity = excluded.sensitivity, mode = excluded.mode, detected_at = excluded.detected_at
+       sensitivity = excluded.sensitivity, mode = excluded.mode, detected_at = excluded.detected_at, schedule_id = coalesce(excluded.schedule_id, anomalies.schedule_id)
      RETURNING id, (extract(epoch FROM ts) * 1000)::float8 AS t`,
-    [orgId, series.id, series.key, JSON.stringify(series.dimensions), JSON.stringify(items), run.sensitivity, run.mode, run.detectedAt],
+    [orgId, series.id, series.key, JSON.stringify(series.dimensions), JSON.stringify(items), run.sensitivity, run.mode, run.detectedAt, run.scheduleId ?? null],
   );
   const byTime = new Map(r.rows.map((x) => [Number(x.t), x.id]));
   return found.map((a) => byTime.get(a.timestampMs)!);
@@ -150,4 +151,24 @@ export async function listAnomalies(sql: Sql, orgId: string, q: AnomalyFilter): 
     ],
   );
   return { items: r.rows.slice(0, q.limit).map(fromRow), more: r.rows.length > q.limit };
+}
+
+/**
+ * The anomalies a detection schedule stored in these series of `orgId` with fromMs ≤ time ≤ toMs,
+ * ascending by time, by series id (what an anomaly rule naming the schedule reads instead of detecting).
+ */
+export async function scheduleAnomalies(sql: Sql, orgId: string, scheduleId: string, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<Map<number, StoredAnomaly[]>> {
+  const out = new Map<number, StoredAnomaly[]>();
+  if (!seriesIds.length) return out;
+  const r = await sql.query<Row>(
+    `SELECT ${columns} FROM anomalies WHERE org_id = $1 AND schedule_id = $2 AND series_id = ANY($3::bigint[]) AND ts >= $4 AND ts <= $5 ORDER BY series_id, ts LIMIT 100000`,
+    [orgId, scheduleId, seriesIds, new Date(fromMs), new Date(toMs)],
+  );
+  for (const row of r.rows) {
+    const a = fromRow(row);
+    const list = out.get(a.seriesId);
+    if (list) list.push(a);
+    else out.set(a.seriesId, [a]);
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gaussianSource, seededRandom } from '../forecast/stats.js';
 import { confidence } from './calibration.js';
+import { setGuardEnabled } from './guard.js';
 import { calibratedScores } from './tail.js';
 
 const absGauss = (n: number, seed: number) => {
@@ -44,4 +45,30 @@ test('NaN z (warm-up) scores 0 and stays out of the history; online scores are c
   const whole = calibratedScores(z, 'online');
   for (let t = 0; t < 100; t++) assert.equal(whole[t], 0);
   for (const cut of [150, 777, 1234]) assert.deepEqual(Array.from(calibratedScores(z.subarray(0, cut), 'online')), Array.from(whole.subarray(0, cut)));
+});
+
+test('online, a long episode never becomes its own history: with the guard it stays rare, without it it is soon routine', () => {
+  const z = absGauss(5000, 5);
+  const g = gaussianSource(seededRandom(6));
+  for (let t = 2500; t < 4000; t++) z[t] = 8 + Math.abs(g());
+  const guarded = calibratedScores(z, 'online');
+  setGuardEnabled(false);
+  let plain: Float64Array;
+  try {
+    plain = calibratedScores(z, 'online');
+  } finally {
+    setGuardEnabled(true);
+  }
+  for (const t of [2700, 3000, 3500, 3999]) assert.ok(guarded[t]! > 0.8, `guarded, ${t}: ${guarded[t]}`);
+  assert.ok(plain[3999]! < 0.5, `without the guard the episode's end scored ${plain[3999]}`);
+  // After it, normal z's score as normal again.
+  for (let t = 4100; t < 5000; t++) assert.ok(guarded[t]! <= confidence(z[t]!) + 1e-15);
+});
+
+test('online, a burst that keeps coming back is learnt from its onsets and becomes routine', () => {
+  const z = absGauss(6000, 7);
+  for (let s = 200; s < 6000; s += 150) for (let k = 0; k < 6; k++) z[s + k] = 7;
+  const s = calibratedScores(z, 'online');
+  assert.ok(s[200]! > 0.8, `first burst scored ${s[200]}`);
+  assert.ok(s[5900]! < 0.5, `a late burst still scored ${s[5900]}`);
 });

@@ -11,9 +11,23 @@
 // Gaussian z with the same two-sided tail, and the smaller of it and the method's own z is scored: a
 // history can make a deviation less surprising, never more. With too little history the method's z
 // is scored as it is.
+//
+// Online, an anomalous episode must not become its own history (./guard.ts). An episode is a run of
+// points the history itself judged rare (their calibrated z beyond GUARD_Z; the routine extremes of a
+// heavy-tailed series are not one, and keep entering as they are). Only its first z enters the
+// history — a burst that keeps coming back is learnt from its onsets — and the history holds the last
+// HISTORY z's admitted, so it keeps its normal past through an episode instead of sliding past it. A
+// long episode therefore never makes its own extremes look routine; it ends when the method's
+// references accept the change (their z's fall) or the anomaly stops. (Admitting even one point in
+// eight, capped, put a mass of ties at the cap that made the tail's extrapolation call a long 8σ
+// episode normal within a few hundred points.) Batch judges each z against the whole series.
+//
+// With a reference period (MethodOptions.reference), the points after it are judged against the z's
+// of the reference alone (`calibratedAgainst`).
 import { normalQuantile } from '../forecast/normal.js';
 import { confidence } from './calibration.js';
 import type { DetectionMode } from './detector.js';
+import { AdmittedFifo, EpisodeGuard } from './guard.js';
 import { RankWindow } from './rank-window.js';
 
 /** Earlier z's an online score is judged against. */
@@ -52,14 +66,41 @@ function historyZ(w: RankWindow, z: number): number {
 
 /**
  * Scores per point from z's (≥ 0; NaN = no score, e.g. warm-up): confidence(min(z, history z)).
- * Online, the history of t is z[t − EXCLUSION − HISTORY, t − EXCLUSION); in batch, every z more than
- * EXCLUSION points from t.
+ * Online, the history of t is the last HISTORY z's of z[0, t − EXCLUSION) the guard admitted; in
+ * batch, every z more than EXCLUSION points from t. `guarded` false: online, every z enters (the
+ * history is simply the last HISTORY z's).
  */
-export function calibratedScores(z: Float64Array, mode: DetectionMode): Float64Array {
+export function calibratedScores(z: Float64Array, mode: DetectionMode, guarded = true): Float64Array {
   const n = z.length;
   const scores = new Float64Array(n);
   // Unknown z's never enter a history; their slots hold 0 so the array can be ranked.
   const clean = z.map((v) => (Number.isNaN(v) ? 0 : Math.min(v, Z_CAP)));
+  const E = EXCLUSION;
+  const valid = (i: number) => i >= 0 && i < n && !Number.isNaN(z[i]!);
+  if (mode === 'online') {
+    // What enters the history is decided in index order, when the point's own judgement is known:
+    // an episode is a run of points the history itself found rare (calibrated z beyond GUARD_Z), so
+    // the routine extremes of a heavy-tailed series keep entering as they are.
+    const judged = new Float64Array(n).fill(NaN);
+    const w = new RankWindow(clean, true);
+    const fifo = new AdmittedFifo(HISTORY);
+    const guard = new EpisodeGuard(guarded ? Infinity : 1);
+    // History of t: the last HISTORY admitted z's of z[0, t − E).
+    for (let t = 0; t < n; t++) {
+      if (!Number.isNaN(z[t]!)) {
+        const zt = clean[t]!;
+        const own = w.size >= MIN_HISTORY ? Math.min(zt, historyZ(w, zt)) : zt;
+        judged[t] = own;
+        scores[t] = confidence(own);
+      }
+      const i = t - E;
+      if (i < 0 || Number.isNaN(z[i]!) || !guard.admit(judged[i]!)) continue;
+      w.add(i);
+      const old = fifo.push(i);
+      if (old >= 0) w.remove(old);
+    }
+    return scores;
+  }
   const w = new RankWindow(clean, true);
   const judge = (t: number) => {
     const zt = clean[t]!;
@@ -67,23 +108,32 @@ export function calibratedScores(z: Float64Array, mode: DetectionMode): Float64A
     const own = w.size >= MIN_HISTORY ? Math.min(zt, historyZ(w, zt)) : zt;
     scores[t] = confidence(own);
   };
-  const E = EXCLUSION;
-  const valid = (i: number) => i >= 0 && i < n && !Number.isNaN(z[i]!);
-  if (mode === 'online') {
-    // History of t: z[t − E − HISTORY, t − E). Stepping t adds t − E and drops t − E − HISTORY.
-    for (let t = 0; t < n; t++) {
-      judge(t);
-      if (valid(t - E)) w.add(t - E);
-      if (valid(t - E - HISTORY)) w.remove(t - E - HISTORY);
-    }
-  } else {
-    // History of t: z[0, t − E) and z(t + E, n). Stepping t adds t − E and drops t + E + 1.
-    for (let i = E + 1; i < n; i++) if (valid(i)) w.add(i);
-    for (let t = 0; t < n; t++) {
-      judge(t);
-      if (valid(t - E)) w.add(t - E);
-      if (valid(t + E + 1)) w.remove(t + E + 1);
-    }
+  // Batch: the history of t is z[0, t − E) and z(t + E, n). Stepping t adds t − E and drops t + E + 1.
+  for (let i = E + 1; i < n; i++) if (valid(i)) w.add(i);
+  for (let t = 0; t < n; t++) {
+    judge(t);
+    if (valid(t - E)) w.add(t - E);
+    if (valid(t + E + 1)) w.remove(t + E + 1);
+  }
+  return scores;
+}
+
+/**
+ * Scores of z[from..] judged against the history `reference` (the z's of a reference period; NaN ones
+ * are left out), as `calibratedScores` judges them against their own past; scores before `from` are 0.
+ */
+export function calibratedAgainst(z: Float64Array, from: number, reference: Float64Array): Float64Array {
+  const n = z.length;
+  const scores = new Float64Array(n);
+  let m = 0;
+  const hist = new Float64Array(reference.length);
+  for (const v of reference) if (!Number.isNaN(v)) hist[m++] = Math.min(v, Z_CAP);
+  const w = new RankWindow(hist.subarray(0, m), true);
+  for (let i = 0; i < m; i++) w.add(i);
+  for (let t = Math.max(0, from); t < n; t++) {
+    if (Number.isNaN(z[t]!)) continue;
+    const zt = Math.min(z[t]!, Z_CAP);
+    scores[t] = confidence(w.size >= MIN_HISTORY ? Math.min(zt, historyZ(w, zt)) : zt);
   }
   return scores;
 }

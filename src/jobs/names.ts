@@ -6,3 +6,6 @@ export const notificationDeliveryJob = 'notification-delivery';
 
 /** Queue name of the job that scrapes the targets of prometheus-scrape sources. */
 export const sourceScraperJob = 'source-scraper';
+
+/** Queue name of the job that runs one detection schedule (sent by its tick and by "run now"). */
+export const detectionRunJob = 'detection-run';

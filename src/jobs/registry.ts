@@ -8,7 +8,9 @@ import { vacuumPointsIfNeeded } from './embedded-vacuum.js';
 import { runMaintenance, type MaintenanceSettings } from './maintenance.js';
 import type { JobDefinition } from './queue.js';
 import type { Clock } from '../core/clock.js';
-import { notificationDeliveryJob, sourceScraperJob } from './names.js';
+import { detectionRunJob, notificationDeliveryJob, sourceScraperJob } from './names.js';
+import type { DetectFunc } from '../anomaly/detect-func.js';
+import { executeDetectionRun, tickDetectionSchedules, type DetectionRunData } from '../anomaly/detection-runner.js';
 import { runScraper } from '../sources/scrape-due.js';
 import type { ScrapeDeps } from '../sources/scrape.js';
 
@@ -27,6 +29,8 @@ export interface JobDeps {
   delivery: DeliveryDeps;
   /** Scraping of prometheus-scrape sources (their outbound guard, limits, shutdown signal). */
   scrape: ScrapeDeps;
+  /** Where scheduled anomaly detection runs (the worker pool in the server); default this thread. */
+  detect?: DetectFunc;
 }
 
 /** Every job kind the platform runs, registered here and only here, over the given deps. */
@@ -104,6 +108,24 @@ export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
     expireInSeconds: 3 * 60,
     handler: (_data, ctx) => runScraper(deps.scrape, { durationMs: 55_000, log: ctx.log }),
   };
+  const detectionScheduler: JobDefinition = {
+    name: 'detection-scheduler',
+    cron: '* * * * *', // intervals are whole minutes or more
+    retryLimit: 0, // the next tick a minute later claims what is still due
+    retryDelaySeconds: 10,
+    retryBackoff: false,
+    expireInSeconds: 5 * 60,
+    handler: (_data, ctx) => tickDetectionSchedules(deps.sql, deps.now(), (data) => ctx.send(detectionRunJob, data)),
+  };
+  const detectionRun: JobDefinition<DetectionRunData> = {
+    name: detectionRunJob,
+    // A retry re-reads from the saved states, so it neither loses nor repeats a point.
+    retryLimit: 2,
+    retryDelaySeconds: 30,
+    retryBackoff: true,
+    expireInSeconds: 30 * 60,
+    handler: (data) => executeDetectionRun({ sql: deps.sql, now: deps.now, detect: deps.detect }, data),
+  };
   // PostgreSQL has its own autovacuum (tuned for points by migration 0003); PGlite has none.
-  return [maintenance, scheduler, run, evaluator, deliver, scraper, ...(deps.sql.driver === 'pglite' ? [vacuum] : [])];
+  return [maintenance, scheduler, run, detectionScheduler, detectionRun, evaluator, deliver, scraper, ...(deps.sql.driver === 'pglite' ? [vacuum] : [])];
 }

@@ -1,5 +1,6 @@
 import type { Sql } from '../store/sql.js';
 import type { Labels } from '../core/labels.js';
+import { boundsOf, type ValueBounds } from './series-settings.js';
 
 export const steps = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
 export type Step = keyof typeof steps;
@@ -167,6 +168,8 @@ export interface CatalogEntry {
   firstMs: number | null;
   lastMs: number | null;
   pointCount: number;
+  /** The series' known value bounds (a series setting), null when unknown. */
+  bounds: ValueBounds | null;
 }
 
 export interface CatalogQuery {
@@ -179,8 +182,8 @@ export interface CatalogQuery {
 
 /** The series of `orgId` ordered by key, with their first and last timestamps and point counts. */
 export async function listSeries(sql: Sql, orgId: string, q: CatalogQuery): Promise<{ items: CatalogEntry[]; more: boolean }> {
-  const r = await sql.query<{ id: number; key: string; dimensions: Labels; first_ts: Date | null; last_ts: Date | null; n: number }>(
-    `SELECT s.id, s.key, s.dimensions, st.first_ts, st.last_ts, st.n
+  const r = await sql.query<{ id: number; key: string; dimensions: Labels; first_ts: Date | null; last_ts: Date | null; n: number; value_min: number | null; value_max: number | null }>(
+    `SELECT s.id, s.key, s.dimensions, st.first_ts, st.last_ts, st.n, s.value_min, s.value_max
      FROM series s
      CROSS JOIN LATERAL (SELECT min(p.ts) AS first_ts, max(p.ts) AS last_ts, count(*) AS n FROM points p WHERE p.series_id = s.id) st
      WHERE s.org_id = $1
@@ -198,6 +201,7 @@ export async function listSeries(sql: Sql, orgId: string, q: CatalogQuery): Prom
     firstMs: x.first_ts ? x.first_ts.getTime() : null,
     lastMs: x.last_ts ? x.last_ts.getTime() : null,
     pointCount: Number(x.n),
+    bounds: boundsOf(x),
   }));
   return { items, more: r.rows.length > q.limit };
 }

@@ -5,22 +5,15 @@
 // Explore shades the alert's firing on the series' chart. The person is signed in through the stores
 // (the sign-up pages are dashboard.test.ts'). Each page is screenshotted and checked by axe.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
-import { createLogger } from '../../src/core/logger.js';
-import { JobQueue } from '../../src/jobs/queue.js';
-import { jobDefinitions } from '../../src/jobs/registry.js';
-import { loadMigrations, migrate } from '../../src/store/migrate.js';
-import { startTestApp, testDeps, type TestApp } from '../helpers/app.js';
-import { adminApi, browserMissing, buildDashboardIfStale, checkPage, launchBrowser, screenshot, signedInPage } from '../helpers/browser.js';
+import type { TestApp } from '../helpers/app.js';
+import { adminApi, browserMissing, dashboardWithJobs, type DashboardWithJobs, checkPage, screenshot } from '../helpers/browser.js';
 import { signedInUser } from '../helpers/people.js';
-import { storeKinds, type TestStore } from '../helpers/stores.js';
 
 const hour = 3_600_000;
-let store: TestStore;
-let queue: JobQueue;
+let env: DashboardWithJobs | undefined;
 let t: TestApp;
 let browser: Browser;
 let page: Page;
@@ -31,26 +24,15 @@ const alertPolls: number[] = [];
 
 before(async () => {
   if (browserMissing) return;
-  await buildDashboardIfStale();
-  store = await storeKinds[0]!.open();
-  await migrate(store.sql, loadMigrations());
-  queue = await JobQueue.start({ sql: store.sql, logger: createLogger({ level: 'silent' }), definitions: jobDefinitions(testDeps({ sql: store.sql })), pollingIntervalSeconds: 0.5, schedule: false });
-  t = await startTestApp({ store, jobs: queue });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  const person = await signedInUser(t, { role: 'owner', name: 'Olive Operator' });
-  browser = await launchBrowser();
-  page = await signedInPage(browser, base, person.token, pageErrors);
+  env = await dashboardWithJobs('Olive Operator', pageErrors);
+  ({ t, browser, page, base } = env);
   page.on('response', (r) => {
     if (new URL(r.url()).pathname === '/api/v1/alerts' && r.request().headers()['if-none-match'] !== undefined) alertPolls.push(r.status());
   });
 });
 
 after(async () => {
-  await browser?.close();
-  await t?.close();
-  await queue?.stop();
-  await store?.drop();
+  await env?.close();
 });
 
 

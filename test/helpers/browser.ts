@@ -6,8 +6,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { AddressInfo } from 'node:net';
 import { csrfTokenFor } from '../../src/api/session-cookie.js';
-import { bearer, type TestApp } from './app.js';
+import { createLogger } from '../../src/core/logger.js';
+import { JobQueue } from '../../src/jobs/queue.js';
+import { jobDefinitions } from '../../src/jobs/registry.js';
+import { loadMigrations, migrate } from '../../src/store/migrate.js';
+import { bearer, startTestApp, testDeps, type TestApp } from './app.js';
+import { signedInUser } from './people.js';
+import { storeKinds, type TestStore } from './stores.js';
 
 export const chromiumPath = '/usr/bin/chromium';
 
@@ -76,4 +83,36 @@ export function adminApi(t: () => TestApp) {
     assert.ok(r.statusCode < 300, `${method} ${path}: ${r.statusCode} ${r.body}`);
     return r.body ? (r.json() as Record<string, unknown>) : {};
   };
+}
+
+/** A dashboard on a real port over the embedded store with a running job queue, and an owner's signed-in page. */
+export interface DashboardWithJobs {
+  store: TestStore;
+  queue: JobQueue;
+  t: TestApp;
+  browser: Browser;
+  page: Page;
+  base: string;
+  close(): Promise<void>;
+}
+
+/** Starts a {@link DashboardWithJobs} for an owner named `ownerName`; page errors go to `errors`. */
+export async function dashboardWithJobs(ownerName: string, errors: string[]): Promise<DashboardWithJobs> {
+  await buildDashboardIfStale();
+  const store = await storeKinds[0]!.open();
+  await migrate(store.sql, loadMigrations());
+  const queue = await JobQueue.start({ sql: store.sql, logger: createLogger({ level: 'silent' }), definitions: jobDefinitions(testDeps({ sql: store.sql })), pollingIntervalSeconds: 0.5, schedule: false });
+  const t = await startTestApp({ store, jobs: queue });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  const person = await signedInUser(t, { role: 'owner', name: ownerName });
+  const browser = await launchBrowser();
+  const page = await signedInPage(browser, base, person.token, errors);
+  const close = async () => {
+    await browser.close();
+    await t.close();
+    await queue.stop();
+    await store.drop();
+  };
+  return { store, queue, t, browser, page, base, close };
 }

@@ -15,6 +15,7 @@ import { SilencesPage } from './pages/Silences';
 import { ApiKeysPage } from './pages/ApiKeys';
 import { CreateOrgPage } from './pages/CreateOrg';
 import { DeadLettersPage } from './pages/DeadLetters';
+import { DetectionSchedulesPage } from './pages/DetectionSchedules';
 import { MembersPage } from './pages/Members';
 import { ResetPasswordPage } from './pages/ResetPassword';
 import { SchedulesPage } from './pages/Schedules';
@@ -45,6 +46,7 @@ const orgPages: Record<string, ComponentType> = {
   '/channels': ChannelsPage,
   '/silences': SilencesPage,
   '/forecast-schedules': SchedulesPage,
+  '/detection-schedules': DetectionSchedulesPage,
   '/dead-letters': DeadLettersPage,
   '/sources': SourcesPage,
   '/settings/keys': ApiKeysPage,
@@ -65,6 +67,7 @@ const titles: Record<string, string> = {
   '/channels': 'Channels',
   '/silences': 'Silences',
   '/forecast-schedules': 'Forecast schedules',
+  '/detection-schedules': 'Detection schedules',
   '/dead-letters': 'Dead letters',
   '/sources': 'Sources',
   '/settings/keys': 'API keys',

@@ -38,6 +38,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <Link to="/silences">Silences</Link>
           <Link to="/channels">Channels</Link>
           <Link to="/forecast-schedules">Schedules</Link>
+          <Link to="/detection-schedules">Detection</Link>
           <Link to="/sources">Sources</Link>
           <Link to="/dead-letters">Dead letters</Link>
           <Link to="/settings/members">Members</Link>

@@ -41,6 +41,54 @@ export interface CatalogEntry {
   firstTimestamp: string | null;
   lastTimestamp: string | null;
   pointCount: number;
+  /** The series' known value bounds (a series setting), null when unknown. */
+  bounds: ValueBounds | null;
+}
+
+export interface ValueBounds {
+  min: number;
+  max: number;
+}
+
+/** GET/PUT /api/v1/series/settings. */
+export interface SeriesSettings {
+  key: string;
+  dimensions: Dimensions;
+  bounds: ValueBounds | null;
+}
+
+export interface DetectionSchedule {
+  id: string;
+  name: string;
+  key: string;
+  dimensions: Dimensions;
+  intervalSeconds: number;
+  sensitivity: number;
+  /** null: the default ensemble. */
+  methods: { name: string; weight: number }[] | null;
+  /** null: each series' own bounds setting. */
+  bounds: ValueBounds | null;
+  baseline: { from: string; to: string } | null;
+  paused: boolean;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  lastError: string | null;
+  seriesCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One series' detection state under a schedule (GET /api/v1/detection-schedules/:id/series). */
+export interface DetectionSeriesState {
+  seriesId: number | string;
+  key: string;
+  dimensions: Dimensions;
+  lastPointAt: string | null;
+  lastRunAt: string | null;
+  pointsProcessed: number;
+  anomaliesFound: number;
+  stateBytes: number;
+  lastError: string | null;
 }
 
 export interface QueryReply {

@@ -3,13 +3,15 @@
 // transaction: anomalies it found are stored (their ids are what the rule remembers), and a forecast
 // it had to make is stored by the ForecastGridFunc (a later pass within the same grid step reuses it).
 import { AnomalyError } from '../../anomaly/errors.js';
-import { contextJson, upsertAnomalies } from '../../anomaly/store.js';
+import { getDetectionSchedule } from '../../anomaly/schedules.js';
+import { contextJson, scheduleAnomalies, upsertAnomalies, type StoredAnomaly } from '../../anomaly/store.js';
 import { AppError } from '../../core/errors.js';
 import { resample } from '../../forecast/resample.js';
 import { latestForecastsOf } from '../../forecast/store.js';
 import { ruleLookbackMs } from '../evaluate.js';
 import type { AnomalyCondition, AnomalySample, ForecastCondition, ForecastSample, SeriesInput } from '../rule.js';
 import { forecastPlan } from '../rules/forecast.js';
+import { readSeriesBounds, type ValueBounds } from '../../metrics/series-settings.js';
 import type { StoredRule } from '../store.js';
 import { formatSeries } from '../summary.js';
 import type { AlertingDeps, MadeForecast, SeriesSamples } from './deps.js';
@@ -25,10 +27,24 @@ export async function deriveInputs(deps: AlertingDeps, rule: StoredRule, series:
   const errors: string[] = [];
   const inputs: SeriesInput[] = [];
   const reusable = kind === 'forecast' ? await recentForecasts(deps, rule as RuleOf<ForecastCondition>, series.map((s) => s.id), now) : undefined;
+  const scheduleId = kind === 'anomaly' ? (rule.condition as AnomalyCondition).detectionScheduleId : undefined;
+  let stored: Map<number, StoredAnomaly[]> | undefined;
+  let bounds: Map<number, ValueBounds> | undefined;
+  if (scheduleId) {
+    if (await getDetectionSchedule(deps.sql, rule.orgId, scheduleId)) {
+      stored = await scheduleAnomalies(deps.sql, rule.orgId, scheduleId, series.map((s) => s.id), now.getTime() - ruleLookbackMs(rule), now.getTime());
+    } else {
+      stored = new Map();
+      errors.push(`detection schedule ${scheduleId} no longer exists: change the rule`);
+    }
+  } else if (kind === 'anomaly') {
+    bounds = await readSeriesBounds(deps.sql, rule.orgId, series.map((s) => s.id));
+  }
   for (const s of series) {
     const input: SeriesInput = { seriesId: String(s.id), key: s.key, dimensions: s.dimensions, timestampsMs: s.timestampsMs, values: s.values, lastSeenMs: s.lastSeenMs };
     try {
-      if (kind === 'anomaly') input.anomalies = await anomaliesOf(deps, rule as RuleOf<AnomalyCondition>, s, now);
+      if (stored) input.anomalies = (stored.get(s.id) ?? []).map(sampleOfStored);
+      else if (kind === 'anomaly') input.anomalies = await anomaliesOf(deps, rule as RuleOf<AnomalyCondition>, s, bounds?.get(s.id) ?? null, now);
       if (kind === 'forecast') input.forecast = await forecastOf(deps, rule as RuleOf<ForecastCondition>, s, reusable!);
     } catch (err) {
       errors.push(`${formatSeries(s.key, s.dimensions)}: ${(err as Error).message}`);
@@ -40,12 +56,21 @@ export async function deriveInputs(deps: AlertingDeps, rule: StoredRule, series:
   return { inputs, errors };
 }
 
-/** Anomaly rules: online detection over the window; anomalies within the rule's lookback are stored (ids stable per point) and returned. */
-async function anomaliesOf(deps: AlertingDeps, rule: RuleOf<AnomalyCondition>, s: SeriesSamples, now: Date): Promise<AnomalySample[]> {
+/** A detection schedule's stored anomaly as the rule sees it. */
+function sampleOfStored(a: StoredAnomaly): AnomalySample {
+  return { id: a.id, timestampMs: a.timestampMs, value: a.value, expected: a.expected, score: a.score, severity: a.severity, methods: a.methods, context: a.context };
+}
+
+/**
+ * Anomaly rules that detect themselves: online detection over the window (with the series' known
+ * bounds, when it has them); anomalies within the rule's lookback are stored (ids stable per point)
+ * and returned.
+ */
+async function anomaliesOf(deps: AlertingDeps, rule: RuleOf<AnomalyCondition>, s: SeriesSamples, bounds: ValueBounds | null, now: Date): Promise<AnomalySample[]> {
   if (s.values.length === 0) return [];
   let found;
   try {
-    found = await deps.detect({ values: s.values, timestampsMs: s.timestampsMs, sensitivity: rule.condition.sensitivity, mode: 'online', context: { before: 5, after: 5 } });
+    found = await deps.detect({ values: s.values, timestampsMs: s.timestampsMs, sensitivity: rule.condition.sensitivity, mode: 'online', context: { before: 5, after: 5 }, bounds });
   } catch (err) {
     if (err instanceof AnomalyError && err.reason === 'too_few_points') return [];
     throw err;

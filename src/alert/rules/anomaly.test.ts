@@ -153,3 +153,13 @@ test('anomaly: quiet period and lookback are max(5 intervals, 10 min)', () => {
   const rule = makeRule(cond(), { evaluationIntervalSeconds: 300 });
   assert.equal(anomaly.lookbackMs(rule.condition, rule), 25 * MIN);
 });
+
+test('a detection schedule: normalise keeps its id, and the rule reads no detection history', () => {
+  const id = '0b7f2d4e-1c2a-4d6b-9e8f-0a1b2c3d4e5f';
+  assert.deepEqual(anomaly.normalise({ kind: 'anomaly', sensitivity: 0.5 }), { kind: 'anomaly', minSeverity: 'medium', sensitivity: 0.5 });
+  assert.deepEqual(anomaly.normalise({ kind: 'anomaly', sensitivity: 0.5, detectionScheduleId: id }), { kind: 'anomaly', minSeverity: 'medium', sensitivity: 0.5, detectionScheduleId: id });
+  const detecting = anomaly.readWindow!(makeRule(cond()), NOW);
+  const reading = anomaly.readWindow!(makeRule({ ...cond(), detectionScheduleId: id }), NOW);
+  assert.ok(detecting.fromMs < reading.fromMs && detecting.maxPoints > reading.maxPoints, JSON.stringify({ detecting, reading }));
+  assert.equal(reading.fromMs, NOW - QUIET);
+});

@@ -1,7 +1,8 @@
 // Anomaly rules: fire on a detected anomaly at or above a severity. Anomalies are events, not levels,
 // so the rule remembers the newest one it alerted on (state.lastAnomalyId / lastAnomalyAtMs) and only a
 // newer one opens a new alert; an open alert stays firing while qualifying anomalies keep arriving and
-// resolves after a quiet period without any.
+// resolves after a quiet period without any. With `detectionScheduleId` the rule reads the anomalies
+// that detection schedule stored (scored once, online, by the schedule) instead of detecting itself.
 import { Type } from 'typebox';
 import type { Severity } from '../../anomaly/severity.js';
 import type { AlertRule, AnomalySample, SeriesState } from '../rule.js';
@@ -27,8 +28,10 @@ export interface AnomalyCondition {
   kind: 'anomaly';
   /** Fires on an anomaly at or above this severity. */
   minSeverity: Severity;
-  /** Detection sensitivity 0..1 (default 0.5). */
+  /** Detection sensitivity 0..1 (default 0.5; unused with a detection schedule, which has its own). */
   sensitivity: number;
+  /** Read the anomalies this detection schedule (of the rule's org) stored instead of detecting. */
+  detectionScheduleId?: string;
 }
 
 /** Detection runs over this much history before now (at most {@link maxDetectionPoints}). */
@@ -40,6 +43,9 @@ const schema = Type.Object(
     kind: Type.Literal('anomaly'),
     minSeverity: Type.Optional(literals(['low', 'medium', 'high', 'critical'] as const)),
     sensitivity: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Detection sensitivity: higher finds more' }),
+    detectionScheduleId: Type.Optional(
+      Type.String({ format: 'uuid', description: 'A detection schedule of the organisation: the rule reads the anomalies it stored instead of running detection itself' }),
+    ),
   },
   { additionalProperties: false, description: 'An anomaly at or above minSeverity (default medium) found by the detection ensemble (online mode)' },
 );
@@ -47,12 +53,13 @@ const schema = Type.Object(
 export const anomaly: RuleKindSpec<AnomalyCondition, typeof schema> = {
   kind: 'anomaly',
   schema,
-  normalise: (c) => ({ kind: 'anomaly', minSeverity: c.minSeverity ?? 'medium', sensitivity: c.sensitivity ?? 0.5 }),
+  normalise: (c) => ({ kind: 'anomaly', minSeverity: c.minSeverity ?? 'medium', sensitivity: c.sensitivity ?? 0.5, ...(c.detectionScheduleId ? { detectionScheduleId: c.detectionScheduleId } : {}) }),
 
   lookbackMs: (_c, rule) => quietMs(rule),
 
-  // Detection needs history before the lookback to know what is normal.
-  readWindow: (rule, nowMs) => ({ fromMs: nowMs - Math.max(quietMs(rule), detectionHistoryMs), maxPoints: maxDetectionPoints }),
+  // Detection needs history before the lookback to know what is normal; stored anomalies need no samples.
+  readWindow: (rule, nowMs) =>
+    rule.condition.detectionScheduleId ? { fromMs: nowMs - quietMs(rule), maxPoints: 1 } : { fromMs: nowMs - Math.max(quietMs(rule), detectionHistoryMs), maxPoints: maxDetectionPoints },
 
   evaluate(rule, prev, input, nowMs) {
     const c = rule.condition;

@@ -45,6 +45,8 @@ const sees: Record<string, Record<DetectionMode, Kind[]>> = {
   'level-shift': { batch: ['shift'], online: ['shift'] },
   'rolling-iqr': { batch: ['spike', 'dip'], online: ['spike', 'dip', 'shift'] },
   volatility: { batch: ['noise burst', 'flatline'], online: ['noise burst', 'flatline'] },
+  // Learns the sequences itself (no periods needed); batch is its online run.
+  'sequence-context': { batch: ['skipped beat'], online: ['skipped beat'] },
 };
 
 test('the table covers every registered method', () => {

@@ -8,6 +8,7 @@ import { changedRuleInput, newRuleInput } from '../../alert/rule-input.js';
 import { Condition, ruleKinds } from '../../alert/rules/index.js';
 import { literals } from '../../alert/rules/kind.js';
 import { createRule, getRule, listRules, ruleEntity, updateRule, type StoredRule } from '../../alert/store.js';
+import { getDetectionSchedule } from '../../anomaly/schedules.js';
 import { AppError } from '../../core/errors.js';
 import { metricKeyPattern } from '../../core/labels.js';
 import { alertSeverities } from '../../notify/notifier.js';
@@ -153,6 +154,13 @@ export function alertRuleRoutes(app: App, deps: AlertingDeps): void {
       );
     }
   };
+  /** An anomaly condition's detection schedule must be one of the org's: a 400 naming the field otherwise. */
+  const checkDetectionSchedule = async (orgId: string, condition: { kind: string; detectionScheduleId?: string }) => {
+    const id = condition.kind === 'anomaly' ? condition.detectionScheduleId : undefined;
+    if (id && !(await getDetectionSchedule(deps.sql, orgId, id))) {
+      throw new AppError('validation_failed', `No such detection schedule: ${id}`, [{ field: 'body.condition.detectionScheduleId', message: 'is not a detection schedule of this organisation' }]);
+    }
+  };
   const conflict = (name: string) => new AppError('conflict', `An alert rule named "${name}" exists already`, [{ field: 'body.name', message: 'is taken' }]);
 
   app.post<{ Body: Static<typeof CreateBody> }>(
@@ -173,6 +181,7 @@ export function alertRuleRoutes(app: App, deps: AlertingDeps): void {
       const b = req.body;
       const input = newRuleInput(b);
       await checkChannels(orgId, input.channels);
+      await checkDetectionSchedule(orgId, input.condition);
       try {
         return reply.code(201).send(ruleJson(await createRule(deps.sql, orgId, input, deps.now(), actorOf(req))));
       } catch (err) {
@@ -221,6 +230,7 @@ export function alertRuleRoutes(app: App, deps: AlertingDeps): void {
       const b = req.body;
       const input = changedRuleInput(old, b);
       if (b.channels) await checkChannels(orgId, input.channels);
+      if (b.condition) await checkDetectionSchedule(orgId, input.condition);
       try {
         const r = await updateRule(deps.sql, orgId, req.params.id, input, deps.now(), actorOf(req));
         if (!r) throw new AppError('not_found', 'No such alert rule');

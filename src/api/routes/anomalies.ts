@@ -6,6 +6,7 @@ import { AppError } from '../../core/errors.js';
 import { metricKeyPattern } from '../../core/labels.js';
 import type { Sql } from '../../store/sql.js';
 import type { DetectFunc } from '../../anomaly/detect-func.js';
+import { BaselineSchema, BoundsSchema, baselineParam, boundsParam } from '../bounds.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';
 import { historySource } from '../history-source.js';
 import { authOf } from '../plugins/auth.js';
@@ -32,9 +33,16 @@ const DetectBody = Type.Object(
     mode: Type.Union([Type.Literal('batch'), Type.Literal('online')], { default: 'batch', description: 'online: causal, each score uses only earlier points' }),
     context: Type.Object({ before: Type.Integer({ minimum: 0, maximum: 100, default: 10 }), after: Type.Integer({ minimum: 0, maximum: 100, default: 10 }) }, { additionalProperties: false, default: { before: 10, after: 10 } }),
     includeScores: Type.Boolean({ default: false }),
+    bounds: Type.Optional(
+      Type.Union([BoundsSchema, Type.Null()], { description: 'Known value bounds; absent: a stored series\' own bounds setting; null: none (every range learnt causally)' }),
+    ),
+    baseline: Type.Optional(Type.Union([BaselineSchema, Type.Null()])),
   },
   { additionalProperties: false },
 );
+
+const BoundsReply = Type.Union([Type.Object({ min: Type.Number(), max: Type.Number() }), Type.Null()], { description: 'The bounds used (the request\'s or the series\' setting), null for none' });
+const BaselineReply = Type.Union([Type.Object({ from: DateTime, to: DateTime }), Type.Null()], { description: 'The baseline period used, null for none' });
 
 const ContextPoint = Type.Object({ timestamp: DateTime, value: Type.Number() });
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
@@ -101,7 +109,7 @@ export function anomalyRoutes(app: App, deps: { sql: Sql; now: Clock; detector?:
       schema: {
         tags: ['anomalies'],
         summary: 'Find anomalies in a stored series (stored, ids stable per point) or inline data',
-        description: `A weighted ensemble of methods scores every point 0..1; points at or above the sensitivity's threshold are anomalies. ${bands}`,
+        description: `A weighted ensemble of methods scores every point 0..1; points at or above the sensitivity's threshold are anomalies. Values outside the known bounds (the request's \`bounds\`, else a stored series' setting) score 1. With \`baseline\`, points after it are judged against that period alone. ${bands}`,
         body: DetectBody,
         response: responses({
           200: Type.Object({
@@ -109,7 +117,9 @@ export function anomalyRoutes(app: App, deps: { sql: Sql; now: Clock; detector?:
             scores: Type.Optional(Type.Array(Type.Number())),
             methods: Type.Array(Type.Object({ name: Type.String(), weight: Type.Number() })),
             threshold: Type.Number({ description: 'The score an anomaly needed at this sensitivity' }),
-            pointsAnalysed: Type.Integer(),
+            pointsAnalysed: Type.Integer({ description: 'Points of the requested range scored (a baseline before `from` is read too, as context)' }),
+            bounds: BoundsReply,
+            baseline: BaselineReply,
           }),
         }),
       },
@@ -118,7 +128,9 @@ export function anomalyRoutes(app: App, deps: { sql: Sql; now: Clock; detector?:
       const { orgId } = authOf(req);
       const b = req.body;
       const source = historySource(b);
-      const r = await detect(deps, orgId, { source, sensitivity: b.sensitivity, methods: b.methods, mode: b.mode, context: b.context });
+      const bounds = b.bounds ? boundsParam(b.bounds, 'body.bounds') : b.bounds;
+      const baseline = b.baseline ? baselineParam(b.baseline, 'body.baseline') : null;
+      const r = await detect(deps, orgId, { source, sensitivity: b.sensitivity, methods: b.methods, mode: b.mode, context: b.context, bounds, baseline });
       return {
         anomalies: r.anomalies.map((a, i) => ({
           id: r.ids[i]!,
@@ -137,6 +149,8 @@ export function anomalyRoutes(app: App, deps: { sql: Sql; now: Clock; detector?:
         methods: r.methods.map((m) => ({ name: m.name, weight: m.weight })),
         threshold: r.threshold,
         pointsAnalysed: r.pointsRead,
+        bounds: r.bounds,
+        baseline: r.baseline && { from: new Date(r.baseline.fromMs).toISOString(), to: new Date(r.baseline.toMs).toISOString() },
       };
     },
   );

@@ -52,7 +52,7 @@ export function metricRoutes(app: App, deps: { sql: Sql }): void {
       config: { scope: 'read' },
       schema: {
         tags: ['query'],
-        summary: 'The series catalogue: key, dimensions, first and last timestamp, point count',
+        summary: 'The series catalogue: key, dimensions, first and last timestamp, point count, known bounds',
         querystring: CatalogQuery,
         response: responses({
           200: Type.Object({
@@ -63,6 +63,7 @@ export function metricRoutes(app: App, deps: { sql: Sql }): void {
                 firstTimestamp: Type.Union([DateTime, Type.Null()]),
                 lastTimestamp: Type.Union([DateTime, Type.Null()]),
                 pointCount: Type.Integer(),
+                bounds: Type.Union([Type.Object({ min: Type.Number(), max: Type.Number() }), Type.Null()], { description: 'The series\' known value bounds (PUT /api/v1/series/settings), null when unknown' }),
               }),
             ),
             nextCursor: Type.Union([Type.String(), Type.Null()]),
@@ -86,6 +87,7 @@ export function metricRoutes(app: App, deps: { sql: Sql }): void {
           firstTimestamp: e.firstMs === null ? null : new Date(e.firstMs).toISOString(),
           lastTimestamp: e.lastMs === null ? null : new Date(e.lastMs).toISOString(),
           pointCount: e.pointCount,
+          bounds: e.bounds,
         })),
         nextCursor: page.more && last ? encodeCursor({ k: last.key, s: last.seriesId }, shape) : null,
       };

@@ -71,7 +71,11 @@ export function AnomaliesPage() {
       </div>
       {list.loading && !list.data && <Loading what="Loading anomalies" />}
       <ErrorBox error={list.error ?? loadMore.error} onRetry={list.error ? list.reload : undefined} />
-      {list.data && items.length === 0 && <Empty>No anomalies match. Detection runs from Explore (“Detect now”), anomaly alert rules and the API.</Empty>}
+      {list.data && items.length === 0 && (
+        <Empty>
+          No anomalies match. Detection runs from Explore (“Detect now”), <Link to="/detection-schedules">detection schedules</Link>, anomaly alert rules and the API.
+        </Empty>
+      )}
       {items.length > 0 && (
         <TableWrap label="Anomalies">
           <table>

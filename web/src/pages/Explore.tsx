@@ -2,15 +2,16 @@
 // the stored anomalies and the alert firings on them, forecast or detect now. The URL holds the series,
 // range and search.
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
-import { get, post, qs } from '../api';
+import { get, post, put, qs } from '../api';
+import { boundsFromText, boundsLabel } from '../bounds';
 import { SeriesChart } from '../chart/SeriesChart';
 import { alertRegion, type AnomalyInput, type ForecastInput, type HistoryInput, type RegionInput } from '../chart/model';
 import { useQueryState, useRouter } from '../router';
 import { paramToRef, parseDimFilter, refLabel, refToParam, sameDims, type SeriesRef } from '../series-ref';
 import { useSession } from '../session';
 import { frequencyFor, medianSpacing, relativeRanges, resolveRange, stepFor, toLocalInput, type Range } from '../time-range';
-import type { Alert, Anomaly, Backend, CatalogEntry, Forecast, QueryReply } from '../types';
-import { Empty, ErrorBox, Loading, formatNumber, formatTime, TableWrap, useAction, useLoad } from '../ui';
+import type { Alert, Anomaly, Backend, CatalogEntry, Forecast, QueryReply, SeriesSettings, ValueBounds } from '../types';
+import { Empty, ErrorBox, Field, LoadStatus, Loading, formatNumber, formatTime, isApiError, TableWrap, useAction, useLoad } from '../ui';
 
 interface SeriesData {
   ref: SeriesRef;
@@ -174,9 +175,89 @@ function ExploreChart({ refs, range, data, loading, error, reload }: { refs: Ser
       {empty && <Empty>No points of {refs.map(refLabel).join(', ')} in this range. Try a longer range.</Empty>}
       {current && !empty && <SeriesChart histories={histories} forecasts={forecasts} anomalies={anomalies} regions={regions} />}
       {current && !empty && <ForecastSummary series={current} />}
+      {current && <KnownBounds refs={current.map((d) => d.ref)} />}
       {current && !empty && <AnomalyTable anomalies={anomalies} />}
       {current && !empty && <AlertRegions regions={regions} />}
     </>
+  );
+}
+
+/** Each charted series' known bounds (a series setting detection uses), editable by members. */
+function KnownBounds({ refs }: { refs: SeriesRef[] }) {
+  const refsKey = refs.map(refToParam).join('\n');
+  const settings = useLoad(
+    (signal) =>
+      Promise.all(
+        refs.map((r) =>
+          get<SeriesSettings>(`/api/v1/series/settings${qs({ key: r.key, dimensions: JSON.stringify(r.dimensions) })}`, signal).catch((e: unknown) => {
+            if (isApiError(e, 'not_found')) return null; // a series named in the URL that does not exist
+            throw e;
+          }),
+        ),
+      ),
+    [refsKey],
+  );
+  return (
+    <section aria-labelledby="bounds-heading" className="known-bounds">
+      <h3 id="bounds-heading">Known bounds</h3>
+      <p className="muted small">The values a series can take, when known (0–100 for a percentage, 0–1 for a ratio): detection counts a value outside them as an anomaly and scales its methods to them.</p>
+      <LoadStatus state={settings} what="Loading bounds" />
+      {settings.data?.map((s, i) => (s ? <BoundsRow key={refToParam(s)} settings={s} onSaved={settings.reload} /> : <p key={i} className="muted">{refLabel(refs[i]!)}: no such series.</p>))}
+    </section>
+  );
+}
+
+function BoundsRow({ settings, onSaved }: { settings: SeriesSettings; onSaved: () => void }) {
+  const { can } = useSession();
+  const label = refLabel(settings);
+  const [min, setMin] = useState(settings.bounds ? String(settings.bounds.min) : '');
+  const [max, setMax] = useState(settings.bounds ? String(settings.bounds.max) : '');
+  const [note, setNote] = useState<string | null>(null);
+  const save = useAction(async (bounds: ValueBounds | null) => {
+    setNote(null);
+    const r = await put<SeriesSettings>('/api/v1/series/settings', { key: settings.key, dimensions: settings.dimensions, bounds });
+    setMin(r.bounds ? String(r.bounds.min) : '');
+    setMax(r.bounds ? String(r.bounds.max) : '');
+    setNote(r.bounds ? `Bounds of ${label} saved: ${boundsLabel(r.bounds)}.` : `Bounds of ${label} cleared.`);
+    onSaved();
+  });
+  if (!can('member')) {
+    return (
+      <p data-bounds-of={label}>
+        {label}: {settings.bounds ? boundsLabel(settings.bounds) : 'none set'}
+      </p>
+    );
+  }
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    void save.run(boundsFromText(min, max));
+  };
+  return (
+    <form onSubmit={onSubmit} aria-label={`Known bounds of ${label}`} data-bounds-of={label}>
+      <fieldset>
+        <legend>
+          {label}: {settings.bounds ? boundsLabel(settings.bounds) : 'none set'}
+        </legend>
+        <div className="inline-form">
+          <Field label="Lowest value" type="number" step="any" value={min} onChange={(e) => setMin(e.target.value)} />
+          <Field label="Highest value" type="number" step="any" value={max} onChange={(e) => setMax(e.target.value)} />
+          <button type="submit" disabled={save.busy}>
+            Save bounds
+          </button>
+          {settings.bounds && (
+            <button type="button" className="secondary" disabled={save.busy} onClick={() => void save.run(null)}>
+              Clear bounds
+            </button>
+          )}
+        </div>
+      </fieldset>
+      <ErrorBox error={save.error} />
+      {note && (
+        <p className="muted" role="status">
+          {note}
+        </p>
+      )}
+    </form>
   );
 }
 
@@ -270,11 +351,15 @@ function Actions({ series, range, onDone }: { series: SeriesData[]; range: Range
   const detect = useAction(async () => {
     setNote(null);
     let found = 0;
+    let bounded = 0;
     for (const s of series) {
-      const r = await post<{ anomalies: Anomaly[] }>('/api/v1/anomalies/detect', { key: s.ref.key, dimensions: s.ref.dimensions, from: range.fromMs, to: range.toMs, sensitivity });
+      // No bounds sent: each series' own known bounds (if set) apply.
+      const r = await post<{ anomalies: Anomaly[]; bounds: ValueBounds | null }>('/api/v1/anomalies/detect', { key: s.ref.key, dimensions: s.ref.dimensions, from: range.fromMs, to: range.toMs, sensitivity });
       found += r.anomalies.length;
+      if (r.bounds) bounded++;
     }
-    setNote(`Detection found ${found} ${found === 1 ? 'anomaly' : 'anomalies'}.`);
+    const within = bounded === 0 ? '' : series.length === 1 ? ' (within the known bounds)' : ` (${bounded} of the series within known bounds)`;
+    setNote(`Detection found ${found} ${found === 1 ? 'anomaly' : 'anomalies'}${within}.`);
     onDone();
   });
   const onForecast = (e: FormEvent) => {
@@ -422,6 +507,7 @@ function Catalogue({ selected, onAdd, onRemove }: { selected: SeriesRef[]; onAdd
                   <span className="series-name">{refLabel(ref)}</span>
                   <span className="muted small">
                     {s.pointCount} points{s.lastTimestamp ? ` · last ${formatTime(s.lastTimestamp)}` : ''}
+                    {s.bounds ? ` · bounds ${boundsLabel(s.bounds)}` : ''}
                   </span>
                 </button>
               </li>

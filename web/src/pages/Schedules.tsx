@@ -4,7 +4,7 @@
 // with aria-label: a visually hidden span would be positioned outside the table's scrolling box.
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { del, get, post } from '../api';
-import { useQueryState } from '../router';
+import { Link, useQueryState } from '../router';
 import { parseDimFilter, refLabel } from '../series-ref';
 import { useSession } from '../session';
 import type { Backend, ForecastRun, ForecastSchedule } from '../types';
@@ -23,7 +23,10 @@ export function SchedulesPage() {
   return (
     <main id="main" className="page">
       <h1>Forecast schedules</h1>
-      <p className="muted">Each run forecasts every series of the key whose dimensions include the given pairs; runs are jobs that retry with backoff.</p>
+      <p className="muted">
+        Each run forecasts every series of the key whose dimensions include the given pairs; runs are jobs that retry with backoff. Continuous anomaly detection has its own{' '}
+        <Link to="/detection-schedules">detection schedules</Link>.
+      </p>
       {can('admin') ? (
         <CreateSchedule
           onCreated={(s) => {
