@@ -219,6 +219,11 @@ for (const kind of storeKinds) {
         assert.ok(afterFirst.some((a) => a.t === stamps[SPIKE]), `the spike is found: ${JSON.stringify(afterFirst)}`);
         assert.ok(afterFirst.every((a) => a.scheduleId === s.id));
         assert.equal(first.anomalies, afterFirst.length);
+        // The anomalies API shows which schedule found each anomaly and filters by it.
+        const bySchedule = (await call('GET', `/api/v1/anomalies?key=${key}&scheduleId=${s.id}&limit=1000`)).json() as { items: { id: string; scheduleId: string | null }[] };
+        assert.deepEqual(bySchedule.items.map((a) => [a.id, a.scheduleId]).sort(), afterFirst.map((a) => [a.id, s.id]).sort());
+        assert.deepEqual((await call('GET', `/api/v1/anomalies?key=${key}&scheduleId=00000000-0000-4000-8000-000000000000`)).json().items, []);
+        assert.equal((await call('GET', `/api/v1/anomalies?scheduleId=nope`)).statusCode, 400);
         let [state] = await seriesOf(s.id);
         assert.deepEqual(
           [state!.dimensions, state!.lastPointAt, state!.pointsProcessed, state!.anomaliesFound, state!.lastError],

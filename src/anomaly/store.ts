@@ -22,6 +22,8 @@ export interface StoredAnomaly {
   sensitivity: number;
   mode: 'batch' | 'online';
   detectedAt: Date;
+  /** The detection schedule that found it (null: an on-demand detection or an alert rule). */
+  scheduleId: string | null;
 }
 
 interface Row {
@@ -40,9 +42,10 @@ interface Row {
   sensitivity: number;
   mode: 'batch' | 'online';
   detected_at: Date;
+  schedule_id: string | null;
 }
 
-const columns = `id, series_id, key, dimensions, (extract(epoch FROM ts) * 1000)::float8 AS t, value, expected, score, severity, consensus, methods, context, sensitivity, mode, detected_at`;
+const columns = `id, series_id, key, dimensions, (extract(epoch FROM ts) * 1000)::float8 AS t, value, expected, score, severity, consensus, methods, context, sensitivity, mode, detected_at, schedule_id`;
 
 function fromRow(r: Row): StoredAnomaly {
   return {
@@ -61,6 +64,7 @@ function fromRow(r: Row): StoredAnomaly {
     sensitivity: Number(r.sensitivity),
     mode: r.mode,
     detectedAt: r.detected_at,
+    scheduleId: r.schedule_id,
   };
 }
 
@@ -120,6 +124,8 @@ export interface AnomalyFilter {
   fromMs?: number;
   toMs?: number;
   minSeverity?: Severity;
+  /** Only those a detection schedule found. */
+  scheduleId?: string;
   limit: number;
   /** Continue after this (time, id), newest first. */
   after?: { timestampMs: number; id: string };
@@ -136,6 +142,7 @@ export async function listAnomalies(sql: Sql, orgId: string, q: AnomalyFilter): 
        AND ($5::timestamptz IS NULL OR ts <= $5)
        AND severity_rank >= $6
        AND ($7::timestamptz IS NULL OR (ts, id) < ($7, $8::uuid))
+       AND ($10::uuid IS NULL OR schedule_id = $10)
      ORDER BY ts DESC, id DESC
      LIMIT $9`,
     [
@@ -148,6 +155,7 @@ export async function listAnomalies(sql: Sql, orgId: string, q: AnomalyFilter): 
       q.after ? new Date(q.after.timestampMs) : null,
       q.after?.id ?? null,
       q.limit + 1,
+      q.scheduleId ?? null,
     ],
   );
   return { items: r.rows.slice(0, q.limit).map(fromRow), more: r.rows.length > q.limit };

@@ -130,6 +130,29 @@ test('known bounds in Explore, and a detection schedule created, run, paused, re
     await checkPage(page, 'detection-03-series-states');
   });
 
+  await step('an anomaly rule alerts on what the schedule stored: chosen in the rule editor, saved with its id', async () => {
+    await nav('Rules');
+    await page.getByRole('link', { name: 'New rule' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('busy anomalies');
+    await page.getByLabel('Metric key').fill(key);
+    await page.getByLabel('Kind').selectOption('anomaly');
+    const from = page.getByLabel('Anomalies from');
+    await from.locator(`option[value="${scheduleId}"]`).waitFor({ state: 'attached' });
+    await from.selectOption(scheduleId);
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.waitForURL(/\/alert-rules\/edit\?id=[0-9a-f-]{36}$/);
+    const ruleId = new URL(page.url()).searchParams.get('id')!;
+    const rule = (await api('GET', `/api/v1/alert-rules/${ruleId}`)) as { condition: { kind: string; detectionScheduleId?: string } };
+    assert.deepEqual([rule.condition.kind, rule.condition.detectionScheduleId], ['anomaly', scheduleId]);
+    // Back to detecting itself: the field is left out.
+    await page.getByLabel('Anomalies from').selectOption('');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForFunction(async (id) => (await (await fetch(`/api/v1/alert-rules/${id}`)).json()).condition.detectionScheduleId === undefined, ruleId, { timeout: 15_000 });
+    await api('DELETE', `/api/v1/alert-rules/${ruleId}`);
+    await page.goto(`${base}/detection-schedules?series=${scheduleId}`);
+    await page.getByRole('heading', { name: 'Series of “busy watch”' }).waitFor();
+  });
+
   await step('a phone-width screen: the Detection page without horizontal scrolling (tables scroll in their own box)', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
     try {

@@ -19,7 +19,7 @@ export const operatorSymbol: Record<Operator, string> = { gt: '>', gte: '≥', l
 
 export type Condition =
   | { kind: 'threshold'; operator: Operator; value: number; forSeconds: number }
-  | { kind: 'anomaly'; minSeverity: 'low' | 'medium' | 'high' | 'critical'; sensitivity: number }
+  | { kind: 'anomaly'; minSeverity: 'low' | 'medium' | 'high' | 'critical'; sensitivity: number; detectionScheduleId?: string }
   | { kind: 'forecast'; horizonHours: number; operator: Operator; value: number; level: 80 | 95 }
   | { kind: 'rate_of_change'; maxRate: number; unit: 'per_minute' | 'per_hour'; windowSeconds: number; direction: 'up' | 'down' | 'both' }
   | { kind: 'missing_data'; expectedIntervalMs: number };
@@ -56,7 +56,7 @@ export function conditionText(c: Condition): string {
     case 'threshold':
       return `${operatorSymbol[c.operator]} ${c.value}${c.forSeconds ? ` for ${duration(c.forSeconds * 1000)}` : ''}`;
     case 'anomaly':
-      return `anomaly ≥ ${c.minSeverity} (sensitivity ${c.sensitivity})`;
+      return c.detectionScheduleId ? `anomaly ≥ ${c.minSeverity} (from a detection schedule)` : `anomaly ≥ ${c.minSeverity} (sensitivity ${c.sensitivity})`;
     case 'forecast':
       return `forecast ${operatorSymbol[c.operator]} ${c.value} within ${c.horizonHours}h (${c.level} %)`;
     case 'rate_of_change':

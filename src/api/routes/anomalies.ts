@@ -66,6 +66,7 @@ const AnomalySchema = Type.Object({
       Type.Null(),
     ]),
   }),
+  scheduleId: Type.Union([Uuid, Type.Null()], { description: 'The detection schedule that found it; null for on-demand detection' }),
 });
 
 const ListQuery = Type.Object(
@@ -75,6 +76,7 @@ const ListQuery = Type.Object(
     from: Type.Optional(Type.String({ maxLength: 40 })),
     to: Type.Optional(Type.String({ maxLength: 40 })),
     minSeverity: Type.Optional(Type.Union(severities.map((s) => Type.Literal(s)))),
+    scheduleId: Type.Optional(Uuid),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
     cursor: Type.Optional(Type.String({ maxLength: 512 })),
   },
@@ -94,6 +96,7 @@ function storedJson(a: StoredAnomaly) {
     methods: a.methods,
     consensus: a.consensus,
     context: a.context,
+    scheduleId: a.scheduleId,
   };
 }
 
@@ -144,6 +147,7 @@ export function anomalyRoutes(app: App, deps: { sql: Sql; now: Clock; detector?:
           methods: a.methods,
           consensus: a.consensus,
           context: contextJson(a),
+          scheduleId: null,
         })),
         ...(b.includeScores ? { scores: Array.from(r.scores) } : {}),
         methods: r.methods.map((m) => ({ name: m.name, weight: m.weight })),
@@ -169,6 +173,7 @@ export function anomalyRoutes(app: App, deps: { sql: Sql; now: Clock; detector?:
         fromMs: q.from === undefined ? undefined : timeParam(q.from, 'querystring.from'),
         toMs: q.to === undefined ? undefined : timeParam(q.to, 'querystring.to'),
         minSeverity: q.minSeverity as Severity | undefined,
+        scheduleId: q.scheduleId,
       };
       const shape = { ...filter, limit: q.limit };
       const after = q.cursor ? decodeCursor<{ t: number; i: string }>(q.cursor, shape, (p): p is { t: number; i: string } => Number.isSafeInteger(p.t) && typeof p.i === 'string' && /^[0-9a-f-]{36}$/.test(p.i)) : undefined;

@@ -8,6 +8,7 @@ import { CheckField, InputField, SelectField, num } from '../components/form';
 import { RulePreview } from '../components/RulePreview';
 import { Link, useQueryState, useRouter } from '../router';
 import { parseDimFilter, refLabel } from '../series-ref';
+import type { DetectionSchedule } from '../types';
 import { useSession } from '../session';
 import { Empty, ErrorBox, Loading, TableWrap, formatNumber, formatTime, useAction, useLoad } from '../ui';
 
@@ -16,6 +17,8 @@ interface KindField {
   label: string;
   options?: { value: string; text: string }[];
   hint?: string;
+  /** The options are the organisation's detection schedules, after "" (none: the field is left out). */
+  schedules?: boolean;
   /** The input shows value / scale (expectedIntervalMs in seconds). */
   scale?: number;
   step?: string;
@@ -31,7 +34,8 @@ const kindFields: Record<RuleKind, KindField[]> = {
   ],
   anomaly: [
     { name: 'minSeverity', label: 'Minimum severity', options: ['low', 'medium', 'high', 'critical'].map((s) => ({ value: s, text: s })) },
-    { name: 'sensitivity', label: 'Sensitivity', numeric: true, step: '0.05', hint: '0 to 1: higher finds more' },
+    { name: 'sensitivity', label: 'Sensitivity', numeric: true, step: '0.05', hint: '0 to 1: higher finds more (when the rule detects itself)' },
+    { name: 'detectionScheduleId', label: 'Anomalies from', options: [], schedules: true, hint: 'Detect over the last day at each evaluation, or alert on what a detection schedule stored' },
   ],
   forecast: [
     { name: 'operator', label: 'Operator', options: opOptions },
@@ -63,6 +67,7 @@ function buildCondition(kind: RuleKind, values: Values): Condition {
   const c: Record<string, unknown> = { kind };
   for (const f of kindFields[kind]) {
     const v = values[f.name] ?? '';
+    if (f.schedules && v === '') continue;
     c[f.name] = f.numeric ? num(v) * (f.scale ?? 1) : v;
   }
   return c as unknown as Condition;
@@ -141,6 +146,8 @@ function Editor({ rule, onSaved }: { rule: Rule | undefined; onSaved: () => void
     setD((old) => ({ ...old, ...patch }));
   };
   const channels = useLoad((signal) => get<{ items: Channel[] }>(`/api/v1/channels${qs({ limit: 100 })}`, signal), []);
+  const schedules = useLoad((signal) => get<{ items: DetectionSchedule[] }>(`/api/v1/detection-schedules${qs({ limit: 100 })}`, signal), []);
+  const scheduleOptions = [{ value: '', text: 'each evaluation (detect here)' }, ...(schedules.data?.items ?? []).map((s) => ({ value: s.id, text: `schedule ${s.name}` }))];
   const dimensions = parseDimFilter(d.dims);
   const condition = useMemo(() => buildCondition(d.kind, d.values), [d.kind, d.values]);
 
@@ -229,7 +236,7 @@ function Editor({ rule, onSaved }: { rule: Rule | undefined; onSaved: () => void
               {kindFields[d.kind].map((f) =>
                 f.options ? (
                   <SelectField key={`${d.kind}.${f.name}`} label={f.label} hint={f.hint} value={d.values[f.name] ?? ''} onChange={(e) => set({ values: { ...d.values, [f.name]: e.target.value } })} error={condErr(f.name)}>
-                    {f.options.map((o) => (
+                    {(f.schedules ? scheduleOptions : f.options).map((o) => (
                       <option key={o.value} value={o.value}>
                         {o.text}
                       </option>
