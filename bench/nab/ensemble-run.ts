@@ -1,9 +1,7 @@
 // The ensemble over the NAB corpus, as bench:nab and bench/nab-weights.ts run it: online (causal, as a
 // stream sees it), either under NAB's rules (each file's min and max passed as `bounds`, as NAB gives
 // every detector) or strictly causal (no bounds). Also the pieces the weight search recombines.
-import { combineScores } from '../../src/anomaly/combine.js';
-import { ensembleScores } from '../../src/anomaly/ensemble.js';
-import { onsetScores } from '../../src/anomaly/onset.js';
+import { combineParts, ensembleScores } from '../../src/anomaly/ensemble.js';
 import { reportedPoints } from '../../src/anomaly/refractory.js';
 import type { WeightedMethod } from '../../src/anomaly/registry.js';
 import type { NabCorpus, NabFile } from './corpus.js';
@@ -46,25 +44,11 @@ export function runCorpus(corpus: NabCorpus, kind: RunKind, methods: readonly We
 }
 
 /**
- * The ensemble's online scores from saved method scores with other weights (`transform` may reshape
- * one method's scores first), as ensembleScores combines them: combined, out-of-bounds points 1, onset
- * damping.
+ * The ensemble's online scores from saved method scores with other weights (a caller may reshape one
+ * method's scores first), combined exactly as ensembleScores combines them (combineParts).
  */
 export function recombine(f: NabFile, parts: readonly Float64Array[], weights: readonly number[], bounds: { min: number; max: number } | null): Float64Array {
-  const n = f.rows;
-  const out = new Float64Array(n);
-  const total = weights.reduce((a, b) => a + b, 0);
-  const at = new Float64Array(parts.length);
-  const order = new Int32Array(parts.length);
-  for (let t = 0; t < n; t++) {
-    for (let k = 0; k < parts.length; k++) at[k] = parts[k]![t]!;
-    out[t] = combineScores(at, weights, total, order);
-  }
-  const outside = (t: number) => bounds !== null && (f.values[t]! < bounds.min || f.values[t]! > bounds.max);
-  for (let t = 0; t < n; t++) if (outside(t)) out[t] = 1;
-  onsetScores(out);
-  for (let t = 0; t < n; t++) if (outside(t)) out[t] = 1;
-  return out;
+  return combineParts(f.values, parts, weights, bounds, { from: 0, lastHigh: -Infinity }).scores;
 }
 
 /** The detector's reports at a threshold as a NAB score stream (reported rows keep their score, others 0). */

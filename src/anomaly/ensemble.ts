@@ -180,29 +180,50 @@ export function ensembleScores(values: Float64Array, timestampsMs: ArrayLike<num
   const parts = list.map((method) => ({ method, result: runMethod(values, method.name, ctx) }));
   const states: Record<string, Uint8Array> = {};
   for (const p of parts) if (p.result.state) states[p.method.name] = p.result.state;
+  const combined = combineParts(
+    values,
+    parts.map((p) => p.result.scores),
+    parts.map((p) => p.method.weight),
+    bounds,
+    mode === 'online' ? { from: resume?.from ?? 0, lastHigh: resume ? decodeOnset(resume.states[ONSET_STATE], resume.from) : -Infinity } : null,
+  );
+  if (combined.lastHigh !== null) states[ONSET_STATE] = encodeOnset(combined.lastHigh, values.length);
+  const { scores, levels } = combined;
+  return { scores, levels, parts, segments, states };
+}
+
+/**
+ * The ensemble's score per point from its methods' scores (`partScores[k]` with `weights[k]`): combined
+ * (./combine.ts), 1 where a value lies outside `bounds`, and with `onset` (online) damped after an
+ * episode's onset from `onset.from` on (./onset.ts). `levels` are the scores before the damping (the
+ * same array without `onset`); `lastHigh` is the onset state after the last point (null without onset).
+ * Exported so benchmarks can recombine saved method scores with other weights exactly as detection does.
+ */
+export function combineParts(
+  values: Float64Array,
+  partScores: readonly Float64Array[],
+  weights: readonly number[],
+  bounds: ValueBounds | null,
+  onset: { from: number; lastHigh: number } | null,
+): { scores: Float64Array; levels: Float64Array; lastHigh: number | null } {
   const n = values.length;
   const scores = new Float64Array(n);
-  const weights = parts.map((p) => p.method.weight);
   const total = weights.reduce((a, b) => a + b, 0);
-  const at = new Float64Array(parts.length);
-  const order = new Int32Array(parts.length);
+  const at = new Float64Array(partScores.length);
+  const order = new Int32Array(partScores.length);
   for (let t = 0; t < n; t++) {
-    for (let k = 0; k < parts.length; k++) at[k] = parts[k]!.result.scores[t]!;
+    for (let k = 0; k < partScores.length; k++) at[k] = partScores[k]![t]!;
     scores[t] = combineScores(at, weights, total, order);
   }
   // A value the series cannot take is anomalous whatever the methods learnt.
   const outside = (t: number) => bounds !== null && (values[t]! < bounds.min || values[t]! > bounds.max);
   for (let t = 0; t < n; t++) if (outside(t)) scores[t] = 1;
-  let levels = scores;
-  if (mode === 'online') {
-    levels = scores.slice();
-    // Online scores peak at an episode's onset (./onset.ts), continuing across resumed runs.
-    const from = resume?.from ?? 0;
-    const lastHigh = onsetScores(scores, from, resume ? decodeOnset(resume.states[ONSET_STATE], from) : -Infinity);
-    states[ONSET_STATE] = encodeOnset(lastHigh, n);
-    for (let t = from; t < n; t++) if (outside(t)) scores[t] = 1;
-  }
-  return { scores, levels, parts, segments, states };
+  if (!onset) return { scores, levels: scores, lastHigh: null };
+  const levels = scores.slice();
+  // Online scores peak at an episode's onset (./onset.ts), continuing across resumed runs.
+  const lastHigh = onsetScores(scores, onset.from, onset.lastHigh);
+  for (let t = onset.from; t < n; t++) if (outside(t)) scores[t] = 1;
+  return { scores, levels, lastHigh };
 }
 
 function aboveThreshold(scores: Float64Array, threshold: number): number[] {
