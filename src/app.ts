@@ -37,6 +37,7 @@ import { sourceRoutes } from './api/routes/sources.js';
 import { remoteWriteRoutes } from './api/routes/remote-write.js';
 import { otlpRoutes } from './api/routes/otlp.js';
 import { influxRoutes } from './api/routes/influx.js';
+import { prometheusRoutes } from './api/routes/prometheus.js';
 import { ErrorResponse } from './api/schemas.js';
 import type { Deps } from './compose.js';
 import { options as configOptions } from './config.js';
@@ -104,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   otlpRoutes(app, deps.ingest);
   influxRoutes(app, deps.ingest);
   metricRoutes(app, { sql });
+  prometheusRoutes(app, { sql, now });
   forecastRoutes(app, deps.forecast);
   forecastScheduleRoutes(app, { sql, backends: deps.backends, now, jobs: deps.jobs });
   anomalyRoutes(app, { sql, now, detector: deps.detect });

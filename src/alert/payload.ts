@@ -14,6 +14,7 @@ export function payloadOf(publicUrl: string | null | undefined, org: { id: strin
   return {
     event,
     org,
+    externalUrl: publicUrl ? publicUrl.replace(/\/+$/, '') : null,
     alert: {
       id: a.id,
       fingerprint: a.fingerprint,

@@ -11,6 +11,8 @@ import type { Clock } from '../core/clock.js';
 import { detectionRunJob, notificationDeliveryJob, sourceScraperJob } from './names.js';
 import type { DetectFunc } from '../anomaly/detect-func.js';
 import { executeDetectionRun, tickDetectionSchedules, type DetectionRunData } from '../anomaly/detection-runner.js';
+import { flushDueGroups } from '../alert/grouping/flush.js';
+import { resendToAlertmanagers } from '../alert/forward.js';
 import { runScraper } from '../sources/scrape-due.js';
 import type { ScrapeDeps } from '../sources/scrape.js';
 
@@ -86,7 +88,21 @@ export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
     retryDelaySeconds: 10,
     retryBackoff: false,
     expireInSeconds: 15 * 60,
-    handler: () => deliverDue(delivery),
+    // Groups whose wait or interval is over become deliveries first (Alertmanager-style grouping).
+    handler: async () => ({ groups: await flushDueGroups(delivery), ...(await deliverDue(delivery)) }),
+  };
+  const alertmanagerResend: JobDefinition = {
+    name: 'alertmanager-resend',
+    cron: '* * * * *', // Prometheus re-sends firing alerts about every minute
+    retryLimit: 0,
+    retryDelaySeconds: 10,
+    retryBackoff: false,
+    expireInSeconds: 5 * 60,
+    handler: async (_data, ctx) => {
+      const queued = await resendToAlertmanagers({ sql: deps.sql, now: deps.now, publicUrl: alerting.publicUrl ?? null });
+      if (queued) await ctx.send(notificationDeliveryJob, {});
+      return { queued };
+    },
   };
   const vacuum: JobDefinition = {
     name: 'embedded-vacuum',
@@ -127,5 +143,5 @@ export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
     handler: (data) => executeDetectionRun({ sql: deps.sql, now: deps.now, detect: deps.detect }, data),
   };
   // PostgreSQL has its own autovacuum (tuned for points by migration 0003); PGlite has none.
-  return [maintenance, scheduler, run, detectionScheduler, detectionRun, evaluator, deliver, scraper, ...(deps.sql.driver === 'pglite' ? [vacuum] : [])];
+  return [maintenance, scheduler, run, detectionScheduler, detectionRun, evaluator, deliver, alertmanagerResend, scraper, ...(deps.sql.driver === 'pglite' ? [vacuum] : [])];
 }

@@ -45,6 +45,30 @@ export interface AlertNotification {
     /** Who acknowledged or resolved, and the comment, for those events. */
     actor?: { kind: 'key' | 'user' | 'system'; id: string | null; comment: string | null };
   };
+  /** The platform's public URL (Alertmanager's `externalURL`); null when not configured. */
+  externalUrl?: string | null;
+  /**
+   * Set when the channel groups alerts (Alertmanager's grouping): this one message stands for the
+   * whole group, `event` is the group's status and `alert` its first alert. Channels render every
+   * alert of `group.alerts`; without `group`, a notification is about `alert` alone.
+   */
+  group?: NotificationGroup;
+}
+
+/** A group of alerts notified together (Alertmanager's aggregation group, one per channel and groupBy values). */
+export interface NotificationGroup {
+  /** Stable id of the group: the channel and the values of its groupBy labels (Alertmanager's groupKey). */
+  key: string;
+  /** The groupBy labels and their values shared by the group's alerts. */
+  labels: Labels;
+  /** The channel's name (Alertmanager's receiver). */
+  receiver: string;
+  /** firing while any alert of the group fires, else resolved. */
+  status: 'firing' | 'resolved';
+  /** The alerts of this notification: firing ones first, then resolved ones, each by startsAt. */
+  alerts: AlertNotification['alert'][];
+  /** Alerts left out to keep the message bounded. */
+  truncatedAlerts: number;
 }
 
 /**
