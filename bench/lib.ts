@@ -412,3 +412,15 @@ export function writeResult(name: string, data: unknown): string {
   writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
   return file;
 }
+
+/** Fresh statistics and visibility map after a bulk load, so plans and index-only scans are as in steady state. */
+export async function vacuumAnalyze(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('VACUUM ANALYZE points');
+    await c.query('ANALYZE series');
+  } finally {
+    await c.end();
+  }
+}

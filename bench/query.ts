@@ -17,7 +17,7 @@ import pg from 'pg';
 import { seededRandom } from '../src/forecast/stats.js';
 import { vacuumPointsIfNeeded } from '../src/jobs/embedded-vacuum.js';
 import { openPglite } from '../src/store/pglite.js';
-import { drive, envInt, envList, machine, openStore, percentile, request, round, runBench, startIntentVision, writeResult } from './lib.js';
+import { drive, envInt, envList, machine, openStore, percentile, request, round, runBench, startIntentVision, writeResult, vacuumAnalyze } from './lib.js';
 
 const kinds = ['postgres', 'embedded'] as const;
 const settings = {
@@ -89,17 +89,6 @@ async function measure(kind: string, phase: string, queryUrl: URL, headers: Reco
     agent.destroy();
   }
   return latencyMs;
-}
-
-async function vacuumAnalyze(url: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query('VACUUM ANALYZE points');
-    await c.query('ANALYZE series');
-  } finally {
-    await c.end();
-  }
 }
 
 interface StoreResult {

@@ -105,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   otlpRoutes(app, deps.ingest);
   influxRoutes(app, deps.ingest);
   metricRoutes(app, { sql });
-  prometheusRoutes(app, { sql, now });
+  prometheusRoutes(app, { sql, now, version });
   forecastRoutes(app, deps.forecast);
   forecastScheduleRoutes(app, { sql, backends: deps.backends, now, jobs: deps.jobs });
   anomalyRoutes(app, { sql, now, detector: deps.detect });

@@ -4,7 +4,6 @@
 // to pass, only for the queue's workers to pick jobs up.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../src/core/logger.js';
 import { JobQueue } from '../src/jobs/queue.js';
 import { jobDefinitions, notificationDeliveryJob } from '../src/jobs/registry.js';
@@ -22,20 +21,12 @@ import {
   type WebhookReceiver,
 } from './helpers/receivers.js';
 import { storeKinds } from './helpers/stores.js';
+import { runJobOn, until } from './helpers/jobs.js';
 
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 2); // two seconds into a minute, as a cron tick runs
 const secret = `whsec_${Buffer.alloc(32, 42).toString('base64')}`;
 const routingKey = 'E2ER0UT1NGKEYE2ER0UT1NGKEYE2E123';
 const slackPath = '/services/T0E2E/B0E2E/slacksecretpath';
-
-/** Polls until `fn` returns true (the queue's workers poll every half second). */
-async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 for (const kind of storeKinds) {
   describe(`alerting end to end (${kind.name})`, () => {
@@ -74,17 +65,7 @@ for (const kind of storeKinds) {
       assert.ok(r.statusCode < 300, `${method} ${url}: ${r.statusCode} ${r.body}`);
       return r.json();
     };
-    /** Runs one job through the queue and waits for it to finish; returns its output. */
-    const runJob = async (name: string) => {
-      const id = await queue.send(name, {});
-      let job: Awaited<ReturnType<JobQueue['getJob']>>;
-      await until(`${name} job`, async () => {
-        job = await queue.getJob(name, id);
-        return job?.state === 'completed' || job?.state === 'failed';
-      });
-      assert.equal(job!.state, 'completed', JSON.stringify(job!.output));
-      return job!.output as Record<string, number>;
-    };
+    const runJob = (name: string) => runJobOn(queue, name);
     const ingest = (value: number) =>
       api('POST', '/api/v1/ingest', {
         metrics: [

@@ -6,7 +6,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LookupAddress } from 'node:dns';
-import { createChannel } from '../src/alert/channels-store.js';
 import { enqueueDeliveries } from '../src/alert/deliveries-store.js';
 import { OutboundGuard } from '../src/net/outbound.js';
 import { loadMigrations, migrate } from '../src/store/migrate.js';
@@ -191,8 +190,11 @@ for (const kind of storeKinds) {
         await migrate(sql, loadMigrations().filter((m) => m.version <= 6));
         const org = await createOrg(sql, { name: 'Before 0007', slug: `before-0007-${Math.random().toString(36).slice(2, 8)}` });
         const at = now();
-        const hook = await createChannel(sql, org.id, { name: 'hook', type: 'webhook', config: { url: 'https://hooks.example.com/x', secret }, enabled: true }, at);
-        const mail = await createChannel(sql, org.id, { name: 'mail', type: 'email', config: { host: 'smtp.example.com', from: 'a@example.com', to: ['b@example.com'] }, enabled: true }, at);
+        // Channels as the schema of 0006 holds them (today's createChannel writes later columns).
+        const channel = async (name: string, type: string, config: object) =>
+          (await sql.query<{ id: string }>(`INSERT INTO channels (org_id, name, type, config, enabled, created_at, updated_at) VALUES ($1, $2, $3, $4, true, $5, $5) RETURNING id`, [org.id, name, type, JSON.stringify(config), at])).rows[0];
+        const hook = await channel('hook', 'webhook', { url: 'https://hooks.example.com/x', secret });
+        const mail = await channel('mail', 'email', { host: 'smtp.example.com', from: 'a@example.com', to: ['b@example.com'] });
         const payload = (({ deliveryId: _, ...rest }) => rest)(sampleNotification());
         const [d1, d2] = await enqueueDeliveries(sql, org.id, [
           { alertId: null, channelId: hook!.id, event: 'test', payload, maxAttempts: 5 },

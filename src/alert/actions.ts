@@ -6,9 +6,10 @@ import { getAlert, insertTransitions, openAlertsOfRule, updateAlerts, type Alert
 import { getChannels } from './channels-store.js';
 import { decideNotification, type NotificationPolicy } from './dedup.js';
 import { channelsToldOf, enqueueDeliveries } from './deliveries-store.js';
+import { routeEvent } from './grouping/route.js';
+import { addToGroups } from './grouping/store.js';
 import { acknowledge, resolve, type Actor, type ActorRef } from './lifecycle.js';
 import { deliverySettings, type AlertingDeps } from './pass/deps.js';
-import { deliveriesFor } from './pass/stages/enqueue.js';
 import { changeOf, instanceOf, toDate, toMs } from './pass/stored-alert.js';
 import { payloadOf } from './payload.js';
 import { deleteRule, getRule, lockRule } from './store.js';
@@ -48,9 +49,10 @@ async function manualAction(deps: AlertingDeps, orgId: string, alertId: string, 
     // The rule's channels and any other told of the firing (the rule may have changed, or be gone).
     const told = (await channelsToldOf(tx, orgId, [a.id])).get(a.id) ?? [];
     const channels = await getChannels(tx, orgId, [...new Set([...(rule?.channels ?? []), ...told])]);
-    const deliveries = deliveriesFor(channels, a.id, decision.send, payloadOf(deps.publicUrl, org, { ...a, ...change }, decision.send, who), deliverySettings(deps).maxAttempts);
-    await enqueueDeliveries(tx, orgId, deliveries, now);
-    return { queued: deliveries.length };
+    // A resolution joins the alert's group on grouped channels; an acknowledgement goes out at once.
+    const routed = routeEvent(channels, a.id, decision.send, payloadOf(deps.publicUrl, org, { ...a, ...change }, decision.send, who), deliverySettings(deps).maxAttempts);
+    await enqueueDeliveries(tx, orgId, routed.deliveries, now);
+    return { queued: routed.deliveries.length + (await addToGroups(tx, orgId, routed.grouped, now)) };
   });
   if (out.queued) deps.onDeliveriesQueued?.();
   return (await getAlert(deps.sql, orgId, alertId))!;

@@ -2,6 +2,7 @@
 // configuration with its secrets; callers show it only through the notifier's `redact`.
 import { defineEntity, fromRow, type Row } from '../store/entity.js';
 import type { Sql } from '../store/sql.js';
+import type { Grouping } from './grouping/config.js';
 
 export interface StoredChannel {
   id: string;
@@ -12,13 +13,15 @@ export interface StoredChannel {
   /** The parsed configuration, secrets included: never return it as is. */
   config: Record<string, unknown>;
   enabled: boolean;
+  /** Alertmanager-style grouping of the alerts it is told of; null: one message per alert event. */
+  grouping: Grouping | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 /** The channel table, in reply order. */
 export const channelEntity = defineEntity<StoredChannel>()('channels', {
-  id: 'uuid', orgId: 'uuid', name: 'text', type: 'text', config: 'jsonb', enabled: 'bool', createdAt: 'timestamptz', updatedAt: 'timestamptz',
+  id: 'uuid', orgId: 'uuid', name: 'text', type: 'text', config: 'jsonb', enabled: 'bool', grouping: 'jsonb?', createdAt: 'timestamptz', updatedAt: 'timestamptz',
 });
 
 const columns = channelEntity.columns;
@@ -29,14 +32,16 @@ export interface ChannelInput {
   type: string;
   config: unknown;
   enabled: boolean;
+  /** Default null: no grouping. */
+  grouping?: Grouping | null;
 }
 
 /** Creates a channel; undefined when the org has one of this name already. */
 export async function createChannel(sql: Sql, orgId: string, c: ChannelInput, now: Date): Promise<StoredChannel | undefined> {
   const r = await sql.query<Row>(
-    `INSERT INTO channels (org_id, name, type, config, enabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
+    `INSERT INTO channels (org_id, name, type, config, enabled, grouping, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $7, $6, $6)
      ON CONFLICT (org_id, name) DO NOTHING RETURNING ${columns}`,
-    [orgId, c.name, c.type, JSON.stringify(c.config), c.enabled, now],
+    [orgId, c.name, c.type, JSON.stringify(c.config), c.enabled, now, c.grouping ? JSON.stringify(c.grouping) : null],
   );
   return r.rows[0] && channelOf(r.rows[0]);
 }
@@ -64,17 +69,18 @@ export async function listChannels(sql: Sql, orgId: string, q: { type?: string; 
   return { items: r.rows.slice(0, q.limit).map(channelOf), more: r.rows.length > q.limit };
 }
 
-/** Replaces a channel's name, configuration and enabled flag (its type stays). Undefined when missing; 'conflict' when the name is taken. */
+/** Replaces a channel's name, configuration, enabled flag and grouping (its type stays). Undefined when missing; 'conflict' when the name is taken. */
 export async function updateChannel(sql: Sql, orgId: string, id: string, c: Omit<ChannelInput, 'type'>, now: Date): Promise<StoredChannel | undefined | 'conflict'> {
   const taken = await sql.query('SELECT 1 FROM channels WHERE org_id = $1 AND name = $2 AND id <> $3', [orgId, c.name, id]);
   if (taken.rowCount) return 'conflict';
-  const r = await sql.query<Row>(`UPDATE channels SET name = $3, config = $4, enabled = $5, updated_at = $6 WHERE org_id = $1 AND id = $2 RETURNING ${columns}`, [
+  const r = await sql.query<Row>(`UPDATE channels SET name = $3, config = $4, enabled = $5, grouping = $7, updated_at = $6 WHERE org_id = $1 AND id = $2 RETURNING ${columns}`, [
     orgId,
     id,
     c.name,
     JSON.stringify(c.config),
     c.enabled,
     now,
+    c.grouping ? JSON.stringify(c.grouping) : null,
   ]);
   return r.rows[0] && channelOf(r.rows[0]);
 }
@@ -85,8 +91,16 @@ export async function deleteChannel(sql: Sql, orgId: string, id: string): Promis
   return r.rowCount > 0;
 }
 
-/** Every channel of `orgId` with whether it is enabled (what a pass needs to address deliveries). */
-export async function channelSwitches(sql: Sql, orgId: string): Promise<{ id: string; enabled: boolean }[]> {
-  const r = await sql.query<{ id: string; enabled: boolean }>('SELECT id, enabled FROM channels WHERE org_id = $1', [orgId]);
+/** What a pass needs of a channel to address its notifications: whether it is enabled, and how it groups. */
+export interface ChannelSwitch {
+  id: string;
+  enabled: boolean;
+  name: string;
+  grouping: Grouping | null;
+}
+
+/** Every channel of `orgId` as a pass addresses it. */
+export async function channelSwitches(sql: Sql, orgId: string): Promise<ChannelSwitch[]> {
+  const r = await sql.query<ChannelSwitch>('SELECT id, enabled, name, grouping FROM channels WHERE org_id = $1', [orgId]);
   return r.rows;
 }

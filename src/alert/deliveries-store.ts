@@ -172,12 +172,18 @@ export async function listDeliveries(sql: Sql, orgId: string, q: DeliveryFilter)
   return { items: r.rows.slice(0, q.limit).map(deliveryOf), more: r.rows.length > q.limit };
 }
 
-/** The channels told of these alerts' firing, by alert id: follow-ups (acknowledged, resolved) go to them too. */
+/**
+ * The channels told of these alerts' firing, by alert id: follow-ups (acknowledged, resolved) go to
+ * them too. On a grouped channel, an alert is known to it while it is in one of its groups.
+ */
 export async function channelsToldOf(sql: Sql, orgId: string, alertIds: readonly string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (!alertIds.length) return out;
   const r = await sql.query<{ alert_id: string; channel_id: string }>(
-    `SELECT DISTINCT alert_id, channel_id FROM notification_deliveries WHERE org_id = $1 AND alert_id = ANY($2::uuid[]) AND event = 'firing'`,
+    `SELECT alert_id, channel_id FROM notification_deliveries WHERE org_id = $1 AND alert_id = ANY($2::uuid[]) AND event = 'firing'
+     UNION
+     SELECT a.alert_id, g.channel_id FROM notification_group_alerts a JOIN notification_groups g ON g.org_id = a.org_id AND g.id = a.group_id
+     WHERE a.org_id = $1 AND a.alert_id = ANY($2::uuid[])`,
     [orgId, alertIds],
   );
   for (const x of r.rows) out.set(x.alert_id, [...(out.get(x.alert_id) ?? []), x.channel_id]);

@@ -2,6 +2,12 @@ import PgBoss from 'pg-boss';
 import type { Logger } from '../core/logger.js';
 import type { Sql } from '../store/sql.js';
 
+/** When a sent job may start. */
+export interface SendJobOptions {
+  /** Seconds from now before a worker may take the job (pg-boss `startAfter`); default at once. */
+  startAfterSeconds?: number;
+}
+
 /** What a job handler gets besides its data. */
 export interface JobContext {
   jobId: string;
@@ -9,8 +15,8 @@ export interface JobContext {
   retryCount: number;
   /** Retries allowed after the first attempt: the last attempt has retryCount === retryLimit. */
   retryLimit: number;
-  /** Enqueues another job. */
-  send(name: string, data: object): Promise<string>;
+  /** Enqueues another job, to run now or `startAfterSeconds` from now. */
+  send(name: string, data: object, options?: SendJobOptions): Promise<string>;
   log: Logger;
 }
 
@@ -98,7 +104,7 @@ export class JobQueue {
       const log = this.log.child({ job: def.name, jobId: job.id });
       const started = Date.now();
       try {
-        const result = await def.handler(job.data ?? {}, { jobId: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit, log, send: (name, data) => this.send(name, data) });
+        const result = await def.handler(job.data ?? {}, { jobId: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit, log, send: (name, data, options) => this.send(name, data, options) });
         log.info({ durationMs: Date.now() - started, result }, 'job completed');
         return result;
       } catch (err) {
@@ -108,9 +114,10 @@ export class JobQueue {
     });
   }
 
-  /** Enqueues a job now; returns its id. */
-  async send(name: string, data: object = {}): Promise<string> {
-    const id = await this.boss.send(name, data);
+  /** Enqueues a job, now or `options.startAfterSeconds` from now; returns its id. */
+  async send(name: string, data: object = {}, options: SendJobOptions = {}): Promise<string> {
+    const after = options.startAfterSeconds;
+    const id = after !== undefined && after > 0 ? await this.boss.send(name, data, { startAfter: Math.ceil(after) }) : await this.boss.send(name, data);
     if (!id) throw new Error(`job ${name} was not enqueued`);
     return id;
   }

@@ -11,7 +11,7 @@ import type { Clock } from '../core/clock.js';
 import { detectionRunJob, notificationDeliveryJob, sourceScraperJob } from './names.js';
 import type { DetectFunc } from '../anomaly/detect-func.js';
 import { executeDetectionRun, tickDetectionSchedules, type DetectionRunData } from '../anomaly/detection-runner.js';
-import { flushDueGroups } from '../alert/grouping/flush.js';
+import { flushDueGroups, groupFlushDelays } from '../alert/grouping/flush.js';
 import { resendToAlertmanagers } from '../alert/forward.js';
 import { runScraper } from '../sources/scrape-due.js';
 import type { ScrapeDeps } from '../sources/scrape.js';
@@ -74,8 +74,12 @@ export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
     handler: async (_data, ctx) => {
       let queued = false;
       const totals = await tickAlertRules({ ...alerting, onDeliveriesQueued: () => (queued = true) });
-      // Notifications go out now rather than at the delivery job's next minute.
-      if (queued) await ctx.send(notificationDeliveryJob, {});
+      // Notifications go out now rather than at the delivery job's next minute, and notification
+      // groups due before that minute are flushed on time (their group wait is often 30 s).
+      if (queued) {
+        await ctx.send(notificationDeliveryJob, {});
+        for (const delay of await groupFlushDelays(deps.sql, deps.now(), 60)) await ctx.send(notificationDeliveryJob, {}, { startAfterSeconds: delay });
+      }
       return totals;
     },
   };

@@ -3,6 +3,7 @@
 import type { AlertEvent, AlertNotification, AlertSeverity } from './notifier.js';
 import { clip } from './secrets.js';
 import type { Labels } from '../core/labels.js';
+import { createHash } from 'node:crypto';
 
 type Alert = AlertNotification['alert'];
 
@@ -87,4 +88,51 @@ export function safeLink(url: string | null): string | null {
   } catch {
     return null;
   }
+}
+
+// ——————————————————————————————— groups (Alertmanager-style) ———————————————————————————————
+
+type Group = NonNullable<AlertNotification['group']>;
+
+/** The group's alerts that fire and that resolved (of those listed). */
+export function groupCounts(g: Group): { firing: number; resolved: number } {
+  const resolved = g.alerts.filter((a) => a.state === 'resolved').length;
+  return { firing: g.alerts.length - resolved, resolved };
+}
+
+/** Labels every listed alert of the group shares (Alertmanager's CommonLabels). */
+export function commonLabels(g: Group): Labels {
+  const [first, ...rest] = g.alerts;
+  if (!first) return {};
+  return Object.fromEntries(Object.entries(first.labels).filter(([k, v]) => rest.every((a) => Object.hasOwn(a.labels, k) && a.labels[k] === v)));
+}
+
+/**
+ * Alertmanager's default title: `[FIRING:3] <group label values> (<other common label values>)`,
+ * values in label-name order, e.g. `[FIRING:2] High CPU (cpu.usage critical web)`; `[RESOLVED] …`.
+ */
+export function groupTitle(g: Group): string {
+  const values = (labels: Labels) => Object.keys(labels).sort().map((k) => labels[k]).join(' ');
+  const common = commonLabels(g);
+  const others = Object.fromEntries(Object.entries(common).filter(([k]) => !Object.hasOwn(g.labels, k)));
+  const status = g.status === 'firing' ? `FIRING:${groupCounts(g).firing}` : 'RESOLVED';
+  const head = values(g.labels) || g.alerts[0]?.ruleName || g.receiver;
+  return oneLine(`[${status}] ${head}${Object.keys(others).length ? ` (${values(others)})` : ''}`);
+}
+
+/** One line on one alert of a group: `summary — host=web-1, … (value 0.97)`, plus when it ended. */
+export function groupAlertLine(a: Alert): string {
+  const ended = a.state === 'resolved' && a.endsAt ? `, resolved at ${a.endsAt}` : '';
+  return oneLine(`${a.summary} — ${formatLabels(a.labels)} (value ${formatValue(a.value)}${ended})`);
+}
+
+/** What a group message says of alerts it left out. */
+export function truncatedLine(g: Group, shown: number): string | null {
+  const more = g.alerts.length - shown + g.truncatedAlerts;
+  return more > 0 ? `… and ${more} more alert${more === 1 ? '' : 's'}` : null;
+}
+
+/** A short stable token for a group key (keys are long and hold any characters): 32 hex digits of its SHA-256. */
+export function groupToken(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }

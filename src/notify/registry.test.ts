@@ -14,7 +14,7 @@ describe('notifier registry', () => {
       .filter((d) => d.isDirectory() && existsSync(join(here, d.name, 'notifier.ts')))
       .map((d) => d.name)
       .sort();
-    assert.deepEqual(folders, ['email', 'pagerduty', 'slack', 'webhook']);
+    assert.deepEqual(folders, ['alertmanager', 'email', 'pagerduty', 'slack', 'webhook']);
     assert.deepEqual([...channelTypes], folders);
   });
 
@@ -26,8 +26,9 @@ describe('notifier registry', () => {
   const samples: Record<string, unknown> = {
     email: { host: 'smtp.example.com', to: 'ops@example.com', from: 'IV <alerts@example.com>', auth: { user: 'u', pass: ' p w ' }, subjectPrefix: '[prod]' },
     slack: { url: 'https://hooks.slack.com/services/T0/B0/abcdefghijkl' },
-    webhook: { url: 'HTTPS://Hooks.Example.com/in?x=1', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+    webhook: { url: 'HTTPS://Hooks.Example.com/in?x=1', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', format: 'alertmanager' },
     pagerduty: { routingKey: 'R0UT1NGKEY0123456789ABCDEFGHIJKL' },
+    alertmanager: { url: 'https://AM.example.com/alertmanager/', basicAuth: { username: 'iv', password: ' p w ' } },
   };
   test('every channel has a sample, and parseConfig is idempotent', () => {
     assert.deepEqual(Object.keys(samples).sort(), [...channelTypes]);

@@ -1,6 +1,7 @@
 // Every notification channel, one line each. A channel folder under src/notify/ that is missing here
 // fails registry.test.ts.
 import { AppError } from '../core/errors.js';
+import { alertmanagerNotifier } from './alertmanager/notifier.js';
 import { emailNotifier } from './email/notifier.js';
 import type { Notifier } from './notifier.js';
 import { pagerDutyNotifier } from './pagerduty/notifier.js';
@@ -13,6 +14,7 @@ export const notifiers: Record<string, Notifier> = {
   slack: slackNotifier,
   webhook: webhookNotifier,
   pagerduty: pagerDutyNotifier,
+  alertmanager: alertmanagerNotifier,
 };
 
 /** The registered channel types, sorted. */

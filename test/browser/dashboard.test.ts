@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { deliverDue } from '../../src/alert/delivery.js';
 import { smtpMailer } from '../../src/mail/smtp.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { browserMissing, buildDashboardIfStale, launchBrowser, screenshot, seriousViolations } from '../helpers/browser.js';
+import { browserMissing, buildDashboardIfStale, launchBrowser, screenshot, seriousViolations, journey } from '../helpers/browser.js';
 import { loopbackOutbound, startSmtpReceiver, startWebhookReceiver, type SmtpReceiver, type WebhookReceiver } from '../helpers/receivers.js';
 
 const hour = 3_600_000;
@@ -142,16 +142,7 @@ async function apiWithKey(key: string, method: string, path: string, body?: unkn
 test('the dashboard: sign up → verify → organisation → key → ingest → chart, forecast, anomalies → channel, rule → alert fired, acknowledged, silenced', { skip: browserMissing, timeout: 180_000 }, async (s) => {
   const started = Date.now();
   // Each step needs the ones before it: after a failure the rest are skipped, not failed in turn.
-  let failed = false;
-  const step = (name: string, fn: () => Promise<void>) =>
-    s.test(name, { skip: failed ? 'an earlier step failed' : false }, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    });
+  const step = journey(s);
   let apiKey = '';
   let colleague = '';
   let invitationLink = '';
@@ -343,8 +334,16 @@ test('the dashboard: sign up → verify → organisation → key → ingest → 
     await page.locator('figure.chart[data-histories="2"] canvas').waitFor();
     await page.getByTestId('preview-note').getByText(/the latest value is/).waitFor();
     await checkPage('09b-rule-editor', { axe: false }); // 09c: the same editor, saved, with the evaluation
+    // A summary template that does not parse: the server's refusal, with its position, shows at the field.
+    const summary = page.getByLabel('Summary', { exact: true });
+    await summary.fill('{{ $value | humanise }}');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.locator('.field-error', { hasText: 'template error at line 1, column 13: function "humanise" not defined' }).waitFor();
+    assert.equal(await summary.getAttribute('aria-invalid'), 'true');
+    await summary.fill('{{ $labels.service | toUpper }} requests at {{ $value | humanize }}');
     await page.getByRole('button', { name: 'Create rule' }).click();
     await page.waitForURL(/\/alert-rules\/edit\?id=[0-9a-f-]{36}$/);
+    assert.equal(await page.getByLabel('Summary', { exact: true }).inputValue(), '{{ $labels.service | toUpper }} requests at {{ $value | humanize }}');
     await page.getByRole('heading', { name: 'Alert rule “Requests present”' }).waitFor();
     // A point now, so the latest value is fresh when the rule is evaluated.
     await apiWithKey(apiKey, 'POST', '/api/v1/ingest', { metrics: [{ key: seriesKey, value: 101, timestamp: new Date().toISOString(), dimensions: { service: 'web' } }] });
@@ -358,9 +357,10 @@ test('the dashboard: sign up → verify → organisation → key → ingest → 
     const sent = await deliverDue({ sql: t.sql, now: () => new Date(), outbound: loopbackOutbound });
     assert.equal(sent.delivered, 1);
     assert.equal(hook.verified.length, 1, `refused: ${hook.refused.join(', ')}`);
-    const body = hook.verified[0]!.body as { type: string; data: { alert: { ruleName?: string; name?: string; state?: string } } };
+    const body = hook.verified[0]!.body as { type: string; data: { alert: { ruleName?: string; name?: string; state?: string; summary?: string } } };
     assert.equal(body.type, 'alert.firing');
     assert.match(JSON.stringify(body.data.alert), /Requests present/);
+    assert.equal(body.data.alert.summary, 'WEB requests at 101'); // the summary template, rendered when it fired
     await nav.getByRole('link', { name: 'Rules' }).click();
     const row = page.getByRole('row', { name: /Requests present/ });
     await row.waitFor();
@@ -480,6 +480,6 @@ test('the dashboard: sign up → verify → organisation → key → ingest → 
     await page.waitForURL(/\/sign-in$/);
   });
 
-  if (!failed) assert.deepEqual(pageErrors, [], 'no script errors or CSP refusals in the browser');
+  if (!step.failed) assert.deepEqual(pageErrors, [], 'no script errors or CSP refusals in the browser');
   console.log(`dashboard browser test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });

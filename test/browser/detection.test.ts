@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../helpers/app.js';
-import { adminApi, browserMissing, dashboardWithJobs, type DashboardWithJobs, checkPage, screenshot, signedInPage } from '../helpers/browser.js';
+import { adminApi, browserMissing, dashboardWithJobs, type DashboardWithJobs, checkPage, signedInPage, journey } from '../helpers/browser.js';
 import { signedInUser } from '../helpers/people.js';
 
 const minute = 60_000;
@@ -34,17 +34,7 @@ const key = 'cpu.busy_pct';
 const label = `${key}{host=web-1}`;
 
 test('known bounds in Explore, and a detection schedule created, run, paused, resumed and deleted', { skip: browserMissing, timeout: 120_000 }, async (s) => {
-  let failed = false;
-  const step = (name: string, fn: () => Promise<void>) =>
-    s.test(name, { skip: failed ? 'an earlier step failed' : false }, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        await screenshot(page, 'detection-failed').catch(() => undefined);
-        throw err;
-      }
-    });
+  const step = journey(s, () => page, 'detection-failed');
   const last = Math.floor(Date.now() / minute) * minute - minute;
   const n = 240;
   const overAt = n - 30;

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
 import type { TestApp } from '../helpers/app.js';
-import { adminApi, browserMissing, dashboardWithJobs, type DashboardWithJobs, checkPage, screenshot } from '../helpers/browser.js';
+import { adminApi, browserMissing, dashboardWithJobs, type DashboardWithJobs, checkPage, screenshot, journey } from '../helpers/browser.js';
 import { signedInUser } from '../helpers/people.js';
 
 const hour = 3_600_000;
@@ -58,16 +58,7 @@ const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).get
 
 test('operations: dead letters corrected and reprocessed, a schedule run now, alerts live, alert regions on the chart', { skip: browserMissing, timeout: 90_000 }, async (s) => {
   const started = Date.now();
-  let failed = false;
-  const step = (name: string, fn: () => Promise<void>) =>
-    s.test(name, { skip: failed ? 'an earlier step failed' : false }, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    });
+  const step = journey(s);
   const last = Math.floor(Date.now() / hour) * hour;
 
   await step('ingest: 48 hourly points and one bad item (lands in the dead-letter queue)', async () => {
@@ -214,6 +205,6 @@ test('operations: dead letters corrected and reprocessed, a schedule run now, al
     }
   });
 
-  if (!failed) assert.deepEqual(pageErrors, [], 'no script errors or CSP refusals in the browser');
+  if (!step.failed) assert.deepEqual(pageErrors, [], 'no script errors or CSP refusals in the browser');
   console.log(`operations browser test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });

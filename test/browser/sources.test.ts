@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { scrapeDue } from '../../src/sources/scrape-due.js';
 import { loadMigrations, migrate } from '../../src/store/migrate.js';
 import { startTestApp, testDeps, type TestApp } from '../helpers/app.js';
-import { adminApi, browserMissing, buildDashboardIfStale, checkPage, launchBrowser, signedInPage } from '../helpers/browser.js';
+import { adminApi, browserMissing, buildDashboardIfStale, checkPage, launchBrowser, signedInPage, journey } from '../helpers/browser.js';
 import { signedInUser } from '../helpers/people.js';
 import { loopbackOutbound } from '../helpers/receivers.js';
 import { storeKinds, type TestStore } from '../helpers/stores.js';
@@ -69,16 +69,7 @@ async function send(key: string, source: string, metrics: unknown[]): Promise<{ 
 }
 
 test('sources: create a webhook source in the form, send through it, see its counters, disable it, delete it', { skip: browserMissing, timeout: 180_000 }, async (s) => {
-  let failed = false;
-  const step = (name: string, fn: () => Promise<void>) =>
-    s.test(name, { skip: failed ? 'an earlier step failed' : false }, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    });
+  const step = journey(s);
   const row = () => page.locator('table.sources tbody tr', { hasText: 'edge-web' });
   let writeKey = '';
   let writeKeyId = '';
@@ -274,5 +265,5 @@ test('sources: create a webhook source in the form, send through it, see its cou
     await checkPage(page, 'sources-scrape-targets');
   });
 
-  if (!failed) assert.deepEqual(pageErrors, [], 'no script errors or CSP refusals in the browser');
+  if (!step.failed) assert.deepEqual(pageErrors, [], 'no script errors or CSP refusals in the browser');
 });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
 import { csrfTokenFor } from '../../src/api/session-cookie.js';
 import { createLogger } from '../../src/core/logger.js';
 import { JobQueue } from '../../src/jobs/queue.js';
@@ -115,4 +116,29 @@ export async function dashboardWithJobs(ownerName: string, errors: string[]): Pr
     await store.drop();
   };
   return { store, queue, t, browser, page, base, close };
+}
+
+/** A step of a browser journey; `failed` tells whether one has failed so far. */
+export interface Journey {
+  (name: string, fn: () => Promise<void>): Promise<void>;
+  readonly failed: boolean;
+}
+
+/**
+ * Steps of one browser journey as subtests of `s`: once a step fails, the later ones are skipped
+ * (they build on it), and with `shot` the page is saved as `<shot>.png` for the failure.
+ */
+export function journey(s: TestContext, page?: () => Page, shot?: string): Journey {
+  let failed = false;
+  const step = (name: string, fn: () => Promise<void>) =>
+    s.test(name, { skip: failed ? 'an earlier step failed' : false }, async () => {
+      try {
+        await fn();
+      } catch (err) {
+        failed = true;
+        if (page && shot) await screenshot(page(), shot).catch(() => undefined);
+        throw err;
+      }
+    });
+  return Object.defineProperty(step, 'failed', { get: () => failed }) as Journey;
 }

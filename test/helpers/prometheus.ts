@@ -3,13 +3,12 @@
  * message definitions (independent of the server's hand decoder), and a real Prometheus process
  * (Debian's /usr/bin/prometheus) run on a config the test writes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
+import { freePort, startDaemon, type Daemon } from './daemon.js';
 
 const v1Root = protobuf.parse(
   `syntax = "proto3";
@@ -84,24 +83,10 @@ export const staleMarkerBits = 0x7ff0000000000002n;
 
 export const prometheusBinary = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 
-/** A free loopback TCP port (closed again before returning; good enough for a child to bind next). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
-export interface RunningPrometheus {
-  process: ChildProcess;
+export interface RunningPrometheus extends Daemon {
   dir: string;
-  /** Everything Prometheus logged so far (for assertion messages). */
-  log(): string;
-  stop(): Promise<void>;
 }
 
 /**
@@ -111,32 +96,6 @@ export interface RunningPrometheus {
 export async function startPrometheus(config: string): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'iv-prometheus-'));
   writeFileSync(join(dir, 'prometheus.yml'), config);
-  const port = await freePort();
-  const child = spawn(
-    prometheusBinary,
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=debug'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const keep = (b: Buffer) => {
-    output += b.toString('utf8');
-    if (output.length > 200_000) output = output.slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    process: child,
-    dir,
-    log: () => output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const args = (port: number) => [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=debug'];
+  return { ...(await startDaemon(prometheusBinary, args, { dir })), dir };
 }

@@ -552,3 +552,15 @@ export function sampleNotification(over: Partial<Omit<AlertNotification, 'alert'
     },
   };
 }
+
+/** A group notification of `alerts` (each over the sample alert, alertname added), as a flush builds it. */
+export function groupNotification(alerts: Partial<AlertNotification['alert']>[], status: 'firing' | 'resolved' = 'firing', truncatedAlerts = 0): AlertNotification {
+  const base = sampleNotification();
+  const list = alerts.map((a, i) => ({ ...base.alert, id: `alr_${i + 1}`, fingerprint: `fp_${i + 1}`, url: `https://iv.example.com/alerts/alr_${i + 1}`, ...a, labels: { ...base.alert.labels, alertname: 'High CPU', ...a.labels } }));
+  return {
+    ...base,
+    event: status,
+    alert: list[0]!,
+    group: { key: 'ch_1:{alertname="High CPU"}', labels: { alertname: 'High CPU' }, receiver: 'ops', status, alerts: list, truncatedAlerts },
+  };
+}

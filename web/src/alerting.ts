@@ -107,7 +107,32 @@ export interface EvaluateResult {
   errors: string[];
 }
 
-export type ChannelType = 'email' | 'slack' | 'webhook' | 'pagerduty';
+export type ChannelType = 'email' | 'slack' | 'webhook' | 'pagerduty' | 'alertmanager';
+
+/** Channel types that refuse `grouping` (src/alert/grouping/config.ts): an Alertmanager groups alerts itself. */
+export const typesWithoutGrouping: readonly ChannelType[] = ['alertmanager'];
+
+/** The bodies a webhook channel can send (src/notify/webhook/notifier.ts): the platform's own, or Alertmanager's webhook message. */
+export type WebhookFormat = 'intentvision' | 'alertmanager';
+export const webhookFormats: { value: WebhookFormat; text: string }[] = [
+  { value: 'intentvision', text: 'IntentVision (default)' },
+  { value: 'alertmanager', text: 'Alertmanager webhook (version 4)' },
+];
+
+/** An alertmanager channel's configuration as the API shows it: password and token redacted. */
+export interface AlertmanagerChannelConfig {
+  url: string;
+  basicAuth?: { username: string; password: string };
+  bearerToken?: string;
+}
+
+/** Alertmanager-style grouping of a channel's notifications (seconds); null on a channel: one message per alert event. */
+export interface ChannelGrouping {
+  groupBy: string[];
+  groupWaitSeconds: number;
+  groupIntervalSeconds: number;
+  repeatIntervalSeconds: number;
+}
 
 export interface Channel {
   id: string;
@@ -115,6 +140,7 @@ export interface Channel {
   type: ChannelType;
   config: Record<string, unknown>;
   enabled: boolean;
+  grouping: ChannelGrouping | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -52,7 +52,8 @@ async function runPass(deps: AlertingDeps, rule: StoredRule, now: Date, context:
     return { series: stepped.series, errors: stepped.errors, ...written };
   });
 
-  if (out?.notifications) deps.onDeliveriesQueued?.();
+  // Alerts added to groups count too: the evaluator then schedules the delivery job for when they are due.
+  if (out?.notifications || out?.grouped) deps.onDeliveriesQueued?.();
   return {
     ruleId: rule.id,
     evaluatedAt: now,

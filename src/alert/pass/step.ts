@@ -9,6 +9,7 @@ import { alertLabels } from '../labels.js';
 import { advanceAlert, type AlertInstance, type Transition } from '../lifecycle.js';
 import type { AlertRule, EvaluationResult, SeriesInput, SeriesState } from '../rule.js';
 import { formatSeries } from '../summary.js';
+import { expandAnnotations } from '../template/index.js';
 import type { PassSeries } from './result.js';
 import type { Mute } from './stages/silence.js';
 import { changeOf, instanceOf, toDate } from './stored-alert.js';
@@ -50,6 +51,12 @@ export interface StepOutcome {
 
 const finite = (v: number | null): number | null => (v !== null && Number.isFinite(v) ? v : null);
 
+/** The rendered `summary` annotation on one line, or the generated summary when there is none or it renders empty. */
+function summaryOf(annotation: string | undefined, generated: string): string {
+  const line = annotation?.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  return line ? line : generated;
+}
+
 /**
  * Evaluates `rule` over every input and moves each series' alert through the lifecycle. With
  * `complete` (the read was not truncated), open alerts of series no longer seen resolve.
@@ -80,13 +87,15 @@ export function step(orgId: string, rule: AlertRule, prior: Prior, inputs: reado
     const inst = moved.instance;
     const anomalyId = typeof result.details.anomalyId === 'string' ? result.details.anomalyId : null;
     const stored = existing && !moved.newInstance ? existing : undefined;
+    // Annotations are templates over the alert's labels and value; a rendered `summary` annotation is the alert's summary.
+    const annotations = expandAnnotations(rule.annotations, { labels, value: result.value });
     const fields = {
       state: inst.state,
       severity: rule.severity,
       labels,
-      annotations: rule.annotations,
+      annotations,
       value: finite(result.value),
-      summary: result.summary,
+      summary: summaryOf(annotations.summary, result.summary),
       details: result.details,
       anomalyId: anomalyId ?? stored?.anomalyId ?? null,
       firedAt: toDate(inst.firedAtMs),

@@ -22,7 +22,12 @@ import { replySchema } from '../entity-schema.js';
 export const Severity = literals(alertSeverities);
 
 const LabelMap = Type.Record(Type.String({ pattern: metricKeyPattern.source }), Type.String({ maxLength: 1024 }), { maxProperties: 32, additionalProperties: false });
-const AnnotationMap = Type.Record(Type.String({ pattern: metricKeyPattern.source }), Type.String({ maxLength: 4096 }), { maxProperties: 32, additionalProperties: false });
+const AnnotationMap = Type.Record(Type.String({ pattern: metricKeyPattern.source }), Type.String({ maxLength: 4096 }), {
+  maxProperties: 32,
+  additionalProperties: false,
+  description:
+    'Templates rendered for each alert when it is written (Prometheus’ alert template subset: `{{ $labels.host }}`, `{{ $value | humanize }}`); a rendered `summary` is the alert’s summary. Checked on create and change: 400 naming the annotation and the line and column.',
+});
 
 const ruleFields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),

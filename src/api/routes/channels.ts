@@ -1,4 +1,6 @@
 import { Type, type Static } from 'typebox';
+import { dropChannelGroups } from '../../alert/grouping/store.js';
+import { groupingDefaults, groupingLimits, parseGrouping, sameGroupBy, type Grouping } from '../../alert/grouping/config.js';
 import { channelEntity, createChannel, deleteChannel, getChannel, listChannels, updateChannel, type StoredChannel } from '../../alert/channels-store.js';
 import { toReply } from '../../store/entity.js';
 import { replySchema } from '../entity-schema.js';
@@ -19,12 +21,46 @@ import type { App } from '../types.js';
 const ChannelType = Type.Union(channelTypes.map((t) => Type.Literal(t)));
 const Config = Type.Record(Type.String(), Type.Unknown(), { description: "The channel type's configuration; secrets are never shown again (see the type's documentation)" });
 
+const seconds = (k: 'groupWaitSeconds' | 'groupIntervalSeconds' | 'repeatIntervalSeconds', what: string) =>
+  Type.Integer({ minimum: groupingLimits[k][0], maximum: groupingLimits[k][1], description: `${what}, s (default ${groupingDefaults[k]})` });
+const groupingFields = {
+  groupBy: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+    minItems: 1,
+    maxItems: groupingLimits.groupByNames,
+    description: 'Label names whose values make a group (alertname, severity, __name__, dimensions, rule labels), or exactly ["..."]: every distinct label set is its own group',
+  }),
+  groupWaitSeconds: seconds('groupWaitSeconds', "Wait before a new group's first notification"),
+  groupIntervalSeconds: seconds('groupIntervalSeconds', 'Wait between looks at a group after its first notification; alerts arriving meanwhile go out together'),
+  repeatIntervalSeconds: seconds('repeatIntervalSeconds', 'A group whose alerts still fire is notified again after this long'),
+};
+const GroupingInput = Type.Union(
+  [
+    Type.Object(
+      { groupBy: groupingFields.groupBy, groupWaitSeconds: Type.Optional(groupingFields.groupWaitSeconds), groupIntervalSeconds: Type.Optional(groupingFields.groupIntervalSeconds), repeatIntervalSeconds: Type.Optional(groupingFields.repeatIntervalSeconds) },
+      { additionalProperties: false },
+    ),
+    Type.Null(),
+  ],
+  { description: "Alertmanager-style grouping: alerts of one group are notified together, one message per group (null: one message per alert event). Not for type alertmanager, which groups itself." },
+);
+const GroupingPatch = Type.Union(
+  [
+    Type.Object(
+      { groupBy: Type.Optional(groupingFields.groupBy), groupWaitSeconds: Type.Optional(groupingFields.groupWaitSeconds), groupIntervalSeconds: Type.Optional(groupingFields.groupIntervalSeconds), repeatIntervalSeconds: Type.Optional(groupingFields.repeatIntervalSeconds) },
+      { additionalProperties: false },
+    ),
+    Type.Null(),
+  ],
+  { description: 'Merged into the current grouping (null turns grouping off). Changing groupBy or turning grouping off drops the pending groups: grouping starts over.' },
+);
+
 const CreateBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     type: ChannelType,
     config: Config,
     enabled: Type.Boolean({ default: true }),
+    grouping: Type.Optional(GroupingInput),
   },
   { additionalProperties: false },
 );
@@ -33,12 +69,14 @@ const PatchBody = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     config: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'JSON merge patch of the configuration: given fields replace, null removes; secrets not given stay' })),
     enabled: Type.Optional(Type.Boolean()),
+    grouping: Type.Optional(GroupingPatch),
   },
   { additionalProperties: false, minProperties: 1 },
 );
 
 const ChannelSchema = replySchema(channelEntity, ['orgId'], {
   config: Type.Record(Type.String(), Type.Unknown(), { description: 'Redacted: secrets show as "********"' }),
+  grouping: Type.Union([Type.Object(groupingFields), Type.Null()], { description: 'How the channel groups alerts (Alertmanager-style), or null: one message per alert event' }),
 });
 const CreatedSchema = Type.Intersect([
   ChannelSchema,
@@ -118,7 +156,7 @@ export function channelRoutes(app: App, deps: DeliveryDeps): void {
       schema: {
         tags,
         summary: 'Create a notification channel',
-        description: `Types: ${channelTypes.join(', ')}. The configuration is validated by the type's notifier; secrets in it are stored and never shown again. A webhook without a secret gets a generated one, returned once as generatedSecret. A destination that is a literal internal address (loopback, private, link-local, unique-local, carrier-grade NAT, multicast, unspecified, in any spelling) or localhost is refused (400) unless OUTBOUND_ALLOWED_CIDRS allows it; host names are checked address by address when connecting.`,
+        description: `Types: ${channelTypes.join(', ')}. The configuration is validated by the type's notifier; secrets in it are stored and never shown again. A webhook without a secret gets a generated one, returned once as generatedSecret. A destination that is a literal internal address (loopback, private, link-local, unique-local, carrier-grade NAT, multicast, unspecified, in any spelling) or localhost is refused (400) unless OUTBOUND_ALLOWED_CIDRS allows it; host names are checked address by address when connecting. \`grouping\` (Alertmanager's group_by, group_wait, group_interval, repeat_interval) sends the alerts of one group in one message per flush; acknowledgements and tests still go out one by one.`,
         body: CreateBody,
         response: responses({ 201: CreatedSchema }),
       },
@@ -138,7 +176,8 @@ export function channelRoutes(app: App, deps: DeliveryDeps): void {
       } catch (err) {
         throw inBody(err);
       }
-      const c = await createChannel(deps.sql, orgId, { name: b.name, type: b.type, config, enabled: b.enabled }, deps.now());
+      const grouping = parseGrouping(b.grouping, b.type) ?? null;
+      const c = await createChannel(deps.sql, orgId, { name: b.name, type: b.type, config, enabled: b.enabled, grouping }, deps.now());
       if (!c) throw conflict(b.name);
       return reply.code(201).send({ ...channelJson(c), ...(generatedSecret ? { generatedSecret } : {}) });
     },
@@ -167,7 +206,7 @@ export function channelRoutes(app: App, deps: DeliveryDeps): void {
     '/api/v1/channels/:id',
     {
       config: { scope: 'admin' },
-      schema: { tags, summary: 'Change a channel', description: 'The type cannot change. `config` is a JSON merge patch: secrets not mentioned stay as stored.', params: IdParams, body: PatchBody, response: responses({ 200: ChannelSchema }) },
+      schema: { tags, summary: 'Change a channel', description: 'The type cannot change. `config` and `grouping` are JSON merge patches: secrets not mentioned stay as stored; `grouping: null` turns grouping off.', params: IdParams, body: PatchBody, response: responses({ 200: ChannelSchema }) },
     },
     async (req) => {
       const { orgId } = authOf(req);
@@ -181,10 +220,13 @@ export function channelRoutes(app: App, deps: DeliveryDeps): void {
           throw inBody(err);
         }
       }
+      const grouping: Grouping | null = b.grouping === undefined ? old.grouping : (parseGrouping(b.grouping === null ? null : mergePatch(old.grouping, b.grouping), old.type) ?? null);
       const name = b.name ?? old.name;
-      const c = await updateChannel(deps.sql, orgId, old.id, { name, config, enabled: b.enabled ?? old.enabled }, deps.now());
+      const c = await updateChannel(deps.sql, orgId, old.id, { name, config, enabled: b.enabled ?? old.enabled, grouping }, deps.now());
       if (c === 'conflict') throw conflict(name);
       if (!c) throw new AppError('not_found', 'No such channel');
+      // Groups made by another groupBy would mix two ways of grouping: start over.
+      if (!sameGroupBy(old.grouping, grouping)) await dropChannelGroups(deps.sql, orgId, c.id);
       return channelJson(c);
     },
   );

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { LookupAddress } from 'node:dns';
-import { loopbackOutbound, sampleNotification, startSmtpReceiver, unusedPort, type SmtpReceiver } from '../../../test/helpers/receivers.js';
+import { groupNotification, loopbackOutbound, sampleNotification, type SmtpReceiver, startSmtpReceiver, unusedPort } from '../../../test/helpers/receivers.js';
 import { AppError } from '../../core/errors.js';
 import { OutboundGuard } from '../../net/outbound.js';
-import type { AlertEvent } from '../notifier.js';
+import type { AlertEvent, AlertNotification } from '../notifier.js';
 import { emailContent } from './format.js';
 import { emailNotifier, type EmailConfig } from './notifier.js';
 
@@ -270,5 +270,43 @@ describe('email notifier through the outbound guard', () => {
     assert.equal(result.classification, 'tls_error', result.error);
     assert.equal(smtp.connections, 1);
     assert.deepEqual(smtp.servernames, []);
+  });
+});
+
+describe('email of a group', () => {
+  test('subject [FIRING:n] title with the prefix; the text lists every alert; the HTML escapes', () => {
+    const n = groupNotification([{ labels: { host: 'web-1' } }, { labels: { host: '<b>web-2</b>' }, annotations: { runbook: 'https://wiki/x' } }], 'firing', 3);
+    const c = emailContent(n, '[prod]');
+    assert.equal(c.subject, '[prod] [FIRING:2] High CPU (cpu.usage eu-west-1)');
+    assert.match(c.text, /^\[FIRING:2\] High CPU \(cpu\.usage eu-west-1\)\n2 firing, 0 resolved, notified to ops\.\nGroup: alertname=High CPU\n/);
+    assert.match(c.text, /\n1\. cpu\.usage\{host=web-1\} > 0\.9 for 5m \(now 0\.97\)\n   State: +firing\n/);
+    assert.match(c.text, /host=<b>web-2<\/b>/);
+    assert.match(c.text, /runbook: +https:\/\/wiki\/x/);
+    assert.match(c.text, /\n… and 3 more alerts\n/);
+    assert.ok(c.html.includes('host=&lt;b&gt;web-2&lt;/b&gt;'));
+    assert.ok(!c.html.includes('<b>web-2'));
+    assert.ok(c.html.includes('href="https://iv.example.com/alerts/alr_2"'));
+  });
+
+  test('a resolved group reads [RESOLVED]', () => {
+    const c = emailContent(groupNotification([{ state: 'resolved', endsAt: '2024-05-01T12:00:00.000Z' }], 'resolved'));
+    assert.equal(c.subject, '[RESOLVED] High CPU (cpu.usage web-1 eu-west-1)');
+    assert.match(c.text, /Ended: +2024-05-01T12:00:00.000Z/);
+  });
+
+  test('every flush of a group references one thread id', async () => {
+    const smtp = await startSmtpReceiver();
+    try {
+      for (const status of ['firing', 'resolved'] as const) {
+        const result = await emailNotifier.send(local(smtp.port), { ...groupNotification([{}], status), deliveryId: `dlv_${status}` }, { now, timeoutMs: 5000, outbound: loopbackOutbound });
+        assert.equal(result.ok, true, result.error);
+      }
+      const [a, b] = smtp.received;
+      assert.match(a!.headers.references!, /^<group-[0-9a-f]{32}@iv\.example\.com>$/);
+      assert.equal(b!.headers.references, a!.headers.references);
+      assert.deepEqual([a!.subject, b!.subject], ['[FIRING:1] High CPU (cpu.usage web-1 eu-west-1)', '[RESOLVED] High CPU (cpu.usage web-1 eu-west-1)']);
+    } finally {
+      await smtp.close();
+    }
   });
 });

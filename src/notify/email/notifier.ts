@@ -13,6 +13,7 @@ import { redacted } from '../secrets.js';
 import { ConfigReader } from '../validate.js';
 import { mailboxAddress } from './address.js';
 import { emailContent } from './format.js';
+import { groupToken } from '../format.js';
 
 export interface EmailConfig {
   host: string;
@@ -191,9 +192,9 @@ export const emailNotifier: Notifier<EmailConfig> = {
           ...content,
           date: options.now,
           // Retries of one delivery reuse the Message-ID (receivers may drop the duplicate); every
-          // event of one alert references the same id, so mail clients thread them.
+          // event of one alert (every flush of one group) references the same id, so mail clients thread them.
           messageId: `<${idPart(n.deliveryId)}@${domain}>`,
-          references: `<alert-${idPart(n.alert.fingerprint)}@${domain}>`,
+          references: n.group ? `<group-${groupToken(n.group.key)}@${domain}>` : `<alert-${idPart(n.alert.fingerprint)}@${domain}>`,
           headers: { 'Auto-Submitted': 'auto-generated', 'X-IntentVision-Event': n.event, 'X-IntentVision-Fingerprint': idPart(n.alert.fingerprint) },
           signal,
         });

@@ -1,8 +1,8 @@
 // PagerDuty Events API v2 events for an alert event. The alert's fingerprint is the dedup_key, so
 // firing, acknowledged and resolved land on the same PagerDuty incident. Pure: no I/O, no clock.
-import type { AlertNotification, AlertSeverity } from '../notifier.js';
+import { alertSeverities, type AlertNotification, type AlertSeverity } from '../notifier.js';
 import { clip } from '../secrets.js';
-import { oneLine, safeLink } from '../format.js';
+import { groupTitle, groupToken, oneLine, safeLink } from '../format.js';
 
 /** PagerDuty's limits: summary 1024 characters, dedup_key 255. */
 export const pagerDutyLimits = { summary: 1024, dedupKey: 255, source: 255 } as const;
@@ -79,13 +79,62 @@ function trigger(routingKey: string, n: AlertNotification, dedupKey: string, now
   };
 }
 
+/** The dedup_key of a group: a hash of its key (keys can pass PagerDuty's 255 characters), the same on every flush. */
+export function groupDedupKey(groupKey: string): string {
+  return `intentvision-group-${groupToken(groupKey)}`;
+}
+
+/**
+ * One event per group (Alertmanager's PagerDuty integration): a trigger while any alert fires, with
+ * the group's title as summary, the most severe firing alert's severity and every listed alert in
+ * custom_details; a resolve once the group is resolved. The dedup_key follows the group.
+ */
+function groupEvents(routingKey: string, n: AlertNotification, g: NonNullable<AlertNotification['group']>): PagerDutyEvent[] {
+  const dedupKey = groupDedupKey(g.key);
+  if (g.status === 'resolved') return [{ routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey, client: 'IntentVision' }];
+  const firing = g.alerts.filter((a) => a.state !== 'resolved');
+  const first = firing[0] ?? n.alert;
+  const severity = alertSeverities.find((s) => firing.some((a) => a.severity === s)) ?? first.severity;
+  const source = sourceLabels.map((k) => first.labels[k]).find((v) => v) ?? `intentvision/${n.org.name}`;
+  const link = safeLink(n.externalUrl ?? null) ?? safeLink(first.url);
+  const listed = (a: (typeof g.alerts)[number]) => ({ summary: a.summary, state: a.state, severity: a.severity, value: a.value, labels: a.labels, annotations: a.annotations, starts_at: a.startsAt, ends_at: a.endsAt, alert_id: a.id, fingerprint: a.fingerprint });
+  return [
+    {
+      routing_key: routingKey,
+      event_action: 'trigger',
+      dedup_key: dedupKey,
+      payload: {
+        summary: clip(groupTitle(g), pagerDutyLimits.summary),
+        source: clip(source, pagerDutyLimits.source),
+        severity,
+        timestamp: first.startsAt,
+        class: first.ruleKind,
+        custom_details: {
+          org: n.org.name,
+          receiver: g.receiver,
+          group_key: g.key,
+          group_labels: g.labels,
+          firing: firing.map(listed),
+          resolved: g.alerts.filter((a) => a.state === 'resolved').map(listed),
+          truncated_alerts: g.truncatedAlerts,
+        },
+      },
+      ...(link && { links: [{ href: link, text: 'IntentVision' }] }),
+      client: 'IntentVision',
+      ...(link && { client_url: link }),
+    },
+  ];
+}
+
 /**
  * The events to send, in order. firing → trigger, acknowledged → acknowledge, resolved → resolve,
  * each with dedup_key = fingerprint. A test is a trigger (severity info, a summary that says it is a
  * test, its own dedup_key) followed at once by a resolve of it: the channel is proven end to end, and
- * no incident is left open for someone to close by hand.
+ * no incident is left open for someone to close by hand. A group notification is one event for the
+ * group ({@link groupDedupKey}).
  */
 export function pagerDutyEvents(routingKey: string, n: AlertNotification, now: Date): PagerDutyEvent[] {
+  if (n.group && n.event !== 'test') return groupEvents(routingKey, n, n.group);
   const dedupKey = clip(n.alert.fingerprint, pagerDutyLimits.dedupKey);
   const bare = (action: 'acknowledge' | 'resolve', key: string): PagerDutyEvent => ({ routing_key: routingKey, event_action: action, dedup_key: key, client: 'IntentVision' });
   switch (n.event) {

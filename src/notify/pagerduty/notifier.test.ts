@@ -1,8 +1,9 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loopbackOutbound, sampleNotification, startPagerDutyReceiver, type PagerDutyReceiver } from '../../../test/helpers/receivers.js';
+import { groupNotification, loopbackOutbound, type PagerDutyReceiver, sampleNotification, startPagerDutyReceiver } from '../../../test/helpers/receivers.js';
 import { AppError } from '../../core/errors.js';
-import { pagerDutyEvents } from './event.js';
+import { groupDedupKey, pagerDutyEvents } from './event.js';
+import type { AlertNotification } from '../notifier.js';
 import { defaultEventsUrl, pagerDutyNotifier, type PagerDutyConfig } from './notifier.js';
 
 const routingKey = 'R0UT1NGKEY0123456789ABCDEFGHIJKL';
@@ -170,5 +171,39 @@ describe('pagerduty notifier against an Events API v2 receiver', () => {
       { ok: false, status: 429, retryable: true, retryAfterMs: 7000 },
     );
     assert.ok(!JSON.stringify(result).includes(routingKey));
+  });
+});
+
+describe('pagerduty events of a group', () => {
+  test('one trigger per group: dedup_key from the group key, the most severe firing alert, every alert in custom_details', () => {
+    const n = groupNotification([{ severity: 'warning', labels: { host: 'web-1' } }, { severity: 'critical', labels: { host: 'web-2' } }, { state: 'resolved', labels: { host: 'web-3' } }]);
+    const [event, ...rest] = pagerDutyEvents(routingKey, n, now);
+    assert.equal(rest.length, 0);
+    assert.equal(event!.event_action, 'trigger');
+    assert.equal(event!.dedup_key, groupDedupKey('ch_1:{alertname="High CPU"}'));
+    assert.match(event!.dedup_key, /^intentvision-group-[0-9a-f]{32}$/);
+    assert.equal(event!.payload!.summary, '[FIRING:2] High CPU (cpu.usage eu-west-1)');
+    assert.equal(event!.payload!.severity, 'critical');
+    assert.equal(event!.payload!.source, 'web-1');
+    const details = event!.payload!.custom_details as { firing: { labels: Record<string, string> }[]; resolved: unknown[]; receiver: string; group_labels: unknown };
+    assert.deepEqual(details.firing.map((a) => a.labels.host), ['web-1', 'web-2']);
+    assert.equal(details.resolved.length, 1);
+    assert.equal(details.receiver, 'ops');
+    assert.deepEqual(details.group_labels, { alertname: 'High CPU' });
+  });
+
+  test('a resolved group resolves the same incident; the receiver accepts both', async () => {
+    const pd = await startPagerDutyReceiver({ routingKey });
+    try {
+      const config = pagerDutyNotifier.parseConfig({ routingKey, eventsUrl: `${pd.url}/v2/enqueue` });
+      for (const n of [groupNotification([{}]), groupNotification([{ state: 'resolved' }], 'resolved')]) {
+        const result = await pagerDutyNotifier.send(config, n, { now, timeoutMs: 2000, outbound: loopbackOutbound });
+        assert.equal(result.ok, true, result.error);
+      }
+      const key = groupDedupKey('ch_1:{alertname="High CPU"}');
+      assert.deepEqual(pd.events.map((e) => [e.event_action, e.dedup_key]), [['trigger', key], ['resolve', key]]);
+    } finally {
+      await pd.close();
+    }
   });
 });

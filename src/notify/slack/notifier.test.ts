@@ -1,9 +1,9 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loopbackOutbound, sampleNotification, startSlackReceiver, type SlackReceiver } from '../../../test/helpers/receivers.js';
+import { groupNotification, loopbackOutbound, sampleNotification, slackProblem, type SlackReceiver, startSlackReceiver } from '../../../test/helpers/receivers.js';
 import { AppError } from '../../core/errors.js';
-import type { AlertEvent } from '../notifier.js';
-import { slackMessage, type SlackBlock } from './message.js';
+import type { AlertEvent, AlertNotification } from '../notifier.js';
+import { maxGroupLines, slackMessage, type SlackBlock } from './message.js';
 import { slackNotifier, type SlackConfig } from './notifier.js';
 
 const token = 'xoxbSECRETtoken1234567890';
@@ -156,5 +156,53 @@ describe('slack notifier against a Slack-like receiver', () => {
     slack.script({ status: 500, body: `failed posting to ${slack.url}${hookPath} (${token})` });
     const echoed = await slackNotifier.send(config, sampleNotification(), { now, timeoutMs: 2000, outbound: loopbackOutbound });
     assert.deepEqual(echoed, { ok: false, status: 500, classification: 'http_5xx', retryable: true, error: 'HTTP 500' });
+  });
+});
+
+describe('slack group message', () => {
+  const text = (b: SlackBlock) => ('text' in b && b.text ? b.text.text : '');
+
+  test('Alertmanager-style title, counts and receiver, one line per alert with its labels and value', () => {
+    const n = groupNotification([{ labels: { host: 'web-1' } }, { labels: { host: 'web-2' }, value: 0.99, summary: 'cpu.usage{host=web-2} > 0.9' }]);
+    const m = slackMessage(n);
+    assert.equal(m.text, '🔴 [FIRING:2] High CPU (cpu.usage eu-west-1)');
+    assert.deepEqual(m.blocks[0], { type: 'header', text: { type: 'plain_text', text: '🔴 [FIRING:2] High CPU (cpu.usage eu-west-1)', emoji: true } });
+    assert.equal(text(m.blocks[1]!), '2 firing, 0 resolved · ops');
+    const lines = text(m.blocks[2]!).split('\n');
+    assert.equal(lines.length, 2);
+    assert.match(lines[0]!, /^🔴 <https:\/\/iv\.example\.com\/alerts\/alr_1\|cpu\.usage\{host=web-1\} &gt; 0\.9 for 5m \(now 0\.97\)> — __name__=cpu\.usage, alertname=High CPU, host=web-1, region=eu-west-1 · value 0\.97$/);
+    assert.match(lines[1]!, /host=web-2, .*· value 0\.99$/);
+    assert.equal(slackProblem(JSON.parse(JSON.stringify(m))), null);
+  });
+
+  test('resolved group: ✅ [RESOLVED] title and every alert marked resolved', () => {
+    const n = groupNotification([{ state: 'resolved', endsAt: '2024-05-01T12:00:00.000Z' }], 'resolved');
+    const m = slackMessage(n);
+    assert.equal(text(m.blocks[0]!), '✅ [RESOLVED] High CPU (cpu.usage web-1 eu-west-1)');
+    assert.match(text(m.blocks[2]!), /^✅ /);
+    assert.match(text(m.blocks[2]!), /· resolved <!date\^1714564800\^\{date_short_pretty\} \{time\}\|2024-05-01T12:00:00.000Z>$/);
+  });
+
+  test('a large group stays within Slack limits and says how many alerts it left out', () => {
+    const n = groupNotification(Array.from({ length: 50 }, (_, i) => ({ labels: { host: `web-${i}` }, summary: `<!channel> ${'x'.repeat(200)}` })), 'firing', 7);
+    const m = slackMessage(n);
+    assert.equal(slackProblem(JSON.parse(JSON.stringify(m))), null);
+    const all = m.blocks.map(text).join('\n');
+    assert.equal((all.match(/host=web-/g) ?? []).length, maxGroupLines);
+    assert.match(all, /… and 17 more alerts/);
+    assert.ok(!all.includes('<!channel>'), 'user text cannot mention @channel');
+  });
+
+  test('posts a group message a Slack-like receiver accepts', async () => {
+    const slack = await startSlackReceiver({ path: hookPath });
+    try {
+      const config = slackNotifier.parseConfig({ url: `${slack.url}${hookPath}` });
+      const n = groupNotification([{ labels: { host: 'web-1' } }, { labels: { host: 'web-2' } }]);
+      const result = await slackNotifier.send(config, n, { now, timeoutMs: 2000, outbound: loopbackOutbound });
+      assert.deepEqual(result, { ok: true, status: 200, classification: 'http_2xx', retryable: false });
+      assert.deepEqual(slack.messages, [JSON.parse(JSON.stringify(slackMessage(n)))]);
+    } finally {
+      await slack.close();
+    }
   });
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { loopbackOutbound, sampleNotification, startHttpReceiver, startWebhookReceiver, type HttpReceiver, type WebhookReceiver } from '../../../test/helpers/receivers.js';
 import { AppError } from '../../core/errors.js';
-import type { AlertEvent } from '../notifier.js';
+import { alertmanagerWebhookMessage } from '../alertmanager/webhook-message.js';
+import type { AlertEvent, NotificationGroup } from '../notifier.js';
 import { generateWebhookSecret, signWebhook, verifyWebhook, webhookNotifier, type WebhookBody } from './notifier.js';
 
 // The Standard Webhooks specification's published test vector.
@@ -66,6 +67,8 @@ describe('webhook configuration', () => {
     { name: 'secret too short', raw: { url: 'https://example.com/x', secret: 'whsec_c2hvcnQ=' }, fields: ['config.secret'] },
     { name: 'secret not base64', raw: { url: 'https://example.com/x', secret: 'whsec_not base64 at all!!' }, fields: ['config.secret'] },
     { name: 'unknown field', raw: { url: 'https://example.com/x', secret, headers: {} }, fields: ['config.headers'] },
+    { name: 'unknown format', raw: { url: 'https://example.com/x', secret, format: 'prometheus' }, fields: ['config.format'] },
+    { name: 'format not a string', raw: { url: 'https://example.com/x', secret, format: 4 }, fields: ['config.format'] },
   ];
   for (const c of cases) {
     test(`rejects ${c.name}`, () => {
@@ -87,15 +90,16 @@ describe('webhook configuration', () => {
 
   test('accepts https anywhere and http on loopback', () => {
     for (const url of ['https://hooks.example.com/in?x=1', 'http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://[::1]:9/h']) {
-      assert.deepEqual(webhookNotifier.parseConfig({ url, secret }), { url: new URL(url).href, secret });
+      assert.deepEqual(webhookNotifier.parseConfig({ url, secret }), { url: new URL(url).href, secret, format: 'intentvision' });
     }
+    assert.equal(webhookNotifier.parseConfig({ url: 'https://example.com/x', secret, format: 'alertmanager' }).format, 'alertmanager');
   });
 
   test('redact hides the secret and query values', () => {
     const config = webhookNotifier.parseConfig({ url: 'https://hooks.example.com/in?token=abcdef123456&team=ops', secret });
     const shown = JSON.stringify(webhookNotifier.redact(config));
     assert.ok(!shown.includes(secret.slice(6)) && !shown.includes('abcdef123456'), shown);
-    assert.deepEqual(webhookNotifier.redact(config), { url: 'https://hooks.example.com/in?token=********&team=********', secret: '********' });
+    assert.deepEqual(webhookNotifier.redact(config), { url: 'https://hooks.example.com/in?token=********&team=********', secret: '********', format: 'intentvision' });
   });
 });
 
@@ -130,6 +134,57 @@ describe('webhook notifier against a verifying receiver', () => {
       assert.equal(req.headers['webhook-signature'], `v1,${mac}`);
     });
   }
+
+  const group = (): NotificationGroup => {
+    const first = sampleNotification({ alert: { labels: { alertname: 'High CPU', severity: 'critical', host: 'web-1' } } }).alert;
+    const second = sampleNotification({ alert: { id: 'alr_2', labels: { alertname: 'High CPU', severity: 'critical', host: 'web-2' }, state: 'resolved', endsAt: '2024-05-01T11:59:00.000Z' } }).alert;
+    return { key: 'g1', labels: { alertname: 'High CPU' }, receiver: 'ops-hook', status: 'firing', alerts: [first, second], truncatedAlerts: 0 };
+  };
+
+  test('the default body carries the group when the notification has one', async () => {
+    const g = group();
+    const n = { ...sampleNotification({ deliveryId: 'dlv_group', alert: g.alerts[0] }), group: g };
+    const config = webhookNotifier.parseConfig({ url: receiver.url, secret });
+    assert.equal((await webhookNotifier.send(config, n, { now, timeoutMs: 2000, outbound: loopbackOutbound })).ok, true);
+    const expected: WebhookBody = { type: 'alert.firing', timestamp: now.toISOString(), data: { event: 'firing', org: n.org, alert: n.alert, group: g } };
+    assert.deepEqual(receiver.verified[0]!.body, expected);
+  });
+
+  for (const event of ['firing', 'acknowledged', 'resolved', 'test'] as AlertEvent[]) {
+    test(`format "alertmanager": a signed Alertmanager message for a ${event} event`, async () => {
+      const state = event === 'resolved' ? 'resolved' : event === 'acknowledged' ? 'acknowledged' : 'firing';
+      const n = sampleNotification({ event, deliveryId: `dlv_am_${event}`, externalUrl: 'https://iv.example.com', alert: { state, labels: { alertname: 'High CPU', severity: 'critical', host: 'web-1' } } });
+      const config = webhookNotifier.parseConfig({ url: `${receiver.url}/am`, secret, format: 'alertmanager' });
+      const result = await webhookNotifier.send(config, n, { now, timeoutMs: 2000, outbound: loopbackOutbound });
+      assert.equal(result.ok, true);
+      assert.deepEqual(receiver.refused, []);
+      const got = receiver.verified[0]!;
+      assert.equal(got.id, `dlv_am_${event}`);
+      assert.deepEqual(got.body, alertmanagerWebhookMessage(n, now));
+      const body = got.body as { version: string; status: string; receiver: string; groupKey: string; externalURL: string; alerts: { status: string; endsAt: string; fingerprint: string }[] };
+      assert.deepEqual([body.version, body.receiver, body.groupKey, body.externalURL], ['4', 'intentvision', n.alert.fingerprint, 'https://iv.example.com']);
+      assert.equal(body.status, event === 'resolved' ? 'resolved' : 'firing');
+      assert.equal(body.alerts[0]!.endsAt, event === 'resolved' ? '2024-05-01T12:00:00Z' : '0001-01-01T00:00:00Z');
+      assert.match(body.alerts[0]!.fingerprint, /^[0-9a-f]{16}$/);
+    });
+  }
+
+  test('format "alertmanager" with a group: one message with every alert of the group', async () => {
+    const g = group();
+    const n = { ...sampleNotification({ alert: g.alerts[0] }), group: g };
+    const config = webhookNotifier.parseConfig({ url: receiver.url, secret, format: 'alertmanager' });
+    assert.equal((await webhookNotifier.send(config, n, { now, timeoutMs: 2000, outbound: loopbackOutbound })).ok, true);
+    const body = receiver.verified[0]!.body as { receiver: string; groupKey: string; groupLabels: object; commonLabels: object; alerts: { status: string; labels: { host: string } }[] };
+    assert.deepEqual([body.receiver, body.groupKey, body.groupLabels], ['ops-hook', 'g1', { alertname: 'High CPU' }]);
+    assert.deepEqual(body.commonLabels, { alertname: 'High CPU', severity: 'critical' });
+    assert.deepEqual(
+      body.alerts.map((a) => [a.status, a.labels.host]),
+      [
+        ['firing', 'web-1'],
+        ['resolved', 'web-2'],
+      ],
+    );
+  });
 
   test('a receiver with another secret refuses it: 401, not retryable', async () => {
     const other = await startWebhookReceiver(generateWebhookSecret(), { now: () => now });

@@ -16,37 +16,56 @@
 //         "id", "fingerprint", "ruleId", "ruleName", "ruleKind", "severity", "state", "summary",
 //         "labels": {…}, "annotations": {…}, "value": number | null, "startsAt": ISO, "endsAt": ISO | null,
 //         "url": string | null, "details": {…}, "actor"?: { "kind", "id", "comment" }
-//       }
+//       },
+//       "group"?: { "key", "labels", "receiver", "status", "alerts": [alert…], "truncatedAlerts" }
 //     }
 //   }
+//
+// `group` is there when the channel groups alerts (one message for the group; `alert` is its first).
+// With `format: "alertmanager"` the body is instead Alertmanager's webhook message, version 4
+// (../alertmanager/webhook-message.ts), signed the same way, for receivers written for Alertmanager.
+// Alertmanager knows only firing and resolved: an acknowledged event is a firing message whose
+// acknowledged alerts carry the annotation `acknowledged: "true"`, a test event a firing message.
 //
 // Any 2xx is success. The secret is required: an unsigned webhook cannot be trusted by its receiver,
 // and generating one here would make parseConfig differ on every call; the API generates one with
 // generateWebhookSecret() when the user gives none, and shows it once.
+import { alertmanagerWebhookMessage } from '../alertmanager/webhook-message.js';
 import { postJson } from '../http.js';
-import type { AlertNotification, DeliveryResult, Notifier, SendOptions } from '../notifier.js';
+import type { AlertNotification, DeliveryResult, NotificationGroup, Notifier, SendOptions } from '../notifier.js';
 import { redacted } from '../secrets.js';
 import { ConfigReader } from '../validate.js';
 import { signWebhook, webhookKey } from './signature.js';
 
 export { generateWebhookSecret, signWebhook, verifyWebhook } from './signature.js';
 
+/** The bodies a webhook can send. */
+export const webhookFormats = ['intentvision', 'alertmanager'] as const;
+export type WebhookFormat = (typeof webhookFormats)[number];
+
 export interface WebhookConfig {
   /** https URL (http only for localhost). */
   url: string;
   /** `whsec_<base64>` of 24..64 bytes. */
   secret: string;
+  /** The body: the platform's own (default) or Alertmanager's webhook message. */
+  format: WebhookFormat;
 }
 
 /** The JSON body a webhook receives; see the comment at the top of this file. */
 export interface WebhookBody {
   type: `alert.${AlertNotification['event']}`;
   timestamp: string;
-  data: { event: AlertNotification['event']; org: AlertNotification['org']; alert: AlertNotification['alert'] };
+  data: { event: AlertNotification['event']; org: AlertNotification['org']; alert: AlertNotification['alert']; group?: NotificationGroup };
 }
 
 export function webhookBody(n: AlertNotification, now: Date): WebhookBody {
-  return { type: `alert.${n.event}`, timestamp: now.toISOString(), data: { event: n.event, org: n.org, alert: n.alert } };
+  return { type: `alert.${n.event}`, timestamp: now.toISOString(), data: { event: n.event, org: n.org, alert: n.alert, ...(n.group && { group: n.group }) } };
+}
+
+/** The body text of `n` in `format`. */
+export function webhookPayload(format: WebhookFormat, n: AlertNotification, now: Date): string {
+  return JSON.stringify(format === 'alertmanager' ? alertmanagerWebhookMessage(n, now) : webhookBody(n, now));
 }
 
 /** Query values may carry receivers' tokens: kept out of what the API shows. */
@@ -67,11 +86,13 @@ export const webhookNotifier: Notifier<WebhookConfig> = {
       const key = webhookKey(secret);
       if (typeof key === 'string') r.fail('secret', key);
     }
-    return r.finish('webhook', () => ({ url: url!, secret: secret! }));
+    const format = r.string('format', { maxLength: 32 }) ?? 'intentvision';
+    if (!(webhookFormats as readonly string[]).includes(format)) r.fail('format', `must be one of ${webhookFormats.join(', ')}`);
+    return r.finish('webhook', () => ({ url: url!, secret: secret!, format: format as WebhookFormat }));
   },
 
   redact(config) {
-    return { url: redactQuery(config.url), secret: redacted };
+    return { url: redactQuery(config.url), secret: redacted, format: config.format };
   },
 
   destinations(config) {
@@ -79,7 +100,7 @@ export const webhookNotifier: Notifier<WebhookConfig> = {
   },
 
   async send(config: WebhookConfig, n: AlertNotification, options: SendOptions): Promise<DeliveryResult> {
-    const body = JSON.stringify(webhookBody(n, options.now));
+    const body = webhookPayload(config.format, n, options.now);
     const timestamp = Math.floor(options.now.getTime() / 1000);
     const u = new URL(config.url);
     return postJson(config.url, body, {

@@ -86,9 +86,12 @@ interface Draft {
   channels: string[];
   kind: RuleKind;
   values: Values;
+  /** The `summary` and `description` annotations (templates); other annotations are kept as they are. */
+  summary: string;
+  description: string;
 }
 
-const newDraft = (): Draft => ({ name: '', key: '', dims: '', labels: '', severity: 'warning', interval: '60', dedup: '300', repeat: '0', enabled: true, channels: [], kind: 'threshold', values: conditionValues(defaultCondition('threshold')) });
+const newDraft = (): Draft => ({ name: '', key: '', dims: '', labels: '', severity: 'warning', interval: '60', dedup: '300', repeat: '0', enabled: true, channels: [], kind: 'threshold', values: conditionValues(defaultCondition('threshold')), summary: '', description: '' });
 
 const draftOf = (r: Rule): Draft => ({
   name: r.name,
@@ -103,7 +106,21 @@ const draftOf = (r: Rule): Draft => ({
   channels: r.channels,
   kind: r.condition.kind,
   values: conditionValues(r.condition),
+  summary: r.annotations.summary ?? '',
+  description: r.annotations.description ?? '',
 });
+
+/** The rule's annotations with the form's summary and description (an empty one is removed). */
+function annotationsOf(d: Draft, old: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = { ...old };
+  for (const [k, v] of [['summary', d.summary], ['description', d.description]] as const) {
+    if (v.trim()) out[k] = v;
+    else delete out[k];
+  }
+  return out;
+}
+
+const templateHint = 'A template: {{ $labels.host }}, {{ $value | humanize }}, {{ if gt $value 0.9 }}…{{ end }}';
 
 export function RuleEditorPage() {
   const [params] = useQueryState();
@@ -164,6 +181,7 @@ function Editor({ rule, onSaved }: { rule: Rule | undefined; onSaved: () => void
       repeatIntervalSeconds: num(d.repeat),
       enabled: d.enabled,
       channels: d.channels,
+      annotations: annotationsOf(d, rule?.annotations),
       condition,
     };
     if (!dimensions) throw new Error('The dimension filter reads “name=value, name=value”.');
@@ -220,6 +238,8 @@ function Editor({ rule, onSaved }: { rule: Rule | undefined; onSaved: () => void
             <InputField label="Quiet repeats for (seconds)" type="number" min={0} step={1} value={d.dedup} onChange={(e) => set({ dedup: e.target.value })} error={errs.dedupWindowSeconds} hint="Repeated firings of an open alert within this send nothing" />
             <InputField label="Re-notify after (seconds)" type="number" min={0} step={1} value={d.repeat} onChange={(e) => set({ repeat: e.target.value })} error={errs.repeatIntervalSeconds} hint="0: never" />
             <InputField label="Labels" value={d.labels} onChange={(e) => set({ labels: e.target.value })} error={errs.labels} hint="Added to the alert’s labels, e.g. team=web" />
+            <InputField label="Summary" maxLength={4096} value={d.summary} onChange={(e) => set({ summary: e.target.value })} error={errs['annotations.summary']} hint={`The alert’s one line, rendered when it fires. ${templateHint}`} />
+            <InputField label="Description" maxLength={4096} value={d.description} onChange={(e) => set({ description: e.target.value })} error={errs['annotations.description']} hint={templateHint} />
           </div>
           <CheckField label="Enabled" checked={d.enabled} onChange={(v) => set({ enabled: v })} hint="A disabled rule is not evaluated on schedule" />
 
