@@ -30,7 +30,7 @@ for (const kind of storeKinds) {
     let t: TestApp;
     let slack: SlackReceiver;
     let smtp: SmtpReceiver;
-    const sent: { name: string; startAfterSeconds?: number }[] = [];
+    const sent: { name: string; data?: object; startAfterSeconds?: number }[] = [];
     let jobs: ReturnType<typeof jobDefinitions>;
 
     before(async () => {
@@ -51,19 +51,19 @@ for (const kind of storeKinds) {
       return r.json();
     };
     /** Runs a job of the registry in this process; what it sends is recorded in `sent`. */
-    const runJob = async (name: string): Promise<Json> => {
+    const runJob = async (name: string, data: object = {}): Promise<Json> => {
       const def = jobs.find((d) => d.name === name)!;
       const ctx: JobContext = {
         jobId: 'test',
         retryCount: 0,
         retryLimit: 0,
         log: createLogger({ level: 'silent' }),
-        send: async (n, _data, options) => {
-          sent.push({ name: n, ...(options?.startAfterSeconds !== undefined && { startAfterSeconds: options.startAfterSeconds }) });
+        send: async (n, sentData, options) => {
+          sent.push({ name: n, ...(Object.keys(sentData).length && { data: sentData }), ...(options?.startAfterSeconds !== undefined && { startAfterSeconds: options.startAfterSeconds }) });
           return 'job';
         },
       };
-      return (await def.handler({}, ctx)) as Json;
+      return (await def.handler(data, ctx)) as Json;
     };
     const deliver = () => runJob(notificationDeliveryJob);
     const slackChannel = (name: string, g: object | null, key = t.adminKey) =>
@@ -180,19 +180,29 @@ for (const kind of storeKinds) {
       assert.equal(messagesTo('grouped').length, 3, 'a resolution is sent once');
     });
 
-    test('the evaluator job schedules the delivery job for when a new group is due', async () => {
+    test('the delivery job runs when a group is due within the minute: its wait and a short interval are kept', async () => {
       at(2000);
-      const c = await slackChannel('scheduled', { ...grouping, groupWaitSeconds: 20 });
+      const c = await slackChannel('scheduled', { ...grouping, groupWaitSeconds: 20, groupIntervalSeconds: 30 });
       await rule('Queue depth', 'grp.queue', [c.id]);
       await ingest('grp.queue', { 'worker-1': 5 });
       sent.length = 0;
       const totals = await runJob('alert-evaluator');
       assert.equal(totals.notifications, 0);
-      assert.deepEqual(sent, [{ name: notificationDeliveryJob }, { name: notificationDeliveryJob, startAfterSeconds: 20 }]);
-      at(2020);
+      assert.deepEqual(sent, [{ name: notificationDeliveryJob }], 'the evaluator sends the delivery job at once');
+      sent.length = 0;
       await deliver();
+      assert.deepEqual(sent, [{ name: notificationDeliveryJob, data: { look: true }, startAfterSeconds: 20 }], 'which schedules a look when the group wait ends');
+      assert.equal(messagesTo('scheduled').length, 0);
+      at(2020);
+      sent.length = 0;
+      await runJob(notificationDeliveryJob, { look: true });
       assert.equal(messagesTo('scheduled').length, 1);
       assert.equal(messagesTo('scheduled')[0]!.blocks[0].text.text, '🔴 [FIRING:1] Queue depth (grp.queue worker-1 critical web)');
+      assert.deepEqual(sent, [], 'a look schedules no further run');
+      // The minute's run schedules the next look, 30 s (the interval) after the flush.
+      at(2040);
+      await deliver();
+      assert.deepEqual(sent, [{ name: notificationDeliveryJob, data: { look: true }, startAfterSeconds: 10 }]);
     });
 
     test('repeat interval: a group that keeps firing is notified again after it; acknowledgements go out at once, alone', async () => {

@@ -74,16 +74,13 @@ export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
     handler: async (_data, ctx) => {
       let queued = false;
       const totals = await tickAlertRules({ ...alerting, onDeliveriesQueued: () => (queued = true) });
-      // Notifications go out now rather than at the delivery job's next minute, and notification
-      // groups due before that minute are flushed on time (their group wait is often 30 s).
-      if (queued) {
-        await ctx.send(notificationDeliveryJob, {});
-        for (const delay of await groupFlushDelays(deps.sql, deps.now(), 60)) await ctx.send(notificationDeliveryJob, {}, { startAfterSeconds: delay });
-      }
+      // Notifications go out now rather than at the delivery job's next minute (that run also
+      // schedules the looks at notification groups due before the minute is over).
+      if (queued) await ctx.send(notificationDeliveryJob, {});
       return totals;
     },
   };
-  const deliver: JobDefinition = {
+  const deliver: JobDefinition<{ look?: boolean }> = {
     name: notificationDeliveryJob,
     // Sent after every pass or action that queued deliveries; the minute schedule picks up retries by
     // hand and deliveries whose worker died (their lease ran out).
@@ -93,7 +90,15 @@ export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
     retryBackoff: false,
     expireInSeconds: 15 * 60,
     // Groups whose wait or interval is over become deliveries first (Alertmanager-style grouping).
-    handler: async () => ({ groups: await flushDueGroups(delivery), ...(await deliverDue(delivery)) }),
+    // A group wait or interval shorter than the minute schedule is kept by a delayed run at each
+    // group due within the minute; those runs (`look`) schedule no further ones, so runs do not multiply.
+    handler: async (data: { look?: boolean }, ctx) => {
+      const totals = { groups: await flushDueGroups(delivery), ...(await deliverDue(delivery)) };
+      if (!data.look) {
+        for (const delay of await groupFlushDelays(deps.sql, deps.now(), 60)) await ctx.send(notificationDeliveryJob, { look: true }, { startAfterSeconds: delay });
+      }
+      return totals;
+    },
   };
   const alertmanagerResend: JobDefinition = {
     name: 'alertmanager-resend',
