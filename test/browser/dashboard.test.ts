@@ -343,8 +343,11 @@ test('the dashboard: sign up → verify → organisation → key → ingest → 
     await summary.fill('{{ $labels.service | toUpper }} requests at {{ $value | humanize }}');
     await page.getByRole('button', { name: 'Create rule' }).click();
     await page.waitForURL(/\/alert-rules\/edit\?id=[0-9a-f-]{36}$/);
-    assert.equal(await page.getByLabel('Summary', { exact: true }).inputValue(), '{{ $labels.service | toUpper }} requests at {{ $value | humanize }}');
     await page.getByRole('heading', { name: 'Alert rule “Requests present”' }).waitFor();
+    // The editor loads the saved rule after the navigation: the template comes back as written.
+    const saved = '{{ $labels.service | toUpper }} requests at {{ $value | humanize }}';
+    await page.waitForFunction((v) => [...document.querySelectorAll('input, textarea')].some((e) => (e as HTMLInputElement).value === v), saved, { timeout: 10_000 });
+    assert.equal(await page.getByLabel('Summary', { exact: true }).inputValue(), saved);
     // A point now, so the latest value is fresh when the rule is evaluated.
     await apiWithKey(apiKey, 'POST', '/api/v1/ingest', { metrics: [{ key: seriesKey, value: 101, timestamp: new Date().toISOString(), dimensions: { service: 'web' } }] });
     hook.reset();
