@@ -1,0 +1,328 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BitReader, BitWriter } from './bits.js';
+import { decodeChunk, encodeChunk, MAX_TIMESTAMP_MS, ValueMode } from './codec.js';
+
+/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const u32 = (rnd: () => number) => Math.floor(rnd() * 4294967296) >>> 0;
+
+/** A double from its bit pattern (hi, lo words). */
+function fromBits(hi: number, lo: number): number {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setUint32(0, hi >>> 0);
+  dv.setUint32(4, lo >>> 0);
+  return dv.getFloat64(0);
+}
+
+/** Asserts two Float64Arrays are equal bit for bit (NaN payloads, the sign of zero). */
+function assertSameBits(actual: Float64Array, expected: Float64Array, label: string): void {
+  assert.equal(actual.length, expected.length, `${label}: length`);
+  const a = new BigUint64Array(actual.buffer, actual.byteOffset, actual.length);
+  const e = new BigUint64Array(expected.buffer, expected.byteOffset, expected.length);
+  for (let i = 0; i < e.length; i++) {
+    if (a[i] !== e[i]) assert.fail(`${label}: index ${i}: 0x${a[i]!.toString(16)} ≠ 0x${e[i]!.toString(16)}`);
+  }
+}
+
+function roundTrip(ts: Float64Array, values: Float64Array, label: string, options?: { decimal?: boolean }): Uint8Array {
+  const bytes = encodeChunk(ts, values, options);
+  const back = decodeChunk(bytes);
+  assertSameBits(back.timestampsMs, ts, `${label} timestamps`);
+  assertSameBits(back.values, values, `${label} values`);
+  return bytes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generators
+
+type TsShape = 'regular' | 'jittered' | 'irregular' | 'wide';
+type ValueShape = 'bits' | 'special' | 'walk2' | 'constant' | 'counter' | 'integers' | 'mixed';
+
+function timestamps(rnd: () => number, n: number, shape: TsShape): Float64Array {
+  const ts = new Float64Array(n);
+  let t = Math.floor(rnd() * 2e12) - (shape === 'wide' ? 1e12 : 0);
+  const step = [1000, 15_000, 60_000, 300_000][Math.floor(rnd() * 4)]!;
+  for (let i = 0; i < n; i++) {
+    ts[i] = t;
+    if (shape === 'regular') t += step;
+    else if (shape === 'jittered') t += step + (rnd() < 0.3 ? Math.floor(rnd() * 41) - 20 : 0);
+    else if (shape === 'irregular') t += 1 + Math.floor(rnd() ** 4 * 1e7);
+    else t += 1 + Math.floor(rnd() ** 8 * 2 ** 45); // huge gaps: the wide bucket
+  }
+  return ts;
+}
+
+const specials = [
+  0,
+  -0,
+  Infinity,
+  -Infinity,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  Number.MIN_VALUE,
+  -Number.MIN_VALUE,
+  2.2250738585072014e-308, // smallest normal
+  2.225073858507201e-308, // largest subnormal
+  NaN,
+  fromBits(0x7ff00000, 1), // signalling NaN, payload 1
+  fromBits(0xfff80000, 0xdeadbeef), // negative quiet NaN with a payload
+  fromBits(0x7fffffff, 0xffffffff),
+  1,
+  -1,
+  0.1,
+];
+
+function randomBitsValue(rnd: () => number): number {
+  const r = rnd();
+  if (r < 0.6) return fromBits(u32(rnd), u32(rnd)); // any pattern: NaNs with payloads included
+  if (r < 0.7) return fromBits((u32(rnd) & 0x800fffff) | 0x7ff00000, u32(rnd)); // NaN/Infinity class
+  if (r < 0.8) return fromBits(u32(rnd) & 0x800fffff, u32(rnd)); // subnormals and ±0
+  return specials[Math.floor(rnd() * specials.length)]!;
+}
+
+function valuesOf(rnd: () => number, n: number, shape: ValueShape): Float64Array {
+  const v = new Float64Array(n);
+  let x = Math.round(rnd() * 10000) / 100;
+  let c = Math.floor(rnd() * 1e9);
+  const rate = Math.floor(rnd() * 1000);
+  for (let i = 0; i < n; i++) {
+    if (shape === 'bits') v[i] = randomBitsValue(rnd);
+    else if (shape === 'special') v[i] = specials[Math.floor(rnd() * specials.length)]!;
+    else if (shape === 'walk2') {
+      x = Math.round((x + (rnd() - 0.5) * 3) * 100) / 100 + 0; // + 0: no −0 (a −0 is an exception, tested on its own below)
+      v[i] = x;
+    } else if (shape === 'constant') v[i] = x;
+    else if (shape === 'counter') {
+      c += rate + (rnd() < 0.2 ? Math.floor(rnd() * 50) : 0);
+      v[i] = c;
+    } else if (shape === 'integers') v[i] = Math.floor((rnd() - 0.5) * 2 ** 53);
+    else v[i] = rnd() < 0.9 ? Math.round(rnd() * 1e4) / 1e3 : rnd() * 1e6; // mostly 3-decimal, some not
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bit writer and reader
+
+test('the bit writer and reader agree on fields of every width 0–32', () => {
+  const rnd = prng(7);
+  const fields: [number, number][] = [];
+  const w = new BitWriter(8); // small: grows many times
+  for (let i = 0; i < 20_000; i++) {
+    const n = Math.floor(rnd() * 33);
+    const v = n === 32 ? u32(rnd) : u32(rnd) & ((2 ** n - 1) >>> 0);
+    fields.push([v >>> 0, n]);
+    w.writeBits(v, n);
+  }
+  const out = new Uint8Array(w.byteLength);
+  w.copyTo(out, 0);
+  const r = new BitReader(out);
+  for (const [v, n] of fields) assert.equal(r.readBits(n), v);
+  assert.ok(r.remaining < 8);
+  assert.throws(() => r.readBits(8), RangeError);
+});
+
+test('the bit reader refuses to read past its end', () => {
+  const r = new BitReader(new Uint8Array([0xff, 0x00]));
+  assert.equal(r.readBits(12), 0xff0);
+  assert.equal(r.readBit(), 0);
+  assert.throws(() => r.readBits(4), RangeError);
+  assert.equal(r.readBits(3), 0);
+  assert.throws(() => r.readBit(), RangeError);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Round trips
+
+test('empty and single-point chunks round-trip', () => {
+  roundTrip(new Float64Array(0), new Float64Array(0), 'empty');
+  for (const v of specials) roundTrip(new Float64Array([1.8e12]), new Float64Array([v]), `single ${v}`);
+  roundTrip(new Float64Array([-MAX_TIMESTAMP_MS]), new Float64Array([fromBits(0x7ff00000, 0xabc)]), 'single, earliest');
+  roundTrip(new Float64Array([MAX_TIMESTAMP_MS]), new Float64Array([-0]), 'single, latest');
+});
+
+test('every class of double round-trips bit-exactly, NaN payloads included', () => {
+  const values = new Float64Array(specials);
+  const ts = new Float64Array(values.length).map((_, i) => 1.8e12 + i * 15_000);
+  roundTrip(ts, values, 'specials');
+  // NaNs differing only in their payloads, one after another: XOR of NaN patterns.
+  const nans = new Float64Array(64);
+  const bits = new BigUint64Array(nans.buffer);
+  for (let i = 0; i < 64; i++) bits[i] = 0x7ff0000000000001n | (1n << BigInt(i % 51)) | (BigInt(i & 1) << 63n);
+  roundTrip(new Float64Array(64).map((_, i) => i), nans, 'NaN payloads');
+  const back = decodeChunk(encodeChunk(new Float64Array(64).map((_, i) => i), nans)).values;
+  assert.deepEqual([...new BigUint64Array(back.buffer)], [...bits]);
+});
+
+test('property: thousands of random chunks round-trip exactly', () => {
+  const rnd = prng(20261206);
+  const tsShapes: TsShape[] = ['regular', 'jittered', 'irregular', 'wide'];
+  const valueShapes: ValueShape[] = ['bits', 'special', 'walk2', 'constant', 'counter', 'integers', 'mixed'];
+  let chunks = 0;
+  let points = 0;
+  const modes = new Map<number, number>();
+  for (let c = 0; c < 3000; c++) {
+    const n = rnd() < 0.1 ? Math.floor(rnd() * 3) : Math.floor(rnd() ** 2 * 800);
+    const tsShape = tsShapes[c % tsShapes.length]!;
+    const valueShape = valueShapes[Math.floor(rnd() * valueShapes.length)]!;
+    const ts = timestamps(rnd, n, tsShape);
+    const values = valuesOf(rnd, n, valueShape);
+    const bytes = roundTrip(ts, values, `chunk ${c} (${tsShape}, ${valueShape}, ${n} points)`);
+    const flags = bytes[bytes[1]! < 0x80 ? 2 : 3]!;
+    if (n > 0) modes.set(flags, (modes.get(flags) ?? 0) + 1);
+    roundTrip(ts, values, `chunk ${c}, XOR only`, { decimal: false });
+    chunks++;
+    points += n;
+  }
+  assert.equal(chunks, 3000);
+  assert.ok(points > 300_000, `${points} points`);
+  // All three value modes were exercised, the decimal ones with and without exceptions (flags bit 2).
+  for (const m of [ValueMode.Xor, ValueMode.DecimalDelta, ValueMode.DecimalDod, ValueMode.DecimalDelta | 4]) assert.ok((modes.get(m) ?? 0) > 10, `flags ${m}: ${modes.get(m)}`);
+});
+
+test('property: 2-decimal random walks take the decimal mode and stay small', () => {
+  const rnd = prng(42);
+  for (let c = 0; c < 500; c++) {
+    const ts = timestamps(rnd, 480, 'jittered');
+    const values = valuesOf(rnd, 480, 'walk2');
+    const bytes = roundTrip(ts, values, `walk ${c}`);
+    const xor = roundTrip(ts, values, `walk ${c} XOR`, { decimal: false });
+    assert.ok(bytes.length < xor.length, `walk ${c}: decimal ${bytes.length} B ≥ XOR ${xor.length} B`);
+  }
+});
+
+test('a decimal chunk with a few exceptions (−0, NaN, float artefacts, off-scale values) keeps the decimal mode', () => {
+  const rnd = prng(11);
+  for (let c = 0; c < 300; c++) {
+    const n = 300;
+    const ts = timestamps(rnd, n, 'jittered');
+    const values = valuesOf(rnd, n, 'walk2');
+    for (let e = 0; e < 10; e++) {
+      const i = Math.floor(rnd() * n);
+      const r = rnd();
+      values[i] = r < 0.2 ? -0 : r < 0.4 ? fromBits(0x7ff80000, u32(rnd)) : r < 0.6 ? values[i]! + 1e-13 : r < 0.8 ? 0.1 + 0.2 : randomBitsValue(rnd);
+    }
+    const bytes = roundTrip(ts, values, `exceptions ${c}`);
+    const xor = roundTrip(ts, values, `exceptions ${c} XOR`, { decimal: false });
+    const flags = bytes[bytes[1]! < 0x80 ? 2 : 3]!;
+    assert.equal(flags & 4, 4, `chunk ${c}: flags 0x${flags.toString(16)}`);
+    assert.ok(bytes.length < xor.length, `chunk ${c}: ${bytes.length} B ≥ XOR ${xor.length} B`);
+  }
+});
+
+test('a large chunk (100,000 points, every kind of value) round-trips', () => {
+  const rnd = prng(3);
+  const n = 100_000;
+  const ts = timestamps(rnd, n, 'irregular');
+  const values = valuesOf(rnd, n, 'bits');
+  for (let i = 0; i < n; i += 7) values[i] = Math.round(rnd() * 1e4) / 100;
+  roundTrip(ts, values, 'large');
+});
+
+test('regular constant series cost about 2 bits a point', () => {
+  const n = 5760;
+  const ts = new Float64Array(n).map((_, i) => 1.8e12 + i * 15_000);
+  const bytes = roundTrip(ts, new Float64Array(n).fill(42.5), 'constant');
+  assert.ok(bytes.length < n / 4 + 32, `${bytes.length} bytes`);
+});
+
+test('decimal detection never changes a bit: values near the edges stay in XOR mode or round-trip', () => {
+  const cases = [
+    [0.1, 0.2, 0.30000000000000004],
+    [1e-9, 2e-9],
+    [4503599627370495, -4503599627370495],
+    [4503599627370496, 1],
+    [9007199254740993, 0],
+    [0, -0, 0],
+    [1.005, 2.675, 1.1],
+    [123456.789012345, 1],
+    [NaN, 1],
+    [Infinity, 1],
+  ];
+  for (const c of cases) {
+    const values = new Float64Array(c);
+    roundTrip(new Float64Array(c.length).map((_, i) => i * 1000), values, String(c));
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Refusals
+
+test('encodeChunk refuses bad timestamps with a RangeError naming the index', () => {
+  const v = new Float64Array(3);
+  const bad: [number[], RegExp][] = [
+    [[1, 2.5, 3], /timestampsMs\[1\] = 2\.5/],
+    [[1, NaN, 3], /timestampsMs\[1\] = NaN/],
+    [[1, 2, Infinity], /timestampsMs\[2\] = Infinity/],
+    [[1, 3, 3], /timestampsMs\[2\] = 3 is not after/],
+    [[5, 4, 6], /timestampsMs\[1\] = 4 is not after/],
+    [[1, 2, 2 ** 52], /timestampsMs\[2\]/],
+    [[-(2 ** 53), 2, 3], /timestampsMs\[0\]/],
+  ];
+  for (const [ts, message] of bad) assert.throws(() => encodeChunk(new Float64Array(ts), v), (e: unknown) => e instanceof RangeError && message.test(e.message), String(ts));
+  assert.throws(() => encodeChunk(new Float64Array(2), new Float64Array(3)), RangeError);
+});
+
+test('decodeChunk refuses every truncation of sample chunks', () => {
+  const rnd = prng(99);
+  const samples = [
+    encodeChunk(timestamps(rnd, 200, 'jittered'), valuesOf(rnd, 200, 'bits')),
+    encodeChunk(timestamps(rnd, 200, 'irregular'), valuesOf(rnd, 200, 'walk2')),
+    encodeChunk(timestamps(rnd, 200, 'regular'), valuesOf(rnd, 200, 'counter')),
+    encodeChunk(timestamps(rnd, 200, 'regular'), valuesOf(rnd, 200, 'constant'), { decimal: false }),
+    encodeChunk(timestamps(rnd, 1, 'regular'), valuesOf(rnd, 1, 'bits')),
+    encodeChunk(new Float64Array(0), new Float64Array(0)),
+  ];
+  for (const bytes of samples) {
+    decodeChunk(bytes);
+    for (let len = 0; len < bytes.length; len++) assert.throws(() => decodeChunk(bytes.subarray(0, len)), RangeError, `truncated to ${len} of ${bytes.length}`);
+    // Trailing bytes are refused too.
+    assert.throws(() => decodeChunk(Uint8Array.of(...bytes, 0)), RangeError);
+  }
+});
+
+test('decodeChunk refuses corrupt headers and never hangs or reads out of bounds on random corruption', () => {
+  const ok = encodeChunk(new Float64Array([1, 2, 3]), new Float64Array([1, 2, 3.5]));
+  const withByte = (i: number, b: number) => {
+    const c = ok.slice();
+    c[i] = b;
+    return c;
+  };
+  assert.throws(() => decodeChunk(withByte(0, 2)), /unknown version/);
+  assert.throws(() => decodeChunk(withByte(2, 3)), /unknown flags/);
+  assert.throws(() => decodeChunk(withByte(2, 8)), /unknown flags/);
+  assert.throws(() => decodeChunk(withByte(2, 4)), /unknown flags/); // exceptions need a decimal mode
+  assert.throws(() => decodeChunk(withByte(3, 10)), /decimals/);
+  assert.throws(() => decodeChunk(Uint8Array.of(1, 0xff, 0xff, 0xff, 0xff, 0x07, 0)), RangeError); // count > 2^31
+  assert.throws(() => decodeChunk(Uint8Array.of(1, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0)), /cannot fit/); // huge count, tiny body
+  assert.throws(() => decodeChunk(Uint8Array.of(1, 0, 0, 0)), /after an empty chunk/);
+
+  // Random bit flips: either a RangeError or a decoded chunk of the declared size, quickly.
+  const rnd = prng(5);
+  const base = encodeChunk(timestamps(rnd, 300, 'jittered'), valuesOf(rnd, 300, 'bits'));
+  const baseDecimal = encodeChunk(timestamps(rnd, 300, 'jittered'), valuesOf(rnd, 300, 'mixed'));
+  assert.equal(baseDecimal[3]! & 4, 4, 'the decimal sample carries exceptions');
+  for (let i = 0; i < 4000; i++) {
+    const c = (i & 1 ? base : baseDecimal).slice();
+    const flips = 1 + Math.floor(rnd() * 3);
+    for (let f = 0; f < flips; f++) c[Math.floor(rnd() * c.length)]! ^= 1 << Math.floor(rnd() * 8);
+    try {
+      const d = decodeChunk(c);
+      assert.equal(d.timestampsMs.length, d.values.length);
+      for (let j = 1; j < d.timestampsMs.length; j++) assert.ok(d.timestampsMs[j]! > d.timestampsMs[j - 1]!);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+    }
+  }
+});
