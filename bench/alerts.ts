@@ -80,8 +80,8 @@ async function load(sql: Sql, orgId: string): Promise<void> {
     [orgId, settings.rules, settings.seriesPerRule],
   );
   await sql.query(
-    `INSERT INTO points (org_id, series_id, ts, value)
-     SELECT $1, s.id, $2::timestamptz - make_interval(mins => k), CASE WHEN (substring(s.dimensions->>'host' from 2))::int % 10 = 0 THEN 100 - k * 10 ELSE 50 + (k % 3) END
+    `INSERT INTO points (series_id, ts, value)
+     SELECT s.id, $2::timestamptz - make_interval(mins => k), CASE WHEN (substring(s.dimensions->>'host' from 2))::int % 10 = 0 THEN 100 - k * 10 ELSE 50 + (k % 3) END
      FROM series s, generate_series(CASE WHEN (substring(s.dimensions->>'host' from 2))::int % 10 = 0 AND (substring(s.key from 14))::int % 3 = 2 THEN 10 ELSE 0 END, $3 - 1) k
      WHERE s.org_id = $1`,
     [orgId, new Date(T0 - 2000), settings.pointsPerSeries],

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { BitWriter } from '../src/store/chunks/bits.js';
 import { bucketTable, decimalsOf, decodeChunk, encodeChunk, signedCost, TIMESTAMP_BUCKETS, writeSigned, type Buckets } from '../src/store/chunks/codec.js';
 import { envInt, machine, median, round, runBench, writeResult } from './lib.js';
+import { seededRandom } from '../src/core/random.js';
 
 const settings = {
   series: envInt('BENCH_SERIES', 1000),
@@ -27,21 +28,10 @@ interface Chunk {
   values: Float64Array;
 }
 
-/** mulberry32, seeded: the same data every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One day of 15 s scrapes for each series: [timestamps, values] per series. */
 function scrapeSeries(count: number): Chunk[] {
-  const rnd = prng(18);
+  const rnd = seededRandom(18);
   const n = 5760;
   const day0 = Date.UTC(2026, 11, 6);
   const out: Chunk[] = [];

@@ -213,6 +213,11 @@ export function spawnServer(label: string, args: string[], env: Record<string, s
 export function startIntentVision(store: BenchStore, extraEnv: Record<string, string> = {}, nodeFlags: string[] = [], binPath = bin): Promise<ChildServer> {
   // For diagnosis only: BENCH_PGOPTIONS (e.g. "-c synchronous_commit=off") reaches the server's pg pool as PGOPTIONS.
   const diag: Record<string, string> = process.env.BENCH_PGOPTIONS ? { PGOPTIONS: process.env.BENCH_PGOPTIONS } : {};
+  // BENCH_SERVER_FROM_SRC=1: run src/main.ts through tsx instead of dist/ (a tree whose build fails).
+  if (process.env.BENCH_SERVER_FROM_SRC === '1' && binPath === bin) {
+    nodeFlags = [...nodeFlags, '--import', 'tsx'];
+    binPath = join(root, 'src', 'main.ts');
+  }
   return spawnServer(`intentvision (${store.kind}, ${binPath})`, [binPath], { ...serverEnv, ...diag, ...store.env, ...extraEnv }, /is running at (http:\/\/\S+) /, nodeFlags);
 }
 
@@ -406,8 +411,9 @@ async function postgresVersion(): Promise<string | undefined> {
   }
 }
 
+/** Writes bench/results/NAME.json (or into BENCH_RESULTS_DIR: smoke runs keep the committed figures). */
 export function writeResult(name: string, data: unknown): string {
-  const file = join(root, 'bench', 'results', `${name}.json`);
+  const file = join(process.env.BENCH_RESULTS_DIR ?? join(root, 'bench', 'results'), `${name}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
   return file;
@@ -423,4 +429,41 @@ export async function vacuumAnalyze(url: string): Promise<void> {
   } finally {
     await c.end();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage figures (issue 18)
+
+/** What a size query needs: pg.Client, pg.Pool and the Sql executor all have it. */
+export interface Queryable {
+  query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+export const pointTables = ['points', 'chunks', 'rollups_5m', 'rollups_1h'] as const;
+export type PointTable = (typeof pointTables)[number];
+
+/**
+ * Bytes on disk of the point tables in the current schema: each table's heap, indexes, TOAST and free
+ * space map, with every partition of the partitioned ones (the parents hold nothing themselves).
+ */
+export async function pointTableBytes(q: Queryable): Promise<Record<PointTable, number>> {
+  const r = await q.query<{ t: string; bytes: string }>(
+    `SELECT t, (coalesce(pg_total_relation_size(to_regclass(t)), 0)
+              + coalesce((SELECT sum(pg_total_relation_size(i.inhrelid)) FROM pg_inherits i WHERE i.inhparent = to_regclass(t)), 0))::bigint::text AS bytes
+     FROM unnest($1::text[]) AS t`,
+    [[...pointTables]],
+  );
+  const out = Object.fromEntries(pointTables.map((t) => [t, 0])) as Record<PointTable, number>;
+  for (const row of r.rows) out[row.t as PointTable] = Number(row.bytes);
+  return out;
+}
+
+/** Points stored for the series of `key` (hot rows and points inside chunks). */
+export async function storedPoints(q: Queryable, key?: string): Promise<number> {
+  const where = key === undefined ? '' : `WHERE series_id IN (SELECT id FROM series WHERE key = $1)`;
+  const r = await q.query<{ n: string }>(
+    `SELECT ((SELECT count(*) FROM points ${where}) + (SELECT coalesce(sum(n), 0) FROM chunks ${where}))::bigint::text AS n`,
+    key === undefined ? [] : [key],
+  );
+  return Number(r.rows[0]!.n);
 }

@@ -24,6 +24,7 @@ import { invitationRoutes } from './api/routes/invitations.js';
 import { forecastRoutes } from './api/routes/forecasts.js';
 import { detectionScheduleRoutes } from './api/routes/detection-schedules.js';
 import { seriesSettingsRoutes } from './api/routes/series-settings.js';
+import { retentionRoutes } from './api/routes/retention.js';
 import { anomalyRoutes } from './api/routes/anomalies.js';
 import { forecastScheduleRoutes } from './api/routes/forecast-schedules.js';
 import { alertRuleRoutes } from './api/routes/alert-rules.js';
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   anomalyRoutes(app, { sql, now, detector: deps.detect });
   detectionScheduleRoutes(app, { sql, now, detector: deps.detect, jobs: deps.jobs });
   seriesSettingsRoutes(app, { sql });
+  retentionRoutes(app, { sql });
   alertRuleRoutes(app, deps.alerting);
   alertRoutes(app, deps.alerting);
   silenceRoutes(app, { sql, now });

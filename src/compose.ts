@@ -35,7 +35,7 @@ export type WireConfig = Pick<
   Config,
   'bodyLimitBytes' | 'rateLimitMax' | 'rateLimitWindowSeconds' | 'rateLimitAnonMax' | 'ingestMaxBatch' | 'ingestMaxFutureSkewSeconds' | 'duplicatePolicy' | 'idempotencyTtlHours'
 > &
-  Partial<Pick<Config, 'authFailureMax' | 'authFailureWindowSeconds' | 'deadLetterRetentionDays' | 'alertRetentionDays' | 'sessionTtlDays' | 'sessionMaxDays' | 'passwordScryptLogN' | 'publicUrl'>>;
+  Partial<Pick<Config, 'authFailureMax' | 'authFailureWindowSeconds' | 'deadLetterRetentionDays' | 'alertRetentionDays' | 'compactionIntervalSeconds' | 'sessionTtlDays' | 'sessionMaxDays' | 'passwordScryptLogN' | 'publicUrl'>>;
 
 /**
  * Alerting overrides: the public URL for links in notifications, the delivery policy, the outbound
@@ -87,6 +87,8 @@ export interface Deps {
   people: PeopleDeps;
   /** Retention of the hourly maintenance job; undefined: its defaults. */
   maintenance?: MaintenanceSettings;
+  /** Seconds between compaction runs; undefined: once a minute. */
+  compactionIntervalSeconds?: number;
   /** Scraping of prometheus-scrape sources (the source-scraper job). */
   scrape: ScrapeDeps;
 }
@@ -138,6 +140,7 @@ export function wire(parts: Parts): Deps {
     // Scrapes write through the same ingest deps (series cache included) as the HTTP paths.
     scrape: { outbound: deliveryOptions.outbound, ...parts.scrape, ingest, now },
     maintenance: config.deadLetterRetentionDays === undefined ? undefined : { deadLetterRetentionDays: config.deadLetterRetentionDays, alertRetentionDays: config.alertRetentionDays },
+    compactionIntervalSeconds: config.compactionIntervalSeconds,
   };
   return parts.jobs ? withJobs(deps, parts.jobs) : deps;
 }
@@ -215,7 +218,7 @@ export interface Composed {
  * rate limiter, the worker pool, the outbound guard, the backends and the job queue.
  */
 export async function compose(config: Config, print: (line: string) => void): Promise<Composed> {
-  const [{ createLogger }, { JobQueue }, { jobDefinitions }, { OutboundGuard }, { RateLimiter }, { MemoryRateLimitStore }, { createWorkerPool }] = await Promise.all([
+  const [{ createLogger }, { JobQueue }, { jobDefinitions, storageCompactionJob }, { OutboundGuard }, { RateLimiter }, { MemoryRateLimitStore }, { createWorkerPool }] = await Promise.all([
     import('./core/logger.js'),
     import('./jobs/queue.js'),
     import('./jobs/registry.js'),
@@ -265,6 +268,9 @@ export async function compose(config: Config, print: (line: string) => void): Pr
     // also works jobs and runs the cron schedules.
     const jobs = await JobQueue.start({ sql, logger, work: config.jobsEnabled, schedule: config.jobsEnabled, definitions: jobDefinitions(deps) });
     cleanups.push(() => jobs.stop());
+    // Compaction catches up at start rather than at the next minute's schedule (after downtime, or
+    // with a COMPACTION_INTERVAL_SECONDS shorter than the minute).
+    if (config.jobsEnabled) void jobs.send(storageCompactionJob, {}).catch((err: unknown) => log.warn({ err }, 'could not enqueue compaction; the minute schedule runs it'));
     cleanups.push(async () => scrapeStop.abort()); // cleanups run in reverse: before jobs.stop()
     return { deps: withJobs(deps, jobs), close };
   } catch (err) {

@@ -38,6 +38,8 @@ export interface Config {
   deadLetterRetentionDays: number;
   /** Days resolved alerts, ended silences and channel tests are kept. */
   alertRetentionDays: number;
+  /** Seconds between compaction runs (1–60): the job starts each minute and repeats within it when shorter. */
+  compactionIntervalSeconds: number;
   /** Nixtla TimeGPT API key; the `nixtla-timegpt` backend is available only with one. Never logged. */
   nixtlaApiKey: string | undefined;
   /** Nixtla API base URL. */
@@ -197,6 +199,7 @@ export const options = {
   },
   idempotencyTtlHours: { env: 'IDEMPOTENCY_TTL_HOURS', flag: 'idempotency-ttl', description: 'Hours an Idempotency-Key reply is kept', default: 24, parse: integer(1, 24 * 365) },
   alertRetentionDays: { env: 'ALERT_RETENTION_DAYS', flag: 'alert-retention', description: 'Days resolved alerts (with history and notifications), ended silences and channel tests are kept', default: 90, parse: integer(1, 3650) },
+  compactionIntervalSeconds: { env: 'COMPACTION_INTERVAL_SECONDS', flag: 'compaction-interval', description: 'Seconds between compaction runs of closed windows into chunks (1–60)', default: 60, parse: integer(1, 60) },
   deadLetterRetentionDays: { env: 'DEAD_LETTER_RETENTION_DAYS', flag: 'dead-letter-retention', description: 'Days rejected items are kept', default: 7, parse: integer(1, 3650) },
   nixtlaApiKey: {
     env: 'NIXTLA_API_KEY', flag: 'nixtla-api-key', description: 'Nixtla TimeGPT API key (enables the nixtla-timegpt backend)',

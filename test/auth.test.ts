@@ -515,6 +515,7 @@ for (const kind of storeKinds) {
         'DELETE /api/v1/detection-schedules/{id}',
         'DELETE /api/v1/forecast-schedules/{id}',
         'DELETE /api/v1/keys/{id}',
+        'DELETE /api/v1/retention',
         'DELETE /api/v1/silences/{id}',
         'DELETE /api/v1/sources/{id}',
         'GET /api/v1/accuracy',
@@ -544,6 +545,7 @@ for (const kind of storeKinds) {
         'GET /api/v1/keys/{id}',
         'GET /api/v1/metrics',
         'GET /api/v1/orgs/current',
+        'GET /api/v1/retention',
         'GET /api/v1/series/settings',
         'GET /api/v1/silences',
         'GET /api/v1/silences/{id}',
@@ -580,6 +582,7 @@ for (const kind of storeKinds) {
         'POST /api/v1/sources',
         'POST /api/v1/write',
         'POST /api/v2/write',
+        'PUT /api/v1/retention',
         'PUT /api/v1/series/settings',
       ];
       /**
@@ -1046,6 +1049,28 @@ for (const kind of storeKinds) {
         assert.equal(bAfter.paused, false);
         const bSettings = (await t.app.inject({ method: 'GET', url: `/api/v1/series/settings?${q}`, headers: bearer(b.key) })).json() as { bounds: unknown };
         assert.deepEqual(bSettings.bounds, { min: 0, max: 100 });
+      });
+
+      test("org A's key can never read or change org B's retention", async () => {
+        const b = await t.newOrg('Beta Retention');
+        const bSettings = { rawDays: 11, rollup5mDays: 111, rollup1hDays: 1111 };
+        const setB = await t.app.inject({ method: 'PUT', url: '/api/v1/retention', headers: bearer(b.key), payload: bSettings });
+        assert.equal(setB.statusCode, 200, setB.body);
+        const call = callerAs(t.adminKey, [b.org.id, b.org.slug]);
+        const defaults = { rawDays: 30, rollup5mDays: 400, rollup1hDays: 1825 };
+        // A reads its own (the defaults), in the retention route and in the catalogue.
+        const mine = await call('GET', '/api/v1/retention', 'GET /api/v1/retention');
+        assert.deepEqual(mine.json(), { ...defaults, defaults, isDefault: true });
+        assert.deepEqual((await t.app.inject({ method: 'GET', url: '/api/v1/metrics', headers: bearer(t.adminKey) })).json().retention, defaults);
+        // A's changes are A's alone; a body naming B's organisation is refused.
+        assertError(await call('PUT', '/api/v1/retention', 'PUT /api/v1/retention', { ...defaults, orgId: b.org.id }, b.org.id), 400, 'validation_failed');
+        const put = await call('PUT', '/api/v1/retention', 'PUT /api/v1/retention', { rawDays: 2, rollup5mDays: 2, rollup1hDays: 2 });
+        assert.equal(put.statusCode, 200, put.body);
+        const reset = await call('DELETE', '/api/v1/retention', 'DELETE /api/v1/retention');
+        assert.deepEqual(reset.json(), { ...defaults, defaults, isDefault: true });
+        // B's settings are intact.
+        const bAfter = await t.app.inject({ method: 'GET', url: '/api/v1/retention', headers: bearer(b.key) });
+        assert.deepEqual(bAfter.json(), { ...bSettings, defaults, isDefault: false });
       });
 
       test('the isolation tests exercised every /api route', () => {

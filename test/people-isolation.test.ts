@@ -161,6 +161,23 @@ for (const kind of storeKinds) {
       }
     });
 
+    test("retention through A's session: A's own settings only; B's stay as B set them", async () => {
+      const defaults = { rawDays: 30, rollup5mDays: 400, rollup1hDays: 1825 };
+      const bSettings = { rawDays: 12, rollup5mDays: 121, rollup1hDays: 1212 };
+      await bCall('PUT', '/api/v1/retention', bSettings);
+      const mine = await as(alice, 'GET', '/api/v1/retention');
+      assert.deepEqual(mine.json(), { ...defaults, defaults, isDefault: true });
+      assertNoB(mine, 'GET /api/v1/retention');
+      const set = await as(alice, 'PUT', '/api/v1/retention', { rawDays: 3, rollup5mDays: 4, rollup1hDays: 5 });
+      assert.equal(set.statusCode, 200, set.body);
+      assert.deepEqual((await as(alice, 'GET', '/api/v1/metrics')).json().retention, { rawDays: 3, rollup5mDays: 4, rollup1hDays: 5 });
+      assertError(await as(alice, 'PUT', '/api/v1/retention', defaults, { 'x-org-id': b.org.id }), 403, 'not_a_member');
+      assertError(await as(alice, 'DELETE', '/api/v1/retention', undefined, { 'x-org-id': b.org.id }), 403, 'not_a_member');
+      assert.equal((await as(alice, 'DELETE', '/api/v1/retention')).statusCode, 200);
+      assert.deepEqual(await bCall('GET', '/api/v1/retention'), { ...bSettings, defaults, isDefault: false });
+      assert.deepEqual((await as(bob, 'GET', '/api/v1/metrics')).json().retention, bSettings);
+    });
+
     test("another user's sessions: not listed, and DELETE /api/v1/auth/sessions/:id of one is 404", async () => {
       const mine = await as(alice, 'GET', '/api/v1/auth/sessions');
       assert.equal(mine.statusCode, 200, mine.body);

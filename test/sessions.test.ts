@@ -229,9 +229,9 @@ for (const kind of storeKinds) {
       test("a key with X-Org-Id of another organisation: 403, never the key's own org silently", async () => {
         const other = await t.newOrg('Named Elsewhere');
         assertError(await current({ ...bearer(t.adminKey), 'x-org-id': other.org.id }), 403, 'forbidden');
-        const before = await t.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM points WHERE org_id = $1', [t.org.id]);
+        const before = await t.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM points WHERE series_id IN (SELECT id FROM series WHERE org_id = $1)', [t.org.id]);
         assertError(await ingest({ ...bearer(t.adminKey), 'x-org-id': other.org.id }), 403, 'forbidden');
-        const afterRefusal = await t.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM points WHERE org_id = $1', [t.org.id]);
+        const afterRefusal = await t.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM points WHERE series_id IN (SELECT id FROM series WHERE org_id = $1)', [t.org.id]);
         assert.equal(afterRefusal.rows[0]!.n, before.rows[0]!.n, 'nothing was written into the key\'s own org');
         // Naming the key's own org is fine.
         const own = await current({ ...bearer(t.adminKey), 'x-org-id': t.org.id });

@@ -19,6 +19,7 @@ import type { Sql } from '../src/store/sql.js';
 import { bootstrapDefaultOrg } from '../src/tenancy/bootstrap.js';
 import { createOrg, findOrg, getOrg, listOrgs, slugify, slugPattern, SlugTakenError } from '../src/tenancy/orgs.js';
 import { storeKinds, type TestStore } from './helpers/stores.js';
+import { ensurePartitions } from '../src/metrics/points/partitions.js';
 
 const day = 86_400_000;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -269,17 +270,21 @@ for (const kind of storeKinds) {
     // People are not tenant-owned (one user belongs to many organisations): their rows are reached
     // through the user, and what an organisation owns of them (memberships, invitations) has org_id.
     const userOwned = ['users', 'user_identities', 'sessions', 'user_tokens', 'oauth_states'];
+    // Point storage is reached through its series (a series belongs to one organisation): these rows
+    // carry series_id instead of a 16-byte org_id each, and go with their series (a trigger).
+    const seriesOwned = ['points', 'chunks', 'rollups_5m', 'rollups_1h'];
 
-    test('tenancy invariant: every table except organizations, schema_migrations and the user-owned ones has a NOT NULL org_id referencing organizations(id)', () =>
+    test('tenancy invariant: every table except organizations, schema_migrations, the user-owned and the series-owned ones has a NOT NULL org_id referencing organizations(id)', () =>
       withStore(async ({ sql }) => {
         await migrate(sql, loadMigrations());
+        // Partitions are checked through their parent table.
         const tables = await sql.query<{ name: string }>(
           `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+           WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
              AND c.relname NOT IN ('organizations', 'schema_migrations')
              AND NOT (c.relname = ANY($1))
            ORDER BY c.relname`,
-          [userOwned],
+          [[...userOwned, ...seriesOwned]],
         );
         const names = tables.rows.map((t) => t.name);
         assert.ok(names.includes('api_keys'), `tables found: ${names.join(', ')}`);
@@ -310,6 +315,36 @@ for (const kind of storeKinds) {
           if (!fk.rows.length) problems.push(`${table}: org_id has no foreign key to organizations(id)`);
         }
         assert.deepEqual(problems, []);
+      }));
+
+    test('series-owned point storage: every table has a NOT NULL series_id, and an organisation\'s deletion removes its rows from each', () =>
+      withStore(async ({ sql }) => {
+        await migrate(sql, loadMigrations());
+        for (const table of seriesOwned) {
+          const col = await sql.query<{ is_nullable: string }>(
+            `SELECT is_nullable FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'series_id'`,
+            [table],
+          );
+          assert.equal(col.rows[0]?.is_nullable, 'NO', `${table}.series_id`);
+        }
+        const day = Date.UTC(2026, 0, 5);
+        for (const table of ['chunks', 'rollups_5m', 'rollups_1h'] as const) await ensurePartitions(sql, table, [day]);
+        const [gone, kept] = [await createOrg(sql, { name: 'gone' }), await createOrg(sql, { name: 'kept' })];
+        const ids: number[] = [];
+        for (const org of [gone, kept]) {
+          const r = await sql.query<{ id: string }>(`INSERT INTO series (org_id, key) VALUES ($1, 'k') RETURNING id`, [org.id]);
+          const id = Number(r.rows[0]!.id);
+          ids.push(id);
+          const t = new Date(day);
+          await sql.query('INSERT INTO points (series_id, ts, value) VALUES ($1, $2, 1)', [id, t]);
+          await sql.query(`INSERT INTO chunks (series_id, window_start, first_ts, last_ts, n, data) VALUES ($1, $2, $2, $2, 1, '\\x01')`, [id, t]);
+          for (const table of ['rollups_5m', 'rollups_1h']) await sql.query(`INSERT INTO ${table} (series_id, day, data) VALUES ($1, $2, '\\x01')`, [id, t]);
+        }
+        await sql.query('DELETE FROM organizations WHERE id = $1', [gone.id]);
+        for (const table of seriesOwned) {
+          const r = await sql.query<{ series_id: string }>(`SELECT series_id FROM ${table} ORDER BY series_id`);
+          assert.deepEqual(r.rows.map((x) => Number(x.series_id)), [ids[1]], table);
+        }
       }));
 
     describe('organisations and API keys', () => {

@@ -9,6 +9,8 @@
 // or re-reported: reports start at the first new point and the refractory rule carries over.
 import type { Clock } from '../core/clock.js';
 import { readSeriesBounds } from '../metrics/series-settings.js';
+import { readPoints as readStoredPoints } from '../metrics/points/read.js';
+import type { PointRange } from '../metrics/points/types.js';
 import { findSeries, type StoredSeries } from '../metrics/series-read.js';
 import type { Sql } from '../store/sql.js';
 import { listOrgs } from '../tenancy/orgs.js';
@@ -19,6 +21,7 @@ import { medianStepMs, ONLINE_CYCLES } from './periods.js';
 import { decodeStates, encodeStates } from './state-codec.js';
 import { advanceState, claimDueSchedules, finishScheduleRun, getDetectionSchedule, readStates, recordStateError, type DetectionSchedule, type DetectionState } from './schedules.js';
 import { upsertAnomalies } from './store.js';
+import { concatInOrder, lowerBound } from '../metrics/points/arrays.js';
 
 /** Bounds of {@link warmupPoints}. */
 export const MIN_WARMUP_POINTS = 3_000;
@@ -94,41 +97,15 @@ interface Points {
   values: Float64Array;
 }
 
-const toArrays = (rows: { t: number; value: number }[]): Points => ({
-  timestampsMs: Float64Array.from(rows, (r) => Number(r.t)),
-  values: Float64Array.from(rows, (r) => Number(r.value)),
-});
-
-function concat(parts: Points[]): Points {
-  const n = parts.reduce((k, p) => k + p.values.length, 0);
-  const out = { timestampsMs: new Float64Array(n), values: new Float64Array(n) };
-  let at = 0;
-  for (const p of parts) {
-    out.timestampsMs.set(p.timestampsMs, at);
-    out.values.set(p.values, at);
-    at += p.values.length;
-  }
-  return out;
-}
-
-const pointColumns = '(extract(epoch FROM ts) * 1000)::float8 AS t, value';
 
 /**
  * Points of a series within the given ends (afterMs < t, fromMs ≤ t, t < beforeMs, t ≤ toMs; each
- * optional): the oldest `limit` when `newest` is false, else the newest; ascending either way.
+ * optional): the oldest `limit` when `newest` is false, else the newest; ascending either way. Hot
+ * rows and chunks merged by the store's reader.
  */
-async function readPoints(sql: Sql, orgId: string, seriesId: number, range: { afterMs?: number; fromMs?: number; beforeMs?: number; toMs?: number }, limit: number, newest: boolean): Promise<Points> {
-  const params: unknown[] = [orgId, seriesId, limit];
-  const where = ['org_id = $1', 'series_id = $2'];
-  // Only the ends given reach the SQL, so each read is a plain range scan of the (series_id, ts) key.
-  for (const [end, op] of [['afterMs', '>'], ['fromMs', '>='], ['beforeMs', '<'], ['toMs', '<=']] as const) {
-    const ms = range[end];
-    if (ms === undefined) continue;
-    params.push(new Date(ms));
-    where.push(`ts ${op} $${params.length}`);
-  }
-  const r = await sql.query<{ t: number; value: number }>(`SELECT ${pointColumns} FROM points WHERE ${where.join(' AND ')} ORDER BY ts ${newest ? 'DESC' : 'ASC'} LIMIT $3`, params);
-  return toArrays(newest ? r.rows.reverse() : r.rows);
+async function readPoints(sql: Sql, orgId: string, seriesId: number, range: PointRange, limit: number, newest: boolean): Promise<Points> {
+  const m = await readStoredPoints(sql, orgId, [seriesId], range, { limit, newest });
+  return m.get(seriesId) ?? { timestampsMs: new Float64Array(0), values: new Float64Array(0) };
 }
 
 /** What one series' detection read: context points, then `from` onwards the new ones. */
@@ -147,7 +124,7 @@ async function readWindow(sql: Sql, orgId: string, schedule: DetectionSchedule, 
     fresh = await readPoints(sql, orgId, seriesId, { afterMs: state.lastPointMs }, MAX_NEW_POINTS, false);
     if (!fresh.values.length) return null;
     warm = await readPoints(sql, orgId, seriesId, { toMs: state.lastPointMs }, MAX_WARMUP_POINTS, true);
-    const keep = warmupPoints(medianStepMs(concat([warm, fresh]).timestampsMs));
+    const keep = warmupPoints(medianStepMs(concatInOrder([warm, fresh]).timestampsMs));
     if (warm.values.length > keep) warm = { timestampsMs: warm.timestampsMs.subarray(-keep), values: warm.values.subarray(-keep) };
   } else {
     fresh = await readPoints(sql, orgId, seriesId, { fromMs: nowMs - FIRST_RUN_HISTORY_MS, toMs: nowMs }, MAX_NEW_POINTS, true);
@@ -162,20 +139,10 @@ async function readWindow(sql: Sql, orgId: string, schedule: DetectionSchedule, 
     const toMs = Math.min(Date.parse(schedule.baseline!.to), start);
     parts.unshift(await readPoints(sql, orgId, seriesId, { fromMs, beforeMs: toMs }, MAX_BASELINE_POINTS, true));
   }
-  const all = concat(parts);
+  const all = concatInOrder(parts);
   return { ...all, from: all.values.length - fresh.values.length };
 }
 
-/** The first index i ≥ lo with xs[i] ≥ x (xs ascending). */
-function lowerBound(xs: Float64Array, x: number, lo: number): number {
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** Detects one series' new points and saves what it found; the number of points and anomalies saved. */
 async function runSeries(deps: DetectionRunDeps, schedule: DetectionSchedule, series: StoredSeries, state: DetectionState | undefined, bounds: ValueBounds | null, now: Date): Promise<{ points: number; anomalies: number }> {

@@ -104,17 +104,7 @@ export function allPositive(y: ArrayLike<number>): boolean {
   return y.length > 0;
 }
 
-/** A deterministic uniform [0, 1) source (mulberry32): same seed, same sequence. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../core/random.js';
 
 /** Standard normal draws from a uniform source (Box–Muller). */
 export function gaussianSource(uniform: () => number): () => number {

@@ -4,7 +4,7 @@ import type { Sql } from '../store/sql.js';
 import { insertDeadLetters } from './dead-letters.js';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.js';
 import { validateItem, type ItemError, type MetricPoint } from './validate.js';
-import { preparePoints, writePrepared } from './write-points.js';
+import { preparePoints, rememberWritten, writePrepared } from './write-points.js';
 import type { Clock } from '../core/clock.js';
 import type { Labels } from '../core/labels.js';
 
@@ -133,23 +133,46 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
   }
 
   try {
-    const prepared = await preparePoints(deps.sql, req.orgId, points, settings.duplicatePolicy, deps.cache);
+    const prepared = await preparePoints(deps.sql, req.orgId, points, settings.duplicatePolicy, now.getTime(), deps.cache);
     // The raw item as sent (before defaults and mapping): reprocessing applies the source again.
     const deadLetters = errors.map((e, j) => ({ source: via.label, sourceId: via.sourceId, requestId: req.requestId, raw: rejectedRaw[j], error: e }));
-    const write = async (tx: Sql): Promise<IngestReply> => {
-      const { accepted, duplicates } = await writePrepared(tx, req.orgId, prepared, settings.duplicatePolicy);
+    const write = async (tx: Sql, alone: boolean): Promise<IngestReply> => {
+      const { accepted, duplicates } = await writePrepared(tx, prepared, settings.duplicatePolicy, { alone });
       await insertDeadLetters(tx, req.orgId, deadLetters, now);
       const reply: IngestReply = { accepted, rejected: errors.length, duplicates, dropped, errors };
       if (idem) await completeIdempotencyKey(tx, req.orgId, idem.key, 200, reply);
       return reply;
     };
-    // The common case (no rejects, no key) is a single statement: no transaction round trips.
-    const single = !idem && !deadLetters.length;
-    const body = single ? await write(deps.sql) : await deps.sql.transaction(write);
+    // The common case (no rejects, no key) writes only points: a single statement when every point is
+    // fresh (or only checked against hot rows), no transaction round trips.
+    const alone = !idem && !deadLetters.length;
+    const body = await retryingDeadlocks(() => (alone ? write(deps.sql, true) : deps.sql.transaction((tx) => write(tx, false))));
+    // Committed: remember each series' newest stored time (never before the commit: a rolled-back
+    // write would leave the memory ahead of the store).
+    rememberWritten(prepared, deps.cache);
     return { replayed: false, status: 200, body };
   } catch (err) {
     if (idem) await releaseIdempotencyKey(deps.sql, req.orgId, idem.key).catch(() => undefined);
     throw err;
+  }
+}
+
+/** Attempts of a write that PostgreSQL chose as a deadlock's victim (it rolled back whole). */
+const deadlockAttempts = 3;
+
+/**
+ * Runs `write` again when PostgreSQL aborted it to break a deadlock (40P01). Concurrent writers of
+ * the same points take rows in key order, but the append and the checked insert are two statements
+ * and two processes' memories can split one batch differently; compaction locks hot rows and chunks
+ * too. The victim rolled back everything, so running it again is safe.
+ */
+async function retryingDeadlocks<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if ((err as { code?: string } | null)?.code !== '40P01' || attempt >= deadlockAttempts) throw err;
+    }
   }
 }
 

@@ -66,8 +66,9 @@ export async function reprocessDeadLetters(deps: IngestDeps, orgId: string, ids:
       else failed.push({ id: l.id, raw, error: r.error });
     }
     // No series cache here: ids of series created in a transaction that may roll back must not be remembered.
-    const prepared = await preparePoints(tx, orgId, passed.flatMap((p) => (p.point ? [p.point] : [])), policy);
-    const counts = await writePrepared(tx, orgId, prepared, policy);
+    // (nor last timestamps: every point takes the checked path).
+    const prepared = await preparePoints(tx, orgId, passed.flatMap((p) => (p.point ? [p.point] : [])), policy, now.getTime());
+    const counts = await writePrepared(tx, prepared, policy);
     await deleteDeadLetters(tx, orgId, passed.map((p) => p.id));
     for (const f of failed) await recordDeadLetterFailure(tx, orgId, f.id, f.raw, { code: f.error.code, message: f.error.message, field: itemField(f.error) }, now);
     return { found: new Set(letters.map((l) => l.id)), passed, failed, counts };

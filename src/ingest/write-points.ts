@@ -1,21 +1,26 @@
 import type { SeriesCache } from '../metrics/series-cache.js';
-import { insertPoints, resolveSeries, type PointRows, type SeriesRef } from '../metrics/series-store.js';
+import { resolveSeries, type PointRows, type SeriesRef } from '../metrics/series-store.js';
+import { planWrite, writePoints, type WritePlan } from '../metrics/points/write.js';
 import type { Sql } from '../store/sql.js';
 import { seriesIdentity } from '../core/labels.js';
 import type { MetricPoint } from './validate.js';
 
 export interface PreparedPoints {
-  /** One row per (series, time) of the batch, ready for {@link insertPoints}. */
+  /** One row per (series, time) of the batch. */
   rows: PointRows;
   /** Points dropped because the batch itself repeated a series and time. */
   batchDuplicates: number;
+  /** Which rows are appended as they are and which are checked against stored points. */
+  plan: WritePlan;
 }
 
 /**
- * Resolves the series of valid points (creating new ones) and removes repeats within the batch:
- * with `reject` the first of a repeated (series, time) wins, with `overwrite` the last.
+ * Resolves the series of valid points (creating new ones), removes repeats within the batch (with
+ * `reject` the first of a repeated (series, time) wins, with `overwrite` the last) and plans the
+ * write: with `cache`, points newer than their series' newest stored one (and than now − grace) take
+ * the append path. Without it (a transaction that may roll back) every point is checked.
  */
-export async function preparePoints(sql: Sql, orgId: string, points: MetricPoint[], policy: 'reject' | 'overwrite', cache?: SeriesCache): Promise<PreparedPoints> {
+export async function preparePoints(sql: Sql, orgId: string, points: MetricPoint[], policy: 'reject' | 'overwrite', nowMs: number, cache?: SeriesCache): Promise<PreparedPoints> {
   const identities = new Array<string>(points.length);
   const wanted = new Map<string, SeriesRef>();
   for (let i = 0; i < points.length; i++) {
@@ -55,13 +60,23 @@ export async function preparePoints(sql: Sql, orgId: string, points: MetricPoint
     rows.timestampsMs.push(p.timestampMs);
     rows.values.push(p.value);
   }
-  return { rows, batchDuplicates };
+  const plan = await planWrite(sql, rows, nowMs, cache?.lastTimestamps);
+  return { rows, batchDuplicates, plan };
 }
 
-/** Stores prepared points; counts stored ones and duplicates (in the batch or of stored points). */
-export async function writePrepared(tx: Sql, orgId: string, prepared: PreparedPoints, policy: 'reject' | 'overwrite'): Promise<{ accepted: number; duplicates: number }> {
-  const { inserted, duplicates } = await insertPoints(tx, orgId, prepared.rows, policy);
+/**
+ * Stores prepared points; counts stored ones and duplicates (in the batch or of stored points).
+ * `alone`: `tx` is not a transaction and nothing else is written with the points (one statement when
+ * the plan allows). Call {@link rememberWritten} after the commit.
+ */
+export async function writePrepared(tx: Sql, prepared: PreparedPoints, policy: 'reject' | 'overwrite', opts: { alone: boolean } = { alone: false }): Promise<{ accepted: number; duplicates: number }> {
+  const { inserted, duplicates } = await writePoints(tx, prepared.plan, policy, opts);
   if (policy === 'reject') return { accepted: inserted, duplicates: duplicates + prepared.batchDuplicates };
   // overwrite: every valid point is stored (the newest value wins); duplicates says how many replaced one.
   return { accepted: inserted + duplicates + prepared.batchDuplicates, duplicates: duplicates + prepared.batchDuplicates };
+}
+
+/** After the commit of {@link writePrepared}: the process remembers each series' newest stored time. */
+export function rememberWritten(prepared: PreparedPoints, cache?: SeriesCache): void {
+  cache?.lastTimestamps.remember(prepared.plan.newest);
 }

@@ -1,37 +1,47 @@
-// The embedded store's stand-in for autovacuum. PGlite runs no autovacuum, so without this its points
-// table never gets a visibility map (no index-only scans: every point read visits a heap page) nor
-// planner statistics. Like PostgreSQL's insert-driven autovacuum (migration 0003 sets it to 2%), this
-// vacuums `points` once the pages not yet marked all-visible exceed 2% of the table. Insert-only
-// growth makes each run cheap: a vacuum visits only the pages the visibility map does not cover
-// (measured: 0.45 s for the first 2 M points, 0.2 s for 6% more; one-series reads 12.9 → 5.0 ms).
+// The embedded store's stand-in for autovacuum. PGlite runs no autovacuum, so without this the hot
+// `points` table would never reuse the space of the rows compaction moves into chunks (it would grow
+// by every point ever written) nor get planner statistics. Like PostgreSQL's autovacuum (migration
+// 0014 sets it to 2% inserted and 5% dead), the compaction job vacuums `points` on PGlite after each
+// run once its dead rows exceed 2% of the table, or the pages not yet marked all-visible exceed 2%
+// (insert-only growth; measured before issue 18: 0.45 s for the first 2 M points, 0.2 s for 6% more).
 // PGlite has one connection, so the run blocks other statements for that long.
 import type { Sql } from '../store/sql.js';
 
-/** Share of the table's pages that may be not-all-visible before a vacuum. */
+/** Share of the table's pages not all-visible, or of its rows dead, before a vacuum. */
 export const VACUUM_SHARE = 0.02;
 /** Below this many such pages (1 MiB) a vacuum is not worth a pause. */
 export const VACUUM_MIN_PAGES = 128;
+/** Below this many dead rows (about 128 pages of hot rows) neither. */
+export const VACUUM_MIN_DEAD_ROWS = 20_000;
 
 export interface VacuumResult {
   vacuumed: boolean;
-  /** Pages of `points` before the run, and how many of them the visibility map covered. */
+  /** Pages of `points` before the run, how many of them the visibility map covered, and its dead rows. */
   pages: number;
   allVisible: number;
+  deadRows: number;
   ms: number;
 }
 
-/** Vacuums and analyses `points` when enough of it is not yet all-visible; `now` gives the duration. */
+/** Vacuums and analyses `points` when enough of it is dead or not yet all-visible; `now` gives the duration. */
 export async function vacuumPointsIfNeeded(sql: Sql, now: () => number = () => performance.now()): Promise<VacuumResult> {
   const t0 = now();
-  const r = await sql.query<{ pages: string; all_visible: number }>(
-    `SELECT pg_relation_size(c.oid) / current_setting('block_size')::int AS pages, c.relallvisible AS all_visible
-       FROM pg_class c WHERE c.oid = 'points'::regclass`,
+  // Table statistics reach the shared counters lazily (at most once a second): flush this session's first.
+  await sql.query('SELECT pg_stat_force_next_flush()');
+  const r = await sql.query<{ pages: string; all_visible: number; dead: number | null; live: number | null }>(
+    `SELECT pg_relation_size(c.oid) / current_setting('block_size')::int AS pages, c.relallvisible AS all_visible, s.n_dead_tup AS dead, s.n_live_tup AS live
+       FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = 'points'::regclass`,
   );
-  const pages = Number(r.rows[0]?.pages ?? 0);
-  const allVisible = Math.min(pages, Number(r.rows[0]?.all_visible ?? 0));
+  const row = r.rows[0];
+  const pages = Number(row?.pages ?? 0);
+  const allVisible = Math.min(pages, Number(row?.all_visible ?? 0));
+  const deadRows = Number(row?.dead ?? 0);
+  const liveRows = Number(row?.live ?? 0);
   const pending = pages - allVisible;
-  if (pending < VACUUM_MIN_PAGES || pending < VACUUM_SHARE * pages) return { vacuumed: false, pages, allVisible, ms: now() - t0 };
+  const unvisited = pending >= VACUUM_MIN_PAGES && pending >= VACUUM_SHARE * pages;
+  const dead = deadRows >= VACUUM_MIN_DEAD_ROWS && deadRows >= VACUUM_SHARE * (deadRows + liveRows);
+  if (!unvisited && !dead) return { vacuumed: false, pages, allVisible, deadRows, ms: now() - t0 };
   await sql.exec('VACUUM (ANALYZE) points');
   await sql.exec('ANALYZE series');
-  return { vacuumed: true, pages, allVisible, ms: now() - t0 };
+  return { vacuumed: true, pages, allVisible, deadRows, ms: now() - t0 };
 }

@@ -7,6 +7,7 @@ import { purgeExpiredSessions } from '../auth/sessions.js';
 import { purgeExpiredUserTokens } from '../auth/user-tokens.js';
 import { purgeDeadLetters } from '../ingest/dead-letters.js';
 import { purgeExpiredIdempotencyKeys } from '../ingest/idempotency.js';
+import { enforceRetention, type RetentionResult } from '../metrics/points/retention.js';
 import type { Sql } from '../store/sql.js';
 import { listOrgs } from '../tenancy/orgs.js';
 
@@ -32,19 +33,22 @@ export interface MaintenanceResult {
   deletedSessions: number;
   deletedUserTokens: number;
   deletedOAuthStates: number;
+  /** Points past each organisation's retention (src/metrics/points/retention.ts). */
+  retention: RetentionResult;
 }
 
 /**
  * Periodic clean-up, one organisation at a time (no store call without an org id): API keys revoked
  * or expired more than {@link deadKeyRetentionDays} days ago, expired idempotency keys, and dead
  * letters past their retention. Then, once for all: sessions past their expiry, emailed tokens
- * expired a week ago, and OAuth sign-ins abandoned past their expiry.
+ * expired a week ago, and OAuth sign-ins abandoned past their expiry. Last, points past every
+ * organisation's retention: whole partitions dropped, then what remains deleted per organisation.
  */
 export async function runMaintenance(sql: Sql, now: Date, settings: MaintenanceSettings = { deadLetterRetentionDays: 7 }): Promise<MaintenanceResult> {
   const keyCutoff = new Date(now.getTime() - deadKeyRetentionDays * 86_400_000);
   const letterCutoff = new Date(now.getTime() - settings.deadLetterRetentionDays * 86_400_000);
   const alertCutoff = new Date(now.getTime() - (settings.alertRetentionDays ?? 90) * 86_400_000);
-  const result: MaintenanceResult = { organizations: 0, deletedApiKeys: 0, deletedIdempotencyKeys: 0, deletedDeadLetters: 0, deletedAlerts: 0, deletedSilences: 0, deletedTestDeliveries: 0, deletedSessions: 0, deletedUserTokens: 0, deletedOAuthStates: 0 };
+  const result: Omit<MaintenanceResult, 'retention'> = { organizations: 0, deletedApiKeys: 0, deletedIdempotencyKeys: 0, deletedDeadLetters: 0, deletedAlerts: 0, deletedSilences: 0, deletedTestDeliveries: 0, deletedSessions: 0, deletedUserTokens: 0, deletedOAuthStates: 0 };
   for (const org of await listOrgs(sql)) {
     result.organizations++;
     result.deletedApiKeys += await purgeDeadApiKeys(sql, org.id, keyCutoff);
@@ -57,5 +61,5 @@ export async function runMaintenance(sql: Sql, now: Date, settings: MaintenanceS
   result.deletedSessions = await purgeExpiredSessions(sql, now);
   result.deletedUserTokens = await purgeExpiredUserTokens(sql, now);
   result.deletedOAuthStates = await purgeExpiredOAuthStates(sql, now);
-  return result;
+  return { ...result, retention: await enforceRetention(sql, now.getTime()) };
 }

@@ -3,6 +3,9 @@ import type { AlertingDeps } from '../alert/pass/deps.js';
 import { tickAlertRules } from '../alert/pass/evaluator.js';
 import type { ForecastDeps } from '../forecast/service.js';
 import { executeRun, forecastRunJob, tickSchedules, type RunJobData } from '../forecast/scheduler.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../core/logger.js';
+import { compactClosedWindows } from '../metrics/points/compact.js';
 import type { Sql } from '../store/sql.js';
 import { vacuumPointsIfNeeded } from './embedded-vacuum.js';
 import { runMaintenance, type MaintenanceSettings } from './maintenance.js';
@@ -19,6 +22,9 @@ import type { ScrapeDeps } from '../sources/scrape.js';
 /** Re-exported for the job's tests and callers that load the registry anyway. */
 export { notificationDeliveryJob };
 
+/** Queue name of the compaction job (the composition root also enqueues one at start). */
+export const storageCompactionJob = 'storage-compaction';
+
 /** What the job workers run over: built once by the composition root (src/compose.ts) and handed in. */
 export interface JobDeps {
   sql: Sql;
@@ -33,6 +39,33 @@ export interface JobDeps {
   scrape: ScrapeDeps;
   /** Where scheduled anomaly detection runs (the worker pool in the server); default this thread. */
   detect?: DetectFunc;
+  /** Seconds between compaction runs (1–60); default 60: one run a minute. */
+  compactionIntervalSeconds?: number;
+}
+
+/**
+ * The compaction job's body: compacts closed windows and, on PGlite (no autovacuum), vacuums `points`
+ * when due so the space of the moved rows is reused. With an interval under a minute it repeats
+ * within the minute (55 s, like the scraper) until the next scheduled run takes over; the server's
+ * shutdown signal ends it between runs.
+ */
+export async function runCompaction(deps: Pick<JobDeps, 'sql' | 'now' | 'compactionIntervalSeconds'> & { signal?: AbortSignal }, log?: Logger) {
+  const intervalMs = (deps.compactionIntervalSeconds ?? 60) * 1000;
+  const started = performance.now();
+  const totals = { runs: 0, points: 0, chunks: 0, series: 0, rollupDays: 0, vacuums: 0 };
+  for (;;) {
+    const r = await compactClosedWindows(deps.sql, deps.now().getTime());
+    totals.runs++;
+    totals.points += r.points;
+    totals.chunks += r.chunks;
+    totals.series += r.series;
+    totals.rollupDays += r.rollupDays;
+    if (r.points) log?.info({ compaction: r }, 'closed windows compacted');
+    if (deps.sql.driver === 'pglite' && (await vacuumPointsIfNeeded(deps.sql)).vacuumed) totals.vacuums++;
+    if (intervalMs >= 60_000 || performance.now() - started + intervalMs > 55_000 || deps.signal?.aborted) return totals;
+    await sleep(intervalMs, undefined, { signal: deps.signal }).catch(() => undefined);
+    if (deps.signal?.aborted) return totals;
+  }
 }
 
 /** Every job kind the platform runs, registered here and only here, over the given deps. */
@@ -113,14 +146,15 @@ export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
       return { queued };
     },
   };
-  const vacuum: JobDefinition = {
-    name: 'embedded-vacuum',
-    cron: '* * * * *', // a check each minute; a vacuum only past 2% not-all-visible pages
-    retryLimit: 0,
+  const compaction: JobDefinition = {
+    name: storageCompactionJob,
+    cron: '* * * * *', // a window is compacted within about a minute of closing (COMPACTION_GRACE_MS after its end)
+    retryLimit: 0, // the next run picks up whatever is left
     retryDelaySeconds: 10,
     retryBackoff: false,
-    expireInSeconds: 10 * 60,
-    handler: () => vacuumPointsIfNeeded(deps.sql),
+    expireInSeconds: 15 * 60, // a backlog (after downtime) at ~1M points/s: far below this
+    // The server's shutdown signal (aborted before the queue stops) ends a repeating run.
+    handler: (_data, ctx) => runCompaction({ ...deps, signal: deps.scrape.signal }, ctx.log),
   };
   const scraper: JobDefinition = {
     name: sourceScraperJob,
@@ -151,6 +185,6 @@ export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
     expireInSeconds: 30 * 60,
     handler: (data) => executeDetectionRun({ sql: deps.sql, now: deps.now, detect: deps.detect }, data),
   };
-  // PostgreSQL has its own autovacuum (tuned for points by migration 0003); PGlite has none.
-  return [maintenance, scheduler, run, detectionScheduler, detectionRun, evaluator, deliver, alertmanagerResend, scraper, ...(deps.sql.driver === 'pglite' ? [vacuum] : [])];
+  // PostgreSQL has its own autovacuum (tuned for points by migration 0014); on PGlite the compaction job vacuums.
+  return [maintenance, compaction, scheduler, run, detectionScheduler, detectionRun, evaluator, deliver, alertmanagerResend, scraper];
 }

@@ -1,36 +1,16 @@
 import type { Sql } from '../store/sql.js';
 import type { Labels } from '../core/labels.js';
 import { boundsOf, type ValueBounds } from './series-settings.js';
+import { readBuckets } from './points/buckets.js';
+import { readPoints, seriesExtents } from './points/read.js';
 
 export const steps = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
 export type Step = keyof typeof steps;
 export const aggregations = ['avg', 'min', 'max', 'sum', 'count', 'last'] as const;
 export type Aggregation = (typeof aggregations)[number];
 
-const aggregateSql: Record<Aggregation, string> = {
-  avg: 'avg(p.value)',
-  min: 'min(p.value)',
-  max: 'max(p.value)',
-  sum: 'sum(p.value)',
-  count: 'count(*)::float8',
-  last: '(array_agg(p.value ORDER BY p.ts DESC))[1]',
-};
-
-/**
- * The same in numeric arithmetic, for a page whose float8 sums overflowed (stored values near
- * ±1e308): an average always fits a double again; a sum that does not is null (see sumOverflow).
- * Only used after the float8 form failed, so the common read pays nothing.
- */
-const overflowSafeSql: Partial<Record<Aggregation, string>> = {
-  avg: 'avg(p.value::numeric)::float8',
-  sum: "CASE WHEN abs(sum(p.value::numeric)) <= '1.7976931348623157e308'::numeric THEN sum(p.value::numeric)::float8 END",
-};
-
 /** Why a bucket's value is null: its sum lies beyond the range of a double. */
 export const sumOverflow = 'the sum exceeds the range of a double (about ±1.8e308)';
-
-/** PostgreSQL's "value out of range: overflow" (float8 arithmetic past ±1.8e308). */
-const isOverflow = (err: unknown) => (err as { code?: unknown }).code === '22003';
 
 /** Where a page ends: the last (series, time or bucket start) returned. */
 export interface PointCursor {
@@ -61,103 +41,107 @@ export interface SeriesPoints {
   points: { tsMs: number; value: number | null; reason?: string }[];
 }
 
-/** One point of the page (PostgreSQL). */
-interface PointRow {
-  series_id: string;
-  t: number;
-  value: number | null;
+/** A matching series: id and dimensions, from the catalogue. */
+interface SeriesRow {
+  id: number | string;
+  dimensions: Labels;
 }
 
-/** One series' part of the page as two arrays (epoch ms, value), in time order (embedded store). */
-interface SeriesRow {
-  series_id: string;
-  t: number[];
-  v: (number | null)[];
-}
+const matchingSeries = `SELECT id, dimensions FROM series WHERE org_id = $1 AND key = $2 AND dimensions @> $3::jsonb AND id >= $4 ORDER BY id LIMIT $5`;
+/** Series ids listed per catalogue read. */
+const LIST_BATCH = 500;
+/** Most series read at once (the batch grows from 1 while series hold fewer points than the page needs). */
+const MAX_READ_BATCH = 512;
 
 /**
  * One page of points of the matching series of `orgId`, ordered by series then time. Keyset
- * pagination on (series, time): points arriving during paging never shift or repeat a page.
- * With `step`, points are bucketed (date_bin from the epoch) and aggregated in the database.
+ * pagination on (series, time): points arriving during paging never shift or repeat a page. With
+ * `step`, points are bucketed from the epoch and aggregated (readBuckets: from rollups where they
+ * cover whole buckets); a bucket is never split across pages. Series are read in id order, a few at a
+ * time, each at most as many points (raw) as the page still needs.
  */
 export async function queryRange(sql: Sql, orgId: string, q: RangeQuery): Promise<{ series: SeriesPoints[]; next: PointCursor | null }> {
-  const after = q.after ?? { seriesId: 0, tsMs: Number.NEGATIVE_INFINITY };
-  const afterTs = Number.isFinite(after.tsMs) ? new Date(after.tsMs) : '-infinity';
-  const params: unknown[] = [orgId, q.key, JSON.stringify(q.dimensions), new Date(q.fromMs), new Date(q.toMs), after.seriesId, afterTs, q.limit + 1];
-  // The page is chosen point by point (ORDER BY series, time LIMIT). Times are epoch ms as float8
-  // (date_part, not extract, which computes in numeric), rounded: points are stored to the
-  // millisecond. Each series' key and dimensions are read once below. Same-data A/B of a
-  // 1,000-point read: PostgreSQL returns it fastest as rows (1.35 ms; as float8 arrays 2.2, node-pg
-  // parses arrays slowly), PGlite as one row per series holding two float8 arrays (2.0 ms; as rows
-  // 5.2, a JS object per point costs more than the scan), so each store gets its own shape.
-  const raw = `
-      SELECT p.series_id, round(date_part('epoch', p.ts) * 1000) AS t, p.value
-      FROM series s JOIN points p ON p.series_id = s.id
-      WHERE s.org_id = $1 AND s.key = $2 AND s.dimensions @> $3::jsonb
-        AND p.ts >= $4 AND p.ts <= $5
-        AND (p.series_id, p.ts) > ($6::bigint, $7::timestamptz)
-      ORDER BY p.series_id, p.ts
-      LIMIT $8`;
-  // Resume at the bucket after the cursor's: a bucket is never split across pages.
-  const stepped = (aggregate: string) => `
-      SELECT p.series_id, round(date_part('epoch', date_bin($9::interval, p.ts, timestamptz 'epoch')) * 1000) AS t, ${aggregate} AS value
-      FROM series s JOIN points p ON p.series_id = s.id
-      WHERE s.org_id = $1 AND s.key = $2 AND s.dimensions @> $3::jsonb
-        AND p.ts >= $4 AND p.ts <= $5
-        AND (p.series_id > $6::bigint OR (p.series_id = $6::bigint AND p.ts >= $7::timestamptz + $9::interval))
-      GROUP BY p.series_id, 2
-      ORDER BY p.series_id, 2
-      LIMIT $8`;
-  const pageSql = (aggregate: string): string => (q.step ? stepped(aggregate) : raw);
-  if (q.step) params.push(`${steps[q.step] / 1000} seconds`);
-  const safe = q.step ? overflowSafeSql[q.aggregation] : undefined;
-  try {
-    return await readPage(sql, orgId, q, params, pageSql(aggregateSql[q.aggregation]));
-  } catch (err) {
-    if (!safe || !isOverflow(err)) throw err;
-    return readPage(sql, orgId, q, params, pageSql(safe));
-  }
-}
-
-async function readPage(sql: Sql, orgId: string, q: RangeQuery, params: unknown[], page: string): Promise<{ series: SeriesPoints[]; next: PointCursor | null }> {
-  let groups: SeriesRow[];
-  if (sql.driver === 'pglite') {
-    const text = `SELECT series_id, array_agg(t ORDER BY t) AS t, array_agg(value ORDER BY t) AS v FROM (${page}) pg GROUP BY series_id ORDER BY series_id`;
-    groups = (await sql.query<SeriesRow>(text, params)).rows;
-  } else {
-    groups = [];
-    for (const row of (await sql.query<PointRow>(page, params)).rows) {
-      let g = groups[groups.length - 1];
-      if (!g || g.series_id !== row.series_id) groups.push((g = { series_id: row.series_id, t: [], v: [] }));
-      g.t.push(row.t);
-      g.v.push(row.value);
-    }
-  }
+  const stepMs = q.step ? steps[q.step] : undefined;
+  const want = q.limit + 1; // one more than the page: whether a next page exists
   const series: SeriesPoints[] = [];
-  let total = 0;
-  let tail: { seriesId: number; tsMs: number } | undefined;
-  for (const row of groups) {
-    const s: SeriesPoints = { seriesId: Number(row.series_id), key: q.key, dimensions: {}, points: [] };
-    for (let i = 0; i < row.t.length && total < q.limit; i++, total++) {
-      const tsMs = Number(row.t[i]);
-      const v = row.v[i];
-      s.points.push(v === null || v === undefined ? { tsMs, value: null, reason: sumOverflow } : { tsMs, value: Number(v) });
-      tail = { seriesId: s.seriesId, tsMs };
+  let got = 0;
+  let seriesRead = 0;
+
+  // The catalogue, in id order, from the cursor's series on (it may have more points after the cursor).
+  let listed: SeriesRow[] = [];
+  let listFrom = q.after?.seriesId ?? 0;
+  let listDone = false;
+  const nextSeries = async (n: number): Promise<SeriesRow[]> => {
+    while (listed.length < n && !listDone) {
+      const rows = (await sql.query<SeriesRow>(matchingSeries, [orgId, q.key, JSON.stringify(q.dimensions), listFrom, LIST_BATCH])).rows;
+      if (rows.length < LIST_BATCH) listDone = true;
+      if (rows.length) listFrom = Number(rows[rows.length - 1]!.id) + 1;
+      listed.push(...rows);
     }
-    if (s.points.length) series.push(s);
+    const batch = listed.slice(0, n);
+    listed = listed.slice(n);
+    return batch;
+  };
+
+  /** Reads `ids` over `range` (the cursor's series alone: its range starts after the cursor). */
+  const read = async (ids: number[], fromMs: number, afterMs?: number): Promise<Map<number, { t: ArrayLike<number>; v: ArrayLike<number>; overflow?: Uint8Array }>> => {
+    const out = new Map<number, { t: ArrayLike<number>; v: ArrayLike<number>; overflow?: Uint8Array }>();
+    if (stepMs === undefined) {
+      const pts = await readPoints(sql, orgId, ids, { fromMs, toMs: q.toMs, ...(afterMs !== undefined ? { afterMs } : {}) }, { limit: want - got });
+      for (const [id, p] of pts) out.set(id, { t: p.timestampsMs, v: p.values });
+    } else {
+      if (!(fromMs <= q.toMs)) return out;
+      const b = await readBuckets(sql, orgId, ids, { fromMs, toMs: q.toMs, stepMs, aggregation: q.aggregation });
+      for (const [id, x] of b) out.set(id, { t: x.startsMs, v: x.values, overflow: x.overflow });
+    }
+    return out;
+  };
+
+  const take = (row: SeriesRow, data: { t: ArrayLike<number>; v: ArrayLike<number>; overflow?: Uint8Array } | undefined) => {
+    seriesRead++;
+    if (!data || !data.t.length || got >= want) return;
+    const s: SeriesPoints = { seriesId: Number(row.id), key: q.key, dimensions: row.dimensions, points: [] };
+    for (let i = 0; i < data.t.length && got < want; i++, got++) {
+      s.points.push(data.overflow?.[i] ? { tsMs: data.t[i]!, value: null, reason: sumOverflow } : { tsMs: data.t[i]!, value: data.v[i]! });
+    }
+    series.push(s);
+  };
+
+  let batchSize = 1;
+  if (q.after) {
+    const [first] = await nextSeries(1);
+    if (first) {
+      const id = Number(first.id);
+      if (id !== q.after.seriesId) listed.unshift(first);
+      else {
+        // Raw: the points after the cursor; stepped: from the bucket after the cursor's.
+        const data = stepMs === undefined ? await read([id], q.fromMs, q.after.tsMs) : await read([id], Math.max(q.fromMs, q.after.tsMs + stepMs));
+        take(first, data.get(id));
+      }
+    }
   }
-  // The query asked for one point more than the page: if it came, there is a next page.
-  const fetched = groups.reduce((n, row) => n + row.t.length, 0);
-  if (series.length) {
-    // Series are never deleted while their points exist, so every id found above is here.
-    const meta = await sql.query<{ id: string; dimensions: Labels }>('SELECT id, dimensions FROM series WHERE org_id = $1 AND id = ANY($2::bigint[])', [
-      orgId,
-      series.map((s) => s.seriesId),
-    ]);
-    const dims = new Map(meta.rows.map((m) => [Number(m.id), m.dimensions]));
-    for (const s of series) s.dimensions = dims.get(s.seriesId) ?? {};
+  while (got < want) {
+    const batch = await nextSeries(batchSize);
+    if (!batch.length) break;
+    const data = await read(
+      batch.map((r) => Number(r.id)),
+      q.fromMs,
+    );
+    for (const row of batch) take(row, data.get(Number(row.id)));
+    // Size the next batch to the points a series held so far (doubling at most).
+    const perSeries = got / Math.max(1, seriesRead);
+    batchSize = Math.min(MAX_READ_BATCH, 2 * batchSize, Math.max(1, Math.ceil((want - got) / Math.max(perSeries, 1))));
   }
-  const next = fetched > q.limit && tail ? tail : null;
+
+  // The extra item, when it came, belongs to the next page.
+  let next: PointCursor | null = null;
+  if (got > q.limit) {
+    const lastSeries = series[series.length - 1]!;
+    lastSeries.points.pop();
+    if (!lastSeries.points.length) series.pop();
+    const tail = series[series.length - 1]!;
+    next = { seriesId: tail.seriesId, tsMs: tail.points[tail.points.length - 1]!.tsMs };
+  }
   return { series, next };
 }
 
@@ -182,10 +166,9 @@ export interface CatalogQuery {
 
 /** The series of `orgId` ordered by key, with their first and last timestamps and point counts. */
 export async function listSeries(sql: Sql, orgId: string, q: CatalogQuery): Promise<{ items: CatalogEntry[]; more: boolean }> {
-  const r = await sql.query<{ id: number; key: string; dimensions: Labels; first_ts: Date | null; last_ts: Date | null; n: number; value_min: number | null; value_max: number | null }>(
-    `SELECT s.id, s.key, s.dimensions, st.first_ts, st.last_ts, st.n, s.value_min, s.value_max
+  const r = await sql.query<{ id: number; key: string; dimensions: Labels; value_min: number | null; value_max: number | null }>(
+    `SELECT s.id, s.key, s.dimensions, s.value_min, s.value_max
      FROM series s
-     CROSS JOIN LATERAL (SELECT min(p.ts) AS first_ts, max(p.ts) AS last_ts, count(*) AS n FROM points p WHERE p.series_id = s.id) st
      WHERE s.org_id = $1
        AND ($2::text IS NULL OR starts_with(s.key, $2))
        AND s.dimensions @> $3::jsonb
@@ -194,14 +177,24 @@ export async function listSeries(sql: Sql, orgId: string, q: CatalogQuery): Prom
      LIMIT $6`,
     [orgId, q.keyPrefix ?? null, JSON.stringify(q.dimensions), q.after?.key ?? null, q.after?.seriesId ?? 0, q.limit + 1],
   );
-  const items = r.rows.slice(0, q.limit).map((x) => ({
-    seriesId: Number(x.id),
-    key: x.key,
-    dimensions: x.dimensions,
-    firstMs: x.first_ts ? x.first_ts.getTime() : null,
-    lastMs: x.last_ts ? x.last_ts.getTime() : null,
-    pointCount: Number(x.n),
-    bounds: boundsOf(x),
-  }));
+  const rows = r.rows.slice(0, q.limit);
+  // First, last and count over hot rows and chunks (chunk metadata only).
+  const extents = await seriesExtents(
+    sql,
+    orgId,
+    rows.map((x) => Number(x.id)),
+  );
+  const items = rows.map((x) => {
+    const e = extents.get(Number(x.id));
+    return {
+      seriesId: Number(x.id),
+      key: x.key,
+      dimensions: x.dimensions,
+      firstMs: e?.firstMs ?? null,
+      lastMs: e?.lastMs ?? null,
+      pointCount: e?.count ?? 0,
+      bounds: boundsOf(x),
+    };
+  });
   return { items, more: r.rows.length > q.limit };
 }

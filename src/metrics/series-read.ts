@@ -3,6 +3,7 @@
 import type { TimeRange } from '../core/time-range.js';
 import type { Sql } from '../store/sql.js';
 import type { Labels } from '../core/labels.js';
+import { readPoints, seriesExtents } from './points/read.js';
 
 export interface StoredSeries {
   id: number;
@@ -31,26 +32,11 @@ export interface SeriesArrays {
 
 /**
  * Points of one series of `orgId` with fromMs ≤ t ≤ toMs, oldest first; at most the `maxPoints`
- * most recent of them.
+ * most recent of them. Hot rows and chunks merged (points/read.ts).
  */
 export async function readSeriesPoints(sql: Sql, orgId: string, seriesId: number, fromMs: number, toMs: number, maxPoints: number): Promise<SeriesArrays> {
-  const r = await sql.query<{ t: number; value: number }>(
-    `SELECT t, value FROM (
-       SELECT (extract(epoch FROM p.ts) * 1000)::float8 AS t, p.value
-       FROM points p JOIN series s ON s.id = p.series_id
-       WHERE s.org_id = $1 AND p.series_id = $2 AND p.ts >= $3 AND p.ts <= $4
-       ORDER BY p.ts DESC LIMIT $5
-     ) x ORDER BY t`,
-    [orgId, seriesId, new Date(fromMs), new Date(toMs), maxPoints],
-  );
-  const n = r.rows.length;
-  const timestampsMs = new Float64Array(n);
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    timestampsMs[i] = Number(r.rows[i]!.t);
-    values[i] = Number(r.rows[i]!.value);
-  }
-  return { timestampsMs, values };
+  const m = await readPoints(sql, orgId, [seriesId], { fromMs, toMs }, { limit: maxPoints, newest: true });
+  return m.get(seriesId) ?? { timestampsMs: new Float64Array(0), values: new Float64Array(0) };
 }
 
 /** A series with its recent points (or bucket means) and the time of its newest point ever. */
@@ -69,49 +55,69 @@ export interface WindowOptions extends TimeRange {
   bucketMs?: number;
 }
 
-/**
- * Every series of `orgId` with this key whose dimensions include `dimensions`, each with its points in
- * the window and its last point time: one statement for all of them (an alert rule's pass over many
- * series reads in one round trip). Series without points in the window come back with empty arrays.
- */
-export async function readSeriesWindows(sql: Sql, orgId: string, key: string, dimensions: Labels, o: WindowOptions): Promise<{ series: SeriesWindow[]; truncated: boolean }> {
-  try {
-    return await readWindows(sql, orgId, key, dimensions, o, 'avg(p.value)');
-  } catch (err) {
-    // float8 sums overflow on stored values near ±1e308; the numeric mean always fits a double again.
-    if (!o.bucketMs || (err as { code?: unknown }).code !== '22003') throw err;
-    return readWindows(sql, orgId, key, dimensions, o, 'avg(p.value::numeric)::float8');
-  }
+/** 2^-64 and 2^64: values scaled by a power of two keep every bit, and no sum of them overflows. */
+const DOWN = 2 ** -64;
+const UP = 2 ** 64;
+
+/** The mean of values[a, b) (finite values): a plain sum, or when that overflows a double, a scaled one. */
+function mean(values: Float64Array, a: number, b: number): number {
+  let sum = 0;
+  for (let i = a; i < b; i++) sum += values[i]!;
+  if (Number.isFinite(sum)) return sum / (b - a);
+  let scaled = 0;
+  for (let i = a; i < b; i++) scaled += values[i]! * DOWN;
+  const m = (scaled / (b - a)) * UP;
+  // The mean lies between the smallest and largest value; rounding may only push it past the edge.
+  return Number.isFinite(m) ? m : Math.sign(m) * Number.MAX_VALUE;
 }
 
-async function readWindows(sql: Sql, orgId: string, key: string, dimensions: Labels, o: WindowOptions, mean: string): Promise<{ series: SeriesWindow[]; truncated: boolean }> {
-  const inner = o.bucketMs
-    ? `SELECT floor(extract(epoch FROM p.ts) * 1000 / $8::float8) * $8::float8 AS t, ${mean} AS v FROM points p
-         WHERE p.series_id = s.id AND p.ts >= $5 AND p.ts <= $6 GROUP BY 1 ORDER BY 1 DESC LIMIT $7`
-    : `SELECT (extract(epoch FROM p.ts) * 1000)::float8 AS t, p.value AS v FROM points p
-         WHERE p.series_id = s.id AND p.ts >= $5 AND p.ts <= $6 ORDER BY p.ts DESC LIMIT $7`;
-  const params: unknown[] = [orgId, key, JSON.stringify(dimensions), o.maxSeries + 1, new Date(o.fromMs), new Date(o.toMs), o.maxPoints];
-  if (o.bucketMs) params.push(o.bucketMs);
-  const r = await sql.query<{ id: string; key: string; dimensions: Labels; last_ms: number | null; ts: number[] | null; vs: number[] | null }>(
-    `SELECT s.id, s.key, s.dimensions,
-       (SELECT (extract(epoch FROM max(p.ts)) * 1000)::float8 FROM points p WHERE p.series_id = s.id) AS last_ms,
-       w.ts, w.vs
-     FROM (SELECT id, key, dimensions FROM series WHERE org_id = $1 AND key = $2 AND dimensions @> $3::jsonb ORDER BY id LIMIT $4) s
-     LEFT JOIN LATERAL (SELECT array_agg(x.t ORDER BY x.t) AS ts, array_agg(x.v ORDER BY x.t) AS vs FROM (${inner}) x) w ON true
-     ORDER BY s.id`,
-    params,
+/**
+ * The mean of each epoch-aligned bucket of `bucketMs` holding points, at the bucket's start,
+ * ascending: at most the `maxBuckets` most recent. Pure.
+ */
+export function bucketMeans(p: SeriesArrays, bucketMs: number, maxBuckets: number): SeriesArrays {
+  const t = p.timestampsMs;
+  const starts: number[] = [];
+  const means: number[] = [];
+  for (let a = 0; a < t.length; ) {
+    const start = Math.floor(t[a]! / bucketMs) * bucketMs;
+    const end = start + bucketMs;
+    let b = a + 1;
+    while (b < t.length && t[b]! < end) b++;
+    starts.push(start);
+    means.push(mean(p.values, a, b));
+    a = b;
+  }
+  const from = Math.max(0, starts.length - Math.max(0, maxBuckets));
+  return { timestampsMs: Float64Array.from(starts.slice(from)), values: Float64Array.from(means.slice(from)) };
+}
+
+/**
+ * Every series of `orgId` with this key whose dimensions include `dimensions`, each with its points in
+ * the window and its last point time: three statements for all of them (the catalogue, the points,
+ * the extents), so an alert rule's pass over many series costs the same few round trips. Series
+ * without points in the window come back with empty arrays.
+ */
+export async function readSeriesWindows(sql: Sql, orgId: string, key: string, dimensions: Labels, o: WindowOptions): Promise<{ series: SeriesWindow[]; truncated: boolean }> {
+  const r = await sql.query<{ id: string; key: string; dimensions: Labels }>(
+    `SELECT id, key, dimensions FROM series WHERE org_id = $1 AND key = $2 AND dimensions @> $3::jsonb ORDER BY id LIMIT $4`,
+    [orgId, key, JSON.stringify(dimensions), o.maxSeries + 1],
   );
-  const rows = r.rows.slice(0, o.maxSeries);
+  const rows = r.rows.slice(0, o.maxSeries).map((x) => ({ id: Number(x.id), key: x.key, dimensions: x.dimensions }));
+  const ids = rows.map((x) => x.id);
+  const range = { fromMs: o.fromMs, toMs: o.toMs };
+  // Bucketed: every point of the window (the buckets' means need them all); raw: the newest maxPoints.
+  const [points, extents] = await Promise.all([
+    readPoints(sql, orgId, ids, range, o.bucketMs ? {} : { limit: o.maxPoints, newest: true }),
+    seriesExtents(sql, orgId, ids),
+  ]);
   return {
     truncated: r.rows.length > o.maxSeries,
-    series: rows.map((x) => ({
-      id: Number(x.id),
-      key: x.key,
-      dimensions: x.dimensions,
-      lastSeenMs: x.last_ms === null ? null : Number(x.last_ms),
-      timestampsMs: Float64Array.from(x.ts ?? [], Number),
-      values: Float64Array.from(x.vs ?? [], Number),
-    })),
+    series: rows.map((x) => {
+      const p = points.get(x.id) ?? { timestampsMs: new Float64Array(0), values: new Float64Array(0) };
+      const arrays = o.bucketMs ? bucketMeans(p, o.bucketMs, o.maxPoints) : p;
+      return { ...x, lastSeenMs: extents.get(x.id)?.lastMs ?? null, timestampsMs: arrays.timestampsMs, values: arrays.values };
+    }),
   };
 }
 

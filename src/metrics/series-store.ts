@@ -3,6 +3,7 @@
 import type { Sql } from '../store/sql.js';
 import { seriesIdentity, type Labels } from '../core/labels.js';
 import type { SeriesCache } from './series-cache.js';
+import { planWrite, writePoints, type PointRows } from './points/write.js';
 
 export interface SeriesRef {
   key: string;
@@ -64,48 +65,17 @@ export async function resolveSeries(sql: Sql, orgId: string, wanted: Map<string,
   return ids;
 }
 
-export interface PointRows {
-  seriesIds: number[];
-  /** Epoch milliseconds (whole). */
-  timestampsMs: number[];
-  values: number[];
-}
+export type { PointRows } from './points/write.js';
 
 /**
- * A PostgreSQL array literal of finite numbers. Cheaper to build than the driver's quoted,
- * escaped elements and cheaper for the server to parse than timestamps as text.
+ * Stores points of `orgId` exactly once (the series ids are the organisation's, from
+ * {@link resolveSeries}; the ids imply the organisation, no row repeats it): `reject` keeps stored points and skips the new ones, `overwrite` replaces
+ * their values, in hot rows and in compacted chunks alike (src/metrics/points/write.ts). Returns how
+ * many were new and how many met a stored point. Callers remove duplicates within the batch first (one
+ * row per series and time). Runs alone or inside the caller's transaction; every point takes the
+ * checked path here (the ingest pipeline plans with the process' last-timestamp memory instead).
  */
-function numberArray(xs: number[]): string {
-  return `{${xs.join(',')}}`;
-}
-
-// Rows of the batch; epoch ms become timestamptz exactly (each product is an integer a double holds).
-const batchRows = `
-  SELECT $1::uuid, s, timestamptz 'epoch' + (t / 1000) * interval '1 second' + (t % 1000) * interval '1 millisecond', v
-  FROM unnest($2::text::bigint[], $3::text::bigint[], $4::text::float8[]) AS u(s, t, v)`;
-
-/**
- * Appends points of `orgId` in one statement. `reject` keeps stored points and skips the new ones;
- * `overwrite` replaces their values. Returns how many were new and how many met a stored point.
- * Callers remove duplicates within the batch first (one row per series and time).
- */
-export async function insertPoints(sql: Sql, orgId: string, rows: PointRows, policy: 'reject' | 'overwrite'): Promise<{ inserted: number; duplicates: number }> {
-  const n = rows.seriesIds.length;
-  if (!n) return { inserted: 0, duplicates: 0 };
-  const params = [orgId, numberArray(rows.seriesIds), numberArray(rows.timestampsMs), numberArray(rows.values)];
-  if (policy === 'reject') {
-    const r = await sql.query(`INSERT INTO points (org_id, series_id, ts, value) ${batchRows} ON CONFLICT (series_id, ts) DO NOTHING`, params);
-    return { inserted: r.rowCount, duplicates: n - r.rowCount };
-  }
-  // xmax = 0 on a freshly inserted row version; non-zero when ON CONFLICT updated an existing row.
-  const r = await sql.query<{ updated: number }>(
-    `WITH up AS (
-       INSERT INTO points (org_id, series_id, ts, value) ${batchRows}
-       ON CONFLICT (series_id, ts) DO UPDATE SET value = EXCLUDED.value
-       RETURNING (xmax <> 0) AS updated
-     ) SELECT count(*) FILTER (WHERE updated)::int AS updated FROM up`,
-    params,
-  );
-  const updated = r.rows[0]?.updated ?? 0;
-  return { inserted: n - updated, duplicates: updated };
+export async function insertPoints(sql: Sql, orgId: string, rows: PointRows, policy: 'reject' | 'overwrite', nowMs: number): Promise<{ inserted: number; duplicates: number }> {
+  const plan = await planWrite(sql, rows, nowMs);
+  return writePoints(sql, plan, policy, { alone: true });
 }

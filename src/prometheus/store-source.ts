@@ -1,8 +1,8 @@
 // The PromQL engine's SeriesSource over the store, for one organisation: the metric key is
 // `__name__`, the dimensions are the other labels. Matchers the catalogue can index (`__name__="x"`,
 // `label="v"`) become SQL; the rest (regular expressions, negations, empty values) are applied in
-// memory on the candidates. The points of all matched series are then read in ONE statement, as
-// packed bytes per series (see readPoints), which both drivers hand over as bytes.
+// memory on the candidates. The points of all matched series are then read in ONE statement by the
+// store's reader (src/metrics/points/read.ts: hot rows and chunks merged).
 //
 // The platform's own series (./platform-series.ts) are merged in by name. A stored series whose
 // labels equal a platform series' exactly (someone ingested a key named `ALERTS`, say) is left out
@@ -10,6 +10,7 @@
 import type { Labels } from '../core/labels.js';
 import { PromQLError, type LabelMatcher, type RawSeries, type SelectRequest, type SeriesSource } from '../promql/types.js';
 import type { Sql } from '../store/sql.js';
+import { readPoints as readStoredPoints, seriesWithPointsIn } from '../metrics/points/read.js';
 import { compileMatchers, indexedPart, matchesAll, nameMatchers, type CompiledMatcher } from './matchers.js';
 import { platformNames, readPlatform, TooManySeries, type PlatformName, type Window } from './platform-series.js';
 
@@ -72,86 +73,34 @@ export async function matchStoredSeries(sql: Sql, orgId: string, matchers: reado
   if (keys !== null && !keys.length) return [];
   const idx = indexedPart(matchers);
   if (idx.empty) return [];
-  const params: unknown[] = [orgId, keys, JSON.stringify(idx.pairs), maxCandidates + 1];
-  let inWindow = '';
-  if (window) {
-    params.push(new Date(window.startMs), new Date(window.endMs));
-    inWindow = 'AND EXISTS (SELECT 1 FROM points p WHERE p.series_id = s.id AND p.ts >= $5 AND p.ts <= $6)';
-  }
   const r = await sql.query<{ id: string; key: string; dimensions: Labels }>(
     `SELECT s.id, s.key, s.dimensions FROM series s
-     WHERE s.org_id = $1 AND ($2::text[] IS NULL OR s.key = ANY($2::text[])) AND s.dimensions @> $3::jsonb ${inWindow}
+     WHERE s.org_id = $1 AND ($2::text[] IS NULL OR s.key = ANY($2::text[])) AND s.dimensions @> $3::jsonb
      ORDER BY s.id LIMIT $4`,
-    params,
+    [orgId, keys, JSON.stringify(idx.pairs), maxCandidates + 1],
   );
   if (r.rows.length > maxCandidates) throw tooMany(maxSeries);
-  const out: CatalogSeries[] = [];
+  let matched: CatalogSeries[] = [];
   for (const row of r.rows) {
     const labels = storedLabels(row.key, row.dimensions);
-    if (!matchesAll(compiled, labels)) continue;
-    if (out.length >= maxSeries) throw tooMany(maxSeries);
-    out.push({ id: Number(row.id), labels });
+    if (matchesAll(compiled, labels)) matched.push({ id: Number(row.id), labels });
   }
-  return out;
-}
-
-/** Big-endian float8s (PostgreSQL's float8send, concatenated) as numbers. */
-function doubles(bytes: Uint8Array | null): Float64Array {
-  if (!bytes) return new Float64Array(0);
-  const n = bytes.byteLength >>> 3;
-  const out = new Float64Array(n);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8);
-  return out;
-}
-
-/** PostgreSQL's epoch (2000-01-01 UTC) in Unix ms: timestamptz_send counts microseconds from it. */
-const pgEpochMs = 946_684_800_000;
-
-/** Big-endian int8 microseconds since 2000 (timestamptz_send, concatenated) as Unix ms. */
-function times(bytes: Uint8Array | null): Float64Array {
-  if (!bytes) return new Float64Array(0);
-  const n = bytes.byteLength >>> 3;
-  const out = new Float64Array(n);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // High word signed, low word unsigned: exact while |µs| < 2^53 (±285 years around 2000).
-  for (let i = 0; i < n; i++) out[i] = Math.round((view.getInt32(i * 8) * 4_294_967_296 + view.getUint32(i * 8 + 4)) / 1000) + pgEpochMs;
-  return out;
-}
-
-/** Sorts one series' samples by time when they are not already (they are, as the index returns them). */
-function ascending(s: RawSeries): RawSeries {
-  const t = s.timestampsMs;
-  let sorted = true;
-  for (let i = 1; i < t.length && sorted; i++) sorted = t[i - 1]! < t[i]!;
-  if (sorted) return s;
-  const order = Array.from(t.keys()).sort((a, b) => t[a]! - t[b]!);
-  return { labels: s.labels, timestampsMs: Float64Array.from(order, (i) => t[i]!), values: Float64Array.from(order, (i) => s.values[i]!) };
+  if (window && matched.length) {
+    // Points live in hot rows and chunks: the store's reader answers which series have one inside.
+    const withPoints = await seriesWithPointsIn(sql, orgId, matched.map((s) => s.id), window.startMs, window.endMs);
+    matched = matched.filter((s) => withPoints.has(s.id));
+  }
+  if (matched.length > maxSeries) throw tooMany(maxSeries);
+  return matched;
 }
 
 /** Points of `series` (all of `orgId`) with startMs < t ≤ endMs, ascending by time: one statement. */
 export async function readPoints(sql: Sql, orgId: string, series: readonly CatalogSeries[], w: Window): Promise<RawSeries[]> {
   if (!series.length) return [];
-  // One row per series holding its times and values packed as bytes (timestamptz_send, float8send):
-  // 144,000 points arrive as 200 byte strings instead of 144,000 row objects. The points come from
-  // the primary key in (series, time) order and are aggregated in that order (an ORDER BY inside
-  // string_agg would sort every group again: measured 4× slower on PostgreSQL 15); ascending() checks
-  // it. The ids are the org's own (checked again here, in the InitPlan), so the scan of points needs
-  // no org column and stays index-only.
-  const r = await sql.query<{ series_id: string; ts: Uint8Array | null; vs: Uint8Array | null }>(
-    `SELECT series_id, string_agg(timestamptz_send(ts), ''::bytea) AS ts, string_agg(float8send(value), ''::bytea) AS vs
-     FROM (
-       SELECT series_id, ts, value FROM points
-       WHERE series_id = ANY(ARRAY(SELECT id FROM series WHERE org_id = $1 AND id = ANY($2::bigint[]))) AND ts > $3 AND ts <= $4
-       ORDER BY series_id, ts
-     ) p
-     GROUP BY series_id`,
-    [orgId, series.map((s) => s.id), new Date(w.startMs), new Date(w.endMs)],
-  );
-  const byId = new Map(r.rows.map((x) => [Number(x.series_id), x]));
+  const points = await readStoredPoints(sql, orgId, series.map((s) => s.id), { afterMs: w.startMs, toMs: w.endMs });
   return series.map((s) => {
-    const row = byId.get(s.id);
-    return ascending({ labels: s.labels, timestampsMs: times(row?.ts ?? null), values: doubles(row?.vs ?? null) });
+    const p = points.get(s.id);
+    return { labels: s.labels, timestampsMs: p?.timestampsMs ?? new Float64Array(0), values: p?.values ?? new Float64Array(0) };
   });
 }
 

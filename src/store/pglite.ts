@@ -6,8 +6,9 @@ export interface PgliteOptions {
   dataDir?: string;
 }
 
-/** numeric as a JS number, as the PostgreSQL executor returns it. */
-const parsers = { 1700: (v: string) => Number(v) };
+// numeric as a number (as pg's type parser is set); bytea from its hex text form (\x…) by Buffer:
+// PGlite's own bytea parser decodes byte by byte in JS, measured 5–15× slower on chunk reads.
+const parsers = { 1700: (v: string) => Number(v), 17: (v: string) => Buffer.from(v.slice(2), 'hex') };
 
 /** PGlite reports affectedRows 0 for SELECT; pg's rowCount counts returned rows then. */
 function rowCount(returned: number, affected: number | undefined): number {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readPoints } from '../../src/metrics/points/read.js';
 import type { Sql } from '../../src/store/sql.js';
 import { bearer, type TestApp } from './app.js';
 
@@ -73,18 +74,37 @@ export async function queryAll(t: TestApp, body: Record<string, unknown>, apiKey
   assert.fail(`more than ${maxPages} pages`);
 }
 
-/** Stored points of one org (optionally of one key), by key then time, read straight from the database. */
+/**
+ * Stored points of one org (optionally of one key), by key then time then dimensions, read through
+ * the store's reader (hot rows and chunks merged), so compacted points count as well.
+ */
 export async function storedPoints(sql: Sql, orgId: string, key?: string): Promise<{ key: string; dimensions: Record<string, string>; ts: number; value: number }[]> {
-  const r = await sql.query<{ key: string; dimensions: Record<string, string>; ts: Date; value: number }>(
-    `SELECT s.key, s.dimensions, p.ts, p.value FROM points p JOIN series s ON s.id = p.series_id
-     WHERE p.org_id = $1 AND ($2::text IS NULL OR s.key = $2) ORDER BY s.key, p.ts, s.dimensions::text`,
+  // The database orders keys and dimensions (its collation, jsonb's text form), as the ORDER BY did before.
+  const r = await sql.query<{ id: string; key: string; dimensions: Record<string, string>; kr: number; dr: number }>(
+    `SELECT id, key, dimensions, dense_rank() OVER (ORDER BY key)::int AS kr, dense_rank() OVER (ORDER BY dimensions::text)::int AS dr
+     FROM series WHERE org_id = $1 AND ($2::text IS NULL OR key = $2)`,
     [orgId, key ?? null],
   );
-  return r.rows.map((x) => ({ key: x.key, dimensions: x.dimensions, ts: x.ts.getTime(), value: Number(x.value) }));
+  const points = await readPoints(sql, orgId, r.rows.map((x) => Number(x.id)), {});
+  const out: { key: string; dimensions: Record<string, string>; ts: number; value: number; kr: number; dr: number }[] = [];
+  for (const s of r.rows) {
+    const p = points.get(Number(s.id));
+    if (!p) continue;
+    for (let i = 0; i < p.timestampsMs.length; i++) out.push({ key: s.key, dimensions: s.dimensions, ts: p.timestampsMs[i]!, value: p.values[i]!, kr: s.kr, dr: s.dr });
+  }
+  out.sort((a, b) => a.kr - b.kr || a.ts - b.ts || a.dr - b.dr);
+  return out.map(({ key: k, dimensions, ts, value }) => ({ key: k, dimensions, ts, value }));
 }
 
-/** Rows of `table` belonging to `orgId`. */
+/** Rows of `table` belonging to `orgId`; for `points`, the org's stored points (hot rows and chunked ones). */
 export async function countRows(sql: Sql, table: 'points' | 'series' | 'dead_letters' | 'idempotency_keys', orgId: string): Promise<number> {
+  if (table === 'points') {
+    const ids = await sql.query<{ id: string }>('SELECT id FROM series WHERE org_id = $1', [orgId]);
+    const points = await readPoints(sql, orgId, ids.rows.map((x) => Number(x.id)), {});
+    let n = 0;
+    for (const p of points.values()) n += p.timestampsMs.length;
+    return n;
+  }
   const r = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE org_id = $1`, [orgId]);
   return r.rows[0]!.n;
 }

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { openPglite } from '../../src/store/pglite.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import type { Sql } from '../../src/store/sql.js';
+import { loadMigrations, migrate } from '../../src/store/migrate.js';
 
 /** The real PostgreSQL the suite runs against (database `test`, trust auth). */
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -67,6 +68,13 @@ async function openTestPostgres(): Promise<TestStore> {
       await c.end();
     },
   };
+}
+
+/** Opens a fresh store of `kind` with every migration applied. */
+export async function openMigrated(kind: StoreKind): Promise<TestStore> {
+  const store = await kind.open();
+  await migrate(store.sql, loadMigrations());
+  return store;
 }
 
 export const storeKinds: StoreKind[] = [

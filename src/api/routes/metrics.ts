@@ -1,12 +1,14 @@
 import { Type, type Static } from 'typebox';
 import { AppError } from '../../core/errors.js';
 import { metricKeyPattern } from '../../core/labels.js';
+import { getRetention } from '../../metrics/points/retention.js';
 import { aggregations, listSeries, queryRange, steps, type Aggregation, type Step } from '../../metrics/query.js';
 import type { Sql } from '../../store/sql.js';
 import { decodeCursor, encodeCursor, timeParam } from '../cursor.js';
 import { authOf } from '../plugins/auth.js';
 import { DateTime, Dimensions, TimeInput, parseDimensionFilter, responses } from '../schemas.js';
 import type { App } from '../types.js';
+import { RetentionFigures } from './retention.js';
 
 const CatalogQuery = Type.Object(
   {
@@ -52,7 +54,7 @@ export function metricRoutes(app: App, deps: { sql: Sql }): void {
       config: { scope: 'read' },
       schema: {
         tags: ['query'],
-        summary: 'The series catalogue: key, dimensions, first and last timestamp, point count, known bounds',
+        summary: "The series catalogue: key, dimensions, first and last timestamp, point count, known bounds; and the organisation's retention",
         querystring: CatalogQuery,
         response: responses({
           200: Type.Object({
@@ -67,6 +69,7 @@ export function metricRoutes(app: App, deps: { sql: Sql }): void {
               }),
             ),
             nextCursor: Type.Union([Type.String(), Type.Null()]),
+            retention: Type.Object(RetentionFigures.properties, { description: "How long the organisation's points are kept, days (GET/PUT /api/v1/retention)" }),
           }),
         }),
       },
@@ -80,6 +83,7 @@ export function metricRoutes(app: App, deps: { sql: Sql }): void {
         : undefined;
       const page = await listSeries(deps.sql, orgId, { keyPrefix: req.query.prefix, dimensions, limit: req.query.limit, after: after && { key: after.k, seriesId: after.s } });
       const last = page.items[page.items.length - 1];
+      const { settings: retention } = await getRetention(deps.sql, orgId);
       return {
         series: page.items.map((e) => ({
           key: e.key,
@@ -90,6 +94,7 @@ export function metricRoutes(app: App, deps: { sql: Sql }): void {
           bounds: e.bounds,
         })),
         nextCursor: page.more && last ? encodeCursor({ k: last.key, s: last.seriesId }, shape) : null,
+        retention,
       };
     },
   );

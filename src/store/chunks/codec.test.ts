@@ -2,18 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BitReader, BitWriter } from './bits.js';
 import { decodeChunk, encodeChunk, MAX_TIMESTAMP_MS, ValueMode } from './codec.js';
+import { seededRandom } from '../../core/random.js';
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const u32 = (rnd: () => number) => Math.floor(rnd() * 4294967296) >>> 0;
 
@@ -116,7 +106,7 @@ function valuesOf(rnd: () => number, n: number, shape: ValueShape): Float64Array
 // Bit writer and reader
 
 test('the bit writer and reader agree on fields of every width 0–32', () => {
-  const rnd = prng(7);
+  const rnd = seededRandom(7);
   const fields: [number, number][] = [];
   const w = new BitWriter(8); // small: grows many times
   for (let i = 0; i < 20_000; i++) {
@@ -166,7 +156,7 @@ test('every class of double round-trips bit-exactly, NaN payloads included', () 
 });
 
 test('property: thousands of random chunks round-trip exactly', () => {
-  const rnd = prng(20261206);
+  const rnd = seededRandom(20261206);
   const tsShapes: TsShape[] = ['regular', 'jittered', 'irregular', 'wide'];
   const valueShapes: ValueShape[] = ['bits', 'special', 'walk2', 'constant', 'counter', 'integers', 'mixed'];
   let chunks = 0;
@@ -192,7 +182,7 @@ test('property: thousands of random chunks round-trip exactly', () => {
 });
 
 test('property: 2-decimal random walks take the decimal mode and stay small', () => {
-  const rnd = prng(42);
+  const rnd = seededRandom(42);
   for (let c = 0; c < 500; c++) {
     const ts = timestamps(rnd, 480, 'jittered');
     const values = valuesOf(rnd, 480, 'walk2');
@@ -203,7 +193,7 @@ test('property: 2-decimal random walks take the decimal mode and stay small', ()
 });
 
 test('a decimal chunk with a few exceptions (−0, NaN, float artefacts, off-scale values) keeps the decimal mode', () => {
-  const rnd = prng(11);
+  const rnd = seededRandom(11);
   for (let c = 0; c < 300; c++) {
     const n = 300;
     const ts = timestamps(rnd, n, 'jittered');
@@ -222,7 +212,7 @@ test('a decimal chunk with a few exceptions (−0, NaN, float artefacts, off-sca
 });
 
 test('a large chunk (100,000 points, every kind of value) round-trips', () => {
-  const rnd = prng(3);
+  const rnd = seededRandom(3);
   const n = 100_000;
   const ts = timestamps(rnd, n, 'irregular');
   const values = valuesOf(rnd, n, 'bits');
@@ -275,7 +265,7 @@ test('encodeChunk refuses bad timestamps with a RangeError naming the index', ()
 });
 
 test('decodeChunk refuses every truncation of sample chunks', () => {
-  const rnd = prng(99);
+  const rnd = seededRandom(99);
   const samples = [
     encodeChunk(timestamps(rnd, 200, 'jittered'), valuesOf(rnd, 200, 'bits')),
     encodeChunk(timestamps(rnd, 200, 'irregular'), valuesOf(rnd, 200, 'walk2')),
@@ -309,7 +299,7 @@ test('decodeChunk refuses corrupt headers and never hangs or reads out of bounds
   assert.throws(() => decodeChunk(Uint8Array.of(1, 0, 0, 0)), /after an empty chunk/);
 
   // Random bit flips: either a RangeError or a decoded chunk of the declared size, quickly.
-  const rnd = prng(5);
+  const rnd = seededRandom(5);
   const base = encodeChunk(timestamps(rnd, 300, 'jittered'), valuesOf(rnd, 300, 'bits'));
   const baseDecimal = encodeChunk(timestamps(rnd, 300, 'jittered'), valuesOf(rnd, 300, 'mixed'));
   assert.equal(baseDecimal[3]! & 4, 4, 'the decimal sample carries exceptions');

@@ -554,31 +554,9 @@ function decodeXor(r: BitReader, ts: Float64Array, values: Float64Array): void {
         tz = 64 - lz - len;
         if (tz < 0) throw corrupt(`value ${i}: window of ${len} bits after ${lz} leading zeros`);
       } else if (lz < 0) throw corrupt(`value ${i}: reuses a window before one was set`);
-      const len = 64 - lz - tz;
-      let vh: number;
-      let vl: number;
-      if (len > 32) {
-        vh = r.readBits(len - 32);
-        vl = r.readBits(32);
-      } else {
-        vh = 0;
-        vl = r.readBits(len);
-      }
-      // shift (vh, vl) left by tz
-      let xh: number;
-      let xl: number;
-      if (tz >= 32) {
-        xh = vl << (tz - 32);
-        xl = 0;
-      } else if (tz === 0) {
-        xh = vh;
-        xl = vl;
-      } else {
-        xh = (vh << tz) | (vl >>> (32 - tz));
-        xl = vl << tz;
-      }
-      ph = (ph ^ xh) >>> 0;
-      pl = (pl ^ xl) >>> 0;
+      readWindow(r, 64 - lz - tz, tz);
+      ph = (ph ^ xorWords[0]!) >>> 0;
+      pl = (pl ^ xorWords[1]!) >>> 0;
     }
     bits[2 * i + HI] = ph;
     bits[2 * i + LO] = pl;
@@ -619,24 +597,30 @@ function readCorrection(r: BitReader, bits: Uint32Array, i: number): void {
   const len = head & 63 || 64;
   const tz = 64 - lz - len;
   if (tz < 0) throw corrupt(`value ${i}: correction of ${len} bits after ${lz} leading zeros`);
+  readWindow(r, len, tz);
+  bits[2 * i + HI] = (bits[2 * i + HI]! ^ xorWords[0]!) >>> 0;
+  bits[2 * i + LO] = (bits[2 * i + LO]! ^ xorWords[1]!) >>> 0;
+}
+
+/** The high and low words {@link readWindow} read (module scratch: no allocation per value). */
+const xorWords = new Uint32Array(2);
+
+/** Reads `len` meaningful bits and shifts them left by `tz` into the 64-bit word pair `xorWords`. */
+function readWindow(r: BitReader, len: number, tz: number): void {
   let vh = 0;
   let vl: number;
   if (len > 32) {
     vh = r.readBits(len - 32);
     vl = r.readBits(32);
   } else vl = r.readBits(len);
-  let xh: number;
-  let xl: number;
   if (tz >= 32) {
-    xh = vl << (tz - 32);
-    xl = 0;
+    xorWords[0] = vl << (tz - 32);
+    xorWords[1] = 0;
   } else if (tz === 0) {
-    xh = vh;
-    xl = vl;
+    xorWords[0] = vh;
+    xorWords[1] = vl;
   } else {
-    xh = (vh << tz) | (vl >>> (32 - tz));
-    xl = vl << tz;
+    xorWords[0] = (vh << tz) | (vl >>> (32 - tz));
+    xorWords[1] = vl << tz;
   }
-  bits[2 * i + HI] = (bits[2 * i + HI]! ^ xh) >>> 0;
-  bits[2 * i + LO] = (bits[2 * i + LO]! ^ xl) >>> 0;
 }

@@ -464,6 +464,19 @@ function RangePicker({ range, name, onChange, onRefresh }: { range: Range; name:
   );
 }
 
+/** The organisation's retention, days (GET /api/v1/metrics). */
+interface Retention {
+  rawDays: number;
+  rollup5mDays: number;
+  rollup1hDays: number;
+}
+
+/** "30 days", "1 day", or whole years when the days make them ("5 years"). */
+function daysLabel(days: number): string {
+  if (days >= 365 && days % 365 === 0) return days === 365 ? '1 year' : `${days / 365} years`;
+  return days === 1 ? '1 day' : `${days} days`;
+}
+
 function Catalogue({ selected, onAdd, onRemove }: { selected: SeriesRef[]; onAdd: (r: SeriesRef) => void; onRemove: (r: SeriesRef) => void }) {
   const [params, setParams] = useQueryState();
   const ids = { prefix: useId(), dims: useId() };
@@ -474,7 +487,7 @@ function Catalogue({ selected, onAdd, onRemove }: { selected: SeriesRef[]; onAdd
     (signal) => {
       if (!dims) return Promise.resolve(undefined);
       const d = Object.keys(dims).length ? JSON.stringify(dims) : undefined;
-      return get<{ series: CatalogEntry[]; nextCursor: string | null }>(`/api/v1/metrics${qs({ prefix, dimensions: d, limit: 50 })}`, signal);
+      return get<{ series: CatalogEntry[]; nextCursor: string | null; retention?: Retention }>(`/api/v1/metrics${qs({ prefix, dimensions: d, limit: 50 })}`, signal);
     },
     [prefix, dimText],
   );
@@ -516,6 +529,11 @@ function Catalogue({ selected, onAdd, onRemove }: { selected: SeriesRef[]; onAdd
         </ul>
       )}
       {list.data?.nextCursor && <p className="muted small">More series match: narrow the search.</p>}
+      {list.data?.retention && (
+        <p className="muted small">
+          Kept: every point {daysLabel(list.data.retention.rawDays)}, 5-minute aggregates {daysLabel(list.data.retention.rollup5mDays)}, hourly aggregates {daysLabel(list.data.retention.rollup1hDays)}.
+        </p>
+      )}
     </section>
   );
 }

@@ -1,0 +1,27 @@
+// Small operations on ascending point arrays, shared by the readers and detection.
+import type { PointArrays } from './types.js';
+
+/** The first index i ≥ lo with xs[i] ≥ x (xs ascending). */
+export function lowerBound(xs: Float64Array, x: number, lo = 0): number {
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Concatenates parts that are already in time order (each ascending, each after the previous). */
+export function concatInOrder(parts: readonly PointArrays[]): PointArrays {
+  if (parts.length === 1) return parts[0]!;
+  const n = parts.reduce((k, p) => k + p.timestampsMs.length, 0);
+  const out = { timestampsMs: new Float64Array(n), values: new Float64Array(n) };
+  let at = 0;
+  for (const p of parts) {
+    out.timestampsMs.set(p.timestampsMs, at);
+    out.values.set(p.values, at);
+    at += p.timestampsMs.length;
+  }
+  return out;
+}

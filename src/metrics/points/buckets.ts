@@ -1,0 +1,316 @@
+// Stepped reads (issue 18): per series, the epoch-aligned buckets of a step aggregated over the points
+// in [fromMs, toMs], reading rollups wherever they cover a whole bucket and raw points (read.ts)
+// everywhere else. The answer is the aggregate of the raw points (combine.ts); only the rows read differ.
+//
+// A (series, day) rollup row is used when
+// - its resolution divides the step (1 h for multiples of an hour, else 5 min; a day whose 1 h rollup
+//   is contradicted falls back to its 5 min rollup, then to raw points),
+// - no hot row of that series lies in that day at or before the end of the rollup's last bucket (a
+//   late point not yet compacted: the rollup does not know it, so the day is read raw),
+// and of its buckets only those lying entirely inside [fromMs, toMs] (edges come from raw points) and,
+// for sum and avg, whose sum is finite (an overflowed sum is recomputed from the raw points).
+// A used rollup describes its day up to the end of its last bucket completely (every chunk point of the
+// day is in it, and no hot row is there); after it, only hot rows can be, so that stretch is read
+// only when the day has a hot row there.
+//
+// The reads are separate statements, ordered so that a compaction committing in between loses or
+// doubles nothing: hot rows, then rollups, then raw points (each raw read is one statement).
+import { decodeChunk } from '../../store/chunks/codec.js';
+import { ROLLUP_VERSION, type Rollup } from '../../store/chunks/rollup.js';
+import { DAY_MS } from '../../store/chunks/window.js';
+import type { Sql } from '../../store/sql.js';
+import { combineBuckets, type RollupSlice } from './combine.js';
+import { cutPoints, readPoints } from './read.js';
+import type { BucketAggregation, BucketArrays, BucketQuery, PointArrays } from './types.js';
+import { concatInOrder, lowerBound } from './arrays.js';
+
+const HOUR_MS = 3_600_000;
+const FIVE_MIN_MS = 300_000;
+
+/** Inclusive ms range [a, b]. */
+export type MsRange = [number, number];
+
+/** One decoded rollup row of a series. */
+export interface DayRollup {
+  dayMs: number;
+  resolutionMs: number;
+  rollup: Rollup;
+}
+
+/** A day's hot rows of a series: earliest and latest timestamp (ms). */
+export interface HotSpan {
+  minMs: number;
+  maxMs: number;
+}
+
+/** What one series reads: rollup buckets used whole, and raw ranges for the rest. */
+export interface SeriesPlan {
+  slices: RollupSlice[];
+  raw: MsRange[];
+}
+
+/** The rollup resolutions usable for a step, preferred first. */
+export function resolutionsFor(stepMs: number): number[] {
+  if (stepMs % HOUR_MS === 0) return [HOUR_MS, FIVE_MIN_MS];
+  if (stepMs % FIVE_MIN_MS === 0) return [FIVE_MIN_MS];
+  return [];
+}
+
+/** End (exclusive, ms) of a rollup's last bucket; -Infinity when it has none. */
+export function rollupEndMs(r: Rollup, resolutionMs: number): number {
+  const n = r.startsMs.length;
+  return n ? r.startsMs[n - 1]! + resolutionMs : Number.NEGATIVE_INFINITY;
+}
+
+/** True when a day's rollup may be used: it has buckets and no hot row of its day is at or before its end. */
+export function rollupValid(d: DayRollup, hot: HotSpan | undefined): boolean {
+  const end = rollupEndMs(d.rollup, d.resolutionMs);
+  return end > Number.NEGATIVE_INFINITY && !(hot && hot.minMs <= end);
+}
+
+/** The rollup columns each aggregation reads, in the layout's order (min, max, sum, count, last). */
+const COLUMNS = ['min', 'max', 'sum', 'count', 'last'] as const;
+const needed: Record<BucketAggregation, ReadonlySet<(typeof COLUMNS)[number]>> = {
+  avg: new Set(['sum', 'count']),
+  sum: new Set(['sum', 'count']),
+  min: new Set(['min', 'count']),
+  max: new Set(['max', 'count']),
+  count: new Set(['count']),
+  last: new Set(['last', 'count']),
+};
+
+/**
+ * Decodes only the columns of a rollup row (src/store/chunks/rollup.ts, version 1) that `aggregation`
+ * reads (decoding is most of a long stepped read's time); the others alias the count column, which is
+ * always decoded (combine.ts folds every column but emits only the aggregation's). Corrupt bytes throw
+ * a RangeError.
+ */
+export function decodeRollupFor(bytes: Uint8Array, aggregation: BucketAggregation): Rollup {
+  const bad = (what: string) => new RangeError(`corrupt rollup: ${what}`);
+  if (bytes.length < 1 || bytes[0] !== ROLLUP_VERSION) throw bad('unknown version');
+  const want = needed[aggregation];
+  const cols: Partial<Record<(typeof COLUMNS)[number], Float64Array>> = {};
+  let starts: Float64Array | undefined;
+  let o = 1;
+  for (const name of COLUMNS) {
+    let len = 0;
+    for (let mul = 1; ; mul *= 128) {
+      if (o >= bytes.length || mul > 2 ** 35) throw bad('length');
+      const b = bytes[o++]!;
+      len += (b & 0x7f) * mul;
+      if (b < 0x80) break;
+    }
+    if (o + len > bytes.length) throw bad('column truncated');
+    if (want.has(name)) {
+      const d = decodeChunk(bytes.subarray(o, o + len));
+      if (starts && d.timestampsMs.length !== starts.length) throw bad('columns disagree on buckets');
+      starts ??= d.timestampsMs;
+      cols[name] = d.values;
+    }
+    o += len;
+  }
+  if (o !== bytes.length) throw bad('trailing bytes');
+  const count = cols.count!;
+  return { startsMs: starts!, min: cols.min ?? count, max: cols.max ?? count, sum: cols.sum ?? count, count, last: cols.last ?? count };
+}
+
+
+/**
+ * Plans one series' read of whole-ms [fromMs, toMs]: `days` are its usable (already validated) rollup
+ * rows, ascending by day, at most one a day; `hot` its hot-row spans by day start. Pure.
+ */
+export function planSeries(fromMs: number, toMs: number, days: readonly DayRollup[], hot: ReadonlyMap<number, HotSpan>, needsSum: boolean): SeriesPlan {
+  const slices: RollupSlice[] = [];
+  const raw: MsRange[] = [];
+  const addRaw = (a: number, b: number) => {
+    if (a > b) return;
+    const prev = raw[raw.length - 1];
+    if (prev && prev[1] + 1 >= a) prev[1] = Math.max(prev[1], b);
+    else raw.push([a, b]);
+  };
+  let pos = fromMs; // everything before pos is planned
+  for (const d of days) {
+    const res = d.resolutionMs;
+    const r = d.rollup;
+    const end = rollupEndMs(r, res);
+    // Buckets entirely inside [fromMs, toMs] and not before pos.
+    const cs = Math.max(d.dayMs, Math.ceil(Math.max(fromMs, pos) / res) * res);
+    const ce = Math.min(end, Math.floor((toMs + 1) / res) * res);
+    if (ce <= cs) continue;
+    addRaw(pos, cs - 1);
+    let lo = lowerBound(r.startsMs, cs);
+    const hi = lowerBound(r.startsMs, ce);
+    if (needsSum) {
+      for (let j = lo; j < hi; j++) {
+        if (Number.isFinite(r.sum[j]!)) continue;
+        if (j > lo) slices.push({ rollup: r, lo, hi: j });
+        addRaw(r.startsMs[j]!, r.startsMs[j]! + res - 1);
+        lo = j + 1;
+      }
+    }
+    if (hi > lo) slices.push({ rollup: r, lo, hi });
+    pos = ce;
+    // After the rollup's end only hot rows of the day can be; none there: nothing to read.
+    const h = hot.get(d.dayMs);
+    if (ce === end && !(h && h.maxMs >= end)) pos = Math.min(d.dayMs + DAY_MS, toMs + 1);
+  }
+  addRaw(pos, toMs);
+  return { slices, raw };
+}
+
+/**
+ * Groups the series' raw ranges into reads: ranges whose ends lie within `slackMs` of a group's are
+ * read together over the group's hull (each series then keeps its own ranges' points). Pure.
+ */
+export function groupRanges(perSeries: ReadonlyMap<number, readonly MsRange[]>, slackMs: number): { range: MsRange; ids: number[] }[] {
+  const all: { id: number; a: number; b: number }[] = [];
+  for (const [id, ranges] of perSeries) for (const [a, b] of ranges) all.push({ id, a, b });
+  all.sort((x, y) => x.a - y.a || x.b - y.b);
+  type Group = { range: MsRange; ids: Set<number>; firstA: number; minB: number };
+  const done: Group[] = [];
+  let open: Group[] = []; // groups whose start is within slack of the current range's
+  for (const x of all) {
+    open = open.filter((g) => x.a - g.firstA <= slackMs || (done.push(g), false));
+    // Over-reading is bounded: every member's range starts within slack of the hull's start and ends
+    // within slack of its end.
+    const g = open.find((o) => Math.max(o.range[1], x.b) - Math.min(o.minB, x.b) <= slackMs);
+    if (g) {
+      g.range[1] = Math.max(g.range[1], x.b);
+      g.minB = Math.min(g.minB, x.b);
+      g.ids.add(x.id);
+    } else open.push({ range: [x.a, x.b], ids: new Set([x.id]), firstA: x.a, minB: x.b });
+  }
+  done.push(...open);
+  const groups = done.map((g) => ({ range: g.range, ids: [...g.ids] }));
+  return groups;
+}
+
+/** The points of `p` inside any of `ranges` (ascending, disjoint), ascending. */
+export function pointsInRanges(p: PointArrays, ranges: readonly MsRange[]): PointArrays[] {
+  const out: PointArrays[] = [];
+  for (const [a, b] of ranges) {
+    const c = cutPoints(p, a, b);
+    if (c.timestampsMs.length) out.push(c);
+  }
+  return out;
+}
+
+/** Concatenates disjoint ascending parts into one ascending series. */
+export function concatPoints(parts: PointArrays[]): PointArrays {
+  return concatInOrder(parts.sort((x, y) => x.timestampsMs[0]! - y.timestampsMs[0]!));
+}
+
+const rollupSql = (table: 'rollups_1h' | 'rollups_5m') => `
+  SELECT r.series_id, round(date_part('epoch', r.day) * 1000) AS day, r.data
+  FROM ${table} r
+  WHERE r.series_id = ANY(ARRAY(SELECT id FROM series WHERE org_id = $1 AND id = ANY($2::bigint[])))
+    AND r.day >= to_timestamp($3::float8 / 1000) AND r.day <= to_timestamp($4::float8 / 1000)`;
+
+// The 5 min rollups of chosen (series, day) pairs: the days whose 1 h rollup could not be used.
+const rollup5mPairsSql = `
+  SELECT r.series_id, round(date_part('epoch', r.day) * 1000) AS day, r.data
+  FROM rollups_5m r
+  JOIN unnest($2::bigint[], $3::float8[]) AS w(series_id, day_ms) ON r.series_id = w.series_id AND r.day = to_timestamp(w.day_ms / 1000)
+  WHERE r.series_id IN (SELECT id FROM series WHERE org_id = $1 AND id = ANY($2::bigint[]))`;
+
+const hotSql = `
+  SELECT p.series_id, floor(date_part('epoch', p.ts) / 86400) AS d,
+    round(date_part('epoch', min(p.ts)) * 1000) AS lo, round(date_part('epoch', max(p.ts)) * 1000) AS hi
+  FROM points p
+  WHERE p.series_id = ANY($1::bigint[]) AND p.ts >= to_timestamp($2::float8 / 1000) AND p.ts < to_timestamp($3::float8 / 1000)
+  GROUP BY 1, 2`;
+
+/** A time bound as a float8 ms parameter: beyond what timestamptz holds, unbounded (±infinity). */
+function clampMs(ms: number): number {
+  if (ms < -210_000_000_000_000) return Number.NEGATIVE_INFINITY;
+  if (ms > 9_000_000_000_000_000) return Number.POSITIVE_INFINITY;
+  return ms;
+}
+
+interface RollupRow {
+  series_id: string | number;
+  day: number | string;
+  data: Uint8Array;
+}
+
+// Raw ranges of different series are read together when their ends are this close.
+const GROUP_SLACK_MS = 2 * HOUR_MS;
+
+/**
+ * The buckets holding points of each of `seriesIds` that belongs to `orgId` (see the header). Series of
+ * other organisations are absent; the org's series without points in range map to empty arrays.
+ */
+export async function readBuckets(sql: Sql, orgId: string, seriesIds: readonly number[], q: BucketQuery): Promise<Map<number, BucketArrays>> {
+  const out = new Map<number, BucketArrays>();
+  const ids = [...new Set(seriesIds)];
+  const fromMs = Math.ceil(q.fromMs);
+  const toMs = Math.floor(q.toMs);
+  if (!ids.length || !(fromMs <= toMs) || !(q.stepMs > 0)) return out;
+  const resolutions = resolutionsFor(q.stepMs);
+  const needsSum = q.aggregation === 'sum' || q.aggregation === 'avg';
+  const dayLo = Math.floor(fromMs / DAY_MS) * DAY_MS;
+
+  const chosen = new Map<number, DayRollup[]>();
+  const hotBySeries = new Map<number, Map<number, HotSpan>>();
+  if (resolutions.length) {
+    // Hot rows first: a compaction committing after this read can only make a rollup read next
+    // cover more, which these (older) hot rows then contradict (the day is read raw), never less.
+    const dayHi = Math.floor(toMs / DAY_MS) * DAY_MS + DAY_MS;
+    const hot = await sql.query<{ series_id: string | number; d: number | string; lo: number | string; hi: number | string }>(hotSql, [ids, clampMs(dayLo), clampMs(dayHi)]);
+    for (const h of hot.rows) {
+      const id = Number(h.series_id);
+      let m = hotBySeries.get(id);
+      if (!m) hotBySeries.set(id, (m = new Map()));
+      m.set(Number(h.d) * DAY_MS, { minMs: Number(h.lo), maxMs: Number(h.hi) });
+    }
+    const first = resolutions[0]!;
+    const fallback: { id: number; day: number }[] = [];
+    const take = (row: RollupRow, res: number, onInvalid?: (id: number, day: number) => void) => {
+      const id = Number(row.series_id);
+      const d: DayRollup = { dayMs: Number(row.day), resolutionMs: res, rollup: decodeRollupFor(row.data, q.aggregation) };
+      if (rollupValid(d, hotBySeries.get(id)?.get(d.dayMs))) {
+        let list = chosen.get(id);
+        if (!list) chosen.set(id, (list = []));
+        list.push(d);
+      } else onInvalid?.(id, d.dayMs);
+    };
+    const rows = (await sql.query<RollupRow>(rollupSql(first === HOUR_MS ? 'rollups_1h' : 'rollups_5m'), [orgId, ids, clampMs(dayLo), clampMs(toMs)])).rows;
+    for (const row of rows) take(row, first, resolutions.length > 1 ? (id, day) => fallback.push({ id, day }) : undefined);
+    if (fallback.length) {
+      const r5 = await sql.query<RollupRow>(rollup5mPairsSql, [orgId, fallback.map((f) => f.id), fallback.map((f) => f.day)]);
+      for (const row of r5.rows) take(row, FIVE_MIN_MS);
+    }
+    for (const list of chosen.values()) list.sort((a, b) => a.dayMs - b.dayMs);
+  }
+
+  // Plan every series, then read the raw ranges grouped.
+  const plans = new Map<number, SeriesPlan>();
+  const rawRanges = new Map<number, MsRange[]>();
+  for (const id of ids) {
+    const plan = planSeries(fromMs, toMs, chosen.get(id) ?? [], hotBySeries.get(id) ?? new Map(), needsSum);
+    plans.set(id, plan);
+    if (plan.raw.length) rawRanges.set(id, plan.raw);
+  }
+  const rawParts = new Map<number, PointArrays[]>();
+  const known = new Set<number>();
+  for (const g of groupRanges(rawRanges, GROUP_SLACK_MS)) {
+    const got = await readPoints(sql, orgId, g.ids, { fromMs: g.range[0], toMs: g.range[1] });
+    for (const [id, p] of got) {
+      known.add(id);
+      if (!p.timestampsMs.length) continue;
+      let list = rawParts.get(id);
+      if (!list) rawParts.set(id, (list = []));
+      list.push(...pointsInRanges(p, rawRanges.get(id)!));
+    }
+  }
+
+  const none: PointArrays = { timestampsMs: new Float64Array(0), values: new Float64Array(0) };
+  for (const id of ids) {
+    const plan = plans.get(id)!;
+    // Unknown ids (another organisation's) read no rollup (the org check) and get no raw map entry.
+    if (!known.has(id) && !plan.slices.length) continue;
+    const parts = rawParts.get(id);
+    out.set(id, combineBuckets(plan.slices, parts?.length ? concatPoints(parts) : none, q.stepMs, q.aggregation));
+  }
+  return out;
+}

@@ -1,0 +1,498 @@
+// The append path (issue 18): every acknowledged point is stored exactly once, either as a hot row in
+// `points` or inside the chunk of its series and window, under `reject` and `overwrite` alike.
+//
+// Fast path: a point newer than its series' newest stored timestamp (the process' LastTimestamps) and
+// newer than now − COMPACTION_GRACE_MS (no chunk can hold it: compaction only takes windows that ended
+// at least the grace ago) is appended with a plain INSERT: no ON CONFLICT, no chunk look-up. The memory
+// is a hint: when another process stored the same point meanwhile, the primary key refuses the insert
+// (unique violation) and the batch takes the checked path instead.
+//
+// Checked path (late data, duplicates, cold memory): hot rows with ON CONFLICT as before; then points
+// at or before now − grace are looked up in the chunks of their windows (FOR UPDATE, decoded):
+// `reject` drops one found there (a duplicate), `overwrite` removes it from the chunk (re-encoded, or
+// the chunk row deleted when empty) and keeps the new hot row (counted as replaced). A point written
+// into a window that has a chunk deletes the rollup rows of its series and UTC day.
+//
+// Order against the compaction job (src/metrics/points/compact.ts takes hot rows with DELETE … RETURNING,
+// then locks the chunks it merges into, updating them in place): the hot row is inserted FIRST and the
+// chunks are read in a LATER statement. An insert that meets a hot row being compacted waits for the
+// compactor's commit, and the chunk read then sees the merged chunk; a hot row the compactor did not
+// see stays hot (late data, picked up by its next run). Both take hot rows before chunks; this path
+// takes each in key order, and a deadlock that still happens is retried whole by the ingest pipeline.
+// The grace is also the clock skew allowed between API processes and the compactor.
+import type { Sql } from '../../store/sql.js';
+import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
+import { COMPACTION_GRACE_MS, DAY_MS, dayStartMs, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
+import type { LastTimestamps } from './last-timestamps.js';
+
+export type DuplicatePolicy = 'reject' | 'overwrite';
+
+/** Points as parallel arrays, one row per (series, time): callers remove repeats within a batch first. */
+export interface PointRows {
+  seriesIds: number[];
+  /** Epoch milliseconds (whole). */
+  timestampsMs: number[];
+  values: number[];
+}
+
+export interface WritePlan {
+  /** Points newer than everything stored of their series and than now − grace: appended as they are. */
+  fresh: PointRows;
+  /** The rest: through ON CONFLICT, and the chunks when old enough to meet one. */
+  checked: PointRows;
+  /** Points at or before this time (epoch ms) may lie in a compacted window. */
+  cutoffMs: number;
+  /**
+   * Per series whose newest stored time was known or read, the newest timestamp stored once this write
+   * commits (every point of the batch is stored then, by this write or an earlier one). Give it to
+   * LastTimestamps.remember after the commit. Empty without a memory.
+   */
+  newest: Map<number, number>;
+}
+
+export interface WriteCounts {
+  /** Points that were not stored before (new hot rows). */
+  inserted: number;
+  /** Points that met a stored one: skipped with `reject`, replaced it with `overwrite`. */
+  duplicates: number;
+}
+
+const emptyRows = (): PointRows => ({ seriesIds: [], timestampsMs: [], values: [] });
+
+function push(into: PointRows, from: PointRows, i: number): void {
+  into.seriesIds.push(from.seriesIds[i]!);
+  into.timestampsMs.push(from.timestampsMs[i]!);
+  into.values.push(from.values[i]!);
+}
+
+function concatRows(a: PointRows, b: PointRows): PointRows {
+  return { seriesIds: [...a.seriesIds, ...b.seriesIds], timestampsMs: [...a.timestampsMs, ...b.timestampsMs], values: [...a.values, ...b.values] };
+}
+
+/**
+ * A PostgreSQL array literal of finite numbers: cheaper to build than the driver's quoted elements and
+ * cheaper for the server to parse than timestamps as text. −0 keeps its sign (String(-0) is "0").
+ */
+function numberArray(xs: readonly number[]): string {
+  if (xs.some((x) => Object.is(x, -0))) return `{${xs.map((x) => (Object.is(x, -0) ? '-0' : String(x))).join(',')}}`;
+  return `{${xs.join(',')}}`;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Epoch ms (a bigint expression) as timestamptz, exactly (each product is an integer a double holds). */
+const tsOf = (t: string) => `timestamptz 'epoch' + (${t} / 1000) * interval '1 second' + (${t} % 1000) * interval '1 millisecond'`;
+/** A timestamptz as epoch ms (float8: whole milliseconds are exact). */
+const msOf = (ts: string) => `(extract(epoch FROM ${ts}) * 1000)::float8`;
+
+const unnestRows = `unnest($1::text::bigint[], $2::text::bigint[], $3::text::float8[]) AS u(s, t, v)`;
+// Rows in key order: concurrent batches take the primary key's entries in one order (no deadlock).
+const batchRows = `SELECT s, ${tsOf('t')}, v FROM ${unnestRows} ORDER BY s, t`;
+
+const rowParams = (r: PointRows) => [numberArray(r.seriesIds), numberArray(r.timestampsMs), numberArray(r.values)];
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+
+// The newest stored timestamp of each series: hot rows (the primary key's last entry) and its newest
+// chunk among the recent partitions (older chunks cannot hold anything newer than now − grace).
+const newestStored = `
+SELECT u.s::float8 AS id, ${msOf(`greatest(
+  (SELECT max(p.ts) FROM points p WHERE p.series_id = u.s),
+  (SELECT c.last_ts FROM chunks c WHERE c.series_id = u.s AND c.window_start >= $2::timestamptz ORDER BY c.window_start DESC LIMIT 1))`)} AS last_ms
+FROM unnest($1::text::bigint[]) AS u(s)`;
+
+/**
+ * Splits a batch into fresh and checked points. Series the memory does not know yet, with a point newer
+ * than now − grace, have their newest stored timestamp read first (one statement, outside the write
+ * transaction). Without `memory` every point is checked. `nowMs` is the wall clock (epoch ms).
+ */
+export async function planWrite(sql: Sql, rows: PointRows, nowMs: number, memory?: LastTimestamps): Promise<WritePlan> {
+  const cutoffMs = nowMs - COMPACTION_GRACE_MS;
+  const newest = new Map<number, number>();
+  if (!memory) return { fresh: emptyRows(), checked: rows, cutoffMs, newest };
+  const n = rows.seriesIds.length;
+  const batchNewest = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const sid = rows.seriesIds[i]!;
+    const t = rows.timestampsMs[i]!;
+    const known = batchNewest.get(sid);
+    if (known === undefined || t > known) batchNewest.set(sid, t);
+  }
+
+  // The newest stored time of each series, as remembered or read now. A series with only old points
+  // in the batch is neither looked up nor remembered: its newest stored point may be far newer.
+  const stored = new Map<number, number>();
+  const cold: number[] = [];
+  for (const [sid, t] of batchNewest) {
+    const known = memory.get(sid);
+    if (known !== undefined) stored.set(sid, known);
+    else if (t > cutoffMs) cold.push(sid);
+  }
+  if (cold.length) {
+    const r = await sql.query<{ id: number; last_ms: number | null }>(newestStored, [numberArray(cold), iso(cutoffMs - DAY_MS)]);
+    for (const row of r.rows) stored.set(Number(row.id), row.last_ms ?? Number.NEGATIVE_INFINITY);
+  }
+  for (const [sid, last] of stored) newest.set(sid, Math.max(last, batchNewest.get(sid)!));
+
+  const fresh = emptyRows();
+  const checked = emptyRows();
+  for (let i = 0; i < n; i++) {
+    const t = rows.timestampsMs[i]!;
+    const known = stored.get(rows.seriesIds[i]!);
+    if (known !== undefined && t > known && t > cutoffMs) push(fresh, rows, i);
+    else push(checked, rows, i);
+  }
+  return { fresh, checked, cutoffMs, newest };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
+
+const appendStatement = `INSERT INTO points (series_id, ts, value) ${batchRows}`;
+
+/** Appends points known to be new; a stored (series, time) among them fails with a unique violation. */
+async function append(sql: Sql, rows: PointRows): Promise<void> {
+  await sql.query(appendStatement, rowParams(rows), { prepare: 'iv_points_append' });
+}
+
+function hasOld(rows: PointRows, cutoffMs: number): boolean {
+  return rows.timestampsMs.some((t) => t <= cutoffMs);
+}
+
+/**
+ * Stores a planned batch. `alone`: `sql` is not inside a transaction and nothing else is written
+ * with these points, so a batch that needs one statement runs without a transaction (and one that
+ * needs more opens its own). Otherwise `sql` is a transaction and the append runs in a savepoint.
+ * Returns after the statements ran; with `alone` that is after the commit.
+ */
+export async function writePoints(sql: Sql, plan: WritePlan, policy: DuplicatePolicy, opts: { alone: boolean }): Promise<WriteCounts> {
+  const { fresh, checked, cutoffMs } = plan;
+  if (!opts.alone) return writeInTransaction(sql, plan, policy);
+  if (!fresh.seriesIds.length) return hasOld(checked, cutoffMs) ? sql.transaction((tx) => writeChecked(tx, checked, policy, cutoffMs)) : writeChecked(sql, checked, policy, cutoffMs);
+  if (checked.seriesIds.length) return sql.transaction((tx) => writeInTransaction(tx, plan, policy));
+  try {
+    await append(sql, fresh);
+    return { inserted: fresh.seriesIds.length, duplicates: 0 };
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+  }
+  // Another process stored one of these points since this one last looked: nothing was written. Fresh
+  // points are newer than now − grace, so the checked write is one statement (hot rows only).
+  return writeChecked(sql, fresh, policy, cutoffMs);
+}
+
+async function writeInTransaction(tx: Sql, plan: WritePlan, policy: DuplicatePolicy): Promise<WriteCounts> {
+  let checked = plan.checked;
+  let appended = 0;
+  if (plan.fresh.seriesIds.length) {
+    await tx.query('SAVEPOINT iv_append');
+    try {
+      await append(tx, plan.fresh);
+      await tx.query('RELEASE SAVEPOINT iv_append');
+      appended = plan.fresh.seriesIds.length;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await tx.query('ROLLBACK TO SAVEPOINT iv_append');
+      await tx.query('RELEASE SAVEPOINT iv_append');
+      checked = concatRows(checked, plan.fresh);
+    }
+  }
+  const c = await writeChecked(tx, checked, policy, plan.cutoffMs);
+  return { inserted: appended + c.inserted, duplicates: c.duplicates };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checked path
+
+/** Old points written as hot rows (at or before the cutoff): the ones a chunk may concern. */
+interface OldWritten {
+  seriesIds: number[];
+  timestampsMs: number[];
+  /** False where the point replaced a hot row (`overwrite`): no chunk can hold it as well. */
+  isNew: boolean[];
+}
+
+// One statement: the hot rows, the count, and the old points written (for the chunk check).
+const insertRejecting = `
+WITH ins AS (
+  INSERT INTO points (series_id, ts, value) ${batchRows}
+  ON CONFLICT (series_id, ts) DO NOTHING
+  RETURNING series_id, ts
+)
+SELECT count(*)::int AS written, 0 AS replaced,
+  array_agg(series_id::float8) FILTER (WHERE ts <= $4::timestamptz) AS old_s,
+  array_agg(${msOf('ts')}) FILTER (WHERE ts <= $4::timestamptz) AS old_t,
+  array_agg(true) FILTER (WHERE ts <= $4::timestamptz) AS old_new
+FROM ins`;
+
+// xmax = 0 on a freshly inserted row version; non-zero when ON CONFLICT updated an existing row.
+const insertOverwriting = `
+WITH up AS (
+  INSERT INTO points (series_id, ts, value) ${batchRows}
+  ON CONFLICT (series_id, ts) DO UPDATE SET value = EXCLUDED.value
+  RETURNING series_id, ts, (xmax = 0) AS inserted
+)
+SELECT count(*)::int AS written, (count(*) FILTER (WHERE NOT inserted))::int AS replaced,
+  array_agg(series_id::float8) FILTER (WHERE ts <= $4::timestamptz) AS old_s,
+  array_agg(${msOf('ts')}) FILTER (WHERE ts <= $4::timestamptz) AS old_t,
+  array_agg(inserted) FILTER (WHERE ts <= $4::timestamptz) AS old_new
+FROM up`;
+
+interface HotResult {
+  written: number;
+  replaced: number;
+  old_s: number[] | null;
+  old_t: number[] | null;
+  old_new: boolean[] | null;
+}
+
+/**
+ * Writes points that may meet stored ones. Points after `cutoffMs` can only meet hot rows: one
+ * statement then. Older ones also meet chunks: run it in a transaction (the chunk rows are locked).
+ */
+async function writeChecked(sql: Sql, rows: PointRows, policy: DuplicatePolicy, cutoffMs: number): Promise<WriteCounts> {
+  const n = rows.seriesIds.length;
+  if (!n) return { inserted: 0, duplicates: 0 };
+  let candidates = rows;
+  if (policy === 'reject' && hasOld(rows, cutoffMs)) {
+    // A point already in a chunk is a duplicate: not inserted at all (a re-sent backfill writes nothing).
+    const found = await chunkMembers(sql, oldOf(rows, cutoffMs), false);
+    if (found.present.size) {
+      candidates = emptyRows();
+      for (let i = 0; i < n; i++) if (!found.present.has(pointKey(rows.seriesIds[i]!, rows.timestampsMs[i]!))) push(candidates, rows, i);
+    }
+  }
+  if (!candidates.seriesIds.length) return { inserted: 0, duplicates: n };
+
+  const statement = policy === 'reject' ? insertRejecting : insertOverwriting;
+  const r = await sql.query<HotResult>(statement, [...rowParams(candidates), iso(cutoffMs)], { prepare: policy === 'reject' ? 'iv_points_insert_reject' : 'iv_points_insert_overwrite' });
+  const hot = r.rows[0]!;
+  let written = hot.written;
+  let replaced = hot.replaced;
+  const old: OldWritten = { seriesIds: hot.old_s ?? [], timestampsMs: hot.old_t ?? [], isNew: hot.old_new ?? [] };
+  if (old.seriesIds.length) {
+    const settled = await settleWithChunks(sql, old, policy);
+    written -= settled.rejected;
+    replaced += settled.replaced;
+  }
+  // reject: points found in a chunk beforehand were never candidates, so they count in n − written.
+  if (policy === 'reject') return { inserted: written, duplicates: n - written };
+  return { inserted: n - replaced, duplicates: replaced };
+}
+
+function oldOf(rows: PointRows, cutoffMs: number): { seriesIds: number[]; timestampsMs: number[] } {
+  const out = { seriesIds: [] as number[], timestampsMs: [] as number[] };
+  for (let i = 0; i < rows.seriesIds.length; i++) {
+    if (rows.timestampsMs[i]! > cutoffMs) continue;
+    out.seriesIds.push(rows.seriesIds[i]!);
+    out.timestampsMs.push(rows.timestampsMs[i]!);
+  }
+  return out;
+}
+
+const pointKey = (seriesId: number, tMs: number) => `${seriesId}:${tMs}`;
+
+// ---------------------------------------------------------------------------------------------
+// Chunks of the windows of given points
+
+interface WindowChunk {
+  seriesId: number;
+  chunkSeconds: ChunkSeconds;
+  windowMs: number;
+  firstMs: number;
+  lastMs: number;
+  data: Uint8Array;
+  /** Decoded on first need. */
+  points?: { timestampsMs: Float64Array; values: Float64Array };
+}
+
+// The chunk rows of the points' windows (a series' width is its chunk_seconds; windows start at
+// multiples of it from the epoch). The window_start range lets the planner prune day partitions.
+function windowChunksQuery(lock: boolean): string {
+  return `
+SELECT c.series_id::float8 AS series_id, sr.chunk_seconds, ${msOf('c.window_start')} AS window_ms,
+  ${msOf('c.first_ts')} AS first_ms, ${msOf('c.last_ts')} AS last_ms, c.data
+FROM chunks c JOIN series sr ON sr.id = c.series_id
+WHERE c.window_start > $3::timestamptz AND c.window_start <= $4::timestamptz
+  AND (c.series_id, c.window_start) IN (
+    SELECT u.s, ${tsOf('(u.t - ((u.t % w.ms) + w.ms) % w.ms)')}
+    FROM unnest($1::text::bigint[], $2::text::bigint[]) AS u(s, t)
+    JOIN series s2 ON s2.id = u.s
+    CROSS JOIN LATERAL (SELECT s2.chunk_seconds::bigint * 1000 AS ms) w
+    WHERE s2.chunk_seconds IS NOT NULL)
+ORDER BY c.series_id, c.window_start${lock ? '\nFOR UPDATE OF c' : ''}`;
+}
+
+const windowKey = (seriesId: number, windowMs: number) => `${seriesId}:${windowMs}`;
+
+interface WindowChunks {
+  /** By windowKey. */
+  chunks: Map<string, WindowChunk>;
+  /** Window width of each series that has one of these chunks. */
+  widths: Map<number, ChunkSeconds>;
+  /** pointKey of each given point found inside its chunk. */
+  present: Set<string>;
+}
+
+function extent(xs: readonly number[]): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of xs) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return { min, max };
+}
+
+/** The chunks of the windows of `pts` (locked with `lock`), and which of the points they hold. */
+async function chunkMembers(sql: Sql, pts: { seriesIds: number[]; timestampsMs: number[] }, lock: boolean): Promise<WindowChunks> {
+  const out: WindowChunks = { chunks: new Map(), widths: new Map(), present: new Set() };
+  if (!pts.seriesIds.length) return out;
+  const { min, max } = extent(pts.timestampsMs);
+  const r = await sql.query<{ series_id: number; chunk_seconds: ChunkSeconds; window_ms: number; first_ms: number; last_ms: number; data: Uint8Array }>(windowChunksQuery(lock), [
+    numberArray(pts.seriesIds),
+    numberArray(pts.timestampsMs),
+    iso(min - DAY_MS),
+    iso(max),
+  ]);
+  for (const row of r.rows) {
+    const c: WindowChunk = { seriesId: Number(row.series_id), chunkSeconds: row.chunk_seconds, windowMs: row.window_ms, firstMs: row.first_ms, lastMs: row.last_ms, data: row.data };
+    out.chunks.set(windowKey(c.seriesId, c.windowMs), c);
+    out.widths.set(c.seriesId, c.chunkSeconds);
+  }
+  if (!out.chunks.size) return out;
+  for (let i = 0; i < pts.seriesIds.length; i++) {
+    const c = chunkOf(out, pts.seriesIds[i]!, pts.timestampsMs[i]!);
+    if (c && holds(c, pts.timestampsMs[i]!)) out.present.add(pointKey(pts.seriesIds[i]!, pts.timestampsMs[i]!));
+  }
+  return out;
+}
+
+function chunkOf(w: WindowChunks, seriesId: number, tMs: number): WindowChunk | undefined {
+  const width = w.widths.get(seriesId);
+  return width === undefined ? undefined : w.chunks.get(windowKey(seriesId, windowStartMs(tMs, width)));
+}
+
+function decoded(c: WindowChunk): { timestampsMs: Float64Array; values: Float64Array } {
+  return (c.points ??= decodeChunk(c.data));
+}
+
+/** True when the chunk holds a point at exactly `tMs` (binary search over its ascending times). */
+function holds(c: WindowChunk, tMs: number): boolean {
+  if (tMs < c.firstMs || tMs > c.lastMs) return false;
+  const ts = decoded(c).timestampsMs;
+  let lo = 0;
+  let hi = ts.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = ts[mid]!;
+    if (v === tMs) return true;
+    if (v < tMs) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/**
+ * After the hot insert: locks the chunks of the old points' windows and settles what they hold.
+ * `reject`: a new hot row whose point a chunk holds is deleted again (a compactor committed it
+ * meanwhile). `overwrite`: such a point leaves the chunk (the new hot row is its value now).
+ * Points that stay written into a window with a chunk invalidate their day's rollups.
+ */
+async function settleWithChunks(sql: Sql, old: OldWritten, policy: DuplicatePolicy): Promise<{ rejected: number; replaced: number }> {
+  const found = await chunkMembers(sql, old, true);
+  if (!found.chunks.size) return { rejected: 0, replaced: 0 };
+  const dropHot = { seriesIds: [] as number[], timestampsMs: [] as number[] };
+  const removals = new Map<WindowChunk, Set<number>>();
+  const days = new Map<string, { seriesId: number; dayMs: number }>();
+  let replaced = 0;
+  for (let i = 0; i < old.seriesIds.length; i++) {
+    const sid = old.seriesIds[i]!;
+    const t = old.timestampsMs[i]!;
+    const c = chunkOf(found, sid, t);
+    if (!c) continue;
+    if (old.isNew[i] && found.present.has(pointKey(sid, t))) {
+      if (policy === 'reject') {
+        dropHot.seriesIds.push(sid);
+        dropHot.timestampsMs.push(t);
+        continue;
+      }
+      let set = removals.get(c);
+      if (!set) removals.set(c, (set = new Set()));
+      set.add(t);
+      replaced++;
+    }
+    const dayMs = dayStartMs(t);
+    days.set(`${sid}:${dayMs}`, { seriesId: sid, dayMs });
+  }
+  if (dropHot.seriesIds.length) await deleteHotRows(sql, dropHot);
+  if (removals.size) await removeFromChunks(sql, removals);
+  if (days.size) await deleteRollups(sql, [...days.values()]);
+  return { rejected: dropHot.seriesIds.length, replaced };
+}
+
+async function deleteHotRows(sql: Sql, pts: { seriesIds: number[]; timestampsMs: number[] }): Promise<void> {
+  await sql.query(
+    `DELETE FROM points p USING unnest($1::text::bigint[], $2::text::bigint[]) AS u(s, t)
+     WHERE p.series_id = u.s AND p.ts = ${tsOf('u.t')}`,
+    [numberArray(pts.seriesIds), numberArray(pts.timestampsMs)],
+  );
+}
+
+/** Takes points out of their chunks: re-encoded in place, or the chunk row deleted when none is left. */
+async function removeFromChunks(sql: Sql, removals: Map<WindowChunk, Set<number>>): Promise<void> {
+  const upd = { s: [] as number[], w: [] as number[], n: [] as number[], f: [] as number[], l: [] as number[], d: [] as string[] };
+  const del = { s: [] as number[], w: [] as number[] };
+  for (const [c, gone] of removals) {
+    const { timestampsMs, values } = decoded(c);
+    const keep: number[] = [];
+    for (let i = 0; i < timestampsMs.length; i++) if (!gone.has(timestampsMs[i]!)) keep.push(i);
+    if (!keep.length) {
+      del.s.push(c.seriesId);
+      del.w.push(c.windowMs);
+      continue;
+    }
+    const ts = new Float64Array(keep.length);
+    const vs = new Float64Array(keep.length);
+    keep.forEach((k, j) => {
+      ts[j] = timestampsMs[k]!;
+      vs[j] = values[k]!;
+    });
+    upd.s.push(c.seriesId);
+    upd.w.push(c.windowMs);
+    upd.n.push(keep.length);
+    upd.f.push(ts[0]!);
+    upd.l.push(ts[keep.length - 1]!);
+    upd.d.push(Buffer.from(encodeChunk(ts, vs)).toString('hex'));
+  }
+  if (upd.s.length) {
+    const { min, max } = extent(upd.w);
+    await sql.query(
+      `UPDATE chunks c SET n = u.n, first_ts = ${tsOf('u.f')}, last_ts = ${tsOf('u.l')}, data = decode(u.d, 'hex')
+       FROM unnest($1::text::bigint[], $2::text::bigint[], $3::text::int[], $4::text::bigint[], $5::text::bigint[], $6::text[]) AS u(s, w, n, f, l, d)
+       WHERE c.series_id = u.s AND c.window_start = ${tsOf('u.w')} AND c.window_start BETWEEN $7::timestamptz AND $8::timestamptz`,
+      [numberArray(upd.s), numberArray(upd.w), numberArray(upd.n), numberArray(upd.f), numberArray(upd.l), upd.d, iso(min), iso(max)],
+    );
+  }
+  if (del.s.length) {
+    const { min, max } = extent(del.w);
+    await sql.query(
+      `DELETE FROM chunks c USING unnest($1::text::bigint[], $2::text::bigint[]) AS u(s, w)
+       WHERE c.series_id = u.s AND c.window_start = ${tsOf('u.w')} AND c.window_start BETWEEN $3::timestamptz AND $4::timestamptz`,
+      [numberArray(del.s), numberArray(del.w), iso(min), iso(max)],
+    );
+  }
+}
+
+/** Deletes the 5-minute and 1-hour rollup rows of these (series, UTC day)s; compaction recomputes them. */
+async function deleteRollups(sql: Sql, days: { seriesId: number; dayMs: number }[]): Promise<void> {
+  const { min, max } = extent(days.map((d) => d.dayMs));
+  const params = [numberArray(days.map((d) => d.seriesId)), numberArray(days.map((d) => d.dayMs)), iso(min), iso(max)];
+  const del = (table: string) =>
+    `DELETE FROM ${table} r USING unnest($1::text::bigint[], $2::text::bigint[]) AS u(s, d)
+     WHERE r.series_id = u.s AND r.day = ${tsOf('u.d')} AND r.day BETWEEN $3::timestamptz AND $4::timestamptz`;
+  await sql.query(`WITH a AS (${del('rollups_5m')}) ${del('rollups_1h')}`, params);
+}

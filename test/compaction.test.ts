@@ -1,0 +1,354 @@
+// Compaction (issue 18): closed windows of hot rows become chunks holding exactly those points, late
+// rows merge into their window's chunk once, rollups equal computeRollup over the day's raw points,
+// and one compactor runs at a time. Fixtures are written straight into `points` (the write path is
+// not under test here) and read back straight from `points`, `chunks` and the rollup tables.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compactClosedWindows, mergePoints, planBatches } from '../src/metrics/points/compact.js';
+import { decodeChunk } from '../src/store/chunks/codec.js';
+import { computeRollup, decodeRollup, type Rollup } from '../src/store/chunks/rollup.js';
+import { COMPACTION_GRACE_MS, DAY_MS } from '../src/store/chunks/window.js';
+import type { Sql } from '../src/store/sql.js';
+import { createOrg } from '../src/tenancy/orgs.js';
+import { openMigrated, storeKinds, type TestStore } from './helpers/stores.js';
+
+const H = 3_600_000;
+const D0 = Date.UTC(2026, 0, 9); // first fixture day
+/** 12:05 on the second day: 2 h windows before 10:00 and day windows before that day are closed. */
+const NOW = D0 + DAY_MS + 12 * H + 5 * 60_000;
+
+/** Deterministic values with 2 decimals and a few awkward doubles (exactness is bit for bit). */
+function valuesFor(n: number, seed: number): Float64Array {
+  const v = new Float64Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+    v[i] = Math.round((x / 2_147_483_648) * 20_000 - 10_000) / 100;
+  }
+  if (n > 10) [v[3], v[5], v[7], v[9]] = [-1e-310, 5e-324, 1.7976931348623157e308, 0.1 + 0.2];
+  return v;
+}
+
+/** Timestamps every `stepMs` in [from, to), one in four a few ms late (real scrapes). */
+function timesFor(from: number, to: number, stepMs: number): Float64Array {
+  const t: number[] = [];
+  for (let x = from, i = 0; x < to; x += stepMs, i++) t.push(x + (i % 4 === 1 ? 3 : 0));
+  return Float64Array.from(t);
+}
+
+interface Points {
+  t: Float64Array;
+  v: Float64Array;
+}
+
+async function newSeries(sql: Sql, orgId: string, key: string): Promise<number> {
+  const r = await sql.query<{ id: number }>(`INSERT INTO series (org_id, key) VALUES ($1, $2) RETURNING id`, [orgId, key]);
+  return Number(r.rows[0]!.id);
+}
+
+async function insertHot(sql: Sql, id: number, p: Points): Promise<void> {
+  await sql.query(
+    `INSERT INTO points (series_id, ts, value) SELECT $1, to_timestamp(t / 1000), v FROM unnest($2::float8[], $3::float8[]) AS u(t, v)
+     ON CONFLICT (series_id, ts) DO UPDATE SET value = EXCLUDED.value`,
+    [id, Array.from(p.t), Array.from(p.v)],
+  );
+}
+
+async function hotOf(sql: Sql, id: number): Promise<Points> {
+  const r = await sql.query<{ ms: number; value: number }>(`SELECT floor(extract(epoch FROM ts) * 1000)::float8 AS ms, value FROM points WHERE series_id = $1 ORDER BY ts`, [id]);
+  return { t: Float64Array.from(r.rows, (x) => Number(x.ms)), v: Float64Array.from(r.rows, (x) => x.value) };
+}
+
+interface ChunkRow {
+  windowStartMs: number;
+  firstMs: number;
+  lastMs: number;
+  n: number;
+  points: Points;
+}
+
+async function chunksOf(sql: Sql, id: number): Promise<ChunkRow[]> {
+  const r = await sql.query<{ window_start: Date; first_ts: Date; last_ts: Date; n: number; data: Uint8Array }>(
+    `SELECT window_start, first_ts, last_ts, n, data FROM chunks WHERE series_id = $1 ORDER BY window_start`,
+    [id],
+  );
+  return r.rows.map((c) => {
+    const d = decodeChunk(c.data);
+    return { windowStartMs: new Date(c.window_start).getTime(), firstMs: new Date(c.first_ts).getTime(), lastMs: new Date(c.last_ts).getTime(), n: c.n, points: { t: d.timestampsMs, v: d.values } };
+  });
+}
+
+async function rollupOf(sql: Sql, table: 'rollups_5m' | 'rollups_1h', id: number, dayMs: number): Promise<Rollup | null> {
+  const r = await sql.query<{ data: Uint8Array }>(`SELECT data FROM ${table} WHERE series_id = $1 AND day = $2`, [id, new Date(dayMs)]);
+  return r.rows[0] ? decodeRollup(r.rows[0].data) : null;
+}
+
+/** Points of `p` with from ≤ t < to. */
+function cut(p: Points, from: number, to: number): Points {
+  let i = 0;
+  while (i < p.t.length && p.t[i]! < from) i++;
+  let j = i;
+  while (j < p.t.length && p.t[j]! < to) j++;
+  return { t: p.t.slice(i, j), v: p.v.slice(i, j) };
+}
+
+/** All points a series holds: hot rows and decoded chunks, asserting each timestamp appears once. */
+async function storedOf(sql: Sql, id: number): Promise<Points> {
+  const all = [await hotOf(sql, id), ...(await chunksOf(sql, id)).map((c) => c.points)];
+  const pairs: [number, number][] = all.flatMap((p) => Array.from(p.t, (t, i) => [t, p.v[i]!] as [number, number]));
+  pairs.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < pairs.length; i++) assert.notEqual(pairs[i]![0], pairs[i - 1]![0], `timestamp ${pairs[i]![0]} stored twice`);
+  return { t: Float64Array.from(pairs, (x) => x[0]), v: Float64Array.from(pairs, (x) => x[1]) };
+}
+
+/** Bit-exact equality of points (Object.is: −0 and NaN count). */
+function assertSamePoints(actual: Points, expected: Points, what: string): void {
+  assert.deepEqual(Array.from(actual.t), Array.from(expected.t), `${what}: timestamps`);
+  assert.equal(actual.v.length, expected.v.length, `${what}: values`);
+  for (let i = 0; i < expected.v.length; i++) assert.ok(Object.is(actual.v[i], expected.v[i]), `${what}: value ${i} is ${actual.v[i]}, expected ${expected.v[i]}`);
+}
+
+function assertRollup(actual: Rollup | null, expected: Rollup, what: string): void {
+  assert.ok(actual, `${what}: no rollup row`);
+  for (const k of ['startsMs', 'min', 'max', 'sum', 'count', 'last'] as const) assert.deepEqual(Array.from(actual[k]), Array.from(expected[k]), `${what}: ${k}`);
+}
+
+/** Everything the store holds for the engine, for before/after comparisons. */
+async function snapshot(sql: Sql): Promise<string> {
+  const parts: unknown[] = [];
+  for (const q of [
+    `SELECT series_id, ts, value FROM points ORDER BY 1, 2`,
+    `SELECT series_id, window_start, first_ts, last_ts, n, encode(data, 'hex') AS d FROM chunks ORDER BY 1, 2`,
+    `SELECT series_id, day, encode(data, 'hex') AS d FROM rollups_5m ORDER BY 1, 2`,
+    `SELECT series_id, day, encode(data, 'hex') AS d FROM rollups_1h ORDER BY 1, 2`,
+    `SELECT id, chunk_seconds FROM series ORDER BY 1`,
+  ])
+    parts.push((await sql.query(q)).rows);
+  return JSON.stringify(parts);
+}
+
+describe('planBatches', () => {
+  test('groups series up to the batch size and splits one larger series by days', () => {
+    const rows = [
+      { id: 1, n: 40, firstMs: D0, lastMs: D0 + H },
+      { id: 2, n: 50, firstMs: D0, lastMs: D0 + H },
+      { id: 3, n: 30, firstMs: D0, lastMs: D0 + H },
+      { id: 7, n: 350, firstMs: D0, lastMs: D0 + 3 * DAY_MS + H },
+      { id: 9, n: 10, firstMs: D0, lastMs: D0 + H },
+    ];
+    assert.deepEqual(planBatches(rows, 100), [
+      { lo: 1, hi: 2, fromMs: -Infinity, toMs: Infinity },
+      { lo: 3, hi: 3, fromMs: -Infinity, toMs: Infinity },
+      { lo: 7, hi: 7, fromMs: -Infinity, toMs: D0 + DAY_MS },
+      { lo: 7, hi: 7, fromMs: D0 + DAY_MS, toMs: D0 + 2 * DAY_MS },
+      { lo: 7, hi: 7, fromMs: D0 + 2 * DAY_MS, toMs: D0 + 3 * DAY_MS },
+      { lo: 7, hi: 7, fromMs: D0 + 3 * DAY_MS, toMs: Infinity },
+      { lo: 9, hi: 9, fromMs: -Infinity, toMs: Infinity },
+    ]);
+  });
+
+  test('mergePoints keeps both sides in order and the newer value on an equal timestamp', () => {
+    const m = mergePoints({ t: Float64Array.of(1, 3, 5), v: Float64Array.of(10, 30, 50) }, { t: Float64Array.of(2, 3, 6), v: Float64Array.of(20, 33, 60) });
+    assert.deepEqual([Array.from(m.t), Array.from(m.v)], [
+      [1, 2, 3, 5, 6],
+      [10, 20, 33, 50, 60],
+    ]);
+  });
+});
+
+for (const kind of storeKinds) {
+  describe(`compaction (${kind.name})`, () => {
+    let store: TestStore;
+    let sql: Sql;
+    let orgId: string;
+    before(async () => {
+      store = await openMigrated(kind);
+      sql = store.sql;
+      orgId = (await createOrg(sql, { name: 'compaction' })).id;
+    });
+    after(async () => {
+      await store?.drop();
+    });
+
+    // A 15 s series (2 h windows) and a 5 min series (day windows) over a day and a half up to now.
+    let dense: number;
+    let sparse: number;
+    let denseAll: Points;
+    let sparseAll: Points;
+    before(async () => {
+      dense = await newSeries(sql, orgId, 'dense');
+      sparse = await newSeries(sql, orgId, 'sparse');
+      const dt = timesFor(D0, NOW, 15_000);
+      denseAll = { t: dt, v: valuesFor(dt.length, 1) };
+      const st = timesFor(D0, NOW, 300_000);
+      sparseAll = { t: st, v: valuesFor(st.length, 2) };
+      await insertHot(sql, dense, denseAll);
+      await insertHot(sql, sparse, sparseAll);
+    });
+
+    test('closed windows become chunks holding exactly their hot rows; open windows stay hot', async () => {
+      const r = await compactClosedWindows(sql, NOW);
+      const denseClosedBefore = D0 + DAY_MS + 10 * H; // 2 h windows ending ≤ 11:55
+      const sparseClosedBefore = D0 + DAY_MS; // day windows ending ≤ 11:55
+      const expectedMoved = cut(denseAll, D0, denseClosedBefore).t.length + cut(sparseAll, D0, sparseClosedBefore).t.length;
+      assert.equal(r.points, expectedMoved);
+      assert.equal(r.series, 2);
+      assert.equal(r.chunks, 17 + 1);
+      assert.equal(r.rollupDays, 3);
+
+      const widths = await sql.query<{ id: number; chunk_seconds: number }>(`SELECT id, chunk_seconds FROM series WHERE id = ANY($1::bigint[]) ORDER BY id`, [[dense, sparse]]);
+      assert.deepEqual(
+        widths.rows.map((x) => x.chunk_seconds),
+        [7200, 86400],
+      );
+
+      for (const [id, all, closedBefore, widthMs] of [
+        [dense, denseAll, denseClosedBefore, 2 * H],
+        [sparse, sparseAll, sparseClosedBefore, DAY_MS],
+      ] as const) {
+        assertSamePoints(await hotOf(sql, id), cut(all, closedBefore, Infinity), `hot rows of ${id}`);
+        const chunks = await chunksOf(sql, id);
+        assert.equal(chunks.length, (closedBefore - D0) / widthMs);
+        for (const c of chunks) {
+          const expected = cut(all, c.windowStartMs, c.windowStartMs + widthMs);
+          assertSamePoints(c.points, expected, `chunk ${id}@${new Date(c.windowStartMs).toISOString()}`);
+          assert.equal(c.n, expected.t.length);
+          assert.equal(c.firstMs, expected.t[0]);
+          assert.equal(c.lastMs, expected.t[expected.t.length - 1]);
+        }
+        assertSamePoints(await storedOf(sql, id), all, `all points of ${id}`);
+      }
+    });
+
+    test('rollups equal computeRollup over the raw points of each touched day; a sparse day gets no 5 min rollup', async () => {
+      const day1 = cut(denseAll, D0, D0 + DAY_MS);
+      const day2 = cut(denseAll, D0 + DAY_MS, D0 + DAY_MS + 10 * H); // its compacted part
+      assertRollup(await rollupOf(sql, 'rollups_5m', dense, D0), computeRollup(day1.t, day1.v, 300_000), 'dense 5m day 1');
+      assertRollup(await rollupOf(sql, 'rollups_1h', dense, D0), computeRollup(day1.t, day1.v, 3_600_000), 'dense 1h day 1');
+      assertRollup(await rollupOf(sql, 'rollups_5m', dense, D0 + DAY_MS), computeRollup(day2.t, day2.v, 300_000), 'dense 5m day 2');
+      assertRollup(await rollupOf(sql, 'rollups_1h', dense, D0 + DAY_MS), computeRollup(day2.t, day2.v, 3_600_000), 'dense 1h day 2');
+      const sparseDay = cut(sparseAll, D0, D0 + DAY_MS);
+      assert.equal(await rollupOf(sql, 'rollups_5m', sparse, D0), null, 'one point per 5 min bucket: not worth a row');
+      assertRollup(await rollupOf(sql, 'rollups_1h', sparse, D0), computeRollup(sparseDay.t, sparseDay.v, 3_600_000), 'sparse 1h');
+      assert.equal(await rollupOf(sql, 'rollups_1h', sparse, D0 + DAY_MS), null, 'the open day has none');
+    });
+
+    test('a second run with nothing to do changes nothing', async () => {
+      const before = await snapshot(sql);
+      const r = await compactClosedWindows(sql, NOW);
+      assert.deepEqual({ ...r, ms: 0 }, { points: 0, chunks: 0, series: 0, rollupDays: 0, ms: 0 });
+      assert.equal(await snapshot(sql), before);
+    });
+
+    test('late hot rows merge into the existing chunk exactly once, the hot value winning', async () => {
+      const w = D0 + 4 * H; // a compacted 2 h window of day 1
+      const late: Points = { t: Float64Array.of(w + 7, w + 15_000 + 3, w + 2 * H - 1), v: Float64Array.of(1.5, -2.25, 99) }; // new, an overwrite, new
+      await insertHot(sql, dense, late);
+      denseAll = mergePoints(denseAll, late);
+      const sparseLate: Points = { t: Float64Array.of(D0 + 1), v: Float64Array.of(7) };
+      await insertHot(sql, sparse, sparseLate);
+      sparseAll = mergePoints(sparseAll, sparseLate);
+
+      const r = await compactClosedWindows(sql, NOW);
+      assert.equal(r.points, 4);
+      assert.equal(r.chunks, 2);
+      const chunk = (await chunksOf(sql, dense)).find((c) => c.windowStartMs === w)!;
+      assertSamePoints(chunk.points, cut(denseAll, w, w + 2 * H), 'merged chunk');
+      assert.equal(chunk.n, chunk.points.t.length);
+      assert.equal(chunk.firstMs, w);
+      assert.equal(chunk.lastMs, w + 2 * H - 1);
+      assertSamePoints(await storedOf(sql, dense), denseAll, 'all dense points');
+      assertSamePoints(await storedOf(sql, sparse), sparseAll, 'all sparse points');
+      // The day's stored rollup kept its other buckets and took the merged window's.
+      const day1 = cut(denseAll, D0, D0 + DAY_MS);
+      assertRollup(await rollupOf(sql, 'rollups_5m', dense, D0), computeRollup(day1.t, day1.v, 300_000), 'dense 5m after late data');
+      assertRollup(await rollupOf(sql, 'rollups_1h', dense, D0), computeRollup(day1.t, day1.v, 3_600_000), 'dense 1h after late data');
+      const sparseDay = cut(sparseAll, D0, D0 + DAY_MS);
+      assertRollup(await rollupOf(sql, 'rollups_1h', sparse, D0), computeRollup(sparseDay.t, sparseDay.v, 3_600_000), 'sparse 1h after late data');
+    });
+
+    test('a day whose rollups the write path deleted is recomputed from all of its chunks', async () => {
+      await sql.query(`DELETE FROM rollups_5m WHERE series_id = $1 AND day = $2`, [dense, new Date(D0)]);
+      await sql.query(`DELETE FROM rollups_1h WHERE series_id = $1 AND day = $2`, [dense, new Date(D0)]);
+      const late: Points = { t: Float64Array.of(D0 + 20 * H + 1), v: Float64Array.of(-5) };
+      await insertHot(sql, dense, late);
+      denseAll = mergePoints(denseAll, late);
+      const r = await compactClosedWindows(sql, NOW);
+      assert.deepEqual([r.points, r.chunks, r.rollupDays], [1, 1, 1]);
+      const day1 = cut(denseAll, D0, D0 + DAY_MS);
+      assertRollup(await rollupOf(sql, 'rollups_5m', dense, D0), computeRollup(day1.t, day1.v, 300_000), 'dense 5m recomputed');
+      assertRollup(await rollupOf(sql, 'rollups_1h', dense, D0), computeRollup(day1.t, day1.v, 3_600_000), 'dense 1h recomputed');
+    });
+
+    test('the next window of a day extends its rollups; small batches give the same chunks', async () => {
+      const later = NOW + 2 * H; // 10:00–12:00 of day 2 closes
+      const more = { t: timesFor(NOW, later, 15_000), v: valuesFor(480, 3) };
+      await insertHot(sql, dense, more);
+      denseAll = mergePoints(denseAll, more);
+      const r = await compactClosedWindows(sql, later, { batchPoints: 100 });
+      assert.equal(r.points, cut(denseAll, D0 + DAY_MS + 10 * H, D0 + DAY_MS + 12 * H).t.length);
+      const day2 = cut(denseAll, D0 + DAY_MS, D0 + DAY_MS + 12 * H);
+      assertRollup(await rollupOf(sql, 'rollups_5m', dense, D0 + DAY_MS), computeRollup(day2.t, day2.v, 300_000), 'dense 5m day 2 extended');
+      assertRollup(await rollupOf(sql, 'rollups_1h', dense, D0 + DAY_MS), computeRollup(day2.t, day2.v, 3_600_000), 'dense 1h day 2 extended');
+      assertSamePoints(await storedOf(sql, dense), denseAll, 'all dense points');
+      assertSamePoints(await hotOf(sql, dense), cut(denseAll, D0 + DAY_MS + 12 * H, Infinity), 'hot rows after');
+    });
+
+    test('a series spread over many days in batches smaller than one series gives the same chunks', async () => {
+      const id = await newSeries(sql, orgId, 'backfill');
+      const all = { t: timesFor(D0 - 5 * DAY_MS, D0, 60_000), v: valuesFor(5 * 1440, 4) };
+      await insertHot(sql, id, all);
+      const r = await compactClosedWindows(sql, NOW, { batchPoints: 2000 });
+      assert.equal(r.points, all.t.length);
+      const chunks = await chunksOf(sql, id);
+      assert.equal(chunks.length, 5, 'a 1 min series has day windows');
+      assertSamePoints(await storedOf(sql, id), all, 'backfilled points');
+      assert.equal((await hotOf(sql, id)).t.length, 0);
+    });
+
+    test('a concurrent second compactor does nothing', async () => {
+      const id = await newSeries(sql, orgId, 'concurrent');
+      const all = { t: timesFor(D0, D0 + DAY_MS, 15_000), v: valuesFor(5760, 5) };
+      await insertHot(sql, id, all);
+      // In one process: the second call finds the first running.
+      const [a, b] = await Promise.all([compactClosedWindows(sql, NOW), compactClosedWindows(sql, NOW)]);
+      assert.deepEqual([a.points, b.points, b.chunks, b.series], [all.t.length, 0, 0, 0]);
+      assertSamePoints(await storedOf(sql, id), all, 'stored once');
+
+      if (!store.connectAgain) return; // PGlite: one process per store
+      // Another connection (another server) holding the lock: this one returns zeros and moves nothing.
+      const late = { t: Float64Array.of(D0 + 5), v: Float64Array.of(1) };
+      await insertHot(sql, id, late);
+      const other = await store.connectAgain();
+      let release!: () => void;
+      const released = new Promise<void>((res) => (release = res));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((res) => (locked = res));
+      const holder = other.transaction(async (tx) => {
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext('intentvision.compaction'), hashtext(current_schema()))`);
+        locked();
+        await released;
+      });
+      await isLocked;
+      const blocked = await compactClosedWindows(sql, NOW);
+      assert.equal(blocked.points, 0);
+      assert.equal((await hotOf(sql, id)).t.length, 1, 'the late row is still hot');
+      release();
+      await holder;
+      assert.equal((await compactClosedWindows(sql, NOW)).points, 1);
+      assertSamePoints(await storedOf(sql, id), mergePoints(all, late), 'stored once after the lock was free');
+    });
+
+    test('nothing is compacted inside the grace period', async () => {
+      const id = await newSeries(sql, orgId, 'fresh');
+      // Ends at 11:59:45 of day 2: the 10:00 window ends at 12:00, later than NOW − grace.
+      const recent = { t: timesFor(NOW - COMPACTION_GRACE_MS - 5 * 60_000, NOW, 15_000), v: valuesFor(60, 6) };
+      await insertHot(sql, id, recent);
+      const r = await compactClosedWindows(sql, NOW);
+      assert.equal(r.points, 0);
+      assertSamePoints(await hotOf(sql, id), recent, 'still hot');
+      const width = await sql.query<{ chunk_seconds: number | null }>(`SELECT chunk_seconds FROM series WHERE id = $1`, [id]);
+      assert.equal(width.rows[0]!.chunk_seconds, 7200, 'rows older than grace: the width is chosen already');
+    });
+  });
+}
