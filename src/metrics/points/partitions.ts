@@ -1,5 +1,5 @@
 // Time partitions of the chunk and rollup tables (issue 18): made on demand before rows are written,
-// listed and dropped by retention. Chunks: one partition per UTC day (chunks_pYYYYMMDD). Rollups: one
+// listed and dropped by retention (retention.ts). Chunks: one partition per UTC day (chunks_pYYYYMMDD). Rollups: one
 // per UTC month (rollups_5m_pYYYYMM, rollups_1h_pYYYYMM). Every window and rollup day lies inside one
 // partition, so a partition whose end is past every organisation's retention is dropped whole.
 import type { Sql } from '../../store/sql.js';
@@ -31,8 +31,8 @@ export function partitionFor(table: PartitionedTable, tsMs: number): Partition {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-// Partitions already made through each store (they are only ever dropped by dropPartition, which
-// forgets them). Per store object: tests run many schemas in one process.
+// Partitions already made through each store (retention forgets them when it drops any). Per store
+// object: tests run many schemas in one process.
 const knownBySql = new WeakMap<Sql, Set<string>>();
 function known(sql: Sql): Set<string> {
   let k = knownBySql.get(sql);
@@ -89,10 +89,4 @@ export async function listPartitions(sql: Sql, table: PartitionedTable): Promise
     out.push({ table, name: row.name, startMs: Date.parse(m[1]!), endMs: Date.parse(m[2]!) });
   }
   return out.sort((a, b) => a.startMs - b.startMs);
-}
-
-/** Drops one partition (its rows go with it, no dead tuples left behind). */
-export async function dropPartition(sql: Sql, p: Partition): Promise<void> {
-  await sql.exec(`DROP TABLE IF EXISTS ${p.name}`);
-  known(sql).delete(p.name);
 }
