@@ -25,3 +25,25 @@ export function concatInOrder(parts: readonly PointArrays[]): PointArrays {
   }
   return out;
 }
+
+/** Merges two ascending point sets into a new one; on an equal timestamp `newer`'s value wins. */
+export function mergeNewerWins(older: PointArrays, newer: PointArrays): PointArrays {
+  const at = older.timestampsMs;
+  const bt = newer.timestampsMs;
+  const t = new Float64Array(at.length + bt.length);
+  const v = new Float64Array(t.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < at.length || j < bt.length) {
+    if (j >= bt.length || (i < at.length && at[i]! < bt[j]!)) {
+      t[n] = at[i]!;
+      v[n++] = older.values[i++]!;
+    } else {
+      if (i < at.length && at[i] === bt[j]) i++;
+      t[n] = bt[j]!;
+      v[n++] = newer.values[j++]!;
+    }
+  }
+  return { timestampsMs: t.subarray(0, n), values: v.subarray(0, n) };
+}

@@ -15,8 +15,7 @@
 //
 // The reads are separate statements, ordered so that a compaction committing in between loses or
 // doubles nothing: hot rows, then rollups, then raw points (each raw read is one statement).
-import { decodeChunk } from '../../store/chunks/codec.js';
-import { ROLLUP_VERSION, type Rollup } from '../../store/chunks/rollup.js';
+import { decodeRollup, type Rollup, type RollupColumn } from '../../store/chunks/rollup.js';
 import { DAY_MS } from '../../store/chunks/window.js';
 import type { Sql } from '../../store/sql.js';
 import { combineBuckets, type RollupSlice } from './combine.js';
@@ -69,8 +68,7 @@ export function rollupValid(d: DayRollup, hot: HotSpan | undefined): boolean {
 }
 
 /** The rollup columns each aggregation reads, in the layout's order (min, max, sum, count, last). */
-const COLUMNS = ['min', 'max', 'sum', 'count', 'last'] as const;
-const needed: Record<BucketAggregation, ReadonlySet<(typeof COLUMNS)[number]>> = {
+const needed: Record<BucketAggregation, ReadonlySet<RollupColumn>> = {
   avg: new Set(['sum', 'count']),
   sum: new Set(['sum', 'count']),
   min: new Set(['min', 'count']),
@@ -80,38 +78,11 @@ const needed: Record<BucketAggregation, ReadonlySet<(typeof COLUMNS)[number]>> =
 };
 
 /**
- * Decodes only the columns of a rollup row (src/store/chunks/rollup.ts, version 1) that `aggregation`
- * reads (decoding is most of a long stepped read's time); the others alias the count column, which is
- * always decoded (combine.ts folds every column but emits only the aggregation's). Corrupt bytes throw
- * a RangeError.
+ * Decodes only the columns of a rollup row that `aggregation` reads; the others alias the count column
+ * (combine.ts folds every column but emits only the aggregation's). Corrupt bytes throw a RangeError.
  */
 export function decodeRollupFor(bytes: Uint8Array, aggregation: BucketAggregation): Rollup {
-  const bad = (what: string) => new RangeError(`corrupt rollup: ${what}`);
-  if (bytes.length < 1 || bytes[0] !== ROLLUP_VERSION) throw bad('unknown version');
-  const want = needed[aggregation];
-  const cols: Partial<Record<(typeof COLUMNS)[number], Float64Array>> = {};
-  let starts: Float64Array | undefined;
-  let o = 1;
-  for (const name of COLUMNS) {
-    let len = 0;
-    for (let mul = 1; ; mul *= 128) {
-      if (o >= bytes.length || mul > 2 ** 35) throw bad('length');
-      const b = bytes[o++]!;
-      len += (b & 0x7f) * mul;
-      if (b < 0x80) break;
-    }
-    if (o + len > bytes.length) throw bad('column truncated');
-    if (want.has(name)) {
-      const d = decodeChunk(bytes.subarray(o, o + len));
-      if (starts && d.timestampsMs.length !== starts.length) throw bad('columns disagree on buckets');
-      starts ??= d.timestampsMs;
-      cols[name] = d.values;
-    }
-    o += len;
-  }
-  if (o !== bytes.length) throw bad('trailing bytes');
-  const count = cols.count!;
-  return { startsMs: starts!, min: cols.min ?? count, max: cols.max ?? count, sum: cols.sum ?? count, count, last: cols.last ?? count };
+  return decodeRollup(bytes, needed[aggregation]);
 }
 
 

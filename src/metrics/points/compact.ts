@@ -15,7 +15,9 @@ import type { Sql } from '../../store/sql.js';
 import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type Rollup } from '../../store/chunks/rollup.js';
 import { chooseChunkSeconds, COMPACTION_GRACE_MS, DAY_MS, DAY_S, dayStartMs, ROLLUP_RESOLUTIONS_MS, rollupTable, TWO_HOURS_S, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
-import { ensurePartitions, forgetPartitions, partitionFor, type PartitionedTable } from './partitions.js';
+import { ensurePartitions, forgetPartitions, missingPartitions, type PartitionedTable } from './partitions.js';
+import { unpackPoints, unpackTimes } from './packed.js';
+import { mergeNewerWins } from './arrays.js';
 
 export interface CompactOptions {
   /** Windows that ended at least this long before `nowMs` are closed (ms); default COMPACTION_GRACE_MS. */
@@ -41,8 +43,6 @@ const WIDTH_SAMPLE = 256;
 const DEFAULT_BATCH_POINTS = 500_000;
 /** A series' plan spanning more days than this pre-makes only its end partitions (the rest on demand). */
 const PREMAKE_SPAN_DAYS = 31;
-/** PostgreSQL's epoch (2000-01-01 UTC) in Unix ms: timestamptz_send counts microseconds from it. */
-const PG_EPOCH_MS = 946_684_800_000;
 
 // ------------------------------------------------------------------------------------------------
 // One compactor at a time
@@ -76,28 +76,7 @@ async function exclusively(sql: Sql, fn: () => Promise<void>): Promise<boolean> 
 // ------------------------------------------------------------------------------------------------
 // Packed columns (string_agg of timestamptz_send / float8send): bytes instead of a row object a point
 
-/** Big-endian int8 microseconds since 2000, concatenated, as Unix ms. */
-function unpackTimes(b: Uint8Array): Float64Array {
-  const n = b.byteLength >>> 3;
-  const out = new Float64Array(n);
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  // High word signed, low word unsigned: exact while |µs| < 2^53. The store writes whole ms.
-  for (let i = 0; i < n; i++) out[i] = Math.round((view.getInt32(i * 8) * 4_294_967_296 + view.getUint32(i * 8 + 4)) / 1000) + PG_EPOCH_MS;
-  return out;
-}
 
-/** 16-byte records (timestamptz_send ‖ float8send, big-endian) as Unix ms and values. */
-function unpackPoints(b: Uint8Array): { t: Float64Array; v: Float64Array } {
-  const n = b.byteLength >>> 4;
-  const t = new Float64Array(n);
-  const v = new Float64Array(n);
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let i = 0, o = 0; i < n; i++, o += 16) {
-    t[i] = Math.round((view.getInt32(o) * 4_294_967_296 + view.getUint32(o + 4)) / 1000) + PG_EPOCH_MS;
-    v[i] = view.getFloat64(o + 8);
-  }
-  return { t, v };
-}
 
 /**
  * Sorts points by time (string_agg's order is not guaranteed) and keeps one point a timestamp (the
@@ -124,24 +103,8 @@ function sortedUnique(t: Float64Array, v: Float64Array): { t: Float64Array; v: F
 
 /** Merges two ascending point sets; on an equal timestamp `newer` wins. */
 export function mergePoints(older: { t: Float64Array; v: Float64Array }, newer: { t: Float64Array; v: Float64Array }): { t: Float64Array; v: Float64Array } {
-  const a = older;
-  const b = newer;
-  const t = new Float64Array(a.t.length + b.t.length);
-  const v = new Float64Array(t.length);
-  let i = 0;
-  let j = 0;
-  let n = 0;
-  while (i < a.t.length || j < b.t.length) {
-    if (j >= b.t.length || (i < a.t.length && a.t[i]! < b.t[j]!)) {
-      t[n] = a.t[i]!;
-      v[n++] = a.v[i++]!;
-    } else {
-      if (i < a.t.length && a.t[i] === b.t[j]) i++;
-      t[n] = b.t[j]!;
-      v[n++] = b.v[j++]!;
-    }
-  }
-  return { t: t.subarray(0, n), v: v.subarray(0, n) };
+  const m = mergeNewerWins({ timestampsMs: older.t, values: older.v }, { timestampsMs: newer.t, values: newer.v });
+  return { t: m.timestampsMs, v: m.values };
 }
 
 /** One buffer holding `parts` back to back, with each part's offset and length (for substring in SQL). */
@@ -171,14 +134,6 @@ class MissingPartitions extends Error {
   }
 }
 
-/** Partitions known to exist per store (checked in the catalogue or made by ensurePartitions). */
-const knownPartitions = new WeakMap<Sql, Set<string>>();
-function known(sql: Sql): Set<string> {
-  let k = knownPartitions.get(sql);
-  if (!k) knownPartitions.set(sql, (k = new Set()));
-  return k;
-}
-
 async function makePartitions(sql: Sql, wanted: { table: PartitionedTable; keyMs: number }[]): Promise<void> {
   const byTable = new Map<PartitionedTable, number[]>();
   for (const w of wanted) {
@@ -186,26 +141,13 @@ async function makePartitions(sql: Sql, wanted: { table: PartitionedTable; keyMs
     list.push(w.keyMs);
     byTable.set(w.table, list);
   }
-  for (const [table, keys] of byTable) {
-    await ensurePartitions(sql, table, keys);
-    for (const k of keys) known(sql).add(partitionFor(table, k).name);
-  }
+  for (const [table, keys] of byTable) await ensurePartitions(sql, table, keys);
 }
 
 /** Inside a batch: throws MissingPartitions unless every partition of `wanted` exists. */
 async function checkPartitions(tx: Sql, store: Sql, wanted: { table: PartitionedTable; keyMs: number }[]): Promise<void> {
-  const names = new Map<string, { table: PartitionedTable; keyMs: number }>();
-  for (const w of wanted) {
-    const name = partitionFor(w.table, w.keyMs).name;
-    if (!known(store).has(name)) names.set(name, w);
-  }
-  if (!names.size) return;
-  const r = await tx.query<{ relname: string }>(`SELECT relname FROM pg_class WHERE relname = ANY($1::text[]) AND relnamespace = current_schema()::regnamespace`, [[...names.keys()]]);
-  for (const row of r.rows) {
-    known(store).add(row.relname);
-    names.delete(row.relname);
-  }
-  if (names.size) throw new MissingPartitions([...names.values()]);
+  const missing = await missingPartitions(tx, store, wanted);
+  if (missing.length) throw new MissingPartitions(missing);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -652,15 +594,12 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
           break;
         } catch (err) {
           if (attempt >= 3) throw err;
-          // A partition missing or dropped meanwhile (another process' retention): forget what we knew
-          // (here and in ensurePartitions), make it again and retry.
+          // A partition missing or dropped meanwhile (another process' retention): forget which
+          // partitions this store knew, make it again and retry.
           if (err instanceof MissingPartitions) {
             forgetPartitions(sql);
             await makePartitions(sql, err.wanted);
-          } else if ((err as { code?: string }).code === '23514') {
-            knownPartitions.delete(sql);
-            forgetPartitions(sql);
-          }
+          } else if ((err as { code?: string }).code === '23514') forgetPartitions(sql);
           // A writer locking the same chunk and hot rows in the other order (40P01), or changing a hot
           // row or chunk of this batch after its snapshot (40001): the batch starts over.
           else if (!['40P01', '40001'].includes((err as { code?: string }).code ?? '')) throw err;

@@ -31,7 +31,7 @@ export function partitionFor(table: PartitionedTable, tsMs: number): Partition {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-// Partitions already made through each store (retention forgets them when it drops any). Per store
+// Partitions known to exist through each store (made or found; retention forgets them when it drops any). Per store
 // object: tests run many schemas in one process.
 const knownBySql = new WeakMap<Sql, Set<string>>();
 function known(sql: Sql): Set<string> {
@@ -64,6 +64,26 @@ export async function ensurePartitions(sql: Sql, table: PartitionedTable, keyTim
     }
   });
   for (const name of wanted.keys()) known(sql).add(name);
+}
+
+/**
+ * Of `wanted` (table and key time), those whose partition does not exist, looked up through `tx`
+ * (inside a writer's transaction, where DDL would hold the parent's lock until commit) and remembered
+ * for `store` when found.
+ */
+export async function missingPartitions<W extends { table: PartitionedTable; keyMs: number }>(tx: Sql, store: Sql, wanted: readonly W[]): Promise<W[]> {
+  const names = new Map<string, W>();
+  for (const w of wanted) {
+    const name = partitionFor(w.table, w.keyMs).name;
+    if (!known(store).has(name)) names.set(name, w);
+  }
+  if (!names.size) return [];
+  const r = await tx.query<{ relname: string }>(`SELECT relname FROM pg_class WHERE relname = ANY($1::text[]) AND relnamespace = current_schema()::regnamespace`, [[...names.keys()]]);
+  for (const row of r.rows) {
+    known(store).add(row.relname);
+    names.delete(row.relname);
+  }
+  return [...names.values()];
 }
 
 /**

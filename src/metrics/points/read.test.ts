@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cutPoints, mergePoints, rangeBounds, unpackDoubles, unpackTimes } from './read.js';
+import { cutPoints, mergePoints, rangeBounds } from './read.js';
+import { unpackDoubles, unpackTimes } from './packed.js';
 import type { PointArrays } from './types.js';
 
 const pts = (ts: number[], vs: number[] = ts.map((t) => t * 10)): PointArrays => ({ timestampsMs: Float64Array.from(ts), values: Float64Array.from(vs) });

@@ -3,7 +3,6 @@
 //
 // One statement per read: the chunks overlapping the range (whole rows, decoded and cut in JS) UNION
 // ALL one row per requested series with its hot rows packed as bytes (timestamptz_send, float8send),
-// all bytes sent as hex text (see bytes()),
 // so 43,200 points arrive as ~30 byte strings, not 43,200 row objects. The ids are checked against
 // the organisation once, in the statement itself: ids of other organisations get no rows at all.
 // `window_start` bounds in the WHERE let PostgreSQL prune chunk partitions (a window is at most a day,
@@ -12,7 +11,8 @@ import { decodeChunk } from '../../store/chunks/codec.js';
 import { DAY_MS } from '../../store/chunks/window.js';
 import type { Sql } from '../../store/sql.js';
 import type { PointArrays, PointRange, ReadOptions, SeriesExtent } from './types.js';
-import { lowerBound } from './arrays.js';
+import { concatInOrder, lowerBound, mergeNewerWins } from './arrays.js';
+import { unpackDoubles, unpackTimes } from './packed.js';
 
 const empty = (): PointArrays => ({ timestampsMs: new Float64Array(0), values: new Float64Array(0) });
 
@@ -43,40 +43,6 @@ function bound(ms: number): number {
   if (ms > MAX_BOUND_MS) return Infinity;
   return ms;
 }
-
-/**
- * Bytes sent as hex text (`encode(x, 'hex')`). Both drivers then decode natively: PGlite's own bytea
- * parser goes byte by byte through parseInt (measured ~10 ms for a 30-day series' 80 kB of chunks,
- * against ~1 ms as hex text); on PostgreSQL hex is bytea's text form anyway.
- */
-function bytes(hex: string | null): Uint8Array | null {
-  return hex === null ? null : Buffer.from(hex, 'hex');
-}
-
-/** Big-endian float8s (float8send, concatenated) as numbers. */
-export function unpackDoubles(bytes: Uint8Array | null): Float64Array {
-  if (!bytes) return new Float64Array(0);
-  const n = bytes.byteLength >>> 3;
-  const out = new Float64Array(n);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8);
-  return out;
-}
-
-/** PostgreSQL's epoch (2000-01-01 UTC) in Unix ms: timestamptz_send counts microseconds from it. */
-const PG_EPOCH_MS = 946_684_800_000;
-
-/** Big-endian int8 microseconds since 2000 (timestamptz_send, concatenated) as Unix ms. */
-export function unpackTimes(bytes: Uint8Array | null): Float64Array {
-  if (!bytes) return new Float64Array(0);
-  const n = bytes.byteLength >>> 3;
-  const out = new Float64Array(n);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // High word signed, low word unsigned: exact while |µs| < 2^53 (±285 years around 2000).
-  for (let i = 0; i < n; i++) out[i] = Math.round((view.getInt32(i * 8) * 4_294_967_296 + view.getUint32(i * 8 + 4)) / 1000) + PG_EPOCH_MS;
-  return out;
-}
-
 
 /** The points of `p` (ascending) with lo ≤ t ≤ hi: views, not copies. */
 export function cutPoints(p: PointArrays, lo: number, hi: number): PointArrays {
@@ -111,41 +77,9 @@ export function mergePoints(chunks: readonly PointArrays[], hot: PointArrays, lo
     .filter((c) => c.timestampsMs.length > 0)
     .sort((a, b) => a.timestampsMs[0]! - b.timestampsMs[0]!);
   const h = cutPoints(ascending(hot), lo, hi);
-  let cold: PointArrays;
-  if (parts.length === 1) cold = parts[0]!;
-  else {
-    const n = parts.reduce((k, p) => k + p.timestampsMs.length, 0);
-    cold = { timestampsMs: new Float64Array(n), values: new Float64Array(n) };
-    let at = 0;
-    for (const p of parts) {
-      cold.timestampsMs.set(p.timestampsMs, at);
-      cold.values.set(p.values, at);
-      at += p.timestampsMs.length;
-    }
-  }
-  let out: PointArrays;
-  if (!h.timestampsMs.length) out = cold;
-  else if (!cold.timestampsMs.length) out = h;
-  else {
-    const ct = cold.timestampsMs;
-    const ht = h.timestampsMs;
-    const t = new Float64Array(ct.length + ht.length);
-    const v = new Float64Array(ct.length + ht.length);
-    let i = 0;
-    let j = 0;
-    let k = 0;
-    while (i < ct.length || j < ht.length) {
-      if (j >= ht.length || (i < ct.length && ct[i]! < ht[j]!)) {
-        t[k] = ct[i]!;
-        v[k++] = cold.values[i++]!;
-      } else {
-        if (i < ct.length && ct[i] === ht[j]) i++; // the same point in a chunk: the hot row wins
-        t[k] = ht[j]!;
-        v[k++] = h.values[j++]!;
-      }
-    }
-    out = { timestampsMs: t.subarray(0, k), values: v.subarray(0, k) };
-  }
+  const cold = concatInOrder(parts);
+  // A time in both (a late hot row not yet compacted into its chunk): the hot row is the newer write.
+  let out = !h.timestampsMs.length ? cold : !cold.timestampsMs.length ? h : mergeNewerWins(cold, h);
   const limit = options.limit;
   if (limit !== undefined && out.timestampsMs.length > limit) {
     const n = Math.max(0, Math.floor(limit));
@@ -166,7 +100,7 @@ const loMinusDay = 'to_timestamp($5::float8 / 1000)';
 const chunkFilter = `c.series_id = ANY(ARRAY(SELECT id FROM ids)) AND c.window_start > ${loMinusDay} AND c.window_start <= ${hi}
   AND c.last_ts >= ${lo} AND c.first_ts <= ${hi}`;
 const packedHot = (order: string, limit: string) => `
-  SELECT i.id, true AS hot, encode(h.ts, 'hex') AS a, encode(h.vs, 'hex') AS b FROM ids i CROSS JOIN LATERAL (
+  SELECT i.id, true AS hot, h.ts AS a, h.vs AS b FROM ids i CROSS JOIN LATERAL (
     SELECT string_agg(timestamptz_send(x.ts), ''::bytea) AS ts, string_agg(float8send(x.value), ''::bytea) AS vs
     FROM (SELECT ts, value FROM points WHERE series_id = i.id AND ts >= ${lo} AND ts <= ${hi} ORDER BY ts ${order} ${limit}) x
   ) h`;
@@ -175,14 +109,14 @@ const packedHot = (order: string, limit: string) => `
 // primary key in time order and are aggregated in that order (an ORDER BY inside string_agg would sort
 // each group again); mergePoints checks it.
 const readAll = `${ids}
-  SELECT c.series_id AS id, false AS hot, encode(c.data, 'hex') AS a, NULL::text AS b FROM chunks c WHERE ${chunkFilter}
+  SELECT c.series_id AS id, false AS hot, c.data AS a, NULL::bytea AS b FROM chunks c WHERE ${chunkFilter}
   UNION ALL ${packedHot('', '')}`;
 
 // With a limit of L from one end: hot rows, at most L from that end; chunks from that end only until
 // those fully inside the range already hold L points (a cut chunk counts 0: it may hold fewer). The
 // L wanted points are then among them: any other chunk point has L chunk points in front of it.
 const readLimited = (newest: boolean) => `${ids}
-  SELECT c.id, false AS hot, encode(c.data, 'hex') AS a, NULL::text AS b FROM (
+  SELECT c.id, false AS hot, c.data AS a, NULL::bytea AS b FROM (
     SELECT c.series_id AS id, c.data, coalesce(sum(CASE WHEN c.first_ts >= ${lo} AND c.last_ts <= ${hi} THEN c.n ELSE 0 END)
       OVER (PARTITION BY c.series_id ORDER BY c.window_start ${newest ? 'DESC' : 'ASC'} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ahead
     FROM chunks c WHERE ${chunkFilter}
@@ -198,8 +132,8 @@ const statements = {
 interface ReadRow {
   id: string | number;
   hot: boolean;
-  a: string | null;
-  b: string | null;
+  a: Uint8Array | null;
+  b: Uint8Array | null;
 }
 
 /**
@@ -227,11 +161,11 @@ export async function readPoints(sql: Sql, orgId: string, seriesIds: readonly nu
   const hotOf = new Map<number, PointArrays>();
   for (const row of r.rows) {
     const id = Number(row.id);
-    if (row.hot) hotOf.set(id, { timestampsMs: unpackTimes(bytes(row.a)), values: unpackDoubles(bytes(row.b)) });
+    if (row.hot) hotOf.set(id, { timestampsMs: unpackTimes(row.a), values: unpackDoubles(row.b) });
     else if (row.a) {
       let list = chunksOf.get(id);
       if (!list) chunksOf.set(id, (list = []));
-      list.push(decodeChunk(bytes(row.a)!));
+      list.push(decodeChunk(row.a));
     }
   }
   // Every id of the org has its hot row (the lateral aggregate always yields one).
@@ -269,12 +203,12 @@ export async function seriesExtents(sql: Sql, orgId: string, seriesIds: readonly
 // range), then the chunks spanning the whole range without an end inside it: only those need decoding
 // (at most one a series, since chunks do not overlap).
 const withPointsText = `${ids}
-  SELECT i.id, NULL::text AS data FROM ids i
+  SELECT i.id, NULL::bytea AS data FROM ids i
   WHERE EXISTS (SELECT 1 FROM points p WHERE p.series_id = i.id AND p.ts >= ${lo} AND p.ts <= ${hi})
      OR EXISTS (SELECT 1 FROM chunks c WHERE c.series_id = i.id AND c.window_start > ${loMinusDay} AND c.window_start <= ${hi}
                 AND ((c.first_ts >= ${lo} AND c.first_ts <= ${hi}) OR (c.last_ts >= ${lo} AND c.last_ts <= ${hi})))
   UNION ALL
-  SELECT c.series_id, encode(c.data, 'hex') FROM chunks c WHERE ${chunkFilter} AND c.first_ts < ${lo} AND c.last_ts > ${hi}`;
+  SELECT c.series_id, c.data FROM chunks c WHERE ${chunkFilter} AND c.first_ts < ${lo} AND c.last_ts > ${hi}`;
 
 /** Which of `seriesIds` (those of `orgId`) have a point with fromMs ≤ t ≤ toMs. */
 export async function seriesWithPointsIn(sql: Sql, orgId: string, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<Set<number>> {
@@ -282,15 +216,15 @@ export async function seriesWithPointsIn(sql: Sql, orgId: string, seriesIds: rea
   if (!seriesIds.length) return out;
   const { lo: l, hi: h } = rangeBounds({ fromMs, toMs });
   if (!(l <= h)) return out;
-  const r = await sql.query<{ id: string | number; data: string | null }>(withPointsText, [orgId, [...new Set(seriesIds)], bound(l), bound(h), bound(l - DAY_MS)], { prepare: 'points_with_points_in' });
-  const spanning: { id: number; data: string }[] = [];
+  const r = await sql.query<{ id: string | number; data: Uint8Array | null }>(withPointsText, [orgId, [...new Set(seriesIds)], bound(l), bound(h), bound(l - DAY_MS)], { prepare: 'points_with_points_in' });
+  const spanning: { id: number; data: Uint8Array }[] = [];
   for (const row of r.rows) {
     if (row.data === null) out.add(Number(row.id));
     else spanning.push({ id: Number(row.id), data: row.data });
   }
   for (const c of spanning) {
     if (out.has(c.id)) continue;
-    const t = decodeChunk(bytes(c.data)!).timestampsMs;
+    const t = decodeChunk(c.data).timestampsMs;
     const i = lowerBound(t, l);
     if (i < t.length && t[i]! <= h) out.add(c.id);
   }

@@ -125,3 +125,15 @@ export class BitReader {
     return (this.buf[p >>> 3]! >>> (7 - (p & 7))) & 1;
   }
 }
+
+/** Appends `n` (a whole number ≥ 0, below 2^53) as an LEB128 varint: 7 bits a byte, low bits first. */
+export function pushVarint(out: number[], n: number): void {
+  for (let c = n; ; ) {
+    if (c < 0x80) {
+      out.push(c);
+      return;
+    }
+    out.push((c % 0x80) | 0x80);
+    c = Math.floor(c / 0x80);
+  }
+}

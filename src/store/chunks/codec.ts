@@ -48,7 +48,7 @@
 // the input's length before anything is allocated. There is no checksum: a flipped bit can decode to
 // other valid points (the store's page checksums or a CRC column would catch that).
 
-import { BitReader, BitWriter } from './bits.js';
+import { BitReader, BitWriter, pushVarint } from './bits.js';
 
 /** Format version written in byte 0. */
 export const CHUNK_VERSION = 1;
@@ -441,14 +441,7 @@ export function encodeChunk(timestampsMs: Float64Array, values: Float64Array, op
   }
 
   const header: number[] = [CHUNK_VERSION];
-  for (let c = n; ; ) {
-    if (c < 0x80) {
-      header.push(c);
-      break;
-    }
-    header.push((c & 0x7f) | 0x80);
-    c >>>= 7;
-  }
+  pushVarint(header, n);
   header.push(mode | (exceptions ? EXCEPTIONS : 0));
   if (mode !== ValueMode.Xor) header.push(k);
 

@@ -9,6 +9,7 @@
 //
 // `sum` is the left-to-right double sum; it is ±Infinity (or NaN) when the bucket's sum overflows the
 // double range: readers then aggregate that bucket from the raw points (exact, with scaling).
+import { pushVarint } from './bits.js';
 import { decodeChunk, encodeChunk } from './codec.js';
 import { MIN_POINTS_PER_BUCKET } from './window.js';
 
@@ -76,17 +77,6 @@ export function rollupWorthKeeping(r: Rollup): boolean {
   return r.count.length > 0 && points >= MIN_POINTS_PER_BUCKET * r.count.length;
 }
 
-function pushVarint(out: number[], n: number): void {
-  for (let c = n; ; ) {
-    if (c < 0x80) {
-      out.push(c);
-      return;
-    }
-    out.push((c & 0x7f) | 0x80);
-    c = Math.floor(c / 128);
-  }
-}
-
 /** Compresses a rollup (see the layout above). */
 export function encodeRollup(r: Rollup): Uint8Array {
   const parts = [r.min, r.max, r.sum, r.count, r.last].map((col) => encodeChunk(r.startsMs, col));
@@ -109,18 +99,32 @@ export function encodeRollup(r: Rollup): Uint8Array {
   return out;
 }
 
+function sameTimes(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function corrupt(what: string): RangeError {
   return new RangeError(`corrupt rollup: ${what}`);
 }
 
-/** Restores what {@link encodeRollup} compressed; truncated or corrupt bytes throw a RangeError. */
-export function decodeRollup(bytes: Uint8Array): Rollup {
+/** The value columns of a rollup, in their stored order. */
+export const ROLLUP_COLUMNS = ['min', 'max', 'sum', 'count', 'last'] as const;
+export type RollupColumn = (typeof ROLLUP_COLUMNS)[number];
+
+/**
+ * Restores what {@link encodeRollup} compressed; truncated or corrupt bytes throw a RangeError. With
+ * `columns`, only those are decoded (decoding is most of a long stepped read's time) and the others
+ * alias the count column, which is always decoded.
+ */
+export function decodeRollup(bytes: Uint8Array, columns?: ReadonlySet<RollupColumn>): Rollup {
   if (bytes.length < 1) throw corrupt('empty');
   if (bytes[0] !== ROLLUP_VERSION) throw corrupt(`unknown version ${bytes[0]}`);
   let o = 1;
-  const cols: Float64Array[] = [];
+  const cols: Partial<Record<RollupColumn, Float64Array>> = {};
   let starts: Float64Array | undefined;
-  for (let c = 0; c < 5; c++) {
+  for (const name of ROLLUP_COLUMNS) {
     let len = 0;
     for (let mul = 1; ; mul *= 128) {
       if (o >= bytes.length) throw corrupt('length truncated');
@@ -130,12 +134,15 @@ export function decodeRollup(bytes: Uint8Array): Rollup {
       if (b < 0x80) break;
     }
     if (o + len > bytes.length) throw corrupt('column truncated');
-    const d = decodeChunk(bytes.subarray(o, o + len));
+    if (!columns || name === 'count' || columns.has(name)) {
+      const d = decodeChunk(bytes.subarray(o, o + len));
+      if (!starts) starts = d.timestampsMs;
+      else if (!sameTimes(d.timestampsMs, starts)) throw corrupt('columns disagree on buckets');
+      cols[name] = d.values;
+    }
     o += len;
-    if (!starts) starts = d.timestampsMs;
-    else if (d.timestampsMs.length !== starts.length || d.timestampsMs.some((t, i) => t !== starts![i])) throw corrupt('columns disagree on buckets');
-    cols.push(d.values);
   }
   if (o !== bytes.length) throw corrupt('trailing bytes');
-  return { startsMs: starts!, min: cols[0]!, max: cols[1]!, sum: cols[2]!, count: cols[3]!, last: cols[4]! };
+  const count = cols.count!;
+  return { startsMs: starts!, min: cols.min ?? count, max: cols.max ?? count, sum: cols.sum ?? count, count, last: cols.last ?? count };
 }
