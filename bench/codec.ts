@@ -1,24 +1,31 @@
-// `node --import tsx bench/codec.ts`: the chunk codec of issue 18 (src/store/chunks/codec.ts) — bytes a
-// point and encode/decode points a second on one core, on
-//   (a) BENCH_SERIES (1,000) scrape-shaped series × 1 day at 15 s (5,760 points each): a third counters
-//       (whole numbers rising at a per-series rate), a third 2-decimal gauges (random walks), a third
-//       mostly constant (a level that changes about once an hour); timestamps every 15 s, 1 in 4
-//       scrapes off by 1–3 ms, as Prometheus' scrape timestamps are;
-//   (b) the NAB corpus (/work/shared/datasets/nab/data/**/*.csv, or BENCH_NAB_DIR), skipped with a
-//       printed line if absent.
-// Each dataset is cut into chunks of 2 h and of 1 day per series. Also measured, for the choices made in
-// the codec: timestamps as Gorilla buckets vs zig-zag varints of the same delta-of-deltas, and values
-// with the decimal mode vs Gorilla XOR alone. BENCH_ROUNDS (5) timed rounds, medians reported.
-// Writes bench/results/codec.json.
+// `node --import tsx bench/codec.ts`: the chunk and rollup formats of issue 18 (src/store/chunks/codec.ts,
+// rollup.ts) — payload bytes a point, version 1 (the frozen encoder in codec-v1.ts) beside version 2,
+// and encode/decode points per CPU second on one core, on
+//   (a) the ingest benchmark's series (bench/protocol-bodies.ts' valueOf: BENCH_VALUEOF_SERIES (1,000) ×
+//       1,000 steps 15 s apart from a UTC midnight, 2-decimal values in about [−100, 110], a quarter of
+//       them float artefacts), cut into 2-h windows as compaction cuts them (windowStartMs);
+//   (b) BENCH_SERIES (1,000) synthetic scrape series × 1 day at 15 s (5,760 points each): a third
+//       counters, a third 2-decimal random walks, a third mostly constant; 1 in 4 scrapes 1–3 ms late;
+//   (c) the NAB corpus (/work/shared/datasets/nab/data/**/*.csv, or BENCH_NAB_DIR), skipped if absent;
+//   (d) rollups (computeRollup, one row per series and UTC day, kept when rollupWorthKeeping as
+//       compaction does) at 5 min and 1 h of (a) and of bench/storage.ts' year series
+//       (BENCH_YEAR_SERIES (100) × 365 days at 5 minutes, its generate_series formula): bytes a raw point,
+//       and decodeRollup of the year's 1-hour rows for avg (sum + count), rows per CPU second.
+// (b) and (c) are cut into chunks of 2 h and of 1 day per series. BENCH_ROUNDS (5) timed rounds, v1
+// and v2 alternating, medians reported. Writes bench/results/codec.json.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BitWriter } from '../src/store/chunks/bits.js';
-import { bucketTable, decimalsOf, decodeChunk, encodeChunk, signedCost, TIMESTAMP_BUCKETS, writeSigned, type Buckets } from '../src/store/chunks/codec.js';
+import { decodeChunk, describeChunk, encodeChunk } from '../src/store/chunks/codec.js';
+import { encodeChunkV1, encodeRollupV1 } from '../src/store/chunks/codec-v1.js';
+import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type RollupColumn } from '../src/store/chunks/rollup.js';
+import { DAY_MS, ROLLUP_RESOLUTIONS_MS, TWO_HOURS_S, windowStartMs } from '../src/store/chunks/window.js';
 import { envInt, machine, median, round, runBench, writeResult } from './lib.js';
 import { seededRandom } from '../src/core/random.js';
 
 const settings = {
   series: envInt('BENCH_SERIES', 1000),
+  valueOfSeries: envInt('BENCH_VALUEOF_SERIES', 1000),
+  yearSeries: envInt('BENCH_YEAR_SERIES', 100),
   rounds: envInt('BENCH_ROUNDS', 5),
   nabDir: process.env.BENCH_NAB_DIR ?? '/work/shared/datasets/nab/data',
 };
@@ -28,8 +35,41 @@ interface Chunk {
   values: Float64Array;
 }
 
+/** bench/protocol-bodies.ts' values: point k = step × series + s of series s. */
+const valueOf = (k: number, s: number) => Math.round(Math.sin(k / 97) * 1e4) / 100 + s / 100;
 
-/** One day of 15 s scrapes for each series: [timestamps, values] per series. */
+/** The ingest benchmark's series: `count` series × 1,000 steps 15 s apart. */
+function valueOfSeries(count: number): Chunk[] {
+  const t0 = Date.UTC(2026, 11, 6);
+  const steps = 1000;
+  const out: Chunk[] = [];
+  for (let s = 0; s < count; s++) {
+    const ts = new Float64Array(steps);
+    const values = new Float64Array(steps);
+    for (let step = 0; step < steps; step++) {
+      ts[step] = t0 + step * 15_000;
+      values[step] = valueOf(step * count + s, s);
+    }
+    out.push({ ts, values });
+  }
+  return out;
+}
+
+/** bench/storage.ts' year series `seed` (generatedSeries: a daily cycle, a drift and a wobble, in cents). */
+function yearSeries(seed: number, startMs: number, days: number): Chunk {
+  const step = 300_000;
+  const n = (days * DAY_MS) / step;
+  const ts = new Float64Array(n);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    ts[i] = startMs + i * step;
+    const x = 50 + 20 * Math.sin(((i * step) / 86_400_000) * 2 * Math.PI + seed) + 5 * Math.sin(i / 977) + 3 * Math.sin(i * 7.31 + seed);
+    values[i] = Math.round(x * 100) / 100;
+  }
+  return { ts, values };
+}
+
+/** One day of 15 s scrapes for each series. */
 function scrapeSeries(count: number): Chunk[] {
   const rnd = seededRandom(18);
   const n = 5760;
@@ -95,7 +135,7 @@ function walk(dir: string): string[] {
   });
 }
 
-/** Cuts each series at window boundaries (aligned to the epoch). */
+/** Cuts each series at window boundaries (aligned to the epoch, as windowStartMs). */
 function cut(series: Chunk[], windowMs: number): Chunk[] {
   const out: Chunk[] = [];
   for (const { ts, values } of series) {
@@ -110,213 +150,140 @@ function cut(series: Chunk[], windowMs: number): Chunk[] {
   return out;
 }
 
-/** The alternative timestamp encoding: zig-zag LEB128 varints of the delta-of-deltas. */
-function varintTimestamps(ts: Float64Array, out: Uint8Array): number {
-  let o = 0;
-  let prevT = 0;
-  let prevDelta = 0;
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i]!;
-    const delta = i === 0 ? t : t - prevT;
-    const dod = i === 0 ? t : delta - prevDelta;
-    prevT = t;
-    prevDelta = i === 0 ? 0 : delta;
-    let z = dod >= 0 ? dod * 2 : -dod * 2 - 1; // exact below 2^52
-    while (z >= 0x80) {
-      out[o++] = (z % 0x80) | 0x80;
-      z = Math.floor(z / 0x80);
-    }
-    out[o++] = z;
-  }
-  return o;
-}
-
-/** The codec's timestamp encoding alone (buckets), for the same comparison. */
-function bucketTimestamps(ts: Float64Array): number {
-  const w = new BitWriter(ts.length * 2 + 64);
-  let prevT = ts[0]!;
-  let prevDelta = 0;
-  writeSigned(w, prevT, TIMESTAMP_BUCKETS);
-  for (let i = 1; i < ts.length; i++) {
-    const t = ts[i]!;
-    const delta = t - prevT;
-    writeSigned(w, delta - prevDelta, TIMESTAMP_BUCKETS);
-    prevDelta = delta;
-    prevT = t;
-  }
-  return w.byteLength;
-}
-
-/** Candidate bucket widths, measured on both datasets (the codec keeps one table per stream). */
-const candidates: Buckets[] = [
-  { w1: 7, w2: 14, w3: 20 },
-  { w1: 4, w2: 9, w3: 14 },
-  { w1: 5, w2: 9, w3: 14 },
-  { w1: 5, w2: 10, w3: 20 },
-  { w1: 6, w2: 12, w3: 20 },
-  { w1: 8, w2: 14, w3: 24 },
-  { w1: 4, w2: 10, w3: 20 },
-  { w1: 4, w2: 12, w3: 20 },
-  { w1: 3, w2: 10, w3: 20 },
-];
-const label = (b: Buckets) => `${b.w1}/${b.w2}/${b.w3}`;
-
-/** Timestamp bits of a chunk with a bucket table (first timestamp as the codec writes it: 54 bits). */
-function timestampBits(ts: Float64Array, b: ReturnType<typeof bucketTable>): number {
-  if (ts.length === 0) return 0;
-  let bits = 54;
-  let prevDelta = 0;
-  for (let i = 1; i < ts.length; i++) {
-    const delta = ts[i]! - ts[i - 1]!;
-    bits += signedCost(delta - prevDelta, b);
-    prevDelta = delta;
-  }
-  return bits;
-}
-
-/** Decimal value bits of a chunk with a bucket table (the cheaper of deltas and dods), or null if not decimal. */
-function decimalValueBits(values: Float64Array, b: ReturnType<typeof bucketTable>): number | null {
-  const k = decimalsOf(values);
-  if (k < 0 || values.length === 0) return null;
-  const p = 10 ** k;
-  let prevM = Math.round(values[0]! * p);
-  let prevMd = 0;
-  let delta = 54;
-  let dod = 54;
-  for (let i = 1; i < values.length; i++) {
-    const m = Math.round(values[i]! * p);
-    const md = m - prevM;
-    delta += signedCost(md, b);
-    dod += signedCost(md - prevMd, b);
-    prevMd = md;
-    prevM = m;
-  }
-  return Math.min(delta, dod);
-}
-
-/** Median points a second of `fn` over the rounds (one warm-up round first). */
-function rate(points: number, fn: () => void): number {
+/** CPU milliseconds (user + system) of this process for `fn`. */
+function cpuMs(fn: () => void): number {
+  const c0 = process.cpuUsage();
   fn();
-  const perRound: number[] = [];
-  for (let r = 0; r < settings.rounds; r++) {
-    const t0 = performance.now();
-    fn();
-    perRound.push(points / ((performance.now() - t0) / 1000));
-  }
-  return Math.round(median(perRound));
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
 }
 
-function measure(name: string, series: Chunk[], windowMs: number) {
-  const chunks = cut(series, windowMs);
-  const points = chunks.reduce((s, c) => s + c.ts.length, 0);
-  let encoded: Uint8Array[] = chunks.map((c) => encodeChunk(c.ts, c.values));
-  const bytes = encoded.reduce((s, b) => s + b.length, 0);
-  const xorBytes = chunks.reduce((s, c) => s + encodeChunk(c.ts, c.values, { decimal: false }).length, 0);
-  const modes = [0, 0, 0, 0];
-  for (const b of encoded) {
-    if (b.length <= 3) continue;
-    const flags = b[b[1]! < 0x80 ? 2 : 3]!;
-    modes[flags & 3]! += 1;
-    if (flags & 4) modes[3]! += 1;
-  }
+/** Median items per CPU second of each function, rounds alternating between them (one warm-up each). */
+function rates(items: number, fns: (() => void)[]): number[] {
+  for (const fn of fns) fn();
+  const per = fns.map(() => [] as number[]);
+  for (let r = 0; r < settings.rounds; r++) fns.forEach((fn, i) => per[i]!.push(items / (Math.max(cpuMs(fn), 0.001) / 1000)));
+  return per.map((p) => Math.round(median(p)));
+}
 
-  // Check the round trip once (bit patterns) before timing.
+function checkRoundTrip(name: string, chunks: Chunk[], encoded: Uint8Array[]): void {
   for (let i = 0; i < chunks.length; i++) {
     const d = decodeChunk(encoded[i]!);
     const a = new BigUint64Array(d.values.buffer);
     const e = new BigUint64Array(chunks[i]!.values.slice().buffer);
     for (let j = 0; j < a.length; j++) if (a[j] !== e[j] || d.timestampsMs[j] !== chunks[i]!.ts[j]) throw new Error(`${name}: chunk ${i} point ${j} did not round-trip`);
   }
+}
 
-  const encodePerS = rate(points, () => {
-    encoded = chunks.map((c) => encodeChunk(c.ts, c.values));
-  });
-  const decodePerS = rate(points, () => {
-    for (const b of encoded) decodeChunk(b);
-  });
-
-  // Timestamps alone: buckets vs varints.
-  const scratch = new Uint8Array(16 * 6000 + 16);
-  let varintBytes = 0;
-  let bucketBytes = 0;
-  for (const c of chunks) {
-    varintBytes += varintTimestamps(c.ts, scratch);
-    bucketBytes += bucketTimestamps(c.ts);
+/** Bytes a point of v1 and v2, their encode/decode rates, and how many v2 chunks took each value mode. */
+function measureChunks(name: string, series: Chunk[], windowMs: number) {
+  const chunks = cut(series, windowMs);
+  const points = chunks.reduce((s, c) => s + c.ts.length, 0);
+  let v2: Uint8Array[] = chunks.map((c) => encodeChunk(c.ts, c.values));
+  let v1: Uint8Array[] = chunks.map((c) => encodeChunkV1(c.ts, c.values));
+  checkRoundTrip(`${name} v2`, chunks, v2);
+  checkRoundTrip(`${name} v1`, chunks, v1);
+  const bytes2 = v2.reduce((s, b) => s + b.length, 0);
+  const bytes1 = v1.reduce((s, b) => s + b.length, 0);
+  const xorBytes = chunks.reduce((s, c) => s + encodeChunk(c.ts, c.values, { decimal: false }).length, 0);
+  const [enc2, enc1] = rates(points, [() => (v2 = chunks.map((c) => encodeChunk(c.ts, c.values))), () => (v1 = chunks.map((c) => encodeChunkV1(c.ts, c.values)))]);
+  const [dec2, dec1] = rates(points, [() => v2.forEach((b) => decodeChunk(b)), () => v1.forEach((b) => decodeChunk(b))]);
+  const modeNames = ['xor', 'delta', 'dod', 'for'];
+  const modes: Record<string, number> = {};
+  for (const b of v2) {
+    const d = describeChunk(b);
+    if (d.mode === null) continue;
+    const name = modeNames[d.mode]! + (d.exceptions ? '+exc' : '');
+    modes[name] = (modes[name] ?? 0) + 1;
   }
-  const bucketCandidates = candidates.map((cand) => {
-    const table = bucketTable(cand);
-    let tsBits = 0;
-    let valueBits = 0;
-    let decimalPoints = 0;
-    for (const c of chunks) {
-      tsBits += timestampBits(c.ts, table);
-      const v = decimalValueBits(c.values, table);
-      if (v !== null) {
-        valueBits += v;
-        decimalPoints += c.values.length;
-      }
-    }
-    return { widths: label(cand), timestampBitsPerPoint: round(tsBits / points, 3), decimalValueBitsPerPoint: decimalPoints ? round(valueBits / decimalPoints, 3) : null };
-  });
-  const varintPerS = rate(points, () => {
-    for (const c of chunks) varintTimestamps(c.ts, scratch);
-  });
-  const bucketPerS = rate(points, () => {
-    for (const c of chunks) bucketTimestamps(c.ts);
-  });
-
   return {
     dataset: name,
-    window: windowMs === 7_200_000 ? '2 h' : windowMs === 86_400_000 ? '1 day' : `${windowMs} ms`,
+    window: windowMs === 7_200_000 ? '2 h' : windowMs === DAY_MS ? '1 day' : `${windowMs} ms`,
     chunks: chunks.length,
     points,
-    bytesPerPoint: round(bytes / points, 3),
-    xorOnlyBytesPerPoint: round(xorBytes / points, 3),
-    encodePointsPerS: encodePerS,
-    decodePointsPerS: decodePerS,
-    chunksByMode: { xor: modes[0], decimalDelta: modes[1], decimalDod: modes[2], decimalWithExceptions: modes[3] },
-    timestamps: {
-      bucketsBytesPerPoint: round(bucketBytes / points, 3),
-      varintBytesPerPoint: round(varintBytes / points, 3),
-      bucketsEncodePointsPerS: bucketPerS,
-      varintEncodePointsPerS: varintPerS,
-    },
-    bucketCandidates,
+    v1BytesPerPoint: round(bytes1 / points, 3),
+    v2BytesPerPoint: round(bytes2 / points, 3),
+    v2XorOnlyBytesPerPoint: round(xorBytes / points, 3),
+    v2EncodePointsPerCpuS: enc2!,
+    v1EncodePointsPerCpuS: enc1!,
+    v2DecodePointsPerCpuS: dec2!,
+    v1DecodePointsPerCpuS: dec1!,
+    v2ChunksByMode: Object.entries(modes)
+      .map(([m, c]) => `${m} ${c}`)
+      .join(', '),
   };
+}
+
+/** Rollup rows (one a series and UTC day, kept as compaction keeps them) of both resolutions. */
+function rollupRows(series: Chunk[]) {
+  const rows = new Map<number, ReturnType<typeof computeRollup>[]>();
+  for (const res of ROLLUP_RESOLUTIONS_MS) rows.set(res, []);
+  for (const day of cut(series, DAY_MS)) {
+    for (const res of ROLLUP_RESOLUTIONS_MS) {
+      const r = computeRollup(day.ts, day.values, res);
+      if (rollupWorthKeeping(r)) rows.get(res)!.push(r);
+    }
+  }
+  return rows;
+}
+
+function measureRollups(name: string, series: Chunk[]) {
+  const points = series.reduce((s, c) => s + c.ts.length, 0);
+  const out: Record<string, unknown>[] = [];
+  for (const [res, rows] of rollupRows(series)) {
+    const v2 = rows.map((r) => encodeRollup(r));
+    const v1 = rows.map((r) => encodeRollupV1(r));
+    for (let i = 0; i < rows.length; i++) {
+      const a = decodeRollup(v2[i]!);
+      const b = decodeRollup(v1[i]!);
+      for (const col of ['startsMs', 'min', 'max', 'sum', 'count', 'last'] as const) {
+        const e = new BigUint64Array(rows[i]![col].slice().buffer);
+        for (const [label, got] of [['v2', a], ['v1', b]] as const) {
+          const g = new BigUint64Array(got[col].slice().buffer);
+          for (let j = 0; j < e.length; j++) if (g[j] !== e[j]) throw new Error(`${name} ${res} ms ${label}: row ${i} ${col}[${j}] did not round-trip`);
+        }
+      }
+    }
+    const bytes2 = v2.reduce((s, b) => s + b.length, 0);
+    const bytes1 = v1.reduce((s, b) => s + b.length, 0);
+    const buckets = rows.reduce((s, r) => s + r.count.length, 0);
+    const avg: ReadonlySet<RollupColumn> = new Set(['sum', 'count']);
+    const [dec2, dec1] = rates(rows.length, [() => v2.forEach((b) => decodeRollup(b, avg)), () => v1.forEach((b) => decodeRollup(b, avg))]);
+    out.push({
+      dataset: name,
+      resolution: res === 300_000 ? '5 min' : '1 h',
+      rows: rows.length,
+      buckets,
+      v1BytesPerRawPoint: round(bytes1 / points, 3),
+      v2BytesPerRawPoint: round(bytes2 / points, 3),
+      v1BytesPerRow: round(bytes1 / Math.max(1, rows.length), 1),
+      v2BytesPerRow: round(bytes2 / Math.max(1, rows.length), 1),
+      v2DecodeAvgRowsPerCpuS: dec2,
+      v1DecodeAvgRowsPerCpuS: dec1,
+    });
+  }
+  return out;
 }
 
 runBench(async () => {
   const rows = [];
-  const t0 = performance.now();
+  const valueOfSet = valueOfSeries(settings.valueOfSeries);
+  console.log(`valueOf scrape: ${settings.valueOfSeries} series × 1000 steps at 15 s (window start ${new Date(windowStartMs(valueOfSet[0]!.ts[0]!, TWO_HOURS_S)).toISOString()})`);
+  rows.push(measureChunks('valueOf scrape', valueOfSet, TWO_HOURS_S * 1000));
   const scrape = scrapeSeries(settings.series);
-  console.log(`scrape data: ${settings.series} series × 5760 points, generated in ${Math.round(performance.now() - t0)} ms`);
-  for (const w of [7_200_000, 86_400_000]) rows.push(measure('scrape 15 s', scrape, w));
-
+  for (const w of [7_200_000, DAY_MS]) rows.push(measureChunks('synthetic scrape 15 s', scrape, w));
   const nab = nabSeries(settings.nabDir);
   if (nab) {
     console.log(`NAB: ${nab.files} files, ${nab.series.reduce((s, c) => s + c.ts.length, 0)} points`);
-    for (const w of [7_200_000, 86_400_000]) rows.push(measure('NAB', nab.series, w));
-  } else console.log(`NAB corpus not found in ${settings.nabDir}: skipping (b)`);
+    for (const w of [7_200_000, DAY_MS]) rows.push(measureChunks('NAB', nab.series, w));
+  } else console.log(`NAB corpus not found in ${settings.nabDir}: skipping (c)`);
+  console.table(rows);
 
-  console.table(
-    rows.map((r) => ({
-      dataset: r.dataset,
-      window: r.window,
-      points: r.points,
-      'B/point': r.bytesPerPoint,
-      'B/point XOR only': r.xorOnlyBytesPerPoint,
-      'encode pts/s': r.encodePointsPerS,
-      'decode pts/s': r.decodePointsPerS,
-      'ts B/pt buckets': r.timestamps.bucketsBytesPerPoint,
-      'ts B/pt varint': r.timestamps.varintBytesPerPoint,
-      'ts enc/s buckets': r.timestamps.bucketsEncodePointsPerS,
-      'ts enc/s varint': r.timestamps.varintEncodePointsPerS,
-    })),
-  );
-  for (const r of rows) {
-    console.log(`${r.dataset}, ${r.window}: bits a point by bucket widths`);
-    console.table(r.bucketCandidates);
-  }
-  const result = { settings, machine: await machine(), results: rows };
+  const year: Chunk[] = [];
+  const yearStart = Date.UTC(2025, 11, 1);
+  for (let s = 0; s < settings.yearSeries; s++) year.push(yearSeries(s, yearStart, 365));
+  const rollups = [...measureRollups('valueOf scrape', valueOfSet), ...measureRollups(`year (${settings.yearSeries} × 365 d at 5 min)`, year)];
+  console.table(rollups);
+  const result = { settings, machine: await machine(), chunks: rows, rollups };
   console.log(`wrote ${writeResult('codec', result)}`);
 });

@@ -4,7 +4,7 @@
 // not under test here) and read back straight from `points`, `chunks` and the rollup tables.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compactClosedWindows, mergePoints, planBatches } from '../src/metrics/points/compact.js';
+import { batchSpan, compactClosedWindows, daySlices, mergePoints } from '../src/metrics/points/compact.js';
 import { decodeChunk } from '../src/store/chunks/codec.js';
 import { computeRollup, decodeRollup, type Rollup } from '../src/store/chunks/rollup.js';
 import { COMPACTION_GRACE_MS, DAY_MS } from '../src/store/chunks/window.js';
@@ -127,24 +127,26 @@ async function snapshot(sql: Sql): Promise<string> {
   return JSON.stringify(parts);
 }
 
-describe('planBatches', () => {
-  test('groups series up to the batch size and splits one larger series by days', () => {
-    const rows = [
-      { id: 1, n: 40, firstMs: D0, lastMs: D0 + H },
-      { id: 2, n: 50, firstMs: D0, lastMs: D0 + H },
-      { id: 3, n: 30, firstMs: D0, lastMs: D0 + H },
-      { id: 7, n: 350, firstMs: D0, lastMs: D0 + 3 * DAY_MS + H },
-      { id: 9, n: 10, firstMs: D0, lastMs: D0 + H },
-    ];
-    assert.deepEqual(planBatches(rows, 100), [
-      { lo: 1, hi: 2, fromMs: -Infinity, toMs: Infinity },
-      { lo: 3, hi: 3, fromMs: -Infinity, toMs: Infinity },
-      { lo: 7, hi: 7, fromMs: -Infinity, toMs: D0 + DAY_MS },
-      { lo: 7, hi: 7, fromMs: D0 + DAY_MS, toMs: D0 + 2 * DAY_MS },
-      { lo: 7, hi: 7, fromMs: D0 + 2 * DAY_MS, toMs: D0 + 3 * DAY_MS },
-      { lo: 7, hi: 7, fromMs: D0 + 3 * DAY_MS, toMs: Infinity },
-      { lo: 9, hi: 9, fromMs: -Infinity, toMs: Infinity },
+describe('batch sizing and merging', () => {
+  test('batchSpan spans batchPoints at the given rate, at least one id', () => {
+    assert.equal(batchSpan(500_000, 1000), 500);
+    assert.ok(batchSpan(500_000, 0) >= 1e300, 'no rows estimated: one batch spans every id');
+    assert.equal(batchSpan(100, 350), 1);
+    assert.equal(batchSpan(100, 30), 3);
+  });
+
+  test('daySlices cuts the span of one series into day-aligned, open-ended slices', () => {
+    assert.deepEqual(daySlices(D0 + H, D0 + 3 * DAY_MS + H, 4), [
+      { fromMs: -Infinity, toMs: D0 + DAY_MS },
+      { fromMs: D0 + DAY_MS, toMs: D0 + 2 * DAY_MS },
+      { fromMs: D0 + 2 * DAY_MS, toMs: D0 + 3 * DAY_MS },
+      { fromMs: D0 + 3 * DAY_MS, toMs: Infinity },
     ]);
+    assert.deepEqual(daySlices(D0 + H, D0 + 3 * DAY_MS + H, 2), [
+      { fromMs: -Infinity, toMs: D0 + 2 * DAY_MS },
+      { fromMs: D0 + 2 * DAY_MS, toMs: Infinity },
+    ]);
+    assert.deepEqual(daySlices(D0 + H, D0 + 2 * H, 5), [{ fromMs: -Infinity, toMs: Infinity }], 'never more slices than days');
   });
 
   test('mergePoints keeps both sides in order and the newer value on an equal timestamp', () => {
@@ -298,6 +300,8 @@ for (const kind of storeKinds) {
       const id = await newSeries(sql, orgId, 'backfill');
       const all = { t: timesFor(D0 - 5 * DAY_MS, D0, 60_000), v: valuesFor(5 * 1440, 4) };
       await insertHot(sql, id, all);
+      // Statistics that show the series' size, so the batches cut it by days.
+      await sql.exec('ANALYZE points');
       const r = await compactClosedWindows(sql, NOW, { batchPoints: 2000 });
       assert.equal(r.points, all.t.length);
       const chunks = await chunksOf(sql, id);
@@ -347,8 +351,12 @@ for (const kind of storeKinds) {
       const r = await compactClosedWindows(sql, NOW);
       assert.equal(r.points, 0);
       assertSamePoints(await hotOf(sql, id), recent, 'still hot');
-      const width = await sql.query<{ chunk_seconds: number | null }>(`SELECT chunk_seconds FROM series WHERE id = $1`, [id]);
-      assert.equal(width.rows[0]!.chunk_seconds, 7200, 'rows older than grace: the width is chosen already');
+      const width = async () => (await sql.query<{ chunk_seconds: number | null }>(`SELECT chunk_seconds FROM series WHERE id = $1`, [id])).rows[0]!.chunk_seconds;
+      assert.equal(await width(), null, 'the width is chosen with the first closed window');
+      await compactClosedWindows(sql, NOW + 2 * H); // the 10:00 window closes
+      assert.equal(await width(), 7200, 'chosen from the points compacted');
+      assert.equal((await chunksOf(sql, id)).length, 1);
+      assertSamePoints(await storedOf(sql, id), recent, 'compacted once');
     });
   });
 }

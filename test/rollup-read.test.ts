@@ -182,6 +182,19 @@ for (const kind of storeKinds) {
       assert.deepEqual([...mine.keys()], [a]);
     });
 
+    test('a read of many series (several statements on PostgreSQL) equals the read of each alone', async () => {
+      const ids = [huge, 999_999_999, a, sparse, c];
+      for (const aggregation of ['avg', 'last'] as const) {
+        for (const [name, fromMs, toMs] of ranges.slice(0, 2)) {
+          const q = { fromMs, toMs, stepMs: hour, aggregation };
+          const all = await readBuckets(sql, orgA, ids, q);
+          assert.deepEqual([...all.keys()].sort(), [a, c, huge, sparse].sort(), name);
+          for (const id of [a, c, huge, sparse]) assert.deepEqual(all.get(id), (await readBuckets(sql, orgA, [id], q)).get(id), `${name} ${aggregation} series ${id}`);
+          assert.equal((await readBuckets(sql, orgB, ids, q)).size, 0);
+        }
+      }
+    });
+
     test('queryRange over compacted data: stepped and raw pages add up to the whole answer, buckets never split', async () => {
       const fromMs = D + 7 * minute;
       const toMs = D + 2 * day + 3 * hour;

@@ -11,7 +11,7 @@ import { ensurePartitions } from '../src/metrics/points/partitions.js';
 import { decodeChunk, encodeChunk } from '../src/store/chunks/codec.js';
 import { computeRollup, encodeRollup } from '../src/store/chunks/rollup.js';
 import { COMPACTION_GRACE_MS, DAY_MS, dayStartMs, TWO_HOURS_S, windowStartMs } from '../src/store/chunks/window.js';
-import type { Sql } from '../src/store/sql.js';
+import { float8Array, int8Array, timestamptzArray, type Sql } from '../src/store/sql.js';
 import { createOrg } from '../src/tenancy/orgs.js';
 import { openMigrated, storeKinds, type TestStore } from './helpers/stores.js';
 
@@ -127,6 +127,27 @@ for (const kind of storeKinds) {
 
     let orgs = 0;
     const newOrg = async () => (await createOrg(sql, { name: `write ${++orgs}` })).id;
+
+    test('binary array parameters reach the server exactly: ids, times from 1970 to 9999 (beyond 2^53 µs), every double', async () => {
+      const ids = [1, 2 ** 31, 2 ** 53 - 1, -5, 0];
+      const times = [0, 1, 946_684_800_000 - 1, 946_684_800_000, NOW, 9_007_199_254_740, 253_402_300_799_999];
+      const doubles = [-0, 0, 1e-310, -Number.MAX_VALUE, Number.MIN_VALUE, 0.1 + 0.2, 123456.789];
+      const r = await sql.query<{ id: string; ms: string; v: string; iso: string }>(
+        `SELECT a.id::text AS id, (extract(epoch FROM b.t) * 1000)::bigint::text AS ms, to_char(b.t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS iso,
+           float8send(c.v)::text AS v
+         FROM unnest($1::int8[]) WITH ORDINALITY a(id, k)
+         FULL JOIN unnest($2::timestamptz[]) WITH ORDINALITY b(t, k) USING (k)
+         FULL JOIN unnest($3::float8[]) WITH ORDINALITY c(v, k) USING (k) ORDER BY k`,
+        [int8Array(ids), timestamptzArray(times), float8Array(doubles)],
+      );
+      assert.deepEqual(r.rows.slice(0, ids.length).map((x) => Number(x.id)), ids);
+      assert.deepEqual(r.rows.map((x) => Number(x.ms)), times);
+      assert.deepEqual(r.rows.map((x) => `${x.iso}Z`), times.map((t) => new Date(t).toISOString()));
+      const bits = (x: number) => `\\x${Buffer.from(new Float64Array([x]).buffer).reverse().toString('hex')}`;
+      assert.deepEqual(r.rows.map((x) => x.v), doubles.map(bits));
+      const empty = await sql.query<{ n: number }>('SELECT cardinality($1::int8[]) + cardinality($2::timestamptz[]) + cardinality($3::float8[]) AS n', [int8Array([]), timestamptzArray([]), float8Array([])]);
+      assert.equal(Number(empty.rows[0]!.n), 0);
+    });
 
     test('fresh points are appended without checks; the memory learns each series\' newest time after the commit', async () => {
       const orgId = await newOrg();
@@ -321,6 +342,34 @@ for (const kind of storeKinds) {
       assert.ok(open + 2 * hour <= NOW && dayStartMs(open) === day);
       assert.deepEqual(counts(await send(depsOf(sql, new SeriesCache()), orgId, 'rolled', [[open + minute, 1]])), { accepted: 1, duplicates: 0, rejected: 0 });
       assert.deepEqual(await rollupDays(sql, sid), before.filter((r) => r.day === day));
+    });
+
+    test('concurrent fresh batches of one process (grouped into one statement on the embedded store) are stored once, each request with its own counts', async () => {
+      const orgId = await newOrg();
+      const cache = new SeriesCache();
+      const keys = ['g0', 'g1', 'g2', 'g3'];
+      const t0 = NOW - 4 * minute;
+      for (const k of keys) await send(depsOf(sql, cache), orgId, k, [[t0, 0]]);
+      const sids = await Promise.all(keys.map((k) => seriesIdOf(sql, orgId, k)));
+      const pts = (k: number, from: number, n: number): [number, number][] => Array.from({ length: n }, (_, i) => [t0 + (from + i) * 1000, k * 100 + from + i]);
+      // Five requests at once, all fresh by the memory; the last repeats one point of the second: the
+      // statement that holds both fails, and each request is then settled on its own.
+      const sends = [
+        send(depsOf(sql, cache), orgId, 'g0', pts(0, 1, 20)),
+        send(depsOf(sql, cache), orgId, 'g1', pts(1, 1, 20)),
+        send(depsOf(sql, cache), orgId, 'g2', pts(2, 1, 20)),
+        send(depsOf(sql, cache), orgId, 'g3', pts(3, 1, 20)),
+        send(depsOf(sql, cache), orgId, 'g1', [...pts(1, 20, 1), ...pts(1, 21, 5)]),
+      ];
+      const replies = (await Promise.all(sends)).map(counts);
+      assert.deepEqual(replies.slice(0, 4).map((r) => r.rejected), [0, 0, 0, 0]);
+      assert.equal(replies.reduce((a, r) => a + r.accepted, 0), 4 * 20 + 5, JSON.stringify(replies));
+      assert.equal(replies.reduce((a, r) => a + r.duplicates, 0), 1, JSON.stringify(replies));
+      assert.equal(replies[1]!.accepted + replies[4]!.accepted, 25);
+      assert.deepEqual(replies.slice(0, 4).filter((_, i) => i !== 1), Array(3).fill({ accepted: 20, duplicates: 0, rejected: 0 }));
+      for (let k = 0; k < 4; k++) assert.deepEqual(await everything(sql, sids[k]!), [[t0, 0], ...pts(k, 1, k === 1 ? 25 : 20)]);
+      // Afterwards every series' newest time is remembered, and the next batches are fresh again.
+      assert.deepEqual(sids.map((sid) => cache.lastTimestamps.get(sid)), [t0 + 20_000, t0 + 25_000, t0 + 20_000, t0 + 20_000]);
     });
 
     test('two processes, each with its own memory, writing the same points at once: stored once, the counts add up', async () => {

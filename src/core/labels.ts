@@ -24,7 +24,8 @@ export const maxDimensionValueLength = 256;
  * characters that neither a key nor a name can contain, so distinct series never collide.
  */
 export function seriesIdentity(key: string, dimensions: Labels): string {
-  const names = Object.keys(dimensions).sort();
+  const names = Object.keys(dimensions);
+  if (names.length > 1) names.sort();
   let s = key;
   for (const n of names) s += `\u0000${n}\u0001${dimensions[n]}`;
   return s;

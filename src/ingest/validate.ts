@@ -112,22 +112,21 @@ export function validateItem(raw: unknown, index: number, limits: ValidationLimi
     return fail(index, 'timestamp_in_future', 'timestamp', `timestamp ${new Date(ts.ms).toISOString()} is more than ${Math.round(limits.maxFutureSkewMs / 1000)} s in the future`);
   }
 
-  const dims: Labels = {};
   const rawDims = item.dimensions;
-  if (rawDims !== undefined && rawDims !== null) {
-    if (typeof rawDims !== 'object' || Array.isArray(rawDims)) return fail(index, 'invalid_dimensions', 'dimensions', 'dimensions must be an object of string values');
-    const entries = Object.entries(rawDims as Record<string, unknown>);
-    if (entries.length > maxDimensions) return fail(index, 'too_many_dimensions', 'dimensions', `at most ${maxDimensions} dimensions, got ${entries.length}`);
-    for (const [name, v] of entries) {
-      if (!metricKeyPattern.test(name)) return fail(index, 'invalid_dimension_name', `dimensions.${shown(name)}`, `dimension name "${shown(name)}" must match ${metricKeyPattern.source}`);
-      if (typeof v !== 'string') return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" must be a string`);
-      if (v.length > maxDimensionValueLength) return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" is longer than ${maxDimensionValueLength} characters`);
-      if (v.includes('\u0000')) return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" contains a NUL character`);
-      // A plain assignment to a `__proto__` name would set the prototype and drop the dimension silently;
-      // every other name is an ordinary own property (defineProperty for all costs a slow path per point).
-      if (name === '__proto__') Object.defineProperty(dims, name, { value: v, enumerable: true, writable: true, configurable: true });
-      else dims[name] = v;
-    }
+  if (rawDims === undefined || rawDims === null) return { ok: true, point: { key, value, timestampMs: ts.ms, dimensions: {} } };
+  if (typeof rawDims !== 'object' || Array.isArray(rawDims)) return fail(index, 'invalid_dimensions', 'dimensions', 'dimensions must be an object of string values');
+  const given = rawDims as Record<string, unknown>;
+  const names = Object.keys(given);
+  if (names.length > maxDimensions) return fail(index, 'too_many_dimensions', 'dimensions', `at most ${maxDimensions} dimensions, got ${names.length}`);
+  for (const name of names) {
+    const v = given[name];
+    if (!metricKeyPattern.test(name)) return fail(index, 'invalid_dimension_name', `dimensions.${shown(name)}`, `dimension name "${shown(name)}" must match ${metricKeyPattern.source}`);
+    if (typeof v !== 'string') return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" must be a string`);
+    if (v.length > maxDimensionValueLength) return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" is longer than ${maxDimensionValueLength} characters`);
+    if (v.includes('\u0000')) return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" contains a NUL character`);
   }
-  return { ok: true, point: { key, value, timestampMs: ts.ms, dimensions: dims } };
+  // Every own enumerable property is a valid dimension: the object itself is the point's Labels (no
+  // copy per point). A `__proto__` dimension is an own property of it (JSON.parse and the decoders
+  // define properties), read and serialised as any other.
+  return { ok: true, point: { key, value, timestampMs: ts.ms, dimensions: given as Labels } };
 }

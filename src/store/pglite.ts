@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type QueryOptions as PgliteQueryOptions } from '@electric-sql/pglite';
 import { answers, type QueryResult, type Sql } from './sql.js';
 
 export interface PgliteOptions {
@@ -16,12 +16,30 @@ function rowCount(returned: number, affected: number | undefined): number {
 }
 
 type Queryable = Pick<PGlite, 'query' | 'exec'>;
+type Serializer = (value: unknown) => unknown;
 
-function executor(q: Queryable, db: PGlite, inTransaction: boolean): Sql {
+/**
+ * Per-query serializers that send a Uint8Array parameter in binary format (as `pg` sends a Buffer),
+ * whatever its declared type: a bytea is then its bytes instead of PGlite's hex text built byte by
+ * byte, and a binary array (int8[], float8[], timestamptz[]) skips formatting in JS and parsing in
+ * the server. Other values keep PGlite's own serializer of their type.
+ */
+function binaryPassing(db: PGlite): PgliteQueryOptions {
+  const own = db.serializers as Record<string, Serializer | undefined>;
+  const serializers = new Proxy({} as Record<string, Serializer>, {
+    get: (_, oid) => (v: unknown) => (v instanceof Uint8Array ? v : (own[String(oid)]?.(v) ?? String(v))),
+  });
+  // PGlite's types say a serializer returns a string; its bind sends a Uint8Array as binary.
+  return { serializers } as unknown as PgliteQueryOptions;
+}
+
+const hasBytes = (params: readonly unknown[] | undefined) => !!params && params.some((p) => p instanceof Uint8Array);
+
+function executor(q: Queryable, db: PGlite, inTransaction: boolean, binary = binaryPassing(db)): Sql {
   const self: Sql = {
     driver: 'pglite',
     async query<R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const r = await q.query<R>(text, params as unknown[] | undefined);
+      const r = await q.query<R>(text, params as unknown[] | undefined, hasBytes(params) ? binary : undefined);
       return { rows: r.rows, rowCount: rowCount(r.rows.length, r.affectedRows) };
     },
     async exec<R>(script: string): Promise<QueryResult<R>> {
@@ -33,7 +51,7 @@ function executor(q: Queryable, db: PGlite, inTransaction: boolean): Sql {
     async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
       if (inTransaction) return fn(self);
       // PGlite has one connection; its transaction() holds an exclusive lock until fn settles.
-      return db.transaction((tx) => fn(executor(tx, db, true)));
+      return db.transaction((tx) => fn(executor(tx, db, true, binary)));
     },
     ping: () => answers(q),
     async close(): Promise<void> {

@@ -1,9 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeRollup, decodeRollup, encodeRollup } from '../../store/chunks/rollup.js';
+import { computeRollup, decodeRollup, encodeRollup, type RollupColumn } from '../../store/chunks/rollup.js';
+import { encodeRollupV1 } from '../../store/chunks/codec-v1.js';
 import { DAY_MS } from '../../store/chunks/window.js';
 import { combineBuckets } from './combine.js';
-import { concatPoints, decodeRollupFor, groupRanges, planSeries, pointsInRanges, resolutionsFor, rollupValid, type DayRollup, type HotSpan, type MsRange } from './buckets.js';
+import { concatPoints, decodeRollupFor, groupRanges, planSeries, pointsInRanges, resolutionsFor, rollupValid, shards, type DayRollup, type HotSpan, type MsRange } from './buckets.js';
+import { fromBase64Scratch, unframeRows } from './rollup-rows.js';
+import { mergeDays, SeriesColumns } from './series-rollups.js';
 import type { BucketAggregation, BucketArrays, PointArrays } from './types.js';
 import { seededRandom } from '../../core/random.js';
 
@@ -76,6 +79,39 @@ describe('combineBuckets', () => {
     const r = computeRollup(Float64Array.from([0]), Float64Array.from([1.7e308]), 5 * MIN);
     const mixed = combineBuckets([{ rollup: r, lo: 0, hi: 1 }], points([6 * MIN], [1.7e308]), HOUR, 'avg');
     assert.equal(mixed.values[0], 1.7e308);
+  });
+
+  test('a step equal to the resolution emits each rollup bucket as it is, unless raw points lie among them', () => {
+    // Hourly rollup buckets at 0, 1 h, 3 h; raw points before, between (2 h) and after; step 1 h.
+    const ts = [0, 10 * MIN, HOUR + 5 * MIN, 3 * HOUR, 3 * HOUR + 59 * MIN];
+    const vs = [1, 2, 3, 1e300, 1.5e300];
+    const r = computeRollup(Float64Array.from(ts), Float64Array.from(vs), HOUR);
+    const cases: { slices: { lo: number; hi: number }[]; raw: [number, number][] }[] = [
+      { slices: [{ lo: 0, hi: 3 }], raw: [] },
+      { slices: [{ lo: 0, hi: 3 }], raw: [[-HOUR, 4], [2 * HOUR + 1, 5], [5 * HOUR, 6]] },
+      { slices: [{ lo: 0, hi: 1 }, { lo: 2, hi: 3 }], raw: [[HOUR + MIN, 7]] },
+    ];
+    for (const c of cases) {
+      const raw = points(c.raw.map((p) => p[0]), c.raw.map((p) => p[1]));
+      const all = { ts: [...c.raw.map((p) => p[0])], vs: [...c.raw.map((p) => p[1])] };
+      for (const s of c.slices) for (let j = s.lo; j < s.hi; j++) ts.forEach((t, i) => Math.floor(t / HOUR) * HOUR === r.startsMs[j] && (all.ts.push(t), all.vs.push(vs[i]!)));
+      const order = all.ts.map((_, i) => i).sort((a, b) => all.ts[a]! - all.ts[b]!);
+      for (const agg of aggregations) {
+        const fast = combineBuckets(c.slices.map((s) => ({ rollup: r, ...s, resolutionMs: HOUR })), raw, HOUR, agg);
+        const slow = combineBuckets(c.slices.map((s) => ({ rollup: r, ...s })), raw, HOUR, agg);
+        assert.deepEqual(fast, slow, `${JSON.stringify(c)} ${agg}: with and without the resolution`);
+        assertClose(fast, reference(order.map((i) => all.ts[i]!), order.map((i) => all.vs[i]!), -Infinity, Infinity, HOUR, agg), `${JSON.stringify(c)} ${agg}`);
+      }
+    }
+    // A rollup sum beyond the double range (planSeries reads such a bucket raw; combine alone flags it).
+    const big = computeRollup(Float64Array.from([0, 1, HOUR]), Float64Array.from([1e308, 1.5e308, 2]), HOUR);
+    for (const agg of aggregations) {
+      const fast = combineBuckets([{ rollup: big, lo: 0, hi: 2, resolutionMs: HOUR }], points([], []), HOUR, agg);
+      assert.deepEqual(fast, combineBuckets([{ rollup: big, lo: 0, hi: 2 }], points([], []), HOUR, agg), agg);
+    }
+    assert.deepEqual([...combineBuckets([{ rollup: big, lo: 0, hi: 2, resolutionMs: HOUR }], points([], []), HOUR, 'sum').overflow], [1, 0]);
+    // The rollup's sum lost the mean too (an exact one needs the raw points).
+    assert.deepEqual([...combineBuckets([{ rollup: big, lo: 0, hi: 2, resolutionMs: HOUR }], points([], []), HOUR, 'avg').values], [Number.NaN, 2]);
   });
 
   test('no input: no buckets', () => {
@@ -181,6 +217,151 @@ describe('planSeries', () => {
   });
 });
 
+describe('shards', () => {
+  test('cuts ids into at most n parts of nearly equal size, in order, none empty', () => {
+    const ids = Array.from({ length: 10 }, (_, i) => i + 1);
+    assert.deepEqual(shards(ids, 4), [[1, 2], [3, 4, 5], [6, 7], [8, 9, 10]]);
+    assert.deepEqual(shards(ids, 1), [ids]);
+    assert.deepEqual(shards([7, 8], 4), [[7], [8]]);
+    assert.deepEqual(shards([], 4), [[]]);
+  });
+});
+
+describe('unframeRows', () => {
+  // What the rollup statement's string_agg builds: int8 day ms, int4 length, the bytes.
+  const frame = (dayMs: number, data: number[]) => {
+    const b = Buffer.alloc(12 + data.length);
+    b.writeBigInt64BE(BigInt(dayMs), 0);
+    b.writeInt32BE(data.length, 8);
+    Buffer.from(data).copy(b, 12);
+    return b;
+  };
+  test('splits framed rows into days and their bytes; cut frames throw', () => {
+    const bytes = Buffer.concat([frame(20_000 * DAY_MS, [1, 2, 3]), frame(-3 * DAY_MS, []), frame(2 ** 50, [255])]);
+    assert.deepEqual(
+      unframeRows(bytes).map((f) => [f.dayMs, [...f.data]]),
+      [
+        [20_000 * DAY_MS, [1, 2, 3]],
+        [-3 * DAY_MS, []],
+        [2 ** 50, [255]],
+      ],
+    );
+    assert.deepEqual(unframeRows(new Uint8Array(0)), []);
+    assert.throws(() => unframeRows(bytes.subarray(0, bytes.length - 1)), RangeError);
+    assert.throws(() => unframeRows(bytes.subarray(0, 5)), RangeError);
+    const negative = frame(0, [1]);
+    negative.writeInt32BE(-1, 8);
+    assert.throws(() => unframeRows(negative), RangeError);
+  });
+});
+
+describe('SeriesColumns', () => {
+  const frame = (dayMs: number, data: Uint8Array) => {
+    const b = Buffer.alloc(12 + data.length);
+    b.writeBigInt64BE(BigInt(dayMs), 0);
+    b.writeInt32BE(data.length, 8);
+    Buffer.from(data).copy(b, 12);
+    return b;
+  };
+  const d0 = Date.UTC(2026, 2, 1);
+  /** A day of irregular points rolled up at `res`, with 2-decimal values (sums with float artefacts). */
+  const day = (k: number, res: number, seed: number, untilH = 24): DayRollup => {
+    const rnd = seededRandom(seed);
+    const ts: number[] = [];
+    for (let t = d0 + k * DAY_MS + Math.floor(rnd() * 90_000); t < d0 + k * DAY_MS + untilH * HOUR; t += 1 + Math.floor(rnd() * 200_000)) ts.push(t);
+    const vs = ts.map(() => Math.round(rnd() * 10_000) / 100);
+    return { dayMs: d0 + k * DAY_MS, resolutionMs: res, rollup: computeRollup(Float64Array.from(ts), Float64Array.from(vs), res) };
+  };
+  const bitsOf = (a: Float64Array) => [...new Uint32Array(Float64Array.from(a).buffer)];
+  const same = (got: ReturnType<typeof mergeDays>, want: ReturnType<typeof mergeDays>, columns: RollupColumn[]) => {
+    assert.deepEqual([...got.dayMs], [...want.dayMs]);
+    assert.deepEqual([...got.resolutionMs], [...want.resolutionMs]);
+    assert.deepEqual([...got.lo], [...want.lo]);
+    assert.deepEqual([...got.hi], [...want.hi]);
+    assert.deepEqual(bitsOf(got.rollup.startsMs), bitsOf(want.rollup.startsMs));
+    for (const c of columns) assert.deepEqual(bitsOf(got.rollup[c]), bitsOf(want.rollup[c]), c);
+  };
+
+  test('decodes framed rows in any order into one set of columns, as mergeDays of the usable days', () => {
+    const days = [3, 0, 7, 1, 2, 5].map((k) => day(k, HOUR, 100 + k, k === 7 ? 20 : 24));
+    const empty: DayRollup = { dayMs: d0 + 4 * DAY_MS, resolutionMs: HOUR, rollup: computeRollup(new Float64Array(0), new Float64Array(0), HOUR) };
+    // Day 1's hot row lies before its rollup's end (unusable); day 7's after it (usable).
+    const hot = new Map<number, HotSpan>([
+      [d0 + DAY_MS, { minMs: d0 + DAY_MS + 5 * HOUR, maxMs: d0 + DAY_MS + 5 * HOUR }],
+      [d0 + 7 * DAY_MS, { minMs: d0 + 7 * DAY_MS + 22 * HOUR, maxMs: d0 + 7 * DAY_MS + 22 * HOUR }],
+    ]);
+    // Version 1 rows (still stored by a deployment) mix with version 2 ones.
+    const bytes = Buffer.concat([...days.map((d, i) => frame(d.dayMs, (i === 2 ? encodeRollupV1 : encodeRollup)(d.rollup))), frame(empty.dayMs, encodeRollup(empty.rollup))]);
+    for (const columns of [undefined, new Set<RollupColumn>(['sum', 'count'])]) {
+      const s = new SeriesColumns(columns);
+      const unusable: number[] = [];
+      s.addFramed(bytes, HOUR, hot, (d) => unusable.push(d));
+      assert.deepEqual(unusable, [d0 + DAY_MS, d0 + 4 * DAY_MS]);
+      const usable = days.filter((d) => d.dayMs !== d0 + DAY_MS).sort((a, b) => a.dayMs - b.dayMs);
+      assert.equal(s.size, 5);
+      same(s.finish(), mergeDays(usable), columns ? ['sum', 'count'] : ['min', 'max', 'sum', 'count', 'last']);
+      s.release();
+    }
+  });
+
+  test('a fallback resolution appends days (the columns grow); corrupt frames and rows throw', () => {
+    const hourly = [0, 1, 2].map((k) => day(k, HOUR, 200 + k));
+    const fine = day(1, 5 * MIN, 301, 20);
+    const hot = new Map<number, HotSpan>([[d0 + DAY_MS, { minMs: d0 + DAY_MS, maxMs: d0 + DAY_MS }]]);
+    const s = new SeriesColumns(new Set(['max', 'count']));
+    const unusable: number[] = [];
+    s.addFramed(Buffer.concat(hourly.map((d) => frame(d.dayMs, encodeRollup(d.rollup)))), HOUR, hot, (d) => unusable.push(d));
+    assert.deepEqual(unusable, [d0 + DAY_MS]);
+    // The 5 min rollup of day 1 (a hot row after its end: usable).
+    s.addFramed(frame(fine.dayMs, encodeRollup(fine.rollup)), 5 * MIN, new Map([[d0 + DAY_MS, { minMs: d0 + DAY_MS + 22 * HOUR, maxMs: d0 + DAY_MS + 22 * HOUR }]]));
+    same(s.finish(), mergeDays([hourly[0]!, fine, hourly[2]!]), ['max', 'count']);
+    s.release();
+    const good = frame(d0, encodeRollup(hourly[0]!.rollup));
+    const t = new SeriesColumns();
+    assert.throws(() => t.addFramed(good.subarray(0, good.length - 1), HOUR, undefined), RangeError);
+    // A row with a byte after its last column, then a good one.
+    const trailing = frame(d0, Uint8Array.from([...encodeRollup(hourly[0]!.rollup), 0]));
+    assert.throws(() => new SeriesColumns().addFramed(Buffer.concat([trailing, frame(d0 + DAY_MS, encodeRollup(hourly[1]!.rollup))]), HOUR, undefined), /trailing/);
+  });
+
+  test('columns given back to the pool are never handed out while another series holds them', () => {
+    const d = day(0, HOUR, 400);
+    const bytes = frame(d.dayMs, encodeRollup(d.rollup));
+    const a = new SeriesColumns();
+    a.addFramed(bytes, HOUR, undefined);
+    const ra = a.finish().rollup;
+    const b = new SeriesColumns();
+    b.addFramed(bytes, HOUR, undefined);
+    const rb = b.finish().rollup;
+    for (const c of ['startsMs', 'min', 'max', 'sum', 'count', 'last'] as const) {
+      assert.notEqual(ra[c].buffer, rb[c].buffer, c);
+      assert.deepEqual(bitsOf(ra[c]), bitsOf(d.rollup[c]), c);
+    }
+    a.release();
+    // Whatever c takes from the pool, never a column b still holds.
+    const c = new SeriesColumns();
+    c.addFramed(bytes, HOUR, undefined);
+    const rc = c.finish().rollup;
+    const held = new Set(['startsMs', 'min', 'max', 'sum', 'count', 'last'].map((k) => rb[k as keyof typeof rb].buffer));
+    for (const k of ['startsMs', 'min', 'max', 'sum', 'count', 'last'] as const) assert.ok(!held.has(rc[k].buffer), k);
+    assert.deepEqual(bitsOf(rc.sum), bitsOf(d.rollup.sum));
+    assert.deepEqual(bitsOf(rb.sum), bitsOf(d.rollup.sum));
+    b.release();
+    c.release();
+  });
+});
+
+describe('fromBase64Scratch', () => {
+  test('decodes base64 into a shared buffer: each result is valid until the next call', () => {
+    const a = Buffer.from([1, 2, 3, 250, 0, 7]);
+    assert.deepEqual([...fromBase64Scratch(a.toString('base64'))], [...a]);
+    const long = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 37) & 255));
+    assert.deepEqual([...fromBase64Scratch(long.toString('base64'))], [...long]);
+    assert.deepEqual([...fromBase64Scratch(null)], []);
+    assert.deepEqual([...fromBase64Scratch('')], []);
+  });
+});
+
 describe('groupRanges', () => {
   test('ranges whose ends are close share a read; far ones do not', () => {
     const per = new Map<number, MsRange[]>([
@@ -213,6 +394,6 @@ describe('decodeRollupFor', () => {
     }
     assert.throws(() => decodeRollupFor(bytes.subarray(0, bytes.length - 1), 'avg'), RangeError);
     assert.throws(() => decodeRollupFor(Uint8Array.from([...bytes, 0]), 'max'), RangeError);
-    assert.throws(() => decodeRollupFor(Uint8Array.from([2, ...bytes.subarray(1)]), 'count'), RangeError);
+    assert.throws(() => decodeRollupFor(Uint8Array.from([0xff, ...bytes.subarray(1)]), 'count'), RangeError);
   });
 });

@@ -15,6 +15,12 @@
 //
 // The reads are separate statements, ordered so that a compaction committing in between loses or
 // doubles nothing: hot rows, then rollups, then raw points (each raw read is one statement).
+//
+// The rollup rows arrive as one result row a series (rollup-rows.ts), on PostgreSQL in a few
+// statements for parts of the series run at once; each series' rows are decoded straight into one set
+// of columns (series-rollups.ts: no allocation a row; the columns are pooled scratch of the read), so a
+// read of whole days plans and folds one slice a series, and a step equal to the resolution copies the
+// buckets without folding (combine.ts).
 import { decodeRollup, type Rollup, type RollupColumn } from '../../store/chunks/rollup.js';
 import { DAY_MS } from '../../store/chunks/window.js';
 import type { Sql } from '../../store/sql.js';
@@ -22,25 +28,16 @@ import { combineBuckets, type RollupSlice } from './combine.js';
 import { cutPoints, readPoints } from './read.js';
 import type { BucketAggregation, BucketArrays, BucketQuery, PointArrays } from './types.js';
 import { concatInOrder, lowerBound } from './arrays.js';
+import { FRAME_SQL, fromBase64Scratch } from './rollup-rows.js';
+import { mergeDays, SeriesColumns, usableDay, type DayRollup, type HotSpan, type SeriesRollups } from './series-rollups.js';
+
+export type { DayRollup, HotSpan } from './series-rollups.js';
 
 const HOUR_MS = 3_600_000;
 const FIVE_MIN_MS = 300_000;
 
 /** Inclusive ms range [a, b]. */
 export type MsRange = [number, number];
-
-/** One decoded rollup row of a series. */
-export interface DayRollup {
-  dayMs: number;
-  resolutionMs: number;
-  rollup: Rollup;
-}
-
-/** A day's hot rows of a series: earliest and latest timestamp (ms). */
-export interface HotSpan {
-  minMs: number;
-  maxMs: number;
-}
 
 /** What one series reads: rollup buckets used whole, and raw ranges for the rest. */
 export interface SeriesPlan {
@@ -55,16 +52,10 @@ export function resolutionsFor(stepMs: number): number[] {
   return [];
 }
 
-/** End (exclusive, ms) of a rollup's last bucket; -Infinity when it has none. */
-export function rollupEndMs(r: Rollup, resolutionMs: number): number {
-  const n = r.startsMs.length;
-  return n ? r.startsMs[n - 1]! + resolutionMs : Number.NEGATIVE_INFINITY;
-}
-
 /** True when a day's rollup may be used: it has buckets and no hot row of its day is at or before its end. */
 export function rollupValid(d: DayRollup, hot: HotSpan | undefined): boolean {
-  const end = rollupEndMs(d.rollup, d.resolutionMs);
-  return end > Number.NEGATIVE_INFINITY && !(hot && hot.minMs <= end);
+  const starts = d.rollup.startsMs;
+  return usableDay(starts[starts.length - 1]!, starts.length, d.resolutionMs, hot);
 }
 
 /** The rollup columns each aggregation reads, in the layout's order (min, max, sum, count, last). */
@@ -85,45 +76,68 @@ export function decodeRollupFor(bytes: Uint8Array, aggregation: BucketAggregatio
   return decodeRollup(bytes, needed[aggregation]);
 }
 
-
 /**
  * Plans one series' read of whole-ms [fromMs, toMs]: `days` are its usable (already validated) rollup
  * rows, ascending by day, at most one a day; `hot` its hot-row spans by day start. Pure.
  */
 export function planSeries(fromMs: number, toMs: number, days: readonly DayRollup[], hot: ReadonlyMap<number, HotSpan>, needsSum: boolean): SeriesPlan {
+  return planRollups(fromMs, toMs, mergeDays(days), hot, needsSum);
+}
+
+/**
+ * {@link planSeries} over a series' merged days. Slices of consecutive days with nothing read raw in
+ * between are one slice (a year of whole days is usually one). Pure.
+ */
+export function planRollups(fromMs: number, toMs: number, days: SeriesRollups, hot: ReadonlyMap<number, HotSpan>, needsSum: boolean): SeriesPlan {
   const slices: RollupSlice[] = [];
   const raw: MsRange[] = [];
+  const r = days.rollup;
+  const starts = r.startsMs;
+  let rawEdits = 0; // raw ranges added or extended so far
+  let sliceEdits = -1; // rawEdits when the last slice was added or extended
   const addRaw = (a: number, b: number) => {
     if (a > b) return;
+    rawEdits++;
     const prev = raw[raw.length - 1];
     if (prev && prev[1] + 1 >= a) prev[1] = Math.max(prev[1], b);
     else raw.push([a, b]);
   };
+  const addSlice = (lo: number, hi: number, res: number) => {
+    const prev = slices[slices.length - 1];
+    if (prev && prev.hi === lo && prev.resolutionMs === res && sliceEdits === rawEdits) prev.hi = hi;
+    else slices.push({ rollup: r, lo, hi, resolutionMs: res });
+    sliceEdits = rawEdits;
+  };
   let pos = fromMs; // everything before pos is planned
-  for (const d of days) {
-    const res = d.resolutionMs;
-    const r = d.rollup;
-    const end = rollupEndMs(r, res);
+  for (let k = 0; k < days.dayMs.length; k++) {
+    const dayMs = days.dayMs[k]!;
+    const res = days.resolutionMs[k]!;
+    const dayLo = days.lo[k]!;
+    const dayHi = days.hi[k]!;
+    if (dayHi <= dayLo) continue;
+    const end = starts[dayHi - 1]! + res;
     // Buckets entirely inside [fromMs, toMs] and not before pos.
-    const cs = Math.max(d.dayMs, Math.ceil(Math.max(fromMs, pos) / res) * res);
+    const cs = Math.max(dayMs, Math.ceil(Math.max(fromMs, pos) / res) * res);
     const ce = Math.min(end, Math.floor((toMs + 1) / res) * res);
     if (ce <= cs) continue;
     addRaw(pos, cs - 1);
-    let lo = lowerBound(r.startsMs, cs);
-    const hi = lowerBound(r.startsMs, ce);
+    // Usually the whole day: no search. (Days are ascending and apart, so a search from dayLo stops
+    // inside the day.)
+    let lo = cs <= starts[dayLo]! ? dayLo : lowerBound(starts, cs, dayLo);
+    const hi = ce === end ? dayHi : lowerBound(starts, ce, lo);
     if (needsSum) {
       for (let j = lo; j < hi; j++) {
         if (Number.isFinite(r.sum[j]!)) continue;
-        if (j > lo) slices.push({ rollup: r, lo, hi: j });
-        addRaw(r.startsMs[j]!, r.startsMs[j]! + res - 1);
+        if (j > lo) addSlice(lo, j, res);
+        addRaw(starts[j]!, starts[j]! + res - 1);
         lo = j + 1;
       }
     }
-    if (hi > lo) slices.push({ rollup: r, lo, hi });
+    if (hi > lo) addSlice(lo, hi, res);
     pos = ce;
     // After the rollup's end only hot rows of the day can be; none there: nothing to read.
-    const h = hot.get(d.dayMs);
-    if (ce === end && !(h && h.maxMs >= end)) pos = Math.min(d.dayMs + DAY_MS, toMs + 1);
+    const h = hot.get(dayMs);
+    if (ce === end && !(h && h.maxMs >= end)) pos = Math.min(dayMs + DAY_MS, toMs + 1);
   }
   addRaw(pos, toMs);
   return { slices, raw };
@@ -171,18 +185,27 @@ export function concatPoints(parts: PointArrays[]): PointArrays {
   return concatInOrder(parts.sort((x, y) => x.timestampsMs[0]! - y.timestampsMs[0]!));
 }
 
+// Per series of the org (ids of other organisations get no row), its rollup rows of the range framed
+// in one byte string (rollup-rows.ts). The lateral index scans read each series' days in order.
 const rollupSql = (table: 'rollups_1h' | 'rollups_5m') => `
-  SELECT r.series_id, round(date_part('epoch', r.day) * 1000) AS day, r.data
-  FROM ${table} r
-  WHERE r.series_id = ANY(ARRAY(SELECT id FROM series WHERE org_id = $1 AND id = ANY($2::bigint[])))
-    AND r.day >= to_timestamp($3::float8 / 1000) AND r.day <= to_timestamp($4::float8 / 1000)`;
+  SELECT i.id, encode(x.rows, 'base64') AS rows
+  FROM (SELECT id FROM series WHERE org_id = $1 AND id = ANY($2::bigint[])) i
+  CROSS JOIN LATERAL (
+    SELECT string_agg(${FRAME_SQL}, ''::bytea) AS rows FROM ${table} r
+    WHERE r.series_id = i.id AND r.day >= to_timestamp($3::float8 / 1000) AND r.day <= to_timestamp($4::float8 / 1000)
+  ) x`;
+const rollupStatements = {
+  rollups_1h: { text: rollupSql('rollups_1h'), prepare: 'buckets_rollups_1h' },
+  rollups_5m: { text: rollupSql('rollups_5m'), prepare: 'buckets_rollups_5m' },
+};
 
 // The 5 min rollups of chosen (series, day) pairs: the days whose 1 h rollup could not be used.
 const rollup5mPairsSql = `
-  SELECT r.series_id, round(date_part('epoch', r.day) * 1000) AS day, r.data
+  SELECT r.series_id AS id, encode(string_agg(${FRAME_SQL}, ''::bytea), 'base64') AS rows
   FROM rollups_5m r
   JOIN unnest($2::bigint[], $3::float8[]) AS w(series_id, day_ms) ON r.series_id = w.series_id AND r.day = to_timestamp(w.day_ms / 1000)
-  WHERE r.series_id IN (SELECT id FROM series WHERE org_id = $1 AND id = ANY($2::bigint[]))`;
+  WHERE r.series_id IN (SELECT id FROM series WHERE org_id = $1 AND id = ANY($2::bigint[]))
+  GROUP BY r.series_id`;
 
 const hotSql = `
   SELECT p.series_id, floor(date_part('epoch', p.ts) / 86400) AS d,
@@ -190,6 +213,19 @@ const hotSql = `
   FROM points p
   WHERE p.series_id = ANY($1::bigint[]) AND p.ts >= to_timestamp($2::float8 / 1000) AND p.ts < to_timestamp($3::float8 / 1000)
   GROUP BY 1, 2`;
+
+// Rollup statements run at once on PostgreSQL (see readBuckets), each for about 1/n of the series.
+// Measured on the 1-year read (100 series × 365 days, 2 cores, a loaded machine, interleaved): 1, 2, 4, 8
+// parts → wall p50 226, 207, 155, 158 ms.
+const ROLLUP_SHARDS = 4;
+
+/** `ids` cut into at most `n` parts of nearly equal size, in order. */
+export function shards<T>(ids: readonly T[], n: number): T[][] {
+  const k = Math.max(1, Math.min(n, ids.length));
+  const out: T[][] = [];
+  for (let i = 0; i < k; i++) out.push(ids.slice(Math.floor((i * ids.length) / k), Math.floor(((i + 1) * ids.length) / k)));
+  return out;
+}
 
 /** A time bound as a float8 ms parameter: beyond what timestamptz holds, unbounded (±infinity). */
 function clampMs(ms: number): number {
@@ -199,9 +235,8 @@ function clampMs(ms: number): number {
 }
 
 interface RollupRow {
-  series_id: string | number;
-  day: number | string;
-  data: Uint8Array;
+  id: string | number;
+  rows: string | null;
 }
 
 // Raw ranges of different series are read together when their ends are this close.
@@ -212,6 +247,17 @@ const GROUP_SLACK_MS = 2 * HOUR_MS;
  * other organisations are absent; the org's series without points in range map to empty arrays.
  */
 export async function readBuckets(sql: Sql, orgId: string, seriesIds: readonly number[], q: BucketQuery): Promise<Map<number, BucketArrays>> {
+  // The decoded columns are the read's scratch, pooled (series-rollups.ts): given back once the
+  // answers (fresh arrays, combine.ts) are made, or the read failed.
+  const held: SeriesColumns[] = [];
+  try {
+    return await readBucketsWith(sql, orgId, seriesIds, q, held);
+  } finally {
+    for (const s of held) s.release();
+  }
+}
+
+async function readBucketsWith(sql: Sql, orgId: string, seriesIds: readonly number[], q: BucketQuery, held: SeriesColumns[]): Promise<Map<number, BucketArrays>> {
   const out = new Map<number, BucketArrays>();
   const ids = [...new Set(seriesIds)];
   const fromMs = Math.ceil(q.fromMs);
@@ -221,7 +267,12 @@ export async function readBuckets(sql: Sql, orgId: string, seriesIds: readonly n
   const needsSum = q.aggregation === 'sum' || q.aggregation === 'avg';
   const dayLo = Math.floor(fromMs / DAY_MS) * DAY_MS;
 
-  const chosen = new Map<number, DayRollup[]>();
+  const chosen = new Map<number, SeriesRollups>();
+  // Series with days waiting for their 5 min rollups: their usable days, finished once those arrived.
+  const pending = new Map<number, SeriesColumns>();
+  const columns = needed[q.aggregation];
+  // The org's ids among `ids` seen so far (a rollup or raw read answered for them).
+  const known = new Set<number>();
   const hotBySeries = new Map<number, Map<number, HotSpan>>();
   if (resolutions.length) {
     // Hot rows first: a compaction committing after this read can only make a rollup read next
@@ -236,34 +287,53 @@ export async function readBuckets(sql: Sql, orgId: string, seriesIds: readonly n
     }
     const first = resolutions[0]!;
     const fallback: { id: number; day: number }[] = [];
+    // Decodes a series' row straight into its columns (series-rollups.ts); unless some days wait for
+    // a fallback, they are final at once.
     const take = (row: RollupRow, res: number, onInvalid?: (id: number, day: number) => void) => {
-      const id = Number(row.series_id);
-      const d: DayRollup = { dayMs: Number(row.day), resolutionMs: res, rollup: decodeRollupFor(row.data, q.aggregation) };
-      if (rollupValid(d, hotBySeries.get(id)?.get(d.dayMs))) {
-        let list = chosen.get(id);
-        if (!list) chosen.set(id, (list = []));
-        list.push(d);
-      } else onInvalid?.(id, d.dayMs);
+      const id = Number(row.id);
+      known.add(id);
+      let days = pending.get(id);
+      let waits = days !== undefined;
+      if (!days) held.push((days = new SeriesColumns(columns)));
+      const unusable = onInvalid
+        ? (day: number) => {
+            onInvalid(id, day);
+            waits = true;
+          }
+        : undefined;
+      // The bytes are decoded here and dropped: one shared buffer serves every series.
+      days.addFramed(fromBase64Scratch(row.rows), res, hotBySeries.get(id), unusable);
+      if (waits) pending.set(id, days);
+      else if (days.size) chosen.set(id, days.finish());
     };
-    const rows = (await sql.query<RollupRow>(rollupSql(first === HOUR_MS ? 'rollups_1h' : 'rollups_5m'), [orgId, ids, clampMs(dayLo), clampMs(toMs)])).rows;
-    for (const row of rows) take(row, first, resolutions.length > 1 ? (id, day) => fallback.push({ id, day }) : undefined);
+    const st = first === HOUR_MS ? rollupStatements.rollups_1h : rollupStatements.rollups_5m;
+    const onInvalid = resolutions.length > 1 ? (id: number, day: number) => fallback.push({ id, day }) : undefined;
+    // Several statements at once on PostgreSQL: each part is decoded as soon as it arrives, while the
+    // server still produces the next. Each (series, day) is still read after the hot rows and before
+    // any raw read, which is all the ordering above needs.
+    await Promise.all(
+      shards(ids, sql.driver === 'postgres' ? ROLLUP_SHARDS : 1).map(async (part) => {
+        const r = await sql.query<RollupRow>(st.text, [orgId, part, clampMs(dayLo), clampMs(toMs)], { prepare: st.prepare });
+        for (const row of r.rows) take(row, first, onInvalid);
+      }),
+    );
     if (fallback.length) {
       const r5 = await sql.query<RollupRow>(rollup5mPairsSql, [orgId, fallback.map((f) => f.id), fallback.map((f) => f.day)]);
       for (const row of r5.rows) take(row, FIVE_MIN_MS);
     }
-    for (const list of chosen.values()) list.sort((a, b) => a.dayMs - b.dayMs);
+    for (const [id, days] of pending) if (days.size) chosen.set(id, days.finish());
   }
 
   // Plan every series, then read the raw ranges grouped.
   const plans = new Map<number, SeriesPlan>();
   const rawRanges = new Map<number, MsRange[]>();
   for (const id of ids) {
-    const plan = planSeries(fromMs, toMs, chosen.get(id) ?? [], hotBySeries.get(id) ?? new Map(), needsSum);
+    const days = chosen.get(id);
+    const plan = days ? planRollups(fromMs, toMs, days, hotBySeries.get(id) ?? new Map(), needsSum) : { slices: [], raw: [[fromMs, toMs] as MsRange] };
     plans.set(id, plan);
     if (plan.raw.length) rawRanges.set(id, plan.raw);
   }
   const rawParts = new Map<number, PointArrays[]>();
-  const known = new Set<number>();
   for (const g of groupRanges(rawRanges, GROUP_SLACK_MS)) {
     const got = await readPoints(sql, orgId, g.ids, { fromMs: g.range[0], toMs: g.range[1] });
     for (const [id, p] of got) {

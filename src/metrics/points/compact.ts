@@ -8,6 +8,10 @@
 // wins on an equal timestamp: it is the newer write), writes the chunks and the rollups of every
 // (series, UTC day) it touched.
 //
+// Batches are ranges of series ids sized from the planner's estimates (no counting pass over the hot
+// table first). A series compacted for the first time gets its window width from the points its batch
+// reads (stored in the same transaction as its first chunks), and has no chunk or rollup to merge with.
+//
 // Rollups are kept incrementally: rollup buckets nest in windows, so a day's stored rollup keeps its
 // buckets outside the windows rewritten now and takes new buckets for those. A day without a stored
 // rollup row (sparse, or deleted by the write path after late data) is computed from all of its chunks.
@@ -16,7 +20,7 @@ import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type Rollup } from '../../store/chunks/rollup.js';
 import { chooseChunkSeconds, COMPACTION_GRACE_MS, DAY_MS, DAY_S, dayStartMs, ROLLUP_RESOLUTIONS_MS, rollupTable, TWO_HOURS_S, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
 import { ensurePartitions, forgetPartitions, missingPartitions, type PartitionedTable } from './partitions.js';
-import { unpackPoints, unpackTimes } from './packed.js';
+import { unpackPoints } from './packed.js';
 import { mergeNewerWins } from './arrays.js';
 
 export interface CompactOptions {
@@ -41,8 +45,6 @@ export interface CompactResult {
 /** How many of the most recent hot timestamps the chunk_seconds choice looks at (their median spacing). */
 const WIDTH_SAMPLE = 256;
 const DEFAULT_BATCH_POINTS = 500_000;
-/** A series' plan spanning more days than this pre-makes only its end partitions (the rest on demand). */
-const PREMAKE_SPAN_DAYS = 31;
 
 // ------------------------------------------------------------------------------------------------
 // One compactor at a time
@@ -151,7 +153,7 @@ async function checkPartitions(tx: Sql, store: Sql, wanted: { table: Partitioned
 }
 
 // ------------------------------------------------------------------------------------------------
-// Planning
+// Batches
 
 /** Rows before these instants (ms) lie in closed windows: per window width. */
 interface Closed {
@@ -159,34 +161,7 @@ interface Closed {
   dayMs: number;
 }
 
-const closedWhere = `p.ts < to_timestamp($1::float8 / 1000) AND s.chunk_seconds IS NOT NULL
-  AND p.ts < CASE s.chunk_seconds WHEN ${TWO_HOURS_S} THEN to_timestamp($1::float8 / 1000) ELSE to_timestamp($2::float8 / 1000) END`;
-
-/** Stores chunk_seconds of the series that have hot rows older than the cutoff and none yet. */
-async function chooseWidths(sql: Sql, cutoffMs: number): Promise<void> {
-  const r = await sql.query<{ id: number; ts: Uint8Array }>(
-    `SELECT s.id, (SELECT string_agg(timestamptz_send(x.ts), ''::bytea)
-                     FROM (SELECT ts FROM points p WHERE p.series_id = s.id ORDER BY ts DESC LIMIT ${WIDTH_SAMPLE}) x) AS ts
-     FROM series s
-     WHERE s.chunk_seconds IS NULL AND EXISTS (SELECT 1 FROM points p WHERE p.series_id = s.id AND p.ts < to_timestamp($1::float8 / 1000))`,
-    [cutoffMs],
-  );
-  if (!r.rows.length) return;
-  const ids: number[] = [];
-  const widths: number[] = [];
-  for (const row of r.rows) {
-    const t = unpackTimes(row.ts).sort();
-    ids.push(Number(row.id));
-    widths.push(chooseChunkSeconds(t));
-  }
-  // Only where still unset: a width, once chosen, is kept (every chunk of the series uses it).
-  await sql.query(
-    `UPDATE series SET chunk_seconds = u.w FROM unnest($1::bigint[], $2::int[]) AS u(id, w) WHERE series.id = u.id AND series.chunk_seconds IS NULL`,
-    [ids, widths],
-  );
-}
-
-/** One transaction's share: series lo..hi, rows with fromMs ≤ ts < toMs (day-aligned or infinite). */
+/** One transaction's share: the closed hot rows of series lo..hi with fromMs ≤ ts < toMs (day-aligned or infinite). */
 interface Batch {
   lo: number;
   hi: number;
@@ -194,45 +169,65 @@ interface Batch {
   toMs: number;
 }
 
-interface PlanRow {
-  id: number;
-  n: number;
-  firstMs: number;
-  lastMs: number;
+/**
+ * Series ids the next batch spans: `batchPoints` at `pointsPerId` closed hot rows an id (at least one
+ * id). The rate comes from the planner's estimate and the batches already read, so it is a bound from
+ * statistics, not a count: no pass over the hot table before the batches.
+ */
+export function batchSpan(batchPoints: number, pointsPerId: number): number {
+  return Math.max(1, Math.floor(batchPoints / Math.max(pointsPerId, Number.MIN_VALUE)));
 }
 
-/** Splits the closed hot rows into batches of at most `max` points (a single day of one series may exceed it). */
-export function planBatches(rows: readonly PlanRow[], max: number): Batch[] {
-  const out: Batch[] = [];
-  let cur: Batch | null = null;
-  let curN = 0;
-  for (const r of rows) {
-    if (cur && curN + r.n <= max) {
-      cur.hi = r.id;
-      curN += r.n;
-      continue;
-    }
-    if (cur) out.push(cur);
-    cur = null;
-    curN = 0;
-    if (r.n <= max) {
-      cur = { lo: r.id, hi: r.id, fromMs: -Infinity, toMs: Infinity };
-      curN = r.n;
-      continue;
-    }
-    // A series with more closed rows than a batch: split its time span by days, evenly by count
-    // as far as an even spread allows (windows nest in days, so no window is split).
-    const firstDay = dayStartMs(r.firstMs);
-    const days = (dayStartMs(r.lastMs) - firstDay) / DAY_MS + 1;
-    const parts = Math.min(days, Math.ceil(r.n / max));
-    for (let k = 0; k < parts; k++) {
-      const from = k === 0 ? -Infinity : firstDay + Math.floor((k * days) / parts) * DAY_MS;
-      const to = k === parts - 1 ? Infinity : firstDay + Math.floor(((k + 1) * days) / parts) * DAY_MS;
-      out.push({ lo: r.id, hi: r.id, fromMs: from, toMs: to });
-    }
+/** The planner's estimate of the hot rows of series lo..hi before `beforeMs` (statistics only, nothing scanned). */
+async function estimateRows(sql: Sql, beforeMs: number, lo: number, hi: number): Promise<number> {
+  const r = await sql.query<{ 'QUERY PLAN': unknown }>(
+    `EXPLAIN (FORMAT JSON) SELECT 1 FROM points WHERE series_id BETWEEN ${Math.trunc(lo)} AND ${Math.trunc(hi)} AND ts < '${new Date(beforeMs).toISOString()}'::timestamptz`,
+  );
+  const raw = r.rows[0]?.['QUERY PLAN'];
+  const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: { 'Plan Rows': number } }[];
+  return Number(plan[0]?.Plan['Plan Rows'] ?? 0);
+}
+
+/**
+ * Day-aligned slices of one series' closed rows between `firstMs` and `lastMs` for about `rows` rows in
+ * `parts` batches (windows nest in days, so no window is split; the first and last slices are open-ended).
+ */
+export function daySlices(firstMs: number, lastMs: number, parts: number): { fromMs: number; toMs: number }[] {
+  const firstDay = dayStartMs(firstMs);
+  const days = (dayStartMs(lastMs) - firstDay) / DAY_MS + 1;
+  const n = Math.max(1, Math.min(days, parts));
+  const out: { fromMs: number; toMs: number }[] = [];
+  for (let k = 0; k < n; k++) {
+    out.push({
+      fromMs: k === 0 ? -Infinity : firstDay + Math.floor((k * days) / n) * DAY_MS,
+      toMs: k === n - 1 ? Infinity : firstDay + Math.floor(((k + 1) * days) / n) * DAY_MS,
+    });
   }
-  if (cur) out.push(cur);
   return out;
+}
+
+/**
+ * The next batches from series `from` on: `span` ids, fewer while the planner expects more than twice
+ * `batchPoints` rows of them; one series expected to hold more than `batchPoints` is cut by days
+ * (its first and last closed timestamps found through the primary key).
+ */
+async function nextBatches(sql: Sql, from: number, hi: number, span: number, batchPoints: number, closed: Closed): Promise<Batch[]> {
+  let to = Math.min(hi, from + span - 1);
+  let expected = await estimateRows(sql, closed.twoHoursMs, from, to);
+  while (to > from && expected > 2 * batchPoints) {
+    to = from + Math.floor((to - from) / 2);
+    expected = await estimateRows(sql, closed.twoHoursMs, from, to);
+  }
+  if (to > from || expected <= batchPoints) return [{ lo: from, hi: to, fromMs: -Infinity, toMs: Infinity }];
+  const r = await sql.query<{ first_ms: number | null; last_ms: number | null }>(
+    `SELECT floor(extract(epoch FROM min(ts)) * 1000)::float8 AS first_ms, floor(extract(epoch FROM max(ts)) * 1000)::float8 AS last_ms
+     FROM points WHERE series_id = $1 AND ts < to_timestamp($2::float8 / 1000)`,
+    [from, closed.twoHoursMs],
+  );
+  const first = r.rows[0]?.first_ms;
+  const last = r.rows[0]?.last_ms;
+  if (first === null || first === undefined || last === null || last === undefined) return [{ lo: from, hi: from, fromMs: -Infinity, toMs: Infinity }];
+  return daySlices(Number(first), Number(last), Math.ceil(expected / batchPoints)).map((x) => ({ lo: from, hi: from, ...x }));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -249,6 +244,8 @@ interface SeriesWork {
   width: ChunkSeconds;
   /** Windows written in this batch, ascending, with all of their points (hot merged into the old chunk). */
   windows: Window[];
+  /** Compacted for the first time (its width chosen now): it has no chunk or rollup yet. */
+  first: boolean;
 }
 
 interface BatchResult {
@@ -257,77 +254,129 @@ interface BatchResult {
   /** Ids of the series compacted. */
   series: number[];
   rollupDays: number;
+  /** Hot rows the SELECT read (compacted or left for the open day of a new day-width series). */
+  read: number;
 }
 
-async function compactBatch(tx: Sql, store: Sql, b: Batch, closed: Closed): Promise<BatchResult> {
-  const upper = Math.min(b.toMs, closed.twoHoursMs);
-  // First statement: the SELECT and the DELETE below share this transaction's one snapshot.
-  await tx.query(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
-  // A batch's packed points are aggregated in memory, not spilled to disk.
-  await tx.query(`SET LOCAL work_mem = '64MB'`);
-  const params = [upper, Math.min(upper, closed.dayMs), b.lo, b.hi, b.fromMs];
-  // One 16-byte record a point (one aggregate, not two), as base64 text: 1.33 bytes a byte on the wire
-  // instead of bytea's 2 (hex), and Node decodes base64 about 5× faster than hex.
-  const moved = await tx.query<{ series_id: number; chunk_seconds: number; tv: string }>(
-    `SELECT p.series_id, s.chunk_seconds, encode(string_agg(timestamptz_send(p.ts) || float8send(p.value), ''::bytea), 'base64') AS tv
-     FROM points p JOIN series s ON s.id = p.series_id AND p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND ${closedWhere}
-     GROUP BY p.series_id, s.chunk_seconds`,
-    params,
-  );
-  if (!moved.rows.length) return { points: 0, chunks: 0, series: [], rollupDays: 0 };
-  const packed = moved.rows.map((row) => Buffer.from(row.tv, 'base64'));
-  let selected = 0;
-  for (const b of packed) selected += b.byteLength >>> 4;
-  // The same rows by the series read and their widths (fixed once chosen): no join to `series`,
-  // measured a quarter faster than the DELETE … USING series.
-  const byWidth = (twoHours: boolean) => moved.rows.filter((r) => (Number(r.chunk_seconds) === TWO_HOURS_S) === twoHours).map((r) => Number(r.series_id));
-  const deleted = await tx.query(
-    `DELETE FROM points p WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000)
-       AND (p.series_id = ANY($6::bigint[]) AND p.ts < to_timestamp($1::float8 / 1000) OR p.series_id = ANY($7::bigint[]) AND p.ts < to_timestamp($2::float8 / 1000))`,
-    [...params, byWidth(true), byWidth(false)],
-  );
-  // Same snapshot, same rows: anything else would lose points, so it rolls the batch back.
-  if (deleted.rowCount !== selected) throw new Error(`compaction deleted ${deleted.rowCount} hot rows but read ${selected}`);
+/** The points of `t` (ascending) before `beforeMs`: how many. */
+function countBefore(t: Float64Array, beforeMs: number): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! < beforeMs) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
-  // Hot points per series, sorted, cut into windows.
+/** The width of a new series: from the spacing of its newest closed points (at most WIDTH_SAMPLE). */
+function widthOf(t: Float64Array): ChunkSeconds {
+  return chooseChunkSeconds(t.subarray(Math.max(0, t.length - WIDTH_SAMPLE)));
+}
+
+async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise<BatchResult> {
+  // The batch's time slice ends the closed ranges early (day-aligned, so per window width alike).
+  const closed: Closed = { twoHoursMs: Math.min(all.twoHoursMs, b.toMs), dayMs: Math.min(all.dayMs, b.toMs) };
+  // First statement: the SELECT and the DELETE below share this transaction's one snapshot. A batch's
+  // packed points are aggregated in memory, not spilled to disk; no parallel workers (a background
+  // job: they add CPU, not throughput).
+  await tx.exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_workers_per_gather = 0`);
+  // One 16-byte record a point (one aggregate, not two), as base64 text: 1.33 bytes a byte on the wire
+  // instead of bytea's 2 (hex), and Node decodes base64 about 5× faster than hex. Grouped by hashing
+  // over a scan of the batch's rows (no join per row, no sort); the width is joined per series after.
+  // Rows of day-width series in the still open day are not read; a new series' rows are (its width is
+  // chosen here from them).
+  const moved = await tx.query<{ series_id: number; chunk_seconds: number | null; tv: string }>(
+    `SELECT a.series_id, s.chunk_seconds, a.tv FROM (
+       SELECT p.series_id, encode(string_agg(timestamptz_send(p.ts) || float8send(p.value), ''::bytea), 'base64') AS tv
+       FROM points p
+       WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND p.ts < to_timestamp($1::float8 / 1000)
+         AND (p.ts < to_timestamp($2::float8 / 1000) OR p.series_id IN (SELECT id FROM series WHERE id BETWEEN $3 AND $4 AND chunk_seconds IS DISTINCT FROM ${DAY_S}))
+       GROUP BY p.series_id) a
+     JOIN series s ON s.id = a.series_id`,
+    [closed.twoHoursMs, closed.dayMs, b.lo, b.hi, b.fromMs],
+  );
+  if (!moved.rows.length) return { points: 0, chunks: 0, series: [], rollupDays: 0, read: 0 };
+
+  // Hot points per series, sorted, cut at the width's closed instant, cut into windows.
   let points = 0;
+  let read = 0;
+  /** Hot rows taken (points before keeping one a timestamp): what the DELETE must remove. */
+  let rows = 0;
   const work: SeriesWork[] = [];
   const windowStarts = new Set<number>();
-  for (const [k, row] of moved.rows.entries()) {
-    const width = Number(row.chunk_seconds) as ChunkSeconds;
-    const p = unpackPoints(packed[k]!);
+  const chosen: { id: number; width: ChunkSeconds }[] = [];
+  for (const row of moved.rows) {
+    const id = Number(row.series_id);
+    const p = unpackPoints(Buffer.from(row.tv, 'base64'));
+    read += p.t.length;
     const hot = sortedUnique(p.t, p.v);
-    points += hot.t.length;
+    let width = row.chunk_seconds === null ? null : (Number(row.chunk_seconds) as ChunkSeconds);
+    if (width === null) {
+      width = widthOf(hot.t.subarray(0, countBefore(hot.t, closed.twoHoursMs)));
+      chosen.push({ id, width });
+    }
+    const n = width === TWO_HOURS_S ? hot.t.length : countBefore(hot.t, closed.dayMs);
+    if (!n) continue;
+    rows += width === TWO_HOURS_S ? p.t.length : p.t.reduce((k, x) => (x < closed.dayMs ? k + 1 : k), 0);
+    const t = hot.t.subarray(0, n);
+    const v = hot.v.subarray(0, n);
+    points += n;
     const windows: Window[] = [];
-    for (let i = 0; i < hot.t.length; ) {
-      const startMs = windowStartMs(hot.t[i]!, width);
+    for (let i = 0; i < n; ) {
+      const startMs = windowStartMs(t[i]!, width);
       const endMs = startMs + width * 1000;
       let j = i + 1;
-      while (j < hot.t.length && hot.t[j]! < endMs) j++;
-      windows.push({ startMs, t: hot.t.subarray(i, j), v: hot.v.subarray(i, j) });
+      while (j < n && t[j]! < endMs) j++;
+      windows.push({ startMs, t: t.subarray(i, j), v: v.subarray(i, j) });
       windowStarts.add(startMs);
       i = j;
     }
-    work.push({ id: Number(row.series_id), width, windows });
+    work.push({ id, width, windows, first: row.chunk_seconds === null });
   }
   work.sort((a, b) => a.id - b.id);
   const ids = work.map((w) => w.id);
 
-  // Every partition written below must exist (made outside this transaction when not).
+  // Every partition written below must exist (made outside this transaction when not): checked before
+  // the DELETE, so a retry repeats only the SELECT.
   const days = new Set<number>([...windowStarts].map(dayStartMs));
   await checkPartitions(tx, store, [
     ...[...days].map((d) => ({ table: 'chunks' as const, keyMs: d })),
     ...[...days].flatMap((d) => ROLLUP_RESOLUTIONS_MS.map((res) => ({ table: rollupTable[res], keyMs: d }))),
   ]);
 
-  // Merge with the chunks these windows already have (late data), locked until commit.
-  const existing = await tx.query<{ series_id: number; window_start: Date; data: Uint8Array }>(
-    `SELECT series_id, window_start, data FROM chunks WHERE series_id = ANY($1::bigint[]) AND window_start = ANY($2::timestamptz[])
-     ORDER BY series_id, window_start FOR UPDATE`,
-    [ids, [...windowStarts].map((ms) => new Date(ms).toISOString())],
+  // A width, once chosen, is kept (every chunk of the series uses it); set with the series' first chunks.
+  if (chosen.length) {
+    await tx.query(
+      `UPDATE series SET chunk_seconds = u.w FROM unnest($1::bigint[], $2::int[]) AS u(id, w) WHERE series.id = u.id AND series.chunk_seconds IS NULL`,
+      [chosen.map((c) => c.id), chosen.map((c) => c.width)],
+    );
+  }
+  if (!work.length) return { points: 0, chunks: 0, series: [], rollupDays: 0, read };
+
+  // The same rows, by the widths now known: all closed rows of 2 h series, day-width ones before the
+  // open day. Same snapshot, same rows: anything else would lose points, so it rolls the batch back.
+  const deleted = await tx.query(
+    `DELETE FROM points p WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND p.ts < to_timestamp($1::float8 / 1000)
+       AND (p.ts < to_timestamp($2::float8 / 1000) OR p.series_id = ANY($6::bigint[]))`,
+    [closed.twoHoursMs, closed.dayMs, b.lo, b.hi, b.fromMs, work.filter((w) => w.width === TWO_HOURS_S).map((w) => w.id)],
   );
+  if (deleted.rowCount !== rows) throw new Error(`compaction deleted ${deleted.rowCount} hot rows but read ${rows}`);
+
+  // Merge with the chunks these windows already have (late data), locked until commit. A series
+  // compacted the first time has none (chunks are written with its width, in one transaction).
   const old = new Map<string, Uint8Array>();
-  for (const r of existing.rows) old.set(`${Number(r.series_id)}:${new Date(r.window_start).getTime()}`, r.data);
+  const known = work.filter((w) => !w.first);
+  if (known.length) {
+    const starts = new Set(known.flatMap((w) => w.windows.map((x) => x.startMs)));
+    const existing = await tx.query<{ series_id: number; window_start: Date; data: Uint8Array }>(
+      `SELECT series_id, window_start, data FROM chunks WHERE series_id = ANY($1::bigint[]) AND window_start = ANY($2::timestamptz[])
+       ORDER BY series_id, window_start FOR UPDATE`,
+      [known.map((w) => w.id), [...starts].map((ms) => new Date(ms).toISOString())],
+    );
+    for (const r of existing.rows) old.set(`${Number(r.series_id)}:${new Date(r.window_start).getTime()}`, r.data);
+  }
   const chunkRows: { id: number; startMs: number; t: Float64Array; bytes: Uint8Array }[] = [];
   for (const s of work) {
     for (const w of s.windows) {
@@ -360,7 +409,7 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, closed: Closed): Prom
   );
 
   const rollupDays = await updateRollups(tx, work);
-  return { points, chunks: chunkRows.length, series: ids, rollupDays };
+  return { points, chunks: chunkRows.length, series: ids, rollupDays, read };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -370,6 +419,8 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, closed: Closed): Prom
 interface DayWork {
   id: number;
   width: ChunkSeconds;
+  /** The series' first compaction: the day has no stored rollup and no other chunk. */
+  first: boolean;
   dayMs: number;
   windows: Window[];
 }
@@ -438,16 +489,16 @@ async function updateRollups(tx: Sql, work: readonly SeriesWork[]): Promise<numb
       const dayMs = dayStartMs(w.startMs);
       const last = days[days.length - 1];
       if (last && last.id === s.id && last.dayMs === dayMs) last.windows.push(w);
-      else days.push({ id: s.id, width: s.width, dayMs, windows: [w] });
+      else days.push({ id: s.id, width: s.width, first: s.first, dayMs, windows: [w] });
     }
   }
-  const ids = [...new Set(days.map((d) => d.id))];
-  const dayList = [...new Set(days.map((d) => d.dayMs))];
-  const dayParams = dayList.map((ms) => new Date(ms).toISOString());
+  const knownDays = days.filter((d) => !d.first);
+  const ids = [...new Set(knownDays.map((d) => d.id))];
+  const dayParams = [...new Set(knownDays.map((d) => d.dayMs))].map((ms) => new Date(ms).toISOString());
 
-  // The stored rollups of the touched days.
+  // The stored rollups of the touched days (of series compacted before).
   const stored = new Map<string, Map<number, Uint8Array>>();
-  for (const res of ROLLUP_RESOLUTIONS_MS) {
+  for (const res of ids.length ? ROLLUP_RESOLUTIONS_MS : []) {
     const r = await tx.query<{ series_id: number; day: Date; data: Uint8Array }>(
       `SELECT series_id, day, data FROM ${rollupTable[res]} WHERE series_id = ANY($1::bigint[]) AND day = ANY($2::timestamptz[])`,
       [ids, dayParams],
@@ -462,7 +513,7 @@ async function updateRollups(tx: Sql, work: readonly SeriesWork[]): Promise<numb
 
   // Days lacking a stored rollup and holding windows not written now: read their other chunks.
   const others = new Map<string, Window[]>();
-  const incomplete = days.filter((d) => (stored.get(dayKey(d.id, d.dayMs))?.size ?? 0) < ROLLUP_RESOLUTIONS_MS.length && d.windows.length < DAY_S / d.width);
+  const incomplete = knownDays.filter((d) => (stored.get(dayKey(d.id, d.dayMs))?.size ?? 0) < ROLLUP_RESOLUTIONS_MS.length && d.windows.length < DAY_S / d.width);
   if (incomplete.length) {
     const starts = new Set<number>();
     for (const d of incomplete) for (let ws = d.dayMs; ws < d.dayMs + DAY_MS; ws += d.width * 1000) starts.add(ws);
@@ -548,63 +599,61 @@ async function updateRollups(tx: Sql, work: readonly SeriesWork[]): Promise<numb
  * follow. Chooses and stores `series.chunk_seconds` for series compacted the first time. When another
  * compactor is running, does nothing and returns zeros.
  */
+/** One batch in its own transaction, retried after a missing partition or a serialization failure; returns the rows it read. */
+async function runBatch(sql: Sql, batch: Batch, closed: Closed, total: { points: number; chunks: number; rollupDays: number }, series: Set<number>): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const r = await sql.transaction((tx) => compactBatch(tx, sql, batch, closed));
+      total.points += r.points;
+      total.chunks += r.chunks;
+      for (const id of r.series) series.add(id);
+      total.rollupDays += r.rollupDays;
+      return r.read;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      // A partition missing or dropped meanwhile (another process' retention): forget which
+      // partitions this store knew, make it again and retry.
+      if (err instanceof MissingPartitions) {
+        forgetPartitions(sql);
+        await makePartitions(sql, err.wanted);
+      } else if ((err as { code?: string }).code === '23514') forgetPartitions(sql);
+      // A writer locking the same chunk and hot rows in the other order (40P01), or changing a hot
+      // row or chunk of this batch after its snapshot (40001): the batch starts over.
+      else if (!['40P01', '40001'].includes((err as { code?: string }).code ?? '')) throw err;
+    }
+  }
+}
+
 export async function compactClosedWindows(sql: Sql, nowMs: number, options: CompactOptions = {}): Promise<CompactResult> {
   const t0 = performance.now();
   const total = { points: 0, chunks: 0, rollupDays: 0 };
   const series = new Set<number>();
   const cutoffMs = nowMs - (options.graceMs ?? COMPACTION_GRACE_MS);
   const closed: Closed = { twoHoursMs: windowStartMs(cutoffMs, TWO_HOURS_S), dayMs: windowStartMs(cutoffMs, DAY_S) };
+  const batchPoints = options.batchPoints ?? DEFAULT_BATCH_POINTS;
   await exclusively(sql, async () => {
-    await chooseWidths(sql, cutoffMs);
-    // Counts per series without the join to `series` (half the cost): rows of day-width series in
-    // the still open day count too, which only makes batches smaller than they could be.
-    const plan = await sql.query<{ series_id: number; n: number; first_ms: number; last_ms: number }>(
-      `SELECT series_id, count(*) AS n,
-              floor(extract(epoch FROM min(ts)) * 1000)::float8 AS first_ms, floor(extract(epoch FROM max(ts)) * 1000)::float8 AS last_ms
-       FROM points WHERE ts < to_timestamp($1::float8 / 1000)
-       GROUP BY series_id ORDER BY series_id`,
-      [closed.twoHoursMs],
-    );
-    if (!plan.rows.length) return;
-    // Day-width series whose rows all lie in the still open day have nothing to compact yet.
-    const dayWide = await sql.query<{ id: number }>(`SELECT id FROM series WHERE id = ANY($1::bigint[]) AND chunk_seconds = ${DAY_S}`, [plan.rows.map((r) => r.series_id)]);
-    const daily = new Set(dayWide.rows.map((r) => Number(r.id)));
-    const rows = plan.rows
-      .map((r) => ({ id: Number(r.series_id), n: Number(r.n), firstMs: Number(r.first_ms), lastMs: Math.min(Number(r.last_ms), daily.has(Number(r.series_id)) ? closed.dayMs - 1 : Infinity) }))
-      .filter((r) => r.firstMs <= r.lastMs);
-    if (!rows.length) return;
-    // Make the partitions the plan needs up front (late rows of other days: on demand, see below).
-    const days = new Set<number>();
-    for (const r of rows) {
-      const first = dayStartMs(r.firstMs);
-      const last = dayStartMs(r.lastMs);
-      if ((last - first) / DAY_MS > PREMAKE_SPAN_DAYS) days.add(first).add(last);
-      else for (let d = first; d <= last; d += DAY_MS) days.add(d);
-    }
-    await makePartitions(sql, [...days].flatMap((d) => [{ table: 'chunks' as const, keyMs: d }, ...ROLLUP_RESOLUTIONS_MS.map((res) => ({ table: rollupTable[res], keyMs: d }))]));
-
-    for (const batch of planBatches(rows, options.batchPoints ?? DEFAULT_BATCH_POINTS)) {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const r = await sql.transaction((tx) => compactBatch(tx, sql, batch, closed));
-          total.points += r.points;
-          total.chunks += r.chunks;
-          for (const id of r.series) series.add(id);
-          total.rollupDays += r.rollupDays;
-          break;
-        } catch (err) {
-          if (attempt >= 3) throw err;
-          // A partition missing or dropped meanwhile (another process' retention): forget which
-          // partitions this store knew, make it again and retry.
-          if (err instanceof MissingPartitions) {
-            forgetPartitions(sql);
-            await makePartitions(sql, err.wanted);
-          } else if ((err as { code?: string }).code === '23514') forgetPartitions(sql);
-          // A writer locking the same chunk and hot rows in the other order (40P01), or changing a hot
-          // row or chunk of this batch after its snapshot (40001): the batch starts over.
-          else if (!['40P01', '40001'].includes((err as { code?: string }).code ?? '')) throw err;
-        }
-      }
+    const span = await sql.query<{ lo: number | null; hi: number | null }>(`SELECT min(id) AS lo, max(id) AS hi FROM series`);
+    const first = span.rows[0]?.lo;
+    const last = span.rows[0]?.hi;
+    if (first === null || first === undefined || last === null || last === undefined) return;
+    const lo = Number(first);
+    const hi = Number(last);
+    // Batches by series id ranges, sized by the planner's estimates and then by what the batches read:
+    // no counting pass. The partitions of the recent days exist before the first batch; others (late
+    // or backfilled data) are made when a batch meets them.
+    const estimate = await estimateRows(sql, closed.twoHoursMs, lo, hi);
+    await makePartitions(sql, [closed.dayMs - DAY_MS, closed.dayMs].flatMap((d) => [{ table: 'chunks' as const, keyMs: d }, ...ROLLUP_RESOLUTIONS_MS.map((res) => ({ table: rollupTable[res], keyMs: d }))]));
+    let done = 0;
+    let rate = estimate / (hi - lo + 1);
+    for (let from = lo; from <= hi; ) {
+      const batches = await nextBatches(sql, from, hi, batchSpan(batchPoints, rate), batchPoints, closed);
+      let read = 0;
+      for (const batch of batches) read += await runBatch(sql, batch, closed, total, series);
+      const last = batches[batches.length - 1]!.hi;
+      done += read;
+      // The next batch at the larger of these ids' rate and the estimate's rate over what is left.
+      rate = Math.max(read / (last - from + 1), Math.max(0, estimate - done) / Math.max(1, hi - last));
+      from = last + 1;
     }
   });
   return { ...total, series: series.size, ms: performance.now() - t0 };

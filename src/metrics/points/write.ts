@@ -20,7 +20,7 @@
 // see stays hot (late data, picked up by its next run). Both take hot rows before chunks; this path
 // takes each in key order, and a deadlock that still happens is retried whole by the ingest pipeline.
 // The grace is also the clock skew allowed between API processes and the compactor.
-import type { Sql } from '../../store/sql.js';
+import { float8Array, int8Array, timestamptzArray, type Sql } from '../../store/sql.js';
 import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { COMPACTION_GRACE_MS, DAY_MS, dayStartMs, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
 import type { LastTimestamps } from './last-timestamps.js';
@@ -69,15 +69,6 @@ function concatRows(a: PointRows, b: PointRows): PointRows {
   return { seriesIds: [...a.seriesIds, ...b.seriesIds], timestampsMs: [...a.timestampsMs, ...b.timestampsMs], values: [...a.values, ...b.values] };
 }
 
-/**
- * A PostgreSQL array literal of finite numbers: cheaper to build than the driver's quoted elements and
- * cheaper for the server to parse than timestamps as text. −0 keeps its sign (String(-0) is "0").
- */
-function numberArray(xs: readonly number[]): string {
-  if (xs.some((x) => Object.is(x, -0))) return `{${xs.map((x) => (Object.is(x, -0) ? '-0' : String(x))).join(',')}}`;
-  return `{${xs.join(',')}}`;
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Epoch ms (a bigint expression) as timestamptz, exactly (each product is an integer a double holds). */
@@ -85,11 +76,27 @@ const tsOf = (t: string) => `timestamptz 'epoch' + (${t} / 1000) * interval '1 s
 /** A timestamptz as epoch ms (float8: whole milliseconds are exact). */
 const msOf = (ts: string) => `(extract(epoch FROM ${ts}) * 1000)::float8`;
 
-const unnestRows = `unnest($1::text::bigint[], $2::text::bigint[], $3::text::float8[]) AS u(s, t, v)`;
-// Rows in key order: concurrent batches take the primary key's entries in one order (no deadlock).
-const batchRows = `SELECT s, ${tsOf('t')}, v FROM ${unnestRows} ORDER BY s, t`;
+// The batch's rows as parameters: binary arrays (src/store/sql.ts), so times arrive as timestamptz and
+// nothing is formatted or parsed; unnest in the select list (ProjectSet) streams them into the insert
+// in array order, without the tuplestore and sort of `FROM unnest(…) ORDER BY` (11% less PostgreSQL
+// CPU, 17% less on the embedded store). The arrays are sent in key order: concurrent batches take the
+// primary key's entries in one order (no deadlock).
+const batchRows = `SELECT unnest($1::int8[]), unnest($2::timestamptz[]), unnest($3::float8[])`;
 
-const rowParams = (r: PointRows) => [numberArray(r.seriesIds), numberArray(r.timestampsMs), numberArray(r.values)];
+function rowParams(r: PointRows): Buffer[] {
+  const k = inKeyOrder(r);
+  return [int8Array(k.seriesIds), timestamptzArray(k.timestampsMs), float8Array(k.values)];
+}
+
+/** The rows sorted by (series, time); the same object when they already are (a scrape's batch is). */
+function inKeyOrder(r: PointRows): PointRows {
+  const { seriesIds: s, timestampsMs: t } = r;
+  let sorted = true;
+  for (let i = 1; i < s.length && sorted; i++) sorted = s[i - 1]! < s[i]! || (s[i - 1] === s[i] && t[i - 1]! < t[i]!);
+  if (sorted) return r;
+  const order = Array.from(s, (_, i) => i).sort((a, b) => s[a]! - s[b]! || t[a]! - t[b]!);
+  return { seriesIds: order.map((i) => s[i]!), timestampsMs: order.map((i) => t[i]!), values: order.map((i) => r.values[i]!) };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Planning
@@ -100,7 +107,7 @@ const newestStored = `
 SELECT u.s::float8 AS id, ${msOf(`greatest(
   (SELECT max(p.ts) FROM points p WHERE p.series_id = u.s),
   (SELECT c.last_ts FROM chunks c WHERE c.series_id = u.s AND c.window_start >= $2::timestamptz ORDER BY c.window_start DESC LIMIT 1))`)} AS last_ms
-FROM unnest($1::text::bigint[]) AS u(s)`;
+FROM unnest($1::int8[]) AS u(s)`;
 
 /**
  * Splits a batch into fresh and checked points. Series the memory does not know yet, with a point newer
@@ -124,16 +131,16 @@ export async function planWrite(sql: Sql, rows: PointRows, nowMs: number, memory
   // in the batch is neither looked up nor remembered: its newest stored point may be far newer.
   const stored = new Map<number, number>();
   const cold: number[] = [];
-  for (const [sid, t] of batchNewest) {
+  batchNewest.forEach((t, sid) => {
     const known = memory.get(sid);
     if (known !== undefined) stored.set(sid, known);
     else if (t > cutoffMs) cold.push(sid);
-  }
+  });
   if (cold.length) {
-    const r = await sql.query<{ id: number; last_ms: number | null }>(newestStored, [numberArray(cold), iso(cutoffMs - DAY_MS)]);
+    const r = await sql.query<{ id: number; last_ms: number | null }>(newestStored, [int8Array(cold), iso(cutoffMs - DAY_MS)], { prepare: 'iv_points_newest' });
     for (const row of r.rows) stored.set(Number(row.id), row.last_ms ?? Number.NEGATIVE_INFINITY);
   }
-  for (const [sid, last] of stored) newest.set(sid, Math.max(last, batchNewest.get(sid)!));
+  stored.forEach((last, sid) => newest.set(sid, Math.max(last, batchNewest.get(sid)!)));
 
   const fresh = emptyRows();
   const checked = emptyRows();
@@ -158,6 +165,81 @@ async function append(sql: Sql, rows: PointRows): Promise<void> {
   await sql.query(appendStatement, rowParams(rows), { prepare: 'iv_points_append' });
 }
 
+// Group commit of the append on the embedded store. A statement costs a fixed part besides its points
+// (the protocol steps, the executor, the commit: ~1 ms in PGlite, a fifth of a 1,000-point request),
+// and PGlite runs one statement at a time anyway, so appends that arrive while one is running wait for
+// it and then go together, as one statement in key order. Each request is still answered only after
+// the statement holding its points committed. When that statement fails (a point another process
+// stored, the same point in two of the waiting requests, any error), each request's points are
+// appended again on their own, so every request gets its own outcome (a unique violation then takes
+// that request to the checked path). On PostgreSQL concurrent appends run in parallel backends:
+// grouping them serialised that work and cut throughput (measured), so they stay apart there.
+
+interface WaitingAppend {
+  rows: PointRows;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface AppendQueue {
+  running: boolean;
+  waiting: WaitingAppend[];
+}
+
+/** Points in one grouped statement at most (binary arrays of 36 bytes a point). */
+const maxGroupPoints = 50_000;
+const appendQueues = new WeakMap<Sql, AppendQueue>();
+
+/** {@link append} outside a transaction; on the embedded store grouped with the appends that arrive meanwhile. */
+async function appendGrouped(sql: Sql, rows: PointRows): Promise<void> {
+  if (sql.driver !== 'pglite') return append(sql, rows);
+  let q = appendQueues.get(sql);
+  if (!q) appendQueues.set(sql, (q = { running: false, waiting: [] }));
+  if (q.running) return new Promise((resolve, reject) => q.waiting.push({ rows, resolve, reject }));
+  q.running = true;
+  try {
+    await append(sql, rows);
+  } finally {
+    void appendWaiting(sql, q);
+  }
+}
+
+/** Sends what waited, a group a statement, until nothing waits. */
+async function appendWaiting(sql: Sql, q: AppendQueue): Promise<void> {
+  while (q.waiting.length) {
+    let n = 0;
+    let take = 0;
+    while (take < q.waiting.length && (take === 0 || n + q.waiting[take]!.rows.seriesIds.length <= maxGroupPoints)) n += q.waiting[take++]!.rows.seriesIds.length;
+    const group = q.waiting.splice(0, take);
+    if (group.length > 1) {
+      try {
+        await append(sql, concatAll(group.map((g) => g.rows)));
+        for (const g of group) g.resolve();
+        continue;
+      } catch {
+        // settled per request below
+      }
+    }
+    for (const g of group) {
+      try {
+        await append(sql, g.rows);
+        g.resolve();
+      } catch (err) {
+        g.reject(err);
+      }
+    }
+  }
+  q.running = false;
+}
+
+function concatAll(parts: PointRows[]): PointRows {
+  const out = emptyRows();
+  for (const p of parts) {
+    for (let i = 0; i < p.seriesIds.length; i++) push(out, p, i);
+  }
+  return out;
+}
+
 function hasOld(rows: PointRows, cutoffMs: number): boolean {
   return rows.timestampsMs.some((t) => t <= cutoffMs);
 }
@@ -174,7 +256,7 @@ export async function writePoints(sql: Sql, plan: WritePlan, policy: DuplicatePo
   if (!fresh.seriesIds.length) return hasOld(checked, cutoffMs) ? sql.transaction((tx) => writeChecked(tx, checked, policy, cutoffMs)) : writeChecked(sql, checked, policy, cutoffMs);
   if (checked.seriesIds.length) return sql.transaction((tx) => writeInTransaction(tx, plan, policy));
   try {
-    await append(sql, fresh);
+    await appendGrouped(sql, fresh);
     return { inserted: fresh.seriesIds.length, duplicates: 0 };
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
@@ -319,7 +401,7 @@ FROM chunks c JOIN series sr ON sr.id = c.series_id
 WHERE c.window_start > $3::timestamptz AND c.window_start <= $4::timestamptz
   AND (c.series_id, c.window_start) IN (
     SELECT u.s, ${tsOf('(u.t - ((u.t % w.ms) + w.ms) % w.ms)')}
-    FROM unnest($1::text::bigint[], $2::text::bigint[]) AS u(s, t)
+    FROM unnest($1::int8[], $2::int8[]) AS u(s, t)
     JOIN series s2 ON s2.id = u.s
     CROSS JOIN LATERAL (SELECT s2.chunk_seconds::bigint * 1000 AS ms) w
     WHERE s2.chunk_seconds IS NOT NULL)
@@ -353,8 +435,8 @@ async function chunkMembers(sql: Sql, pts: { seriesIds: number[]; timestampsMs: 
   if (!pts.seriesIds.length) return out;
   const { min, max } = extent(pts.timestampsMs);
   const r = await sql.query<{ series_id: number; chunk_seconds: ChunkSeconds; window_ms: number; first_ms: number; last_ms: number; data: Uint8Array }>(windowChunksQuery(lock), [
-    numberArray(pts.seriesIds),
-    numberArray(pts.timestampsMs),
+    int8Array(pts.seriesIds),
+    int8Array(pts.timestampsMs),
     iso(min - DAY_MS),
     iso(max),
   ]);
@@ -436,9 +518,9 @@ async function settleWithChunks(sql: Sql, old: OldWritten, policy: DuplicatePoli
 
 async function deleteHotRows(sql: Sql, pts: { seriesIds: number[]; timestampsMs: number[] }): Promise<void> {
   await sql.query(
-    `DELETE FROM points p USING unnest($1::text::bigint[], $2::text::bigint[]) AS u(s, t)
-     WHERE p.series_id = u.s AND p.ts = ${tsOf('u.t')}`,
-    [numberArray(pts.seriesIds), numberArray(pts.timestampsMs)],
+    `DELETE FROM points p USING unnest($1::int8[], $2::timestamptz[]) AS u(s, t)
+     WHERE p.series_id = u.s AND p.ts = u.t`,
+    [int8Array(pts.seriesIds), timestamptzArray(pts.timestampsMs)],
   );
 }
 
@@ -471,18 +553,18 @@ async function removeFromChunks(sql: Sql, removals: Map<WindowChunk, Set<number>
   if (upd.s.length) {
     const { min, max } = extent(upd.w);
     await sql.query(
-      `UPDATE chunks c SET n = u.n, first_ts = ${tsOf('u.f')}, last_ts = ${tsOf('u.l')}, data = decode(u.d, 'hex')
-       FROM unnest($1::text::bigint[], $2::text::bigint[], $3::text::int[], $4::text::bigint[], $5::text::bigint[], $6::text[]) AS u(s, w, n, f, l, d)
-       WHERE c.series_id = u.s AND c.window_start = ${tsOf('u.w')} AND c.window_start BETWEEN $7::timestamptz AND $8::timestamptz`,
-      [numberArray(upd.s), numberArray(upd.w), numberArray(upd.n), numberArray(upd.f), numberArray(upd.l), upd.d, iso(min), iso(max)],
+      `UPDATE chunks c SET n = u.n::int, first_ts = u.f, last_ts = u.l, data = decode(u.d, 'hex')
+       FROM unnest($1::int8[], $2::timestamptz[], $3::int8[], $4::timestamptz[], $5::timestamptz[], $6::text[]) AS u(s, w, n, f, l, d)
+       WHERE c.series_id = u.s AND c.window_start = u.w AND c.window_start BETWEEN $7::timestamptz AND $8::timestamptz`,
+      [int8Array(upd.s), timestamptzArray(upd.w), int8Array(upd.n), timestamptzArray(upd.f), timestamptzArray(upd.l), upd.d, iso(min), iso(max)],
     );
   }
   if (del.s.length) {
     const { min, max } = extent(del.w);
     await sql.query(
-      `DELETE FROM chunks c USING unnest($1::text::bigint[], $2::text::bigint[]) AS u(s, w)
-       WHERE c.series_id = u.s AND c.window_start = ${tsOf('u.w')} AND c.window_start BETWEEN $3::timestamptz AND $4::timestamptz`,
-      [numberArray(del.s), numberArray(del.w), iso(min), iso(max)],
+      `DELETE FROM chunks c USING unnest($1::int8[], $2::timestamptz[]) AS u(s, w)
+       WHERE c.series_id = u.s AND c.window_start = u.w AND c.window_start BETWEEN $3::timestamptz AND $4::timestamptz`,
+      [int8Array(del.s), timestamptzArray(del.w), iso(min), iso(max)],
     );
   }
 }
@@ -490,9 +572,9 @@ async function removeFromChunks(sql: Sql, removals: Map<WindowChunk, Set<number>
 /** Deletes the 5-minute and 1-hour rollup rows of these (series, UTC day)s; compaction recomputes them. */
 async function deleteRollups(sql: Sql, days: { seriesId: number; dayMs: number }[]): Promise<void> {
   const { min, max } = extent(days.map((d) => d.dayMs));
-  const params = [numberArray(days.map((d) => d.seriesId)), numberArray(days.map((d) => d.dayMs)), iso(min), iso(max)];
+  const params = [int8Array(days.map((d) => d.seriesId)), timestamptzArray(days.map((d) => d.dayMs)), iso(min), iso(max)];
   const del = (table: string) =>
-    `DELETE FROM ${table} r USING unnest($1::text::bigint[], $2::text::bigint[]) AS u(s, d)
-     WHERE r.series_id = u.s AND r.day = ${tsOf('u.d')} AND r.day BETWEEN $3::timestamptz AND $4::timestamptz`;
+    `DELETE FROM ${table} r USING unnest($1::int8[], $2::timestamptz[]) AS u(s, d)
+     WHERE r.series_id = u.s AND r.day = u.d AND r.day BETWEEN $3::timestamptz AND $4::timestamptz`;
   await sql.query(`WITH a AS (${del('rollups_5m')}) ${del('rollups_1h')}`, params);
 }

@@ -2,9 +2,9 @@
 // (big-endian within each byte), like Gorilla's and Prometheus' XOR chunks.
 //
 // The writer accumulates up to 32 bits in one integer and stores full 32-bit words in a growing
-// Uint32Array: no allocation per bit or per value. The reader works on a copy of its input padded with
-// 8 zero bytes, so a 5-byte window can be read at any in-range position without a bounds branch, and
-// every read checks the logical end first: running past it throws a RangeError, never reads garbage.
+// Uint32Array: no allocation per bit or per value. The reader reads its input in place (a 5-byte window
+// away from the end, byte by byte near it), and every read checks the logical end first: running past
+// it throws a RangeError, never reads garbage.
 
 /** Writes bit fields of 0–32 bits, most significant bit first. */
 export class BitWriter {
@@ -16,6 +16,20 @@ export class BitWriter {
   /** `capacityBits` sizes the first buffer; it doubles when full. */
   constructor(capacityBits = 1024) {
     this.words = new Uint32Array(Math.max(4, Math.ceil(capacityBits / 32)));
+  }
+
+  /** Forgets what was written, keeping the buffer (encoders reuse one writer). */
+  reset(): this {
+    this.used = 0;
+    this.acc = 0;
+    this.accBits = 0;
+    return this;
+  }
+
+  /** Writes zero bits up to the next byte boundary. */
+  padToByte(): void {
+    const pad = (8 - (this.accBits & 7)) & 7;
+    if (pad > 0) this.writeBits(0, pad);
   }
 
   /** Number of bits written so far. */
@@ -79,27 +93,42 @@ export class BitWriter {
 
 /** Reads bit fields of 0–32 bits from bytes written by `BitWriter`. */
 export class BitReader {
-  private readonly buf: Uint8Array;
-  private pos = 0;
-  /** Number of readable bits. */
-  readonly limit: number;
+  private buf: Uint8Array;
+  private pos = 0; // absolute bit position in buf
+  private base = 0; // bit position of the first readable bit
+  private end = 0; // bit position after the last readable bit
 
-  /** Reads `bytes[start…end)`; the input is copied, so the caller keeps ownership of `bytes`. */
+  /**
+   * Reads `bytes[start…end)` in place (no copy, no view: decoding many small rows allocates nothing
+   * here); the caller must not change those bytes while reading.
+   */
   constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
-    const len = Math.max(0, end - start);
-    this.buf = new Uint8Array(len + 8);
-    this.buf.set(bytes.subarray(start, start + len));
-    this.limit = len * 8;
+    this.buf = bytes;
+    this.reset(bytes, start, end);
+  }
+
+  /** Starts reading `bytes[start…end)` from its first bit (readers can be reused). */
+  reset(bytes: Uint8Array, start = 0, end = bytes.length): this {
+    this.buf = bytes;
+    const e = Math.min(Math.max(start, end), bytes.length);
+    this.base = this.pos = Math.min(start, e) * 8;
+    this.end = e * 8;
+    return this;
+  }
+
+  /** Number of readable bits. */
+  get limit(): number {
+    return this.end - this.base;
   }
 
   /** Number of bits read so far. */
   get bitPosition(): number {
-    return this.pos;
+    return this.pos - this.base;
   }
 
   /** Bits left before the end. */
   get remaining(): number {
-    return this.limit - this.pos;
+    return this.end - this.pos;
   }
 
   /** Reads `n` bits (0 ≤ n ≤ 32) as an unsigned integer; RangeError past the end. */
@@ -107,22 +136,74 @@ export class BitReader {
     if (n === 0) return 0;
     const p = this.pos;
     const end = p + n;
-    if (end > this.limit) throw new RangeError(`chunk truncated: needs bit ${end}, has ${this.limit}`);
+    if (end > this.end) throw new RangeError(`chunk truncated: needs bit ${end - this.base}, has ${this.end - this.base}`);
     const b = this.buf;
     const i = p >>> 3;
     const off = p & 7;
-    const hi = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
-    const w = off === 0 ? hi : (hi << off) | (b[i + 4]! >>> (8 - off));
+    let w: number;
+    if (i + 4 < b.length) {
+      const hi = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+      w = off === 0 ? hi : (hi << off) | (b[i + 4]! >>> (8 - off));
+    } else {
+      // The last bytes of the buffer: missing ones read as zero (never returned: the check above holds).
+      const hi = (b[i]! << 24) | ((b[i + 1] ?? 0) << 16) | ((b[i + 2] ?? 0) << 8) | (b[i + 3] ?? 0);
+      w = off === 0 ? hi : (hi << off) | ((b[i + 4] ?? 0) >>> (8 - off));
+    }
     this.pos = end;
     return n === 32 ? w >>> 0 : w >>> (32 - n);
+  }
+
+  /**
+   * The next 32 bits, left-aligned in an int32, without consuming them (see `skip`). Bits past the
+   * logical end are whatever the buffer holds there, zero past its last byte: a decoder must decide
+   * only on bits it then consumes, so that `skip` refuses a field running past the end.
+   */
+  peek32(): number {
+    const p = this.pos;
+    const b = this.buf;
+    const i = p >>> 3;
+    const off = p & 7;
+    if (i + 4 < b.length) {
+      const hi = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+      return off === 0 ? hi : (hi << off) | (b[i + 4]! >>> (8 - off));
+    }
+    const hi = ((b[i] ?? 0) << 24) | ((b[i + 1] ?? 0) << 16) | ((b[i + 2] ?? 0) << 8) | (b[i + 3] ?? 0);
+    return off === 0 ? hi : (hi << off) | ((b[i + 4] ?? 0) >>> (8 - off));
+  }
+
+  /** Consumes `n` bits (0 ≤ n ≤ 32), usually ones `peek32` showed; RangeError past the end. */
+  skip(n: number): void {
+    const end = this.pos + n;
+    if (end > this.end) throw new RangeError(`chunk truncated: needs bit ${end - this.base}, has ${this.end - this.base}`);
+    this.pos = end;
   }
 
   /** Reads one bit; RangeError past the end. */
   readBit(): number {
     const p = this.pos;
-    if (p >= this.limit) throw new RangeError(`chunk truncated: needs bit ${p + 1}, has ${this.limit}`);
+    if (p >= this.end) throw new RangeError(`chunk truncated: needs bit ${p + 1 - this.base}, has ${this.end - this.base}`);
     this.pos = p + 1;
     return (this.buf[p >>> 3]! >>> (7 - (p & 7))) & 1;
+  }
+
+  /**
+   * Counts 1 bits up to the first 0 bit (consumed), or up to `max` ones (0 ≤ max ≤ 8; then no 0 is
+   * read): the prefix codes of codec.ts, read from one window rather than bit by bit.
+   */
+  readOnes(max: number): number {
+    const p = this.pos;
+    if (this.end - p > max) {
+      const b = this.buf;
+      const i = p >>> 3;
+      const window = (((b[i]! << 8) | (b[i + 1] ?? 0)) << (p & 7)) & 0xffff;
+      const ones = Math.clz32(~(window << 16));
+      const c = ones < max ? ones : max;
+      this.pos = p + c + (c < max ? 1 : 0);
+      return c;
+    }
+    let c = 0;
+    while (c < max && this.readBit() === 1) c++;
+    return c;
   }
 }
 

@@ -1,73 +1,107 @@
 // The chunk codec: one series' points over a closed time window, compressed into one byte string
 // (issue 18). Pure functions over typed arrays, no I/O.
 //
-// Layout (version 1):
-//   byte 0        version (1)
-//   varint        count of points (LEB128, ≤ 2^31 − 1)
-//   byte          flags: bits 0–1 value mode (0 Gorilla XOR, 1 decimal deltas, 2 decimal delta-of-deltas);
-//                 bit 2 exceptions (decimal modes only: a correction follows every value); bits 3–7
-//                 reserved, must be 0
-//   byte          decimals k (only in the decimal modes, 0–9)
-//   bit stream    (only when count > 0), most significant bit first, zero-padded to a byte:
-//                 point 0: timestamp as a signed 54-bit field, then the first value
-//                 point i: timestamp delta-of-delta in a bucket, then the value
-//   Nothing may follow the bit stream's last byte.
+// Layout (version 2, written since 2026-12-07; version 1 below still decodes):
+//   byte 0        version (2)
+//   varint        count n of points (LEB128, ≤ 2^31 − 1)
+//   bit stream    (only when n > 0), most significant bit first, zero-padded to a byte; nothing may
+//                 follow its last byte:
+//     timestamps  var(zigzag t0); n ≥ 2: var(t1 − t0 − 1); n ≥ 3: an integer table, then the n − 2
+//                 delta-of-deltas in it
+//     values      2 bits mode (0 XOR, 1 decimal deltas, 2 decimal delta-of-deltas, 3 decimal frame of
+//                 reference), 1 bit exceptions (decimal modes only), then the mode's stream (below)
+//   var(u)        6 bits L = bit length of u (≤ 53), then u in L bits.
 //
-// Buckets (`writeSigned`): '0' (zero) · '10'+w1 bits · '110'+w2 bits · '1110'+w3 bits · '1111'+sign+53
-// bits, one table per stream, widths chosen by measurement (bench/codec.ts, bucketCandidates).
+// Integer tables (`IntTable`): per stream and per chunk, 1–4 buckets of ascending widths w ≤ 54 in the
+// stream's header (2 bits count − 1, 6 bits a width). A number d is written as the prefix of the
+// smallest bucket holding it — i ones and a zero for bucket i, except the last bucket: b − 1 ones (no
+// prefix at all with one bucket) — then zigzag(d) in w bits (w = 54: sign + 53-bit magnitude, for
+// |d| ≥ 2^52). The widths are chosen by exact cost from the histogram of the widths the stream needs,
+// among all subsets of the widths present, so a regular series' timestamps or a constant column take
+// no bits at all (one bucket of width 0), and 16-bit deltas are not forced into a 20-bit bucket.
+// A chunk of more than 2^20 points never uses a zero-cost timestamp table (so the decoder can bound
+// the count by the input's length before allocating).
 //
-// Timestamps: delta-of-delta (the first delta is a dod from 0) in buckets of 4/10/20 bits. Measured
-// 2026-12-06 (bench/codec.ts; 1,000 scrape series × 5,760 points at 15 s, 1 in 4 scrapes 1–3 ms late;
-// NAB's 58 files at 5 min), bytes a point of timestamps alone, 2 h / 1 day chunks:
-//   buckets 4/10/20 (kept)       scrape 0.50 / 0.48   NAB 1.06 / 0.30
-//   buckets 7/14/20 (Gorilla-ish) scrape 0.71 / 0.69  NAB 1.06 / 0.30
-//   zig-zag varints of the dods  scrape 1.02 / 1.00   NAB 1.56 / 1.09
-// Varints encode faster (~100–230M vs ~50–115M timestamps/s) but both are far above the 1M points/s
-// compaction target, and the buckets are half the size: a regular series costs a bit a point.
+// Values, chosen per chunk by exact cost:
+// - XOR (Gorilla, Pelkonen et al., VLDB 2015) over the raw IEEE-754 bit patterns, so every double
+//   round-trips bit-exactly (NaN payloads, ±0, subnormals, ±Infinity): 64 bits first, then '0' same
+//   bits · '10' + the meaningful bits inside the previous window · '11' + 5 bits leading zeros
+//   (capped at 31) + 6 bits length (64 stored as 0) + the meaningful bits.
+// - Decimal: 4 bits k (≤ 15; version 1: ≤ 9), the number of decimals: the smallest k for which at
+//   least half of the values are m / 10^k with |m| ≤ 2^52 − 1 exactly or within 32 ulps (judged on 128
+//   values spread over the chunk). The integers m = round(v·10^k) are stored as
+//     deltas:      var(zigzag m0), then a table and the n − 1 deltas;
+//     dods:        var(zigzag m0), var(zigzag first delta), then a table and the n − 2 delta-of-deltas;
+//     frame of reference (for values uncorrelated from one point to the next): var(zigzag min),
+//                  5 bits L, R = max − min in L bits (R < 2^31), 2 bits form, then every value as
+//                  form 0: m − min in truncated binary over R + 1 symbols (⌊log2(R + 1)⌋ or one more
+//                  bit); form 1: m − min in a table; form 2: max − m in a table (a rollup's min or max
+//                  column crowds one end of its range). A table stores x ≥ 0 as zigzag⁻¹(x).
+//   Decoding divides m by 10^k: one correctly rounded division, which gives back the very double that
+//   `m / 10^k === v` checked at encode time. With the exceptions bit, 5 bits u then a correction for
+//   every value: '0' exact · '10' + z in u bits: an ulp distance d ≠ 0 (z = 2(d − 1) for d > 0,
+//   2(−d) − 1 for d < 0), the difference of the IEEE bit patterns as integers between the value and
+//   m / 10^k when both are finite, not NaN and of the same sign: float artefacts such as
+//   12.410000000000002 (Math.round(x)/100 + s/100) or 94.79799999999999 are ±1–4 ulps off · '11' +
+//   6 bits leading zeros + 6 bits length + the bits XOR'd into m / 10^k (−0, NaN payloads, ±Infinity,
+//   far values). u is chosen by exact cost; an exception-carrying chunk takes a decimal mode only when
+//   it beats XOR.
 //
-// Values, chosen per chunk:
-// - Gorilla XOR (Pelkonen et al., VLDB 2015) over the raw IEEE-754 bit patterns, so every double
-//   round-trips bit-exactly (NaN payloads, ±0, subnormals, ±Infinity): '0' same bits as the previous
-//   value · '10' + the meaningful bits inside the previous leading/trailing-zero window · '11' + 5 bits
-//   leading zeros (capped at 31) + 6 bits length (64 stored as 0) + the meaningful bits.
-// - Decimal: k (≤ 9) is the smallest number of decimals for which at least half of the chunk's values
-//   are exactly m / 10^k with |m| ≤ 2^52 − 1. The integers m = round(v·10^k) are stored: the first as a
-//   signed 54-bit field, then deltas (gauges) or delta-of-deltas (steady counters), whichever costs
-//   fewer bits, in 6/12/20-bit buckets. Decoding divides m by 10^k: one correctly rounded division,
-//   which gives back the very double that `m / 10^k === v` checked at encode time. When some values
-//   are not exact (−0, NaN, ±Infinity, float artefacts such as 94.79799999999999 in NAB, more
-//   decimals), flag bit 2 adds after every value a correction: '0', or '1' + 6 bits leading zeros +
-//   6 bits length + the bits XOR'd into m / 10^k; such a chunk takes the decimal mode only when its
-//   exact size beats XOR's. Measured (bench/codec.ts, whole chunks, 2 h / 1 day):
-//     XOR only          scrape 3.70 / 3.89 B/point   NAB 4.93 / 3.78
-//     decimal, exact    scrape 1.70 / 1.66           NAB 4.47 / 3.39
-//     + exceptions      scrape 1.70 / 1.66           NAB 3.91 / 2.70 (kept)
+// Measured 2026-12-07 (bench/codec.ts: payload bytes a point, v1 → v2; encode/decode in millions of
+// points per CPU second on one core, v2 (v1), the range of two runs of medians of alternating rounds;
+// other jobs loaded both cores, so rates are noisy):
+//   dataset                                  B/point        encode                 decode
+//   valueOf scrape (ingest benchmark), 2 h    3.70 → 2.07   10.8–11.5 (5.6–5.7)    16.9–18.8 (14.2–17.6)
+//   synthetic scrape 15 s, 2 h                1.70 → 1.29    9.6–11.1 (11.2–11.6)  13.9–17.4 (11.3–13.4)
+//   synthetic scrape 15 s, 1 day              1.66 → 1.27   11.4–15.1 (11.0–15.0)  17.5–26.3 (15.4–21.1)
+//   NAB (58 files at 5 min), 2 h              3.91 → 2.66    2.7–3.1 (3.0–3.2)      5.9–6.0 (3.6–5.1)
+//   NAB, 1 day                                2.70 → 1.74    7.2–10.4 (7.8–10.8)   26.9–27.9 (12.6–15.3)
+// Decoding valueOf's 2-hour chunks alone, v1 and v2 alternating over 9 rounds: median 26.7 vs 12.3.
+// valueOf (Math.round(x)/100 + s/100: 27 % float artefacts, ±1 ulp in 97 % of them) takes the frame of
+// reference: no timestamp bits a point (v1: one), about 14.4 bits of m and 1.7 bits of corrections a
+// point (v1: XOR corrections of 16+ bits and mostly 24-bit deltas). NAB's 2-hour chunks hold
+// about 14 points, so per-chunk planning dominates their encode time; compaction gives such series
+// day windows.
+
+// Layout (version 1, still decoded): byte 0 version (1), varint count, a flags byte (bits 0–1 mode
+// 0 XOR, 1 decimal deltas, 2 decimal dods; bit 2 exceptions), the decimals byte k in the decimal modes,
+// then one bit stream interleaving per point its timestamp dod (fixed buckets '0' · '10'+4 · '110'+10 ·
+// '1110'+20 · '1111'+sign+53) and its value (XOR as above, or the decimal delta/dod in fixed 6/12/20-bit
+// buckets, then with the exceptions bit '0' or '1' + 6 + 6 + the XOR window).
 //
 // The decoder checks every field it reads: a truncated or corrupt chunk throws a RangeError; reads
-// never run past the input, every loop is bounded by the declared count, and the count is bounded by
-// the input's length before anything is allocated. There is no checksum: a flipped bit can decode to
-// other valid points (the store's page checksums or a CRC column would catch that).
+// never run past the input, every loop is bounded by the declared count, and the count is bounded
+// before anything is allocated. There is no checksum: a flipped bit can decode to other valid points
+// (the store's page checksums or a CRC column would catch that).
 
-import { BitReader, BitWriter, pushVarint } from './bits.js';
+import { BitReader, BitWriter } from './bits.js';
 
 /** Format version written in byte 0. */
-export const CHUNK_VERSION = 1;
+export const CHUNK_VERSION = 2;
 
 /** Largest magnitude of a timestamp (ms) the codec accepts: 2^52 − 1, about the year 144,000. */
 export const MAX_TIMESTAMP_MS = 2 ** 52 - 1;
 
-/** Value modes (flags bits 0–1). */
-export const ValueMode = { Xor: 0, DecimalDelta: 1, DecimalDod: 2 } as const;
+/** Value modes (2 bits in version 2; flags bits 0–1 in version 1, which has no frame of reference). */
+export const ValueMode = { Xor: 0, DecimalDelta: 1, DecimalDod: 2, DecimalFor: 3 } as const;
 export type ValueMode = (typeof ValueMode)[keyof typeof ValueMode];
 
-const MAX_DECIMALS = 9;
-/** Flags bit 2: the decimal stream carries a correction after every value. */
-const EXCEPTIONS = 4;
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+/** Most decimals of version 2 (4 bits; 10^15 is exact, so m / 10^k stays one correctly rounded division). */
+const MAX_DECIMALS = 15;
+/** Most decimals of version 1. */
+const MAX_DECIMALS_V1 = 9;
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 const MAX_MANTISSA = 2 ** 52 - 1;
 const MAX_WIDE = 2 ** 53 - 1;
 const MAX_COUNT = 2 ** 31 - 1;
+/** Above this many points a chunk spends at least a bit a point (see the layout). */
+const FREE_COUNT = 2 ** 20;
 const TWO32 = 2 ** 32;
+const TWO52 = 2 ** 52;
+/** Widest ulp field of a correction. */
+const MAX_ULP_BITS = 24;
+/** Width 54 in a table: sign + 53-bit magnitude. */
+const WIDE = 54;
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const HI = littleEndian ? 1 : 0;
@@ -79,92 +113,248 @@ export interface DecodedChunk {
   values: Float64Array;
 }
 
+function corrupt(what: string): RangeError {
+  return new RangeError(`corrupt chunk: ${what}`);
+}
+
 // ---------------------------------------------------------------------------------------------
-// Signed integers in buckets (timestamp delta-of-deltas, decimal deltas)
+// Whole numbers: var fields and per-stream bucket tables
+
+/** Bit length of a whole number 0 ≤ u < 2^53. */
+function bitLength(u: number): number {
+  return u < TWO32 ? 32 - Math.clz32(u) : 64 - Math.clz32(Math.floor(u / TWO32));
+}
+
+/** zigzag(d) for |d| < 2^52 (exact in doubles): 0, −1, 1, −2, … → 0, 1, 2, 3, … */
+function zigzag(d: number): number {
+  return d >= 0 ? 2 * d : -2 * d - 1;
+}
+
+function unzigzag(u: number): number {
+  return u < TWO32 ? (u >>> 1) ^ -(u & 1) : u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+}
+
+/** Writes 0 ≤ u < 2^53 in `n` bits (n ≤ 53). */
+function writeLong(w: BitWriter, u: number, n: number): void {
+  if (n <= 32) w.writeBits(u, n);
+  else {
+    w.writeBits(Math.floor(u / TWO32), n - 32);
+    w.writeBits(u % TWO32, 32);
+  }
+}
+
+function readLong(r: BitReader, n: number): number {
+  if (n <= 32) return r.readBits(n);
+  const hi = r.readBits(n - 32);
+  return hi * TWO32 + r.readBits(32);
+}
+
+/** var(u): 6 bits bit length, then the bits (0 ≤ u < 2^53). */
+function writeVar(w: BitWriter, u: number): void {
+  const n = bitLength(u);
+  w.writeBits(n, 6);
+  writeLong(w, u, n);
+}
+
+function varCost(u: number): number {
+  return 6 + bitLength(u);
+}
+
+function readVar(r: BitReader): number {
+  const n = r.readBits(6);
+  if (n > 53) throw corrupt(`field of ${n} bits`);
+  return readLong(r, n);
+}
+
+/** Width a number needs in a table: bitLength(zigzag(d)), or WIDE for |d| ≥ 2^52. */
+function intWidth(d: number): number {
+  if (d > -0x40000000 && d < 0x40000000) return 32 - Math.clz32((d << 1) ^ (d >> 31));
+  if (d >= TWO52 || d <= -TWO52) return WIDE;
+  return bitLength(zigzag(d));
+}
+
+/** One stream's buckets: `count` widths, ascending, and for each needed width the bucket holding it. */
+interface IntTable {
+  count: number;
+  widths: Int32Array;
+  /** Per bucket: its prefix code and the code's length. */
+  codes: Int32Array;
+  codeBits: Int32Array;
+  bucketOf: Uint8Array;
+}
+
+function newTable(): IntTable {
+  return { count: 0, widths: new Int32Array(4), codes: new Int32Array(4), codeBits: new Int32Array(4), bucketOf: new Uint8Array(WIDE + 1) };
+}
+
+/** Sets `t` to the given widths (ascending) and fills its lookup. */
+function setTable(t: IntTable, widths: ArrayLike<number>, count: number): void {
+  t.count = count;
+  for (let i = 0; i < count; i++) {
+    t.widths[i] = widths[i]!;
+    const last = i === count - 1;
+    t.codeBits[i] = last ? i : i + 1;
+    t.codes[i] = last ? (1 << i) - 1 : ((1 << i) - 1) << 1;
+  }
+  let b = 0;
+  for (let w = 0; w <= WIDE; w++) {
+    while (b < count - 1 && w > t.widths[b]!) b++;
+    t.bucketOf[w] = b;
+  }
+}
+
+const present = new Int32Array(WIDE + 1);
+const upTo = new Float64Array(WIDE + 2);
+const chosen = new Int32Array(4);
 
 /**
- * Prefix-coded buckets for whole numbers: '0' (zero) · '10' + w1 bits · '110' + w2 bits · '1110' + w3
- * bits · '1111' + sign + 53 bits. A w-bit bucket holds [−(2^(w−1) − 1), 2^(w−1)] in two's complement.
+ * Chooses the bucket widths of a stream from the histogram of the widths its numbers need (exact
+ * cost, every subset of up to 4 of the present widths ending with the largest); returns the bits of
+ * header + numbers and leaves the widths in `t`. `zeroCostAllowed` false forbids the free table.
  */
-export interface Buckets {
-  readonly w1: number;
-  readonly w2: number;
-  readonly w3: number;
-}
-
-/** Precomputed limits of a bucket table. */
-interface BucketTable extends Buckets {
-  hi1: number;
-  hi2: number;
-  hi3: number;
-}
-
-/** A bucket table with its limits; widths 1–28 bits, ascending. */
-export function bucketTable(b: Buckets): BucketTable {
-  return { ...b, hi1: 2 ** (b.w1 - 1), hi2: 2 ** (b.w2 - 1), hi3: 2 ** (b.w3 - 1) };
-}
-
-/** Timestamp delta-of-deltas (ms); see the measurements at the top. */
-export const TIMESTAMP_BUCKETS = bucketTable({ w1: 4, w2: 10, w3: 20 });
-/** Decimal value deltas and delta-of-deltas. */
-export const VALUE_BUCKETS = bucketTable({ w1: 6, w2: 12, w3: 20 });
-
-/** Bits `writeSigned` spends on `d`. */
-export function signedCost(d: number, b: BucketTable): number {
-  if (d === 0) return 1;
-  if (d > -b.hi1 && d <= b.hi1) return 2 + b.w1;
-  if (d > -b.hi2 && d <= b.hi2) return 3 + b.w2;
-  if (d > -b.hi3 && d <= b.hi3) return 4 + b.w3;
-  return 58;
-}
-
-/** Writes a whole number with |d| < 2^53 in the smallest bucket that holds it. */
-export function writeSigned(w: BitWriter, d: number, b: BucketTable): void {
-  if (d === 0) w.writeBits(0, 1);
-  else if (d > -b.hi1 && d <= b.hi1) w.writeBits((0b10 << b.w1) | (d & (2 * b.hi1 - 1)), 2 + b.w1);
-  else if (d > -b.hi2 && d <= b.hi2) w.writeBits((0b110 << b.w2) | (d & (2 * b.hi2 - 1)), 3 + b.w2);
-  else if (d > -b.hi3 && d <= b.hi3) w.writeBits((0b1110 << b.w3) | (d & (2 * b.hi3 - 1)), 4 + b.w3);
-  else {
-    w.writeBits(0b1111, 4);
-    writeWide(w, d);
+function chooseTable(hist: Int32Array, t: IntTable, zeroCostAllowed: boolean): number {
+  let p = 0;
+  upTo[0] = 0;
+  for (let w = 0; w <= WIDE; w++) {
+    if (hist[w]! > 0) {
+      present[p] = w;
+      upTo[p + 1] = upTo[p]! + hist[w]!;
+      p++;
+    }
   }
+  if (p === 0) {
+    setTable(t, [zeroCostAllowed ? 0 : 1], 1);
+    return 8;
+  }
+  const total = upTo[p]!;
+  const top = present[p - 1]!;
+  const c = p - 1; // candidates below the top width: present[0 … c)
+  // One bucket.
+  let best = 8 + total * (top === 0 && !zeroCostAllowed ? 1 : top);
+  let count = 1;
+  chosen[0] = top === 0 && !zeroCostAllowed ? 1 : top;
+  for (let i = 0; i < c; i++) {
+    const wi = present[i]!;
+    const ni = upTo[i + 1]!;
+    const cost2 = 14 + ni * (1 + wi) + (total - ni) * (1 + top);
+    if (cost2 < best) {
+      best = cost2;
+      count = 2;
+      chosen[0] = wi;
+      chosen[1] = top;
+    }
+    for (let j = i + 1; j < c; j++) {
+      const wj = present[j]!;
+      const nj = upTo[j + 1]!;
+      const base3 = ni * (1 + wi) + (nj - ni) * (2 + wj);
+      const cost3 = 20 + base3 + (total - nj) * (2 + top);
+      if (cost3 < best) {
+        best = cost3;
+        count = 3;
+        chosen[0] = wi;
+        chosen[1] = wj;
+        chosen[2] = top;
+      }
+      for (let k = j + 1; k < c; k++) {
+        const wk = present[k]!;
+        const nk = upTo[k + 1]!;
+        const cost4 = 26 + base3 + (nk - nj) * (3 + wk) + (total - nk) * (3 + top);
+        if (cost4 < best) {
+          best = cost4;
+          count = 4;
+          chosen[0] = wi;
+          chosen[1] = wj;
+          chosen[2] = wk;
+          chosen[3] = top;
+        }
+      }
+    }
+  }
+  setTable(t, chosen, count);
+  return best;
 }
 
-/** Reads what `writeSigned` wrote with the same table. */
-export function readSigned(r: BitReader, b: BucketTable): number {
-  if (r.readBit() === 0) return 0;
-  if (r.readBit() === 0) {
-    const u = r.readBits(b.w1);
-    return u > b.hi1 ? u - 2 * b.hi1 : u;
-  }
-  if (r.readBit() === 0) {
-    const u = r.readBits(b.w2);
-    return u > b.hi2 ? u - 2 * b.hi2 : u;
-  }
-  if (r.readBit() === 0) {
-    const u = r.readBits(b.w3);
-    return u > b.hi3 ? u - 2 * b.hi3 : u;
-  }
-  return readWide(r);
+function writeTable(w: BitWriter, t: IntTable): void {
+  w.writeBits(t.count - 1, 2);
+  for (let i = 0; i < t.count; i++) w.writeBits(t.widths[i]!, 6);
 }
 
-/** Sign bit and 53-bit magnitude: any whole number with |d| < 2^53. */
-function writeWide(w: BitWriter, d: number): void {
-  const mag = Math.abs(d);
-  w.writeBits(d < 0 ? 1 : 0, 1);
-  w.writeBits(Math.floor(mag / TWO32), 21);
-  w.writeBits(mag % TWO32, 32);
+function readTable(r: BitReader, t: IntTable): void {
+  const count = r.readBits(2) + 1;
+  let prev = -1;
+  for (let i = 0; i < count; i++) {
+    const w = r.readBits(6);
+    if (w > WIDE || w <= prev) throw corrupt(`table widths not ascending or above ${WIDE}`);
+    t.widths[i] = w;
+    prev = w;
+  }
+  t.count = count;
 }
 
-function readWide(r: BitReader): number {
-  const negative = r.readBit() === 1;
-  const hi = r.readBits(21);
-  const mag = hi * TWO32 + r.readBits(32);
-  return negative ? (mag === 0 ? 0 : -mag) : mag;
+/** True when the table spends no bits on a number (one bucket of width 0). */
+function isFree(t: IntTable): boolean {
+  return t.count === 1 && t.widths[0] === 0;
+}
+
+/** Writes d (|d| < 2^53) in its bucket of `t`. */
+function writeInt(w: BitWriter, d: number, t: IntTable): void {
+  if (d > -0x40000000 && d < 0x40000000) {
+    const u = (d << 1) ^ (d >> 31);
+    const b = t.bucketOf[32 - Math.clz32(u)]!;
+    const width = t.widths[b]!;
+    const n = t.codeBits[b]! + width;
+    if (n <= 32) {
+      w.writeBits(width === 32 ? u : (t.codes[b]! << width) | u, n);
+      return;
+    }
+  }
+  writeIntSlow(w, d, t);
+}
+
+function writeIntSlow(w: BitWriter, d: number, t: IntTable): void {
+  const b = t.bucketOf[intWidth(d)]!;
+  const width = t.widths[b]!;
+  w.writeBits(t.codes[b]!, t.codeBits[b]!);
+  if (width === WIDE) {
+    w.writeBits(d < 0 ? 1 : 0, 1);
+    writeLong(w, Math.abs(d), 53);
+  } else writeLong(w, zigzag(d), width);
+}
+
+function readInt(r: BitReader, t: IntTable): number {
+  let b = 0;
+  if (t.count > 1) {
+    // Prefix and number from one 32-bit window when they fit (nearly always): the prefix is i ones
+    // and a zero for bucket i, the last bucket's ones without the zero.
+    const max = t.count - 1;
+    const w = r.peek32();
+    const ones = Math.clz32(~w);
+    b = ones < max ? ones : max;
+    const prefix = b < max ? b + 1 : b;
+    const width = t.widths[b]!;
+    if (prefix + width <= 32) {
+      r.skip(prefix + width);
+      if (width === 0) return 0;
+      const u = (w << prefix) >>> (32 - width);
+      return u < TWO32 / 2 ? (u >>> 1) ^ -(u & 1) : unzigzag(u);
+    }
+    r.skip(prefix);
+  }
+  const width = t.widths[b]!;
+  if (width <= 32) {
+    const u = r.readBits(width);
+    return u < TWO32 / 2 ? (u >>> 1) ^ -(u & 1) : unzigzag(u);
+  }
+  if (width === WIDE) {
+    const negative = r.readBit() === 1;
+    const mag = readLong(r, 53);
+    return negative ? -mag : mag;
+  }
+  return unzigzag(readLong(r, width));
 }
 
 // ---------------------------------------------------------------------------------------------
-// Encoding
+// Timestamps: var t0, var first delta, delta-of-deltas in a table
 
 function checkTimestamps(ts: Float64Array): void {
   let prev = -Infinity;
@@ -177,90 +367,81 @@ function checkTimestamps(ts: Float64Array): void {
   }
 }
 
-/** The smallest k ≤ 9 such that every value is exactly m / 10^k with |m| ≤ 2^52 − 1, or −1 (used by measurements). */
-export function decimalsOf(values: Float64Array): number {
-  let k = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v === 0) {
-      if (1 / v < 0) return -1; // −0 would come back as +0
-      continue;
-    }
-    for (;;) {
-      const p = POW10[k]!;
-      const m = Math.round(v * p);
-      if (m / p === v && Math.abs(m) <= MAX_MANTISSA) break;
-      if (++k > MAX_DECIMALS) return -1; // also NaN and ±Infinity end here
-    }
+const tsHist = new Int32Array(WIDE + 1);
+const tsTable = newTable();
+
+/** Writes checked timestamps (strictly ascending whole ms within ±MAX_TIMESTAMP_MS). */
+export function writeTimestamps(w: BitWriter, ts: Float64Array): void {
+  const n = ts.length;
+  if (n === 0) return;
+  writeVar(w, zigzag(ts[0]!));
+  if (n === 1) return;
+  let prevDelta = ts[1]! - ts[0]!;
+  writeVar(w, prevDelta - 1);
+  if (n === 2) return;
+  tsHist.fill(0);
+  let zeros = 0;
+  for (let i = 2; i < n; i++) {
+    const delta = ts[i]! - ts[i - 1]!;
+    const dod = delta - prevDelta;
+    prevDelta = delta;
+    if (dod === 0) zeros++;
+    else tsHist[intWidth(dod)]! += 1;
   }
-  return k;
+  tsHist[0] = zeros;
+  chooseTable(tsHist, tsTable, n <= FREE_COUNT);
+  writeTable(w, tsTable);
+  if (isFree(tsTable)) return;
+  prevDelta = ts[1]! - ts[0]!;
+  for (let i = 2; i < n; i++) {
+    const delta = ts[i]! - ts[i - 1]!;
+    writeInt(w, delta - prevDelta, tsTable);
+    prevDelta = delta;
+  }
 }
 
-/** The smallest k ≤ 9 with v === round(v·10^k) / 10^k and |round(v·10^k)| ≤ 2^52 − 1 (not −0), else 10. */
-function minDecimals(v: number): number {
-  if (v === 0) return 1 / v < 0 ? 10 : 0;
-  for (let k = 0; k <= MAX_DECIMALS; k++) {
-    const p = POW10[k]!;
-    const m = Math.round(v * p);
-    if (m / p === v && Math.abs(m) <= MAX_MANTISSA) return k;
-  }
-  return 10; // also NaN and ±Infinity
-}
+const readTsTable = newTable();
 
 /**
- * The number of decimals k for the decimal mode: the smallest k for which at most half of the
- * values are not exact k-decimal numbers (those become exceptions, corrected by XOR), or null.
+ * Reads what {@link writeTimestamps} wrote of `n` timestamps into `out[at…at + n)` (by default all of
+ * `out`), checking order and range. The caller's range lets many small sections land back to back in
+ * one array without a view each (rollup.ts' decodeRollupInto).
  */
-function decimalPlan(values: Float64Array): { k: number; exceptions: number } | null {
-  const hist = new Int32Array(11);
-  for (let i = 0; i < values.length; i++) hist[minDecimals(values[i]!)]! += 1;
-  let exact = 0;
-  for (let k = 0; k <= MAX_DECIMALS; k++) {
-    exact += hist[k]!;
-    const exceptions = values.length - exact;
-    if (exceptions * 2 <= values.length) return { k, exceptions };
+export function readTimestamps(r: BitReader, out: Float64Array, at = 0, n = out.length - at): void {
+  if (n === 0) return;
+  let t = unzigzag(readVar(r));
+  if (t > MAX_TIMESTAMP_MS || t < -MAX_TIMESTAMP_MS) throw corrupt(`timestamp ${t} out of range`);
+  out[at] = t;
+  if (n === 1) return;
+  let delta = readVar(r) + 1;
+  t += delta;
+  if (t > MAX_TIMESTAMP_MS) throw corrupt('timestamp 1 out of range');
+  out[at + 1] = t;
+  if (n === 2) return;
+  readTable(r, readTsTable);
+  const end = at + n;
+  if (isFree(readTsTable)) {
+    if (n > FREE_COUNT) throw corrupt(`${n} points with free timestamps`);
+    if (t + (n - 2) * delta > MAX_TIMESTAMP_MS) throw corrupt('timestamps out of range');
+    for (let i = at + 2; i < end; i++) out[i] = t += delta;
+    return;
   }
-  return null;
+  for (let i = at + 2; i < end; i++) {
+    delta += readInt(r, readTsTable);
+    t += delta;
+    if (delta < 1 || t > MAX_TIMESTAMP_MS) throw corrupt(`timestamp ${i - at} not ascending or out of range`);
+    out[i] = t;
+  }
 }
 
-/** The whole number standing for `v` at scale `p`: round(v·p), or `prev` where that is out of range. */
-function mantissa(v: number, p: number, prev: number): number {
-  const m = Math.round(v * p);
-  return m <= MAX_MANTISSA && m >= -MAX_MANTISSA ? m + 0 : prev; // + 0: no −0; NaN fails both tests
-}
+// ---------------------------------------------------------------------------------------------
+// Values: XOR
 
 const scratch = new Float64Array(1);
 const scratchBits = new Uint32Array(scratch.buffer);
 
-/** Bits of the correction of `approx` into the value with bit pattern (hi, lo): '0', or '1' + 6 + 6 + window. */
-function correctionCost(hi: number, lo: number, approx: number): number {
-  scratch[0] = approx;
-  const xh = (hi ^ scratchBits[HI]!) >>> 0;
-  const xl = (lo ^ scratchBits[LO]!) >>> 0;
-  if ((xh | xl) === 0) return 1;
-  const lz = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
-  const tz = xl !== 0 ? 31 - Math.clz32(xl & -xl) : 63 - Math.clz32(xh & -xh);
-  return 13 + 64 - lz - tz;
-}
-
-function writeCorrection(w: BitWriter, hi: number, lo: number, approx: number): void {
-  scratch[0] = approx;
-  const xh = (hi ^ scratchBits[HI]!) >>> 0;
-  const xl = (lo ^ scratchBits[LO]!) >>> 0;
-  if ((xh | xl) === 0) {
-    w.writeBits(0, 1);
-    return;
-  }
-  const lz = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
-  const tz = xl !== 0 ? 31 - Math.clz32(xl & -xl) : 63 - Math.clz32(xh & -xh);
-  const len = 64 - lz - tz;
-  w.writeBits((1 << 12) | (lz << 6) | (len & 63), 13);
-  writeWindow(w, xh, xl, tz, len);
-}
-
 /** Exact bits of the XOR value stream (without the first value's 64 bits). */
-function xorCost(values: Float64Array): number {
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+function xorCost(values: Float64Array, bits: Uint32Array): number {
   let ph = bits[HI]!;
   let pl = bits[LO]!;
   let prevLz = -1;
@@ -290,25 +471,14 @@ function xorCost(values: Float64Array): number {
   return cost;
 }
 
-function encodeXor(w: BitWriter, ts: Float64Array, values: Float64Array): void {
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
-  const n = ts.length;
-  let prevT = ts[0]!;
-  let prevDelta = 0;
+function writeXor(w: BitWriter, values: Float64Array, bits: Uint32Array): void {
   let ph = bits[HI]!;
   let pl = bits[LO]!;
-  writeWide(w, prevT);
   w.writeBits(ph, 32);
   w.writeBits(pl, 32);
   let prevLz = -1;
   let prevTz = 0;
-  for (let i = 1; i < n; i++) {
-    const t = ts[i]!;
-    const delta = t - prevT;
-    writeSigned(w, delta - prevDelta, TIMESTAMP_BUCKETS);
-    prevDelta = delta;
-    prevT = t;
-
+  for (let i = 1; i < values.length; i++) {
     const h = bits[2 * i + HI]!;
     const l = bits[2 * i + LO]!;
     const xh = (h ^ ph) >>> 0;
@@ -336,7 +506,7 @@ function encodeXor(w: BitWriter, ts: Float64Array, values: Float64Array): void {
 }
 
 /** Writes bits [tz, tz + len) of the 64-bit value (hi, lo). */
-function writeWindow(w: BitWriter, hi: number, lo: number, tz: number, len: number): void {
+export function writeWindow(w: BitWriter, hi: number, lo: number, tz: number, len: number): void {
   let vh: number;
   let vl: number;
   if (tz >= 32) {
@@ -355,62 +525,580 @@ function writeWindow(w: BitWriter, hi: number, lo: number, tz: number, len: numb
   } else w.writeBits(vl, len);
 }
 
-function encodeDecimal(w: BitWriter, ts: Float64Array, values: Float64Array, k: number, dod: boolean, exceptions: boolean): void {
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
-  const p = POW10[k]!;
-  const n = ts.length;
-  let prevT = ts[0]!;
-  let prevDelta = 0;
-  let prevM = mantissa(values[0]!, p, 0);
-  let prevMDelta = 0;
-  writeWide(w, prevT);
-  writeWide(w, prevM);
-  if (exceptions) writeCorrection(w, bits[HI]!, bits[LO]!, prevM / p);
-  for (let i = 1; i < n; i++) {
-    const t = ts[i]!;
-    const delta = t - prevT;
-    writeSigned(w, delta - prevDelta, TIMESTAMP_BUCKETS);
-    prevDelta = delta;
-    prevT = t;
-    const m = mantissa(values[i]!, p, prevM);
-    const md = m - prevM;
-    writeSigned(w, dod ? md - prevMDelta : md, VALUE_BUCKETS);
-    if (exceptions) writeCorrection(w, bits[2 * i + HI]!, bits[2 * i + LO]!, m / p);
-    prevMDelta = md;
-    prevM = m;
+function readXor(r: BitReader, values: Float64Array, at: number, n: number): void {
+  const bits = wordsOf(values);
+  let ph = r.readBits(32);
+  let pl = r.readBits(32);
+  bits[2 * at + HI] = ph;
+  bits[2 * at + LO] = pl;
+  let lz = -1;
+  let tz = 0;
+  const end = at + n;
+  for (let i = at + 1; i < end; i++) {
+    if (r.readBit() === 1) {
+      if (r.readBit() === 1) {
+        const head = r.readBits(11);
+        lz = head >>> 6;
+        const len = head & 63 || 64;
+        tz = 64 - lz - len;
+        if (tz < 0) throw corrupt(`value ${i - at}: window of ${len} bits after ${lz} leading zeros`);
+      } else if (lz < 0) throw corrupt(`value ${i - at}: reuses a window before one was set`);
+      readWindow(r, 64 - lz - tz, tz);
+      ph = (ph ^ xorWords[0]!) >>> 0;
+      pl = (pl ^ xorWords[1]!) >>> 0;
+    }
+    bits[2 * i + HI] = ph;
+    bits[2 * i + LO] = pl;
   }
 }
 
+// The 32-bit words of the last array XOR values or corrections were read into: decoding a series' rows
+// into one array makes one view, not one a row. Kept only after a section filled part of its array
+// (readValues), so a whole decoded chunk is never held here.
+const NO_VALUES = new Float64Array(0);
+const NO_WORDS = new Uint32Array(0);
+let wordsFor: Float64Array<ArrayBufferLike> = NO_VALUES;
+let words: Uint32Array<ArrayBufferLike> = NO_WORDS;
+
+function wordsOf(values: Float64Array): Uint32Array {
+  if (values !== wordsFor) {
+    wordsFor = values;
+    words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+  }
+  return words;
+}
+
+/** The high and low words {@link readWindow} read (module scratch: no allocation per value). */
+const xorWords = new Uint32Array(2);
+
+/** Reads `len` meaningful bits and shifts them left by `tz` into the 64-bit word pair `xorWords`. */
+function readWindow(r: BitReader, len: number, tz: number): void {
+  let vh = 0;
+  let vl: number;
+  if (len > 32) {
+    vh = r.readBits(len - 32);
+    vl = r.readBits(32);
+  } else vl = r.readBits(len);
+  if (tz >= 32) {
+    xorWords[0] = vl << (tz - 32);
+    xorWords[1] = 0;
+  } else if (tz === 0) {
+    xorWords[0] = vh;
+    xorWords[1] = vl;
+  } else {
+    xorWords[0] = (vh << tz) | (vl >>> (32 - tz));
+    xorWords[1] = vl << tz;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values: decimal
+
+/** Ulp distance below which a value counts as a k-decimal number with a float artefact. */
+const NEAR_ULPS = 32;
+const near = new Float64Array(2);
+const nearWords = new Int32Array(near.buffer);
+
+/** What nearDecimals returns for a value that is no k-decimal number. */
+const NO_DECIMALS = MAX_DECIMALS + 1;
+
 /**
- * Bits of the decimal value stream at k decimals: deltas, delta-of-deltas (Infinity where one would
- * not fit in 54 bits) and the corrections of exceptions (0 when `exceptions` is false).
+ * The smallest k ≤ 15 for which v is round(v·10^k) / 10^k (|round(v·10^k)| ≤ 2^52 − 1), or within
+ * NEAR_ULPS ulps of it (a float artefact, cheap to correct), else NO_DECIMALS (also −0, NaN, ±Infinity).
  */
-function decimalCosts(values: Float64Array, k: number, exceptions: boolean): { delta: number; dod: number; corrections: number } {
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+function nearDecimals(v: number): number {
+  if (v === 0) return 1 / v < 0 ? NO_DECIMALS : 0;
+  if (v - v !== 0) return NO_DECIMALS; // NaN, ±Infinity
+  near[0] = v;
+  for (let k = 0; k <= MAX_DECIMALS; k++) {
+    const p = POW10[k]!;
+    const m = Math.round(v * p);
+    if (Math.abs(m) > MAX_MANTISSA) return NO_DECIMALS;
+    const a = m / p;
+    if (a === v) return k;
+    near[1] = a;
+    // Same high word (so same sign): the difference of the low words counts ulps.
+    if (nearWords[HI] === nearWords[2 + HI]) {
+      const d = (nearWords[LO]! >>> 0) - (nearWords[2 + LO]! >>> 0);
+      if (d <= NEAR_ULPS && d >= -NEAR_ULPS) return k;
+    }
+  }
+  return NO_DECIMALS;
+}
+
+const decimalHist = new Int32Array(MAX_DECIMALS + 2);
+
+/** Values looked at to choose the number of decimals: all of a small chunk, else this many evenly spaced. */
+const DECIMALS_SAMPLE = 128;
+
+/**
+ * The number of decimals for the decimal modes: the smallest k for which at least half of the values
+ * are k-decimal numbers or within NEAR_ULPS of one (float artefacts: sums of 2-decimal values are
+ * mostly such), else −1 (the chunk is XOR's: far exceptions would cost more than XOR). Judged on an
+ * even sample of a large chunk (a value off the sample only changes the size: it becomes an
+ * exception, corrected exactly).
+ */
+function decimalsFor(values: Float64Array): number {
+  decimalHist.fill(0);
+  const n = values.length;
+  const step = n <= DECIMALS_SAMPLE ? 1 : n / DECIMALS_SAMPLE;
+  let seen = 0;
+  for (let x = 0; x < n; x += step) {
+    decimalHist[nearDecimals(values[Math.floor(x)]!)]! += 1;
+    seen++;
+  }
+  let exact = 0;
+  for (let k = 0; k <= MAX_DECIMALS; k++) {
+    exact += decimalHist[k]!;
+    if ((seen - exact) * 2 <= seen) return k;
+  }
+  return -1;
+}
+
+/** The whole number standing for `v` at scale `p`: round(v·p), or `prev` where that is out of range. */
+function mantissa(v: number, p: number, prev: number): number {
+  const m = Math.round(v * p);
+  return m <= MAX_MANTISSA && m >= -MAX_MANTISSA ? m + 0 : prev; // + 0: no −0; NaN fails both tests
+}
+
+
+/** Per-chunk working arrays (grown as needed; the codec is synchronous). */
+let ms = new Float64Array(1024);
+/** Per value: −1 exact, 0–24 the width of its ulp field, or XOR_CORRECTION. */
+let corr = new Int32Array(1024);
+/** Per value with an ulp correction: z (see the layout). */
+let zs = new Int32Array(1024);
+const XOR_CORRECTION = MAX_ULP_BITS + 1;
+const deltaHist = new Int32Array(WIDE + 1);
+const dodHist = new Int32Array(WIDE + 1);
+const ulpHist = new Float64Array(MAX_ULP_BITS + 1);
+const ulpXorBits = new Float64Array(MAX_ULP_BITS + 1);
+const deltaTable = newTable();
+const dodTable = newTable();
+
+/** Bits of the XOR correction the last {@link correctionKind} call measured. */
+let lastXorBits = 0;
+/** z of the last ulp correction {@link correctionKind} found. */
+let lastZ = 0;
+
+/**
+ * The correction of `approx` into the value with bit pattern (hi, lo): −1 none; 0–24 the width of an
+ * ulp field holding it (z in `lastZ`); or XOR_CORRECTION. Sets `lastXorBits` unless exact.
+ */
+function correctionKind(hi: number, lo: number, approx: number): number {
+  scratch[0] = approx;
+  const ah = scratchBits[HI]!;
+  const al = scratchBits[LO]!;
+  if (hi === ah && lo === al) return -1;
+  const xh = (hi ^ ah) >>> 0;
+  const xl = (lo ^ al) >>> 0;
+  const lz = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
+  const tz = xl !== 0 ? 31 - Math.clz32(xl & -xl) : 63 - Math.clz32(xh & -xh);
+  lastXorBits = 14 + 64 - lz - tz;
+  // Same sign, value finite and not NaN (approx always is): the patterns' difference counts ulps.
+  if (xh >>> 31 === 0 && (hi & 0x7ff00000) !== 0x7ff00000) {
+    const dh = hi - ah;
+    if (dh >= -1 && dh <= 1) {
+      const d = dh * TWO32 + (lo - al);
+      const z = d > 0 ? 2 * (d - 1) : -2 * d - 1;
+      if (z < 2 ** MAX_ULP_BITS) {
+        lastZ = z;
+        return bitLength(z);
+      }
+    }
+  }
+  return XOR_CORRECTION;
+}
+
+/** What the decimal modes would write at k decimals (the arrays above hold the per-value parts). */
+interface DecimalPlan {
+  mode: ValueMode;
+  /** Exact bits of the value section, header included. */
+  bits: number;
+  k: number;
+  exceptions: boolean;
+  /** Width of the ulp field of corrections. */
+  ulpBits: number;
+  min: number;
+  range: number;
+  firstDelta: number;
+  /** Frame-of-reference form (see forCost). */
+  forForm: number;
+}
+
+const fromMinHist = new Int32Array(WIDE + 1);
+const fromMaxHist = new Int32Array(WIDE + 1);
+const forTable = newTable();
+const fromMaxTable = newTable();
+
+/**
+ * Bits of the frame-of-reference numbers (m − min, range < 2^31) and the cheapest of its three forms:
+ * 0 truncated binary over range + 1 symbols, 1 a table over m − min, 2 a table over max − m (a min or
+ * max column sits near one end of its range). Leaves form 1's or 2's widths in `forTable`.
+ */
+function forCost(n: number, min: number, range: number): { bits: number; form: number } {
+  const kb = bitLength(range + 1) - 1;
+  const cut = 2 ** (kb + 1) - (range + 1);
+  const max = min + range;
+  let long = 0;
+  fromMinHist.fill(0);
+  fromMaxHist.fill(0);
+  for (let i = 0; i < n; i++) {
+    const x = ms[i]! - min;
+    if (x >= cut) long++;
+    fromMinHist[32 - Math.clz32(x)]! += 1;
+    fromMaxHist[32 - Math.clz32(max - ms[i]!)]! += 1;
+  }
+  let bits = n * kb + long;
+  let form = 0;
+  const fromMin = chooseTable(fromMinHist, forTable, true);
+  if (fromMin < bits) {
+    bits = fromMin;
+    form = 1;
+  }
+  const fromMax = chooseTable(fromMaxHist, fromMaxTable, true);
+  if (fromMax < bits) {
+    bits = fromMax;
+    form = 2;
+    setTable(forTable, fromMaxTable.widths, fromMaxTable.count);
+  } else if (form === 1) chooseTable(fromMinHist, forTable, true);
+  return { bits: 2 + bits, form };
+}
+
+/** Plans the decimal value section at k decimals: fills the per-value arrays and picks the cheapest mode. */
+function planDecimal(values: Float64Array, bits: Uint32Array, k: number): DecimalPlan {
+  const n = values.length;
+  if (ms.length < n) {
+    const size = Math.max(n, 2 * ms.length);
+    ms = new Float64Array(size);
+    corr = new Int32Array(size);
+    zs = new Int32Array(size);
+  }
   const p = POW10[k]!;
-  let prevM = mantissa(values[0]!, p, 0);
-  let corrections = exceptions ? correctionCost(bits[HI]!, bits[LO]!, prevM / p) : 0;
-  let prevMd = 0;
-  let delta = 0;
-  let dod = 0;
-  for (let i = 1; i < values.length; i++) {
+  deltaHist.fill(0);
+  dodHist.fill(0);
+  ulpHist.fill(0);
+  ulpXorBits.fill(0);
+  let exact = 0;
+  let farXor = 0;
+  let prevM = 0;
+  let prevD = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let dodOk = true;
+  let firstDelta = 0;
+  let deltaZeros = 0;
+  let dodZeros = 0;
+  for (let i = 0; i < n; i++) {
     const m = mantissa(values[i]!, p, prevM);
-    const md = m - prevM;
-    delta += signedCost(md, VALUE_BUCKETS);
-    const dd = md - prevMd;
-    dod += dd > MAX_WIDE || dd < -MAX_WIDE ? Infinity : signedCost(dd, VALUE_BUCKETS);
-    if (exceptions) corrections += correctionCost(bits[2 * i + HI]!, bits[2 * i + LO]!, m / p);
-    prevMd = md;
+    ms[i] = m;
+    if (m < min) min = m;
+    if (m > max) max = m;
+    const c = correctionKind(bits[2 * i + HI]!, bits[2 * i + LO]!, m / p);
+    corr[i] = c;
+    if (c < 0) exact++;
+    else if (c === XOR_CORRECTION) farXor += lastXorBits;
+    else {
+      zs[i] = lastZ;
+      ulpHist[c]! += 1;
+      ulpXorBits[c]! += lastXorBits;
+    }
+    if (i > 0) {
+      const d = m - prevM;
+      if (d === 0) deltaZeros++;
+      else deltaHist[intWidth(d)]! += 1;
+      if (i === 1) firstDelta = d;
+      else {
+        const dd = d - prevD;
+        if (dd === 0) dodZeros++;
+        else if (dd > MAX_WIDE || dd < -MAX_WIDE) dodOk = false;
+        else dodHist[intWidth(dd)]! += 1;
+      }
+      prevD = d;
+    }
     prevM = m;
   }
-  return { delta, dod, corrections };
+  deltaHist[0] = deltaZeros;
+  dodHist[0] = dodZeros;
+
+  const exceptions = exact < n;
+  let ulpBits = 0;
+  let correctionBits = 0;
+  if (exceptions) {
+    // The ulp field's width by exact cost: wider fields take more exceptions off the XOR escape.
+    let xorAbove = 0;
+    for (let w = 0; w <= MAX_ULP_BITS; w++) xorAbove += ulpXorBits[w]!;
+    correctionBits = Infinity;
+    let ulpCount = 0;
+    for (let u = 0; u <= MAX_ULP_BITS; u++) {
+      ulpCount += ulpHist[u]!;
+      xorAbove -= ulpXorBits[u]!;
+      const c = 5 + exact + farXor + ulpCount * (2 + u) + xorAbove;
+      if (c < correctionBits) {
+        correctionBits = c;
+        ulpBits = u;
+      }
+    }
+  }
+
+  const head = 3 + 4 + correctionBits;
+  const first = varCost(zigzag(ms[0]!));
+  let mode: ValueMode = ValueMode.DecimalDelta;
+  let best = first + (n >= 2 ? chooseTable(deltaHist, deltaTable, true) : 0);
+  if (n >= 3 && dodOk && Math.abs(firstDelta) < TWO52) {
+    const dod = first + varCost(zigzag(firstDelta)) + chooseTable(dodHist, dodTable, true);
+    if (dod < best) {
+      best = dod;
+      mode = ValueMode.DecimalDod;
+    }
+  }
+  const range = max - min;
+  let forForm = 0;
+  if (range < 2 ** 31 && n >= 2) {
+    const f = forCost(n, min, range);
+    const forBits = varCost(zigzag(min)) + 5 + bitLength(range) + f.bits;
+    if (forBits < best) {
+      best = forBits;
+      mode = ValueMode.DecimalFor;
+      forForm = f.form;
+    }
+  }
+  return { mode, bits: head + best, k, exceptions, ulpBits, min, range, firstDelta, forForm };
 }
+
+function writeDecimal(w: BitWriter, values: Float64Array, bits: Uint32Array, plan: DecimalPlan): void {
+  const n = values.length;
+  w.writeBits((plan.mode << 1) | (plan.exceptions ? 1 : 0), 3);
+  w.writeBits(plan.k, 4);
+  if (plan.mode === ValueMode.DecimalFor) {
+    const { min, range } = plan;
+    writeVar(w, zigzag(min));
+    const l = bitLength(range);
+    w.writeBits(l, 5);
+    w.writeBits(range, l);
+    w.writeBits(plan.forForm, 2);
+    if (plan.forForm === 0) {
+      const kb = bitLength(range + 1) - 1;
+      const cut = 2 ** (kb + 1) - (range + 1);
+      for (let i = 0; i < n; i++) {
+        const x = ms[i]! - min;
+        if (x < cut) w.writeBits(x, kb);
+        else w.writeBits(x + cut, kb + 1);
+      }
+    } else {
+      // The table zigzags what it writes: hand it unzigzag(x) so that x itself is stored.
+      writeTable(w, forTable);
+      const max = min + range;
+      for (let i = 0; i < n; i++) {
+        const x = plan.forForm === 1 ? ms[i]! - min : max - ms[i]!;
+        writeInt(w, (x >>> 1) ^ -(x & 1), forTable);
+      }
+    }
+  } else {
+    writeVar(w, zigzag(ms[0]!));
+    if (plan.mode === ValueMode.DecimalDelta) {
+      if (n >= 2) {
+        writeTable(w, deltaTable);
+        if (!isFree(deltaTable)) for (let i = 1; i < n; i++) writeInt(w, ms[i]! - ms[i - 1]!, deltaTable);
+      }
+    } else {
+      writeVar(w, zigzag(plan.firstDelta));
+      writeTable(w, dodTable);
+      if (!isFree(dodTable)) {
+        let prevD = plan.firstDelta;
+        for (let i = 2; i < n; i++) {
+          const d = ms[i]! - ms[i - 1]!;
+          writeInt(w, d - prevD, dodTable);
+          prevD = d;
+        }
+      }
+    }
+  }
+  if (!plan.exceptions) return;
+  const u = plan.ulpBits;
+  w.writeBits(u, 5);
+  const p = POW10[plan.k]!;
+  for (let i = 0; i < n; i++) {
+    const c = corr[i]!;
+    if (c < 0) w.writeBits(0, 1);
+    else if (c <= u) w.writeBits((2 << u) | zs[i]!, 2 + u);
+    else {
+      scratch[0] = ms[i]! / p;
+      const xh = (bits[2 * i + HI]! ^ scratchBits[HI]!) >>> 0;
+      const xl = (bits[2 * i + LO]! ^ scratchBits[LO]!) >>> 0;
+      const lz = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
+      const tz = xl !== 0 ? 31 - Math.clz32(xl & -xl) : 63 - Math.clz32(xh & -xh);
+      const len = 64 - lz - tz;
+      w.writeBits((0b11 << 12) | (lz << 6) | (len & 63), 14);
+      writeWindow(w, xh, xl, tz, len);
+    }
+  }
+}
+
+const readValueTable = newTable();
+
+function readDecimal(r: BitReader, out: Float64Array, at: number, n: number, mode: ValueMode, exceptions: boolean): void {
+  const end = at + n;
+  const k = r.readBits(4);
+  if (k > MAX_DECIMALS) throw corrupt(`decimals ${k} out of range`);
+  const p = POW10[k]!;
+  if (mode === ValueMode.DecimalFor) {
+    const min = unzigzag(readVar(r));
+    const l = r.readBits(5);
+    const range = r.readBits(l);
+    if (Math.abs(min) > MAX_MANTISSA || Math.abs(min + range) > MAX_MANTISSA) throw corrupt('values out of range');
+    const form = r.readBits(2);
+    if (form === 0 && range === 0) out.fill(min / p, at, end); // a constant column (counts)
+    else if (form === 0) {
+      const kb = bitLength(range + 1) - 1;
+      const cut = 2 ** (kb + 1) - (range + 1);
+      for (let i = at; i < end; i++) {
+        let x = r.readBits(kb);
+        if (x >= cut) {
+          x = x * 2 + r.readBit() - cut;
+          if (x > range) throw corrupt(`value ${i - at} out of range`);
+        }
+        out[i] = (min + x) / p;
+      }
+    } else if (form === 3) throw corrupt('unknown frame-of-reference form');
+    else {
+      readTable(r, readValueTable);
+      const max = min + range;
+      for (let i = at; i < end; i++) {
+        const d = readInt(r, readValueTable);
+        const x = d >= 0 ? 2 * d : -2 * d - 1;
+        if (x > range) throw corrupt(`value ${i - at} out of range`);
+        out[i] = (form === 1 ? min + x : max - x) / p;
+      }
+    }
+  } else {
+    let m = unzigzag(readVar(r));
+    if (Math.abs(m) > MAX_MANTISSA) throw corrupt('value 0 out of range');
+    out[at] = m / p;
+    if (mode === ValueMode.DecimalDelta) {
+      if (n >= 2) {
+        readTable(r, readValueTable);
+        if (isFree(readValueTable)) out.fill(out[at]!, at + 1, end);
+        else
+          for (let i = at + 1; i < end; i++) {
+            m += readInt(r, readValueTable);
+            if (m > MAX_MANTISSA || m < -MAX_MANTISSA) throw corrupt(`value ${i - at} out of range`);
+            out[i] = m / p;
+          }
+      }
+    } else {
+      if (n < 3) throw corrupt('delta-of-deltas of fewer than 3 values');
+      let d = unzigzag(readVar(r));
+      m += d;
+      if (m > MAX_MANTISSA || m < -MAX_MANTISSA) throw corrupt('value 1 out of range');
+      out[at + 1] = m / p;
+      readTable(r, readValueTable);
+      for (let i = at + 2; i < end; i++) {
+        d += readInt(r, readValueTable);
+        m += d;
+        if (m > MAX_MANTISSA || m < -MAX_MANTISSA || d > MAX_WIDE || d < -MAX_WIDE) throw corrupt(`value ${i - at} out of range`);
+        out[i] = m / p;
+      }
+    }
+  }
+  if (exceptions) readCorrections(r, out, at, end);
+}
+
+/** Applies the corrections section to the values decoded as m / 10^k. */
+function readCorrections(r: BitReader, out: Float64Array, at: number, end: number): void {
+  const u = r.readBits(5);
+  if (u > MAX_ULP_BITS) throw corrupt(`ulp field of ${u} bits`);
+  // The values as 32-bit words, corrected in place: NaN payloads of XOR corrections must not pass
+  // through a number, and an ulp step is an integer step of the bit pattern.
+  const bits = wordsOf(out);
+  for (let i = at; i < end; i++) {
+    // '0' exact · '10' ulps · '11' XOR; the code and the ulps come from one window (u ≤ 24).
+    const w = r.peek32();
+    if (w >= 0) {
+      // A run of exact values: one '0' each.
+      const k = Math.min(Math.clz32(w), end - i);
+      r.skip(k);
+      i += k - 1;
+      continue;
+    }
+    if ((w & 0x40000000) === 0) {
+      // d ulps from a finite m / 10^k: a finite double or ±Infinity, never a NaN.
+      r.skip(2 + u);
+      const z = u === 0 ? 0 : (w << 2) >>> (32 - u);
+      const d = (z & 1) === 0 ? z / 2 + 1 : -(z + 1) / 2;
+      const hi0 = bits[2 * i + HI]!;
+      let lo = bits[2 * i + LO]! + d;
+      let hi = hi0;
+      if (lo >= TWO32) {
+        lo -= TWO32;
+        hi += 1;
+      } else if (lo < 0) {
+        lo += TWO32;
+        hi -= 1;
+      }
+      if (((hi >>> 20) & 0x7ff) === 0x7ff || (hi ^ hi0) >>> 31 !== 0) throw corrupt(`value ${i - at}: ulp correction leaves the finite range`);
+      bits[2 * i + HI] = hi;
+      bits[2 * i + LO] = lo;
+    } else {
+      r.skip(2);
+      const head = r.readBits(12);
+      const lz = head >>> 6;
+      const len = head & 63 || 64;
+      const tz = 64 - lz - len;
+      if (tz < 0) throw corrupt(`value ${i - at}: correction of ${len} bits after ${lz} leading zeros`);
+      readWindow(r, len, tz);
+      bits[2 * i + HI] = (bits[2 * i + HI]! ^ xorWords[0]!) >>> 0;
+      bits[2 * i + LO] = (bits[2 * i + LO]! ^ xorWords[1]!) >>> 0;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value sections (also the rollup columns, rollup.ts)
 
 /** Options of `encodeChunk`, for measurements; the defaults are what the store uses. */
 export interface EncodeOptions {
   /** Allow the decimal value modes (default true). */
   decimal?: boolean;
 }
+
+/** Writes a value section (see the layout): the cheapest of XOR and the decimal modes. */
+export function writeValues(w: BitWriter, values: Float64Array, options: EncodeOptions = {}): void {
+  const n = values.length;
+  if (n === 0) return;
+  // The values' bit patterns (one view for every pass: a typed array costs as much as a short pass).
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  const k = options.decimal === false ? -1 : decimalsFor(values);
+  if (k >= 0) {
+    const plan = planDecimal(values, bits, k);
+    // An exact decimal chunk always wins (measured); with exceptions, compare with XOR exactly.
+    if (!plan.exceptions || plan.bits <= 3 + 64 + xorCost(values, bits)) {
+      writeDecimal(w, values, bits, plan);
+      return;
+    }
+  }
+  w.writeBits(ValueMode.Xor << 1, 3);
+  writeXor(w, values, bits);
+}
+
+/** Reads a value section of `n` values into `out[at…at + n)` (by default all of `out`). */
+export function readValues(r: BitReader, out: Float64Array, at = 0, n = out.length - at): void {
+  if (n === 0) return;
+  const head = r.readBits(3);
+  const mode = (head >>> 1) as ValueMode;
+  const exceptions = (head & 1) === 1;
+  if (mode === ValueMode.Xor) {
+    if (exceptions) throw corrupt('exceptions need a decimal mode');
+    readXor(r, out, at, n);
+  } else readDecimal(r, out, at, n, mode, exceptions);
+  if (n === out.length && wordsFor === out) {
+    wordsFor = NO_VALUES;
+    words = NO_WORDS;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chunks
 
 /**
  * Compresses one series' points. `timestampsMs` are whole milliseconds, strictly ascending, with
@@ -423,76 +1111,161 @@ export function encodeChunk(timestampsMs: Float64Array, values: Float64Array, op
   if (values.length !== n) throw new RangeError(`timestampsMs has ${n} points but values has ${values.length}`);
   if (n > MAX_COUNT) throw new RangeError(`a chunk holds at most ${MAX_COUNT} points, got ${n}`);
   checkTimestamps(timestampsMs);
-
-  let mode: ValueMode = ValueMode.Xor;
-  let k = 0;
-  let exceptions = false;
-  const plan = n > 0 && options.decimal !== false ? decimalPlan(values) : null;
-  if (plan) {
-    exceptions = plan.exceptions > 0;
-    const costs = decimalCosts(values, plan.k, exceptions);
-    const bits = Math.min(costs.delta, costs.dod) + costs.corrections;
-    // Exact k-decimal chunks always take the decimal mode (measured smaller on every dataset); with
-    // exceptions, only when it beats XOR on this chunk.
-    if (!exceptions || bits + 54 <= xorCost(values) + 64) {
-      mode = costs.dod < costs.delta ? ValueMode.DecimalDod : ValueMode.DecimalDelta;
-      k = plan.k;
-    } else exceptions = false;
-  }
-
-  const header: number[] = [CHUNK_VERSION];
-  pushVarint(header, n);
-  header.push(mode | (exceptions ? EXCEPTIONS : 0));
-  if (mode !== ValueMode.Xor) header.push(k);
-
-  const w = new BitWriter(n * 24 + 128);
-  if (n > 0) {
-    if (mode === ValueMode.Xor) encodeXor(w, timestampsMs, values);
-    else encodeDecimal(w, timestampsMs, values, k, mode === ValueMode.DecimalDod, exceptions);
-  }
-  const out = new Uint8Array(header.length + w.byteLength);
-  out.set(header);
-  w.copyTo(out, header.length);
+  const w = sharedWriter.reset();
+  writeTimestamps(w, timestampsMs);
+  writeValues(w, values, options);
+  const head = 1 + varintLength(n);
+  const out = new Uint8Array(head + w.byteLength);
+  out[0] = CHUNK_VERSION;
+  putVarint(out, 1, n);
+  w.copyTo(out, head);
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Decoding
+/** The writer encoders reuse (encoding is synchronous; it keeps its largest buffer). */
+export const sharedWriter = new BitWriter(1 << 16);
 
-function corrupt(what: string): RangeError {
-  return new RangeError(`corrupt chunk: ${what}`);
+/** Writes n's LEB128 varint at `at` (varintLength(n) bytes). */
+export function putVarint(out: Uint8Array, at: number, n: number): void {
+  let c = n;
+  while (c >= 0x80) {
+    out[at++] = (c % 0x80) | 0x80;
+    c = Math.floor(c / 0x80);
+  }
+  out[at] = c;
 }
 
-/** Restores the points `encodeChunk` compressed; a truncated or corrupt chunk throws a RangeError. */
-export function decodeChunk(bytes: Uint8Array): DecodedChunk {
-  if (bytes.length < 1) throw corrupt('empty');
-  if (bytes[0] !== CHUNK_VERSION) throw corrupt(`unknown version ${bytes[0]}`);
-  let o = 1;
+/**
+ * Reads a LEB128 count at `o`, before `end` (canonical: no trailing zero byte); it took
+ * `varintLength(count)` bytes.
+ */
+export function readCount(bytes: Uint8Array, o: number, what: string, end = bytes.length): number {
   let n = 0;
   for (let shift = 0; ; shift += 7) {
-    if (o >= bytes.length) throw corrupt('count truncated');
-    if (shift > 28) throw corrupt('count too long');
+    if (o >= end) throw new RangeError(`corrupt ${what}: count truncated`);
+    if (shift > 28) throw new RangeError(`corrupt ${what}: count too long`);
     const b = bytes[o++]!;
     n += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) break;
+    if ((b & 0x80) === 0) {
+      if (b === 0 && shift > 0) throw new RangeError(`corrupt ${what}: count not canonical`);
+      break;
+    }
   }
-  if (n > MAX_COUNT) throw corrupt(`count ${n} too large`);
+  if (n > MAX_COUNT) throw new RangeError(`corrupt ${what}: count ${n} too large`);
+  return n;
+}
+
+/** Bytes of the LEB128 varint of n (0 ≤ n < 2^35). */
+export function varintLength(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+/** Refuses a count the input cannot hold: beyond 2^20 points, each takes at least a bit (see the layout). */
+export function checkCountFits(n: number, bodyBytes: number, what: string): void {
+  if (n > FREE_COUNT && n - 2 > bodyBytes * 8) throw new RangeError(`corrupt ${what}: ${n} points cannot fit in ${bodyBytes} bytes`);
+}
+
+/** Only the zero padding of the last byte may follow a bit stream. */
+export function checkEnd(r: BitReader, what: string): void {
+  if (r.remaining >= 8) throw new RangeError(`corrupt ${what}: ${r.remaining >>> 3} bytes after the last point`);
+  if (r.remaining > 0 && r.readBits(r.remaining) !== 0) throw new RangeError(`corrupt ${what}: non-zero padding`);
+}
+
+/** Restores the points `encodeChunk` compressed (version 2 or 1); a truncated or corrupt chunk throws a RangeError. */
+export function decodeChunk(bytes: Uint8Array): DecodedChunk {
+  if (bytes.length < 1) throw corrupt('empty');
+  if (bytes[0] === 1) return decodeChunkV1(bytes);
+  if (bytes[0] !== CHUNK_VERSION) throw corrupt(`unknown version ${bytes[0]}`);
+  const n = readCount(bytes, 1, 'chunk');
+  const o = 1 + varintLength(n);
+  checkCountFits(n, bytes.length - o, 'chunk');
+  const timestampsMs = new Float64Array(n);
+  const values = new Float64Array(n);
+  if (n === 0) {
+    if (o !== bytes.length) throw corrupt('bytes after an empty chunk');
+    return { timestampsMs, values };
+  }
+  const r = new BitReader(bytes, o);
+  readTimestamps(r, timestampsMs);
+  readValues(r, values);
+  checkEnd(r, 'chunk');
+  return { timestampsMs, values };
+}
+
+/** A chunk's format version, count and value mode (for tests and measurements). */
+export function describeChunk(bytes: Uint8Array): { version: number; count: number; mode: ValueMode | null; exceptions: boolean } {
+  const version = bytes[0]!;
+  const n = readCount(bytes, 1, 'chunk');
+  const o = 1 + varintLength(n);
+  if (n === 0) return { version, count: 0, mode: null, exceptions: false };
+  if (version === 1) {
+    const flags = bytes[o]!;
+    return { version, count: n, mode: (flags & 3) as ValueMode, exceptions: (flags & 4) !== 0 };
+  }
+  const r = new BitReader(bytes, o);
+  readTimestamps(r, new Float64Array(n));
+  const head = r.readBits(3);
+  return { version, count: n, mode: (head >>> 1) as ValueMode, exceptions: (head & 1) === 1 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version 1 (decoding only; src/store/chunks/codec-v1.ts keeps its encoder for tests)
+
+/** Version 1's fixed bucket tables: '0' · '10' + w1 · '110' + w2 · '1110' + w3 · '1111' + sign + 53. */
+interface V1Buckets {
+  w1: number;
+  w2: number;
+  w3: number;
+  hi1: number;
+  hi2: number;
+  hi3: number;
+}
+const v1Table = (w1: number, w2: number, w3: number): V1Buckets => ({ w1, w2, w3, hi1: 2 ** (w1 - 1), hi2: 2 ** (w2 - 1), hi3: 2 ** (w3 - 1) });
+const TIMESTAMP_BUCKETS = v1Table(4, 10, 20);
+const VALUE_BUCKETS = v1Table(6, 12, 20);
+
+function readSigned(r: BitReader, b: V1Buckets): number {
+  if (r.readBit() === 0) return 0;
+  if (r.readBit() === 0) {
+    const u = r.readBits(b.w1);
+    return u > b.hi1 ? u - 2 * b.hi1 : u;
+  }
+  if (r.readBit() === 0) {
+    const u = r.readBits(b.w2);
+    return u > b.hi2 ? u - 2 * b.hi2 : u;
+  }
+  if (r.readBit() === 0) {
+    const u = r.readBits(b.w3);
+    return u > b.hi3 ? u - 2 * b.hi3 : u;
+  }
+  return readWide(r);
+}
+
+function readWide(r: BitReader): number {
+  const negative = r.readBit() === 1;
+  const hi = r.readBits(21);
+  const mag = hi * TWO32 + r.readBits(32);
+  return negative ? (mag === 0 ? 0 : -mag) : mag;
+}
+
+function decodeChunkV1(bytes: Uint8Array): DecodedChunk {
+  const n = readCount(bytes, 1, 'chunk');
+  let o = 1 + varintLength(n);
   if (o >= bytes.length) throw corrupt('flags missing');
   const flags = bytes[o++]!;
   const mode = (flags & 3) as ValueMode;
-  const exceptions = (flags & EXCEPTIONS) !== 0;
+  const exceptions = (flags & 4) !== 0;
   if ((flags & ~7) !== 0 || (flags & 3) === 3 || (exceptions && mode === ValueMode.Xor)) throw corrupt(`unknown flags 0x${flags.toString(16)}`);
   let k = 0;
   if (mode !== ValueMode.Xor) {
     if (o >= bytes.length) throw corrupt('decimals missing');
     k = bytes[o++]!;
-    if (k > MAX_DECIMALS) throw corrupt(`decimals ${k} out of range`);
+    if (k > MAX_DECIMALS_V1) throw corrupt(`decimals ${k} out of range`);
   }
   const bodyBits = (bytes.length - o) * 8;
   // Every point takes at least 2 bits (one for its timestamp, one for its value): bound the count by
   // the input before allocating.
   if (n * 2 > bodyBits) throw corrupt(`${n} points cannot fit in ${bytes.length - o} bytes`);
-
   const timestampsMs = new Float64Array(n);
   const values = new Float64Array(n);
   if (n === 0) {
@@ -500,11 +1273,9 @@ export function decodeChunk(bytes: Uint8Array): DecodedChunk {
     return { timestampsMs, values };
   }
   const r = new BitReader(bytes, o);
-  if (mode === ValueMode.Xor) decodeXor(r, timestampsMs, values);
-  else decodeDecimal(r, timestampsMs, values, k, mode === ValueMode.DecimalDod, exceptions);
-  // Only the zero padding of the last byte may remain.
-  if (r.remaining >= 8) throw corrupt(`${r.remaining >>> 3} bytes after the last point`);
-  if (r.remaining > 0 && r.readBits(r.remaining) !== 0) throw corrupt('non-zero padding');
+  if (mode === ValueMode.Xor) decodeXorV1(r, timestampsMs, values);
+  else decodeDecimalV1(r, timestampsMs, values, k, mode === ValueMode.DecimalDod, exceptions);
+  checkEnd(r, 'chunk');
   return { timestampsMs, values };
 }
 
@@ -521,7 +1292,7 @@ function nextTimestamp(prevT: number, delta: number, i: number): number {
   return t;
 }
 
-function decodeXor(r: BitReader, ts: Float64Array, values: Float64Array): void {
+function decodeXorV1(r: BitReader, ts: Float64Array, values: Float64Array): void {
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
   const n = ts.length;
   let prevT = readFirstTimestamp(r);
@@ -556,7 +1327,7 @@ function decodeXor(r: BitReader, ts: Float64Array, values: Float64Array): void {
   }
 }
 
-function decodeDecimal(r: BitReader, ts: Float64Array, values: Float64Array, k: number, dod: boolean, exceptions: boolean): void {
+function decodeDecimalV1(r: BitReader, ts: Float64Array, values: Float64Array, k: number, dod: boolean, exceptions: boolean): void {
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
   const p = POW10[k]!;
   const n = ts.length;
@@ -566,7 +1337,7 @@ function decodeDecimal(r: BitReader, ts: Float64Array, values: Float64Array, k: 
   let m = readWide(r);
   if (Math.abs(m) > MAX_MANTISSA) throw corrupt('value 0 out of range');
   values[0] = m / p;
-  if (exceptions) readCorrection(r, bits, 0);
+  if (exceptions) readCorrectionV1(r, bits, 0);
   let md = 0;
   for (let i = 1; i < n; i++) {
     const delta = prevDelta + readSigned(r, TIMESTAMP_BUCKETS);
@@ -578,12 +1349,12 @@ function decodeDecimal(r: BitReader, ts: Float64Array, values: Float64Array, k: 
     m += md;
     if (m > MAX_MANTISSA || m < -MAX_MANTISSA || md > MAX_WIDE || md < -MAX_WIDE) throw corrupt(`value ${i} out of range`);
     values[i] = m / p;
-    if (exceptions) readCorrection(r, bits, i);
+    if (exceptions) readCorrectionV1(r, bits, i);
   }
 }
 
 /** Reads a correction and XORs it into value `i` (bit pattern words in `bits`). */
-function readCorrection(r: BitReader, bits: Uint32Array, i: number): void {
+function readCorrectionV1(r: BitReader, bits: Uint32Array, i: number): void {
   if (r.readBit() === 0) return;
   const head = r.readBits(12);
   const lz = head >>> 6;
@@ -593,27 +1364,4 @@ function readCorrection(r: BitReader, bits: Uint32Array, i: number): void {
   readWindow(r, len, tz);
   bits[2 * i + HI] = (bits[2 * i + HI]! ^ xorWords[0]!) >>> 0;
   bits[2 * i + LO] = (bits[2 * i + LO]! ^ xorWords[1]!) >>> 0;
-}
-
-/** The high and low words {@link readWindow} read (module scratch: no allocation per value). */
-const xorWords = new Uint32Array(2);
-
-/** Reads `len` meaningful bits and shifts them left by `tz` into the 64-bit word pair `xorWords`. */
-function readWindow(r: BitReader, len: number, tz: number): void {
-  let vh = 0;
-  let vl: number;
-  if (len > 32) {
-    vh = r.readBits(len - 32);
-    vl = r.readBits(32);
-  } else vl = r.readBits(len);
-  if (tz >= 32) {
-    xorWords[0] = vl << (tz - 32);
-    xorWords[1] = 0;
-  } else if (tz === 0) {
-    xorWords[0] = vh;
-    xorWords[1] = vl;
-  } else {
-    xorWords[0] = (vh << tz) | (vl >>> (32 - tz));
-    xorWords[1] = vl << tz;
-  }
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { seededRandom } from '../../core/random.js';
-import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type Rollup } from './rollup.js';
+import { encodeRollupV1 } from './codec-v1.js';
+import { computeRollup, decodeRollup, decodeRollupInto, encodeRollup, ROLLUP_COLUMNS, ROLLUP_VERSION, rollupCount, rollupWorthKeeping, type Rollup, type RollupColumn } from './rollup.js';
+import { v1Rollups } from './v1-fixtures.js';
 
 const H = 3_600_000;
 const M5 = 300_000;
@@ -81,21 +83,111 @@ test('a regular 15 s day rolls up into a few bytes a bucket', () => {
   const vs = Float64Array.from(ts, () => Math.round(rnd() * 10_000) / 100);
   const bytes = encodeRollup(computeRollup(ts, vs, M5));
   // 288 buckets × 5 columns; the measured size keeps rollups a fraction of the raw chunk's bytes.
-  assert.ok(bytes.length < 288 * 5 * 3, `${bytes.length} bytes`);
+  assert.ok(bytes.length < 288 * 5 * 2, `${bytes.length} bytes`);
 });
 
-test('decodeRollup refuses truncated, trailing and inconsistent bytes', () => {
+test('decodeRollup refuses truncated, trailing and corrupt bytes, and never hangs on random corruption', () => {
   const r = computeRollup(Float64Array.from([0, 60_000, 400_000]), Float64Array.from([1, 2, 3]), M5);
-  const bytes = encodeRollup(r);
-  for (let cut = 0; cut < bytes.length; cut++) assert.throws(() => decodeRollup(bytes.subarray(0, cut)), RangeError, `cut at ${cut}`);
-  assert.throws(() => decodeRollup(Uint8Array.from([...bytes, 0])), /trailing/);
-  assert.throws(() => decodeRollup(Uint8Array.from([9, ...bytes.subarray(1)])), /version/);
-  // Columns that disagree on their buckets: splice another rollup's last column in.
-  const other = encodeRollup(computeRollup(Float64Array.from([0, 900_000]), Float64Array.from([1, 2]), M5));
-  assert.throws(() => decodeRollup(Uint8Array.from([...bytes.subarray(0, bytes.length - lastColumnLength(bytes)), ...other.subarray(other.length - lastColumnLength(other))])), RangeError);
+  const rnd = seededRandom(12);
+  const { ts, vs } = irregular(12, 500, 1_700_000_000_000);
+  const samples = [encodeRollup(r), encodeRollup(computeRollup(Float64Array.from(ts), Float64Array.from(vs), M5)), encodeRollupV1(r)];
+  for (const bytes of samples) {
+    decodeRollup(bytes);
+    for (let cut = 0; cut < bytes.length; cut++) assert.throws(() => decodeRollup(bytes.subarray(0, cut)), RangeError, `cut at ${cut}`);
+    assert.throws(() => decodeRollup(Uint8Array.from([...bytes, 0])), /trailing/);
+    assert.throws(() => decodeRollup(Uint8Array.from([9, ...bytes.subarray(1)])), /version/);
+  }
+  // A v2 row whose column holds another row's values: a length or count that does not match is refused.
+  const bytes = samples[0]!;
+  const other = encodeRollup(computeRollup(Float64Array.from([0, 900_000, 1_800_000]), Float64Array.from([1.5, 2.25, 3]), M5));
+  assert.throws(() => decodeRollup(Uint8Array.from([...bytes.subarray(0, 2), ...other.subarray(2)])), RangeError);
+  for (let i = 0; i < 3000; i++) {
+    const c = samples[i % samples.length]!.slice();
+    for (let f = 0; f < 1 + Math.floor(rnd() * 3); f++) c[Math.floor(rnd() * c.length)]! ^= 1 << Math.floor(rnd() * 8);
+    try {
+      const d = decodeRollup(c);
+      for (const col of ROLLUP_COLUMNS) assert.equal(d[col].length, d.startsMs.length);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+    }
+  }
 });
 
-/** Byte length of the last column including its length varint (one byte: these are tiny). */
+test('version 2 stores the starts once and decodes only the requested columns (the others alias count)', () => {
+  const { ts, vs } = irregular(21, 4000, Date.UTC(2026, 2, 3));
+  const r = computeRollup(Float64Array.from(ts), Float64Array.from(vs), M5);
+  const bytes = encodeRollup(r);
+  assert.equal(bytes[0], ROLLUP_VERSION);
+  const subsets: RollupColumn[][] = [[], ['sum'], ['min'], ['max'], ['last'], ['sum', 'count'], ['min', 'max', 'last'], [...ROLLUP_COLUMNS]];
+  for (const subset of subsets) {
+    const d = decodeRollup(bytes, new Set(subset));
+    assert.deepEqual(d.startsMs, r.startsMs);
+    assert.deepEqual(d.count, r.count);
+    for (const col of ['min', 'max', 'sum', 'last'] as const) {
+      if (subset.includes(col)) assert.deepEqual(d[col], r[col], `${subset}: ${col}`);
+      else assert.equal(d[col], d.count, `${subset}: ${col} aliases count`);
+    }
+  }
+});
+
+test('decoded rows own their columns: writing one row leaves the others (and their count) alone', () => {
+  const rows = [5, 6, 7].map((seed) => {
+    const { ts, vs } = irregular(seed, 800, Date.UTC(2026, 1, 1));
+    return computeRollup(Float64Array.from(ts), Float64Array.from(vs), M5);
+  });
+  const decoded = rows.map((r) => decodeRollup(encodeRollup(r), new Set(['sum'])));
+  decoded[1]!.sum.fill(-1);
+  decoded[1]!.startsMs.fill(0);
+  for (const i of [0, 2]) {
+    assert.deepEqual(decoded[i]!.sum, rows[i]!.sum);
+    assert.deepEqual(decoded[i]!.startsMs, rows[i]!.startsMs);
+    assert.deepEqual(decoded[i]!.count, rows[i]!.count);
+  }
+});
+
+test('regular starts and a constant column cost almost nothing; sums of 2-decimal values stay small', () => {
+  // A 5-minute series' day of 1-hour buckets: 24 regular starts, count 12 in every bucket.
+  const day = Date.UTC(2026, 4, 1);
+  const ts = Float64Array.from({ length: 288 }, (_, i) => day + i * M5);
+  const constant = encodeRollup(computeRollup(ts, new Float64Array(288).fill(42.5), H));
+  assert.ok(constant.length <= 40, `a constant day: ${constant.length} bytes`);
+  const rnd = seededRandom(3);
+  const vs = Float64Array.from(ts, () => Math.round(rnd() * 10_000) / 100 + Math.floor(rnd() * 100) / 100);
+  const r = computeRollup(ts, vs, H);
+  let artefacts = 0;
+  for (const s of r.sum) if (Math.round(s * 100) / 100 !== s) artefacts++;
+  assert.ok(artefacts > 5, `${artefacts} sums are float artefacts`);
+  const v2 = encodeRollup(r);
+  const v1 = encodeRollupV1(r);
+  assert.deepEqual(decodeRollup(v2), r);
+  assert.ok(v2.length < 0.6 * v1.length, `v2 ${v2.length} B, v1 ${v1.length} B`);
+});
+
+test('version 1 rollups still decode: fixtures made before version 2, and random rows from the version 1 encoder', () => {
+  const bits = (hex: string[]) => new Float64Array(new BigUint64Array(hex.map((h) => BigInt(`0x${h}`))).buffer);
+  for (const f of v1Rollups) {
+    const bytes = Uint8Array.from(Buffer.from(f.bytes, 'hex'));
+    assert.equal(bytes[0], 1);
+    const d = decodeRollup(bytes);
+    assert.deepEqual(d, { startsMs: Float64Array.from(f.startsMs), min: bits(f.min), max: bits(f.max), sum: bits(f.sum), count: Float64Array.from(f.count), last: bits(f.last) });
+    const avg = decodeRollup(bytes, new Set(['sum', 'count']));
+    assert.deepEqual(avg.sum, bits(f.sum));
+    assert.equal(avg.min, avg.count);
+  }
+  for (const seed of [31, 32, 33, 34]) {
+    const { ts, vs } = irregular(seed, 1500, 1_750_000_000_000);
+    for (const res of [M5, H]) {
+      const r = computeRollup(Float64Array.from(ts), Float64Array.from(vs), res);
+      assert.deepEqual(decodeRollup(encodeRollupV1(r)), r, `seed ${seed} res ${res}`);
+    }
+  }
+  // Columns of a v1 row that disagree on their buckets are still refused.
+  const a = encodeRollupV1(computeRollup(Float64Array.from([0, 60_000, 400_000]), Float64Array.from([1, 2, 3]), M5));
+  const b = encodeRollupV1(computeRollup(Float64Array.from([0, 900_000]), Float64Array.from([1, 2]), M5));
+  assert.throws(() => decodeRollup(Uint8Array.from([...a.subarray(0, a.length - lastColumnLength(a)), ...b.subarray(b.length - lastColumnLength(b))])), RangeError);
+});
+
+/** Byte length of the last column of a v1 row including its length varint (one byte: these are tiny). */
 function lastColumnLength(bytes: Uint8Array): number {
   let o = 1;
   let last = 0;
@@ -106,6 +198,88 @@ function lastColumnLength(bytes: Uint8Array): number {
   }
   return last;
 }
+
+/** Rows of many shapes: irregular, regular with float-artefact sums (decimal with ulp corrections), XOR-mode values, empty. */
+function variedRows(): Rollup[] {
+  const rows: Rollup[] = [];
+  for (const seed of [41, 42, 43]) {
+    const { ts, vs } = irregular(seed, 400, 1_760_000_000_000);
+    rows.push(computeRollup(Float64Array.from(ts), Float64Array.from(vs), M5), computeRollup(Float64Array.from(ts), Float64Array.from(vs), H));
+  }
+  const rnd = seededRandom(44);
+  const day = Date.UTC(2026, 5, 1);
+  const ts = Float64Array.from({ length: 288 }, (_, i) => day + i * M5);
+  rows.push(computeRollup(ts, Float64Array.from(ts, () => Math.round(rnd() * 10_000) / 100 + Math.floor(rnd() * 100) / 100), H));
+  rows.push(computeRollup(ts, Float64Array.from(ts, () => rnd() * 1e6 - 5e5), H)); // no decimals: XOR
+  rows.push(computeRollup(ts, new Float64Array(288).fill(7), H));
+  rows.push(computeRollup(new Float64Array(0), new Float64Array(0), H));
+  return rows;
+}
+
+const wordsOf = (a: Float64Array) => [...new Uint32Array(a.buffer, a.byteOffset, a.length * 2)];
+
+test('decodeRollupInto decodes rows back to back into one set of columns, bit for bit as decodeRollup, v2 and v1', () => {
+  const rows = variedRows();
+  for (const encode of [encodeRollup, encodeRollupV1]) {
+    // Every row framed by junk in one buffer: a row is read only inside its [start, end).
+    const parts: number[] = [];
+    const ranges: [number, number][] = [];
+    for (const r of rows) {
+      parts.push(0xff, 0x80);
+      const bytes = encode(r);
+      ranges.push([parts.length, parts.length + bytes.length]);
+      parts.push(...bytes);
+    }
+    parts.push(0x80, 0x80);
+    const buf = Uint8Array.from(parts);
+    for (const subset of [undefined, new Set<RollupColumn>(['sum', 'count']), new Set<RollupColumn>(['max'])]) {
+      const total = ranges.reduce((n, [a, b]) => n + rollupCount(buf, a, b), 0);
+      assert.equal(total, rows.reduce((n, r) => n + r.startsMs.length, 0));
+      const into: Rollup = { startsMs: new Float64Array(total + 3), min: new Float64Array(total + 3), max: new Float64Array(total + 3), sum: new Float64Array(total + 3), count: new Float64Array(total + 3), last: new Float64Array(total + 3).fill(-1) };
+      let at = 2;
+      ranges.forEach(([a, b], i) => {
+        const n = decodeRollupInto(buf, subset, into, at, a, b);
+        const want = rows[i]!;
+        assert.equal(n, want.startsMs.length);
+        assert.deepEqual(into.startsMs.subarray(at, at + n), want.startsMs);
+        for (const c of ROLLUP_COLUMNS) {
+          if (subset && c !== 'count' && !subset.has(c)) continue;
+          assert.deepEqual(wordsOf(into[c].subarray(at, at + n)), wordsOf(want[c]), `row ${i} ${c} ${encode.name}`);
+        }
+        at += n;
+      });
+      // Columns not asked for are left alone.
+      if (subset && !subset.has('last')) assert.ok(into.last.every((v) => v === -1));
+    }
+  }
+});
+
+test('decodeRollupInto refuses cut, trailing and corrupt bytes and rows that do not fit, with a RangeError', () => {
+  const r = variedRows()[6]!;
+  const bytes = encodeRollup(r);
+  const n = r.startsMs.length;
+  const into = (k: number): Rollup => ({ startsMs: new Float64Array(k), min: new Float64Array(k), max: new Float64Array(k), sum: new Float64Array(k), count: new Float64Array(k), last: new Float64Array(k) });
+  // The bytes after `end` are a valid continuation: only the range may be read.
+  const padded = Uint8Array.from([...bytes, ...bytes]);
+  for (let cut = 0; cut < bytes.length; cut++) assert.throws(() => decodeRollupInto(padded, undefined, into(n), 0, 0, cut), RangeError, `cut at ${cut}`);
+  assert.throws(() => decodeRollupInto(padded, undefined, into(n), 0, 0, bytes.length + 1), /trailing/);
+  assert.throws(() => decodeRollupInto(bytes, undefined, into(n), 1), RangeError);
+  assert.throws(() => decodeRollupInto(bytes, undefined, into(n - 1), 0), RangeError);
+  assert.throws(() => rollupCount(Uint8Array.from([9, 1])), /version/);
+  assert.throws(() => rollupCount(Uint8Array.from([ROLLUP_VERSION, 0x80])), RangeError);
+  const rnd = seededRandom(45);
+  for (let k = 0; k < 300; k++) {
+    const c = Uint8Array.from(bytes);
+    const j = 1 + Math.floor(rnd() * (c.length - 1));
+    c[j] = c[j]! ^ (1 << Math.floor(rnd() * 8));
+    try {
+      decodeRollupInto(c, undefined, into(4096), 0);
+    } catch (e) {
+      assert.ok(e instanceof RangeError, String(e));
+    }
+  }
+  assert.equal(decodeRollupInto(bytes, undefined, into(n), 0), n);
+});
 
 test('rollupWorthKeeping: at least 10 points a bucket on average', () => {
   const mk = (perBucket: number) => {
