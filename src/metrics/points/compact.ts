@@ -21,7 +21,7 @@ import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type Rol
 import { chooseChunkSeconds, COMPACTION_GRACE_MS, DAY_MS, DAY_S, dayStartMs, ROLLUP_RESOLUTIONS_MS, rollupTable, TWO_HOURS_S, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
 import { ensurePartitions, forgetPartitions, missingPartitions, type PartitionedTable } from './partitions.js';
 import { unpackPoints } from './packed.js';
-import { mergeNewerWins } from './arrays.js';
+import { lowerBound, mergeNewerWins } from './arrays.js';
 
 export interface CompactOptions {
   /** Windows that ended at least this long before `nowMs` are closed (ms); default COMPACTION_GRACE_MS. */
@@ -258,18 +258,6 @@ interface BatchResult {
   read: number;
 }
 
-/** The points of `t` (ascending) before `beforeMs`: how many. */
-function countBefore(t: Float64Array, beforeMs: number): number {
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (t[mid]! < beforeMs) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** The width of a new series: from the spacing of its newest closed points (at most WIDTH_SAMPLE). */
 function widthOf(t: Float64Array): ChunkSeconds {
   return chooseChunkSeconds(t.subarray(Math.max(0, t.length - WIDTH_SAMPLE)));
@@ -314,10 +302,10 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
     const hot = sortedUnique(p.t, p.v);
     let width = row.chunk_seconds === null ? null : (Number(row.chunk_seconds) as ChunkSeconds);
     if (width === null) {
-      width = widthOf(hot.t.subarray(0, countBefore(hot.t, closed.twoHoursMs)));
+      width = widthOf(hot.t.subarray(0, lowerBound(hot.t, closed.twoHoursMs)));
       chosen.push({ id, width });
     }
-    const n = width === TWO_HOURS_S ? hot.t.length : countBefore(hot.t, closed.dayMs);
+    const n = width === TWO_HOURS_S ? hot.t.length : lowerBound(hot.t, closed.dayMs);
     if (!n) continue;
     rows += width === TWO_HOURS_S ? p.t.length : p.t.reduce((k, x) => (x < closed.dayMs ? k + 1 : k), 0);
     const t = hot.t.subarray(0, n);

@@ -65,8 +65,9 @@ function push(into: PointRows, from: PointRows, i: number): void {
   into.values.push(from.values[i]!);
 }
 
-function concatRows(a: PointRows, b: PointRows): PointRows {
-  return { seriesIds: [...a.seriesIds, ...b.seriesIds], timestampsMs: [...a.timestampsMs, ...b.timestampsMs], values: [...a.values, ...b.values] };
+/** The rows of `parts` one after another. */
+function concatRows(...parts: PointRows[]): PointRows {
+  return { seriesIds: parts.flatMap((p) => p.seriesIds), timestampsMs: parts.flatMap((p) => p.timestampsMs), values: parts.flatMap((p) => p.values) };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -213,7 +214,7 @@ async function appendWaiting(sql: Sql, q: AppendQueue): Promise<void> {
     const group = q.waiting.splice(0, take);
     if (group.length > 1) {
       try {
-        await append(sql, concatAll(group.map((g) => g.rows)));
+        await append(sql, concatRows(...group.map((g) => g.rows)));
         for (const g of group) g.resolve();
         continue;
       } catch {
@@ -230,14 +231,6 @@ async function appendWaiting(sql: Sql, q: AppendQueue): Promise<void> {
     }
   }
   q.running = false;
-}
-
-function concatAll(parts: PointRows[]): PointRows {
-  const out = emptyRows();
-  for (const p of parts) {
-    for (let i = 0; i < p.seriesIds.length; i++) push(out, p, i);
-  }
-  return out;
 }
 
 function hasOld(rows: PointRows, cutoffMs: number): boolean {

@@ -3,14 +3,12 @@
 // decodeRollup keep reading version 1 bytes (a deployment holds them), and bench/codec.ts prints the
 // old sizes beside the new ones.
 import { BitWriter, pushVarint } from './bits.js';
-// The XOR window writer is shared: version 1's XOR value stream is version 2's.
-import { writeWindow } from './codec.js';
+// Shared with version 2 where the two formats agree: the XOR value stream (its cost and window writer),
+// the timestamp checks and the decimal mantissa.
+import { checkTimestamps, mantissa, writeWindow, xorCost } from './codec.js';
 import type { Rollup } from './rollup.js';
 
 const CHUNK_VERSION = 1;
-
-/** Largest magnitude of a timestamp (ms) the codec accepts: 2^52 − 1, about the year 144,000. */
-const MAX_TIMESTAMP_MS = 2 ** 52 - 1;
 
 /** Value modes (flags bits 0–1). */
 const ValueMode = { Xor: 0, DecimalDelta: 1, DecimalDod: 2 } as const;
@@ -94,18 +92,6 @@ function writeWide(w: BitWriter, d: number): void {
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-function checkTimestamps(ts: Float64Array): void {
-  let prev = -Infinity;
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i]!;
-    if (!Number.isInteger(t)) throw new RangeError(`timestampsMs[${i}] = ${t} is not a whole number of milliseconds`);
-    if (t > MAX_TIMESTAMP_MS || t < -MAX_TIMESTAMP_MS) throw new RangeError(`timestampsMs[${i}] = ${t} is outside ±${MAX_TIMESTAMP_MS}`);
-    if (t <= prev) throw new RangeError(`timestampsMs[${i}] = ${t} is not after timestampsMs[${i - 1}] = ${prev}: timestamps must be strictly ascending`);
-    prev = t;
-  }
-}
-
-
 /** The smallest k ≤ 9 with v === round(v·10^k) / 10^k and |round(v·10^k)| ≤ 2^52 − 1 (not −0), else 10. */
 function minDecimals(v: number): number {
   if (v === 0) return 1 / v < 0 ? 10 : 0;
@@ -131,12 +117,6 @@ function decimalPlan(values: Float64Array): { k: number; exceptions: number } | 
     if (exceptions * 2 <= values.length) return { k, exceptions };
   }
   return null;
-}
-
-/** The whole number standing for `v` at scale `p`: round(v·p), or `prev` where that is out of range. */
-function mantissa(v: number, p: number, prev: number): number {
-  const m = Math.round(v * p);
-  return m <= MAX_MANTISSA && m >= -MAX_MANTISSA ? m + 0 : prev; // + 0: no −0; NaN fails both tests
 }
 
 const scratch = new Float64Array(1);
@@ -166,38 +146,6 @@ function writeCorrection(w: BitWriter, hi: number, lo: number, approx: number): 
   const len = 64 - lz - tz;
   w.writeBits((1 << 12) | (lz << 6) | (len & 63), 13);
   writeWindow(w, xh, xl, tz, len);
-}
-
-/** Exact bits of the XOR value stream (without the first value's 64 bits). */
-function xorCost(values: Float64Array): number {
-  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
-  let ph = bits[HI]!;
-  let pl = bits[LO]!;
-  let prevLz = -1;
-  let prevTz = 0;
-  let cost = 0;
-  for (let i = 1; i < values.length; i++) {
-    const h = bits[2 * i + HI]!;
-    const l = bits[2 * i + LO]!;
-    const xh = (h ^ ph) >>> 0;
-    const xl = (l ^ pl) >>> 0;
-    ph = h;
-    pl = l;
-    if ((xh | xl) === 0) {
-      cost += 1;
-      continue;
-    }
-    let lz = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
-    const tz = xl !== 0 ? 31 - Math.clz32(xl & -xl) : 63 - Math.clz32(xh & -xh);
-    if (lz > 31) lz = 31;
-    if (prevLz >= 0 && lz >= prevLz && tz >= prevTz) cost += 2 + 64 - prevLz - prevTz;
-    else {
-      cost += 13 + 64 - lz - tz;
-      prevLz = lz;
-      prevTz = tz;
-    }
-  }
-  return cost;
 }
 
 function encodeXor(w: BitWriter, ts: Float64Array, values: Float64Array): void {
@@ -324,7 +272,7 @@ export function encodeChunkV1(timestampsMs: Float64Array, values: Float64Array, 
     const bits = Math.min(costs.delta, costs.dod) + costs.corrections;
     // Exact k-decimal chunks always take the decimal mode (measured smaller on every dataset); with
     // exceptions, only when it beats XOR on this chunk.
-    if (!exceptions || bits + 54 <= xorCost(values) + 64) {
+    if (!exceptions || bits + 54 <= xorCost(values, new Uint32Array(values.buffer, values.byteOffset, values.length * 2)) + 64) {
       mode = costs.dod < costs.delta ? ValueMode.DecimalDod : ValueMode.DecimalDelta;
       k = plan.k;
     } else exceptions = false;

@@ -356,7 +356,7 @@ function readInt(r: BitReader, t: IntTable): number {
 // ---------------------------------------------------------------------------------------------
 // Timestamps: var t0, var first delta, delta-of-deltas in a table
 
-function checkTimestamps(ts: Float64Array): void {
+export function checkTimestamps(ts: Float64Array): void {
   let prev = -Infinity;
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i]!;
@@ -441,7 +441,7 @@ const scratch = new Float64Array(1);
 const scratchBits = new Uint32Array(scratch.buffer);
 
 /** Exact bits of the XOR value stream (without the first value's 64 bits). */
-function xorCost(values: Float64Array, bits: Uint32Array): number {
+export function xorCost(values: Float64Array, bits: Uint32Array): number {
   let ph = bits[HI]!;
   let pl = bits[LO]!;
   let prevLz = -1;
@@ -656,7 +656,7 @@ function decimalsFor(values: Float64Array): number {
 }
 
 /** The whole number standing for `v` at scale `p`: round(v·p), or `prev` where that is out of range. */
-function mantissa(v: number, p: number, prev: number): number {
+export function mantissa(v: number, p: number, prev: number): number {
   const m = Math.round(v * p);
   return m <= MAX_MANTISSA && m >= -MAX_MANTISSA ? m + 0 : prev; // + 0: no −0; NaN fails both tests
 }
