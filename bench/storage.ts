@@ -32,7 +32,7 @@ import { readBuckets } from '../src/metrics/points/buckets.js';
 import { readPoints } from '../src/metrics/points/read.js';
 import { FRAME_SQL, fromBase64, unframeRows } from '../src/metrics/points/rollup-rows.js';
 import { enforceRetention, setRetention } from '../src/metrics/points/retention.js';
-import { COMPACTION_GRACE_MS, DAY_MS } from '../src/store/chunks/window.js';
+import { COMPACTION_GRACE_MS, DAY_MS, monthBoundsMs } from '../src/store/chunks/window.js';
 import { openPglite } from '../src/store/pglite.js';
 import { openPostgres } from '../src/store/postgres.js';
 import type { Sql } from '../src/store/sql.js';
@@ -360,14 +360,16 @@ async function runStore(kind: Kind): Promise<Record<string, unknown>> {
     const rb = await timeRuns(settings.bucketRuns, 2, async () => (viaRollups = await readBuckets(s, orgId, yearIds, bq)), checkBuckets);
     // A floor for any read through the 1-hour rollups: fetching their rows alone, as the read does (one
     // framed base64 row a series, rollup-rows.ts) but in one statement, unframed, nothing decoded.
-    const rollupRows = yearIds.length * settings.yearDays;
+    // 1-hour rows hold a month each (compact.ts), the first keyed before yearStart.
+    const rowsFrom = new Date(monthBoundsMs(yearStart).startMs);
+    const rollupRows = Number((await s.query<{ n: string }>('SELECT count(*) AS n FROM rollups_1h WHERE series_id = ANY($1::bigint[]) AND day >= $2 AND day < $3', [yearIds, rowsFrom, new Date(yearEnd)])).rows[0]!.n);
     const fetch = await timeRuns(
       settings.bucketRuns,
       2,
       async () => {
         const r = await s.query<{ b: string }>(
           `SELECT r.series_id, encode(string_agg(${FRAME_SQL}, ''::bytea ORDER BY r.day), 'base64') AS b FROM rollups_1h r WHERE r.series_id = ANY($1::bigint[]) AND r.day >= $2 AND r.day < $3 GROUP BY r.series_id`,
-          [yearIds, new Date(yearStart), new Date(yearEnd)],
+          [yearIds, rowsFrom, new Date(yearEnd)],
         );
         let rows = 0;
         for (const row of r.rows) rows += unframeRows(fromBase64(row.b)).length;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { batchSpan, compactClosedWindows, daySlices, mergePoints } from '../src/metrics/points/compact.js';
 import { decodeChunk } from '../src/store/chunks/codec.js';
 import { computeRollup, decodeRollup, type Rollup } from '../src/store/chunks/rollup.js';
-import { COMPACTION_GRACE_MS, DAY_MS } from '../src/store/chunks/window.js';
+import { COMPACTION_GRACE_MS, DAY_MS, monthBoundsMs } from '../src/store/chunks/window.js';
 import type { Sql } from '../src/store/sql.js';
 import { createOrg } from '../src/tenancy/orgs.js';
 import { openMigrated, storeKinds, type TestStore } from './helpers/stores.js';
@@ -78,9 +78,30 @@ async function chunksOf(sql: Sql, id: number): Promise<ChunkRow[]> {
   });
 }
 
+/**
+ * A day's stored rollup: its 5-minute row, or the day's buckets out of whichever 1-hour row of its month
+ * holds them (month rows, compact.ts); null when no row holds any.
+ */
 async function rollupOf(sql: Sql, table: 'rollups_5m' | 'rollups_1h', id: number, dayMs: number): Promise<Rollup | null> {
-  const r = await sql.query<{ data: Uint8Array }>(`SELECT data FROM ${table} WHERE series_id = $1 AND day = $2`, [id, new Date(dayMs)]);
-  return r.rows[0] ? decodeRollup(r.rows[0].data) : null;
+  if (table === 'rollups_5m') {
+    const r = await sql.query<{ data: Uint8Array }>(`SELECT data FROM rollups_5m WHERE series_id = $1 AND day = $2`, [id, new Date(dayMs)]);
+    return r.rows[0] ? decodeRollup(r.rows[0].data) : null;
+  }
+  const { startMs, endMs } = monthBoundsMs(dayMs);
+  const r = await sql.query<{ data: Uint8Array }>(`SELECT data FROM rollups_1h WHERE series_id = $1 AND day >= $2 AND day < $3`, [id, new Date(startMs), new Date(endMs)]);
+  const holding = r.rows.map((row) => decodeRollup(row.data)).filter((x) => x.startsMs.some((t) => t >= dayMs && t < dayMs + DAY_MS));
+  assert.ok(holding.length <= 1, `day ${new Date(dayMs).toISOString()} of ${id} is in ${holding.length} 1-hour rows`);
+  if (!holding.length) return null;
+  const x = holding[0]!;
+  const idx = Array.from(x.startsMs.keys()).filter((i) => x.startsMs[i]! >= dayMs && x.startsMs[i]! < dayMs + DAY_MS);
+  const pick = (a: Float64Array) => Float64Array.from(idx, (i) => a[i]!);
+  return { startsMs: pick(x.startsMs), min: pick(x.min), max: pick(x.max), sum: pick(x.sum), count: pick(x.count), last: pick(x.last) };
+}
+
+/** The keys of a series' 1-hour rollup rows (ISO days), ascending. */
+async function hourRowKeys(sql: Sql, id: number): Promise<string[]> {
+  const r = await sql.query<{ day: Date }>(`SELECT day FROM rollups_1h WHERE series_id = $1 ORDER BY day`, [id]);
+  return r.rows.map((x) => new Date(x.day).toISOString().slice(0, 10));
 }
 
 /** Points of `p` with from ≤ t < to. */
@@ -233,6 +254,9 @@ for (const kind of storeKinds) {
       assert.equal(await rollupOf(sql, 'rollups_5m', sparse, D0), null, 'one point per 5 min bucket: not worth a row');
       assertRollup(await rollupOf(sql, 'rollups_1h', sparse, D0), computeRollup(sparseDay.t, sparseDay.v, 3_600_000), 'sparse 1h');
       assert.equal(await rollupOf(sql, 'rollups_1h', sparse, D0 + DAY_MS), null, 'the open day has none');
+      // 1-hour rows: the month's row (keyed by its first day) holds the closed day, the open day has its own.
+      assert.deepEqual(await hourRowKeys(sql, dense), ['2026-01-01', '2026-01-10']);
+      assert.deepEqual(await hourRowKeys(sql, sparse), ['2026-01-01']);
     });
 
     test('a second run with nothing to do changes nothing', async () => {
@@ -269,9 +293,9 @@ for (const kind of storeKinds) {
       assertRollup(await rollupOf(sql, 'rollups_1h', sparse, D0), computeRollup(sparseDay.t, sparseDay.v, 3_600_000), 'sparse 1h after late data');
     });
 
-    test('a day whose rollups the write path deleted is recomputed from all of its chunks', async () => {
+    test('a day whose rollups are missing (5 min deleted by the write path, the 1 h month row lost) is recomputed from all of its chunks', async () => {
       await sql.query(`DELETE FROM rollups_5m WHERE series_id = $1 AND day = $2`, [dense, new Date(D0)]);
-      await sql.query(`DELETE FROM rollups_1h WHERE series_id = $1 AND day = $2`, [dense, new Date(D0)]);
+      await sql.query(`DELETE FROM rollups_1h WHERE series_id = $1 AND day = $2`, [dense, new Date(monthBoundsMs(D0).startMs)]);
       const late: Points = { t: Float64Array.of(D0 + 20 * H + 1), v: Float64Array.of(-5) };
       await insertHot(sql, dense, late);
       denseAll = mergePoints(denseAll, late);
@@ -287,13 +311,44 @@ for (const kind of storeKinds) {
       const more = { t: timesFor(NOW, later, 15_000), v: valuesFor(480, 3) };
       await insertHot(sql, dense, more);
       denseAll = mergePoints(denseAll, more);
+      const monthRow = async () => (await sql.query<{ d: string }>(`SELECT encode(data, 'hex') AS d FROM rollups_1h WHERE series_id = $1 AND day = $2`, [dense, new Date(monthBoundsMs(D0).startMs)])).rows[0]?.d;
+      const monthBefore = await monthRow();
       const r = await compactClosedWindows(sql, later, { batchPoints: 100 });
+      // Only the open day's own 1-hour row changed; the month row (day 1) was neither rewritten nor needed.
+      assert.deepEqual(await hourRowKeys(sql, dense), ['2026-01-01', '2026-01-10']);
+      assert.equal(await monthRow(), monthBefore);
       assert.equal(r.points, cut(denseAll, D0 + DAY_MS + 10 * H, D0 + DAY_MS + 12 * H).t.length);
       const day2 = cut(denseAll, D0 + DAY_MS, D0 + DAY_MS + 12 * H);
       assertRollup(await rollupOf(sql, 'rollups_5m', dense, D0 + DAY_MS), computeRollup(day2.t, day2.v, 300_000), 'dense 5m day 2 extended');
       assertRollup(await rollupOf(sql, 'rollups_1h', dense, D0 + DAY_MS), computeRollup(day2.t, day2.v, 3_600_000), 'dense 1h day 2 extended');
       assertSamePoints(await storedOf(sql, dense), denseAll, 'all dense points');
       assertSamePoints(await hotOf(sql, dense), cut(denseAll, D0 + DAY_MS + 12 * H, Infinity), 'hot rows after');
+    });
+
+    test('a closed day\'s 1-hour row folds into its month row at the next compaction; late data into a folded day replaces only its window', async () => {
+      // Day 2 closes: the rest of it and the first window of day 3 arrive and are compacted.
+      const day3 = D0 + 2 * DAY_MS;
+      const more = { t: timesFor(D0 + DAY_MS + 12 * H, day3 + 2 * H, 15_000), v: valuesFor(12 * 240 + 480, 5) };
+      await insertHot(sql, dense, more);
+      denseAll = mergePoints(denseAll, more);
+      const at = day3 + 2 * H + COMPACTION_GRACE_MS;
+      await compactClosedWindows(sql, at);
+      assert.deepEqual(await hourRowKeys(sql, dense), ['2026-01-01', '2026-01-11']);
+      for (const d of [D0, D0 + DAY_MS, day3]) {
+        const p = cut(denseAll, d, Math.min(d + DAY_MS, day3 + 2 * H));
+        assertRollup(await rollupOf(sql, 'rollups_1h', dense, d), computeRollup(p.t, p.v, 3_600_000), `dense 1h ${new Date(d).toISOString()}`);
+      }
+      // A late point in day 1 (folded): the month row keeps day 2's buckets and takes the new window's.
+      const late: Points = { t: Float64Array.of(D0 + 6 * H + 15_000), v: Float64Array.of(1234.5) };
+      await insertHot(sql, dense, late);
+      denseAll = mergePoints(denseAll, late);
+      const before = await rollupOf(sql, 'rollups_1h', dense, D0 + DAY_MS);
+      await compactClosedWindows(sql, at);
+      assert.deepEqual(await hourRowKeys(sql, dense), ['2026-01-01', '2026-01-11']);
+      const day1 = cut(denseAll, D0, D0 + DAY_MS);
+      assertRollup(await rollupOf(sql, 'rollups_1h', dense, D0), computeRollup(day1.t, day1.v, 3_600_000), 'dense 1h day 1 after a late point');
+      assertRollup(await rollupOf(sql, 'rollups_1h', dense, D0 + DAY_MS), before!, 'day 2 untouched');
+      assertSamePoints(await storedOf(sql, dense), denseAll, 'all dense points');
     });
 
     test('a series spread over many days in batches smaller than one series gives the same chunks', async () => {
@@ -357,6 +412,24 @@ for (const kind of storeKinds) {
       assert.equal(await width(), 7200, 'chosen from the points compacted');
       assert.equal((await chunksOf(sql, id)).length, 1);
       assertSamePoints(await storedOf(sql, id), recent, 'compacted once');
+    });
+
+    test('hot rows on both sides of PostgreSQL\'s epoch (2000-01-01) move bit for bit', async () => {
+      // The batch reads hot rows as timestamptz_send records: microseconds since 2000, negative before it.
+      const id = await newSeries(sql, orgId, 'epoch');
+      const epoch = Date.UTC(2000, 0, 1);
+      const all = { t: timesFor(epoch - 4 * H, epoch + 4 * H, 15_000), v: valuesFor(1920, 7) };
+      await insertHot(sql, id, all);
+      const r = await compactClosedWindows(sql, NOW + 2 * H);
+      assert.equal(r.points, all.t.length);
+      assert.deepEqual(
+        (await chunksOf(sql, id)).map((c) => new Date(c.windowStartMs).toISOString()),
+        ['1999-12-31T20:00:00.000Z', '1999-12-31T22:00:00.000Z', '2000-01-01T00:00:00.000Z', '2000-01-01T02:00:00.000Z'],
+      );
+      assert.equal((await hotOf(sql, id)).t.length, 0);
+      assertSamePoints(await storedOf(sql, id), all, 'points around the epoch');
+      const before = cut(all, epoch - DAY_MS, epoch);
+      assertRollup(await rollupOf(sql, 'rollups_5m', id, epoch - DAY_MS), computeRollup(before.t, before.v, 300_000), '5m of 1999-12-31');
     });
   });
 }

@@ -7,7 +7,7 @@ import { listPartitions, ensurePartitions, type PartitionedTable } from '../src/
 import { DEFAULT_RETENTION, enforceRetention, retentionProblems, setRetention, type RetentionSettings } from '../src/metrics/points/retention.js';
 import { encodeChunk } from '../src/store/chunks/codec.js';
 import { computeRollup, encodeRollup } from '../src/store/chunks/rollup.js';
-import { DAY_MS } from '../src/store/chunks/window.js';
+import { DAY_MS, monthBoundsMs } from '../src/store/chunks/window.js';
 import type { Sql } from '../src/store/sql.js';
 import { createOrg } from '../src/tenancy/orgs.js';
 import { bearer, startTestApp, type TestApp } from './helpers/app.js';
@@ -233,6 +233,8 @@ for (const kind of storeKinds) {
           await addRollup('rollups_5m', sid, dayMs);
           await addRollup('rollups_1h', sid, dayMs);
         }
+        // 1-hour month rows (keyed by the month's first day, holding days of the whole month).
+        for (const m of [4, 5]) await addRollup('rollups_1h', sid, Date.UTC(2026, m - 1, 1));
       }
       inserted = await snapshot();
     });
@@ -249,7 +251,9 @@ for (const kind of storeKinds) {
         if (table === 'hot') return tsMs >= NOW - s.rawDays * DAY_MS;
         if (table === 'chunks') return tsMs + width.get(sid)! > NOW - s.rawDays * DAY_MS;
         const days = table === 'rollups_5m' ? s.rollup5mDays : s.rollup1hDays;
-        return tsMs + DAY_MS > NOW - days * DAY_MS;
+        // A 1-hour row keyed by a month's first day spans the month.
+        const end = table === 'rollups_1h' && new Date(tsMs).getUTCDate() === 1 ? monthBoundsMs(tsMs).endMs : tsMs + DAY_MS;
+        return end > NOW - days * DAY_MS;
       };
       for (const table of ['hot', 'chunks', 'rollups_5m', 'rollups_1h'] as const) {
         const expected = inserted[table].filter((row) => keep(table, row));
@@ -274,6 +278,9 @@ for (const kind of storeKinds) {
       assert.equal(has('rollups_5m', seriesB2h, Date.UTC(2026, 4, 25)), false);
       assert.equal(has('rollups_1h', seriesB2h, Date.UTC(2026, 3, 20)), true, 'B keeps April 20 at 1 h (60 days)');
       assert.equal(has('rollups_1h', seriesA, Date.UTC(2026, 3, 20)), false, 'A does not (40 days)');
+      assert.equal(has('rollups_1h', seriesA, Date.UTC(2026, 4, 1)), true, 'A keeps its May month row: May ends after its 1 h cutoff');
+      assert.equal(has('rollups_1h', seriesA, Date.UTC(2026, 3, 1)), false, 'A: the April month row ends before it');
+      assert.equal(has('rollups_1h', seriesB2h, Date.UTC(2026, 3, 1)), true, 'B: the April month row straddles its 1 h cutoff');
 
       // Partitions: B needs raw data from June 8 12:00, 5m from May 26 12:00, 1h from April 16 12:00.
       const chunkParts = await partitionNames('chunks');

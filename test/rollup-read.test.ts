@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readBuckets } from '../src/metrics/points/buckets.js';
 import { compactClosedWindows } from '../src/metrics/points/compact.js';
 import { readPoints } from '../src/metrics/points/read.js';
+import { planWrite, writePoints } from '../src/metrics/points/write.js';
 import type { BucketAggregation, BucketArrays } from '../src/metrics/points/types.js';
 import { queryRange } from '../src/metrics/query.js';
 import type { Sql } from '../src/store/sql.js';
@@ -258,6 +259,30 @@ for (const kind of storeKinds) {
           }
         }
       }
+    });
+
+    test('late points through the write path (an overwrite of a compacted point, a new point): reads equal raw before and after the next compaction', async () => {
+      const pts = model.get(a)!;
+      const target = [...pts].sort((x, y) => x[0] - y[0])[500]!; // day 1, a compacted window in the month row
+      const rows = { seriesIds: [a, a], timestampsMs: [target[0], D + day + 9 * hour + 31 * s + 2], values: [4242, -17.5] };
+      const nowMs = D + 5 * day;
+      const counts = await writePoints(sql, await planWrite(sql, rows, nowMs), 'overwrite', { alone: true });
+      assert.deepEqual(counts, { inserted: 1, duplicates: 1 }); // the overwrite counts as a duplicate (replaced)
+      for (const p of pts) if (p[0] === target[0]) p[1] = 4242;
+      pts.push([rows.timestampsMs[1]!, -17.5]);
+      const check = async (when: string) => {
+        for (const [name, fromMs, toMs] of ranges)
+          for (const [stepName, stepMs] of Object.entries(steps))
+            for (const agg of aggregations) {
+              const got = await readBuckets(sql, orgA, [a], { fromMs, toMs, stepMs, aggregation: agg });
+              assertEqualBuckets(got.get(a), reference(pts, fromMs, toMs, stepMs, agg), `${when}: ${name} ${stepName} ${agg}`);
+            }
+      };
+      await check('hot');
+      const done = await compactClosedWindows(sql, nowMs);
+      assert.ok(done.points >= 2, JSON.stringify(done));
+      assert.equal(Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM points WHERE series_id = $1', [a])).rows[0]!.n), 0);
+      await check('compacted');
     });
 
     test('rollups are really read: with a series\' chunks corrupted, whole-bucket reads still answer from rollups', async () => {

@@ -92,10 +92,11 @@ async function putChunk(sql: Sql, seriesId: number, points: [number, number][]):
   ]);
 }
 
-async function putRollups(sql: Sql, seriesId: number, dayMs: number, points: [number, number][]): Promise<void> {
+async function putRollups(sql: Sql, seriesId: number, dayMs: number, points: [number, number][], only?: 'rollups_5m'): Promise<void> {
   const ts = Float64Array.from(points.map((p) => p[0]));
   const vs = Float64Array.from(points.map((p) => p[1]));
   for (const [table, res] of [['rollups_5m', 300_000], ['rollups_1h', 3_600_000]] as const) {
+    if (only && table !== only) continue;
     await ensurePartitions(sql, table, [dayMs]);
     await sql.query(`INSERT INTO ${table} (series_id, day, data) VALUES ($1, $2, $3)`, [seriesId, new Date(dayMs).toISOString(), Buffer.from(encodeRollup(computeRollup(ts, vs, res)))]);
   }
@@ -301,7 +302,7 @@ for (const kind of storeKinds) {
       }
     });
 
-    test('a point written into a compacted window deletes the rollups of its series and day; other days and series keep theirs', async () => {
+    test('a point written into a compacted window deletes the 5-minute rollup of its series and day (1-hour rows stay: compaction rewrites the window); other days and series keep theirs', async () => {
       const orgId = await newOrg();
       const sid = await seriesIdOf(sql, orgId, 'rolled');
       const other = await seriesIdOf(sql, orgId, 'rolled.other');
@@ -326,22 +327,23 @@ for (const kind of storeKinds) {
       // A duplicate under reject changes nothing: the rollups stay.
       assert.deepEqual(counts(await send(depsOf(sql, new SeriesCache()), orgId, 'rolled', [[W + minute, 5]])), { accepted: 0, duplicates: 1, rejected: 0 });
       assert.deepEqual(await rollupDays(sql, sid), before);
-      // A late point beside the chunk's points: that day's rollups go, yesterday's stay.
+      // A late point beside the chunk's points: that day's 5-minute rollup goes, yesterday's and the 1-hour rows stay.
       assert.deepEqual(counts(await send(depsOf(sql, new SeriesCache()), orgId, 'rolled', [[W + minute + 1, 5]])), { accepted: 1, duplicates: 0, rejected: 0 });
-      const kept = before.filter((r) => r.day !== day);
+      const kept = before.filter((r) => r.table === 'rollups_1h' || r.day !== day);
       assert.deepEqual(await rollupDays(sql, sid), kept);
       assert.deepEqual(await rollupDays(sql, other), before, 'another series keeps its rollups');
 
-      // An overwrite of a chunk's point in yesterday's window: yesterday's rollups go too.
-      await putRollups(sql, sid, day, pts);
+      // An overwrite of a chunk's point in yesterday's window: yesterday's 5-minute rollup goes too.
+      await putRollups(sql, sid, day, pts, 'rollups_5m');
       assert.deepEqual(counts(await send(depsOf(sql, new SeriesCache(), 'overwrite'), orgId, 'rolled', [[yesterday + 3 * minute, 0]])), { accepted: 1, duplicates: 1, rejected: 0 });
-      assert.deepEqual(await rollupDays(sql, sid), before.filter((r) => r.day === day));
+      const afterOverwrite = before.filter((r) => r.table === 'rollups_1h' || r.day === day);
+      assert.deepEqual(await rollupDays(sql, sid), afterOverwrite);
 
       // A late point into a window without a chunk (the same day) leaves the rollups alone.
       const open = W + 2 * hour;
       assert.ok(open + 2 * hour <= NOW && dayStartMs(open) === day);
       assert.deepEqual(counts(await send(depsOf(sql, new SeriesCache()), orgId, 'rolled', [[open + minute, 1]])), { accepted: 1, duplicates: 0, rejected: 0 });
-      assert.deepEqual(await rollupDays(sql, sid), before.filter((r) => r.day === day));
+      assert.deepEqual(await rollupDays(sql, sid), afterOverwrite);
     });
 
     test('concurrent fresh batches of one process (grouped into one statement on the embedded store) are stored once, each request with its own counts', async () => {

@@ -24,3 +24,23 @@ test('requestFingerprint: equal for reordered keys and respelled numbers, differ
   assert.notEqual(requestFingerprint('POST /x', { m: [1, 2] }), requestFingerprint('POST /x', { m: [2, 1] }));
   assert.match(a, /^[0-9a-f]{64}$/);
 });
+
+test('canonicalJson: the spelling of the map/sort/join definition, for holes, escaped and repeated keys too', () => {
+  // The definition the fingerprints stored so far were made with.
+  const reference = (value: unknown): string => {
+    if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+    if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+    const o = value as Record<string, unknown>;
+    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(o[k])}`).join(',')}}`;
+  };
+  const values: unknown[] = [
+    [1, , 2], // a hole
+    [undefined, null, Number.NaN, -0, 1e21, 5e-324, Number.NEGATIVE_INFINITY],
+    { 'a"b': 1, 'a\\b': { '\n': 'x', '\u2028': '\ud800' }, '': [] },
+    JSON.parse('{"metrics":[{"key":"a","value":1.25,"timestamp":1765000000000,"dimensions":{"host":"h1"}},{"value":2,"key":"a","dimensions":{"b":"2","a":"1"}}],"source":"s"}'),
+    Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`k${i}`, i])), // more keys than are remembered
+    { b: { d: 1, c: 2 }, a: [{ z: true, y: false }] },
+  ];
+  for (const v of values) assert.equal(canonicalJson(v), reference(v));
+});

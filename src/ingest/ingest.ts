@@ -3,7 +3,7 @@ import type { SeriesCache } from '../metrics/series-cache.js';
 import type { Sql } from '../store/sql.js';
 import { insertDeadLetters } from './dead-letters.js';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.js';
-import { validateItem, type ItemError, type MetricPoint } from './validate.js';
+import { checkItem, isItemError, type ItemError, type MetricPoint } from './validate.js';
 import { preparePoints, rememberWritten, writePrepared } from './write-points.js';
 import type { Clock } from '../core/clock.js';
 import type { Labels } from '../core/labels.js';
@@ -110,12 +110,12 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
       }
       item = shaped;
     }
-    let r = validateItem(item, i, limits);
+    let r = checkItem(item, i, limits);
     // The item's place in the request is built only for an item that fails (validation is pure).
-    if (!r.ok && where) r = validateItem(item, i, limits, where(i));
-    if (r.ok) points.push(r.point);
+    if (where && isItemError(r)) r = checkItem(item, i, limits, where(i));
+    if (!isItemError(r)) points.push(r);
     else {
-      errors.push(r.error);
+      errors.push(r);
       rejectedRaw.push(raw);
     }
   }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maxDimensions, maxDimensionValueLength, type Labels } from '../core/labels.js';
-import { parseTimestamp, validateItem, type ItemErrorCode } from './validate.js';
+import { checkItem, isItemError, parseTimestamp, validateItem, type ItemErrorCode } from './validate.js';
 
 const nowMs = Date.parse('2026-06-15T12:00:00Z');
 const limits = { nowMs, maxFutureSkewMs: 300_000 };
@@ -219,4 +219,39 @@ test('epoch seconds are refused with a message that says so', () => {
   const r = parseTimestamp(1_767_261_600);
   assert.equal(r.ok, false);
   assert.match((r as { message: string }).message, /looks like epoch seconds.*1970-01-21.*milliseconds/);
+});
+
+describe('checkItem (validateItem without the result object)', () => {
+  const limitsFar = { nowMs: 300_000_000_000_000, maxFutureSkewMs: 0 };
+  test('a numeric timestamp takes the same time and the same refusal as through parseTimestamp', () => {
+    const raws = [99_999_999_999, 99_999_999_999.4, 99_999_999_999.5, 100_000_000_000, 100_000_000_000.5, 1_767_261_600_000.49, 253_402_300_799_999, 253_402_300_799_999.4, 253_402_300_800_000, -0, -1, 0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, -Number.MAX_VALUE];
+    for (const raw of raws) {
+      const parsed = parseTimestamp(raw);
+      const r = checkItem({ key: 'a', value: 1, timestamp: raw }, 0, limitsFar);
+      if (parsed.ok) assert.equal(isItemError(r) ? r.message : r.timestampMs, parsed.ms, String(raw));
+      else assert.deepEqual(r, { index: 0, code: 'invalid_timestamp', field: 'metrics[0].timestamp', message: parsed.message }, String(raw));
+    }
+  });
+
+  test('gives the point or the error validateItem wraps', () => {
+    const items: unknown[] = [
+      { key: 'cpu', value: 1, timestamp: ts, dimensions: { host: 'h1' } },
+      { key: 'cpu', value: 1 },
+      { key: '1cpu', value: 1, timestamp: ts },
+      { key: 'cpu', value: 1, timestamp: ts, dimensions: { '1host': 'h1' } },
+      { key: 'cpu', value: 1, timestamp: ts, dimensions: { host: 1 } },
+      { key: 'cpu', value: 1, timestamp: nowMs + 3_600_000 },
+      'x',
+    ];
+    items.forEach((item, i) => {
+      const r = checkItem(item, i, limits, `line ${i + 1}`);
+      assert.deepEqual(validateItem(item, i, limits, `line ${i + 1}`), isItemError(r) ? { ok: false, error: r } : { ok: true, point: r });
+    });
+  });
+
+  test('keys and dimension names are checked every time, however many valid ones came before', () => {
+    for (let i = 0; i < 5000; i++) assert.ok(!isItemError(checkItem({ key: `k${i}`, value: 1, timestamp: ts, dimensions: { [`n${i}`]: 'v' } }, 0, limits)));
+    for (const key of ['1k', 'k k', `k${'x'.repeat(200)}`, '']) assert.equal((checkItem({ key, value: 1, timestamp: ts }, 0, limits) as { code?: string }).code, 'invalid_key', key);
+    assert.equal((checkItem({ key: 'k1', value: 1, timestamp: ts, dimensions: { 'n 1': 'v' } }, 0, limits) as { code?: string }).code, 'invalid_dimension_name');
+  });
 });

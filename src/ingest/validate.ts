@@ -81,10 +81,27 @@ export interface ValidationLimits {
   receivedMs?: number;
 }
 
+/**
+ * Keys and dimension names already seen to match {@link metricKeyPattern}: a batch repeats the same
+ * few (one key and its dimension names across thousands of points), and a set look-up costs a
+ * fraction of the pattern test. Bounded: emptied when full (only valid names ever enter).
+ */
+const knownNames = new Set<string>();
+const maxKnownNames = 4096;
+
+function isName(s: string): boolean {
+  // Longer strings never match (the pattern allows 200 characters): not hashed for nothing.
+  if (s.length <= 200 && knownNames.has(s)) return true;
+  if (!metricKeyPattern.test(s)) return false;
+  if (knownNames.size >= maxKnownNames) knownNames.clear();
+  knownNames.add(s);
+  return true;
+}
+
 export type ItemResult = { ok: true; point: MetricPoint } | { ok: false; error: ItemError };
 
-function failAt(index: number, code: ItemErrorCode, field: string, message: string, at = `metrics[${index}]`): ItemResult {
-  return { ok: false, error: { index, code, message, field: `${at}${field ? `.${field}` : ''}` } };
+function failAt(index: number, code: ItemErrorCode, field: string, message: string, at = `metrics[${index}]`): ItemError {
+  return { index, code, message, field: `${at}${field ? `.${field}` : ''}` };
 }
 
 /**
@@ -93,34 +110,58 @@ function failAt(index: number, code: ItemErrorCode, field: string, message: stri
  * request was received, as Prometheus, Influx and Datadog do.
  */
 export function validateItem(raw: unknown, index: number, limits: ValidationLimits, at?: string): ItemResult {
+  const r = checkItem(raw, index, limits, at);
+  return isItemError(r) ? { ok: false, error: r } : { ok: true, point: r };
+}
+
+/** What {@link checkItem} returned is an error, not a point. */
+export function isItemError(r: MetricPoint | ItemError): r is ItemError {
+  return (r as Partial<ItemError>).code !== undefined;
+}
+
+/**
+ * {@link validateItem} without the result wrapper: the point, or why the item was rejected. The
+ * ingest pipeline's loop over every item of every batch calls this (no wrapper object per item).
+ */
+export function checkItem(raw: unknown, index: number, limits: ValidationLimits, at?: string): MetricPoint | ItemError {
   // Without `at` no closure is made: the hot path (every item of every batch) allocates nothing here.
-  const fail = at === undefined ? failAt : (i: number, code: ItemErrorCode, field: string, message: string): ItemResult => failAt(i, code, field, message, at);
+  const fail = at === undefined ? failAt : (i: number, code: ItemErrorCode, field: string, message: string): ItemError => failAt(i, code, field, message, at);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(index, 'invalid_item', '', 'each metric must be an object with key, value and timestamp');
   const item = raw as Record<string, unknown>;
 
   const key = item.key;
-  if (typeof key !== 'string' || !metricKeyPattern.test(key)) {
+  if (typeof key !== 'string' || !isName(key)) {
     return fail(index, 'invalid_key', 'key', typeof key === 'string' ? `key "${shown(key)}" must match ${metricKeyPattern.source}` : 'key is required and must be a string');
   }
 
   const value = item.value;
   if (typeof value !== 'number' || !Number.isFinite(value)) return fail(index, 'invalid_value', 'value', 'value must be a finite number');
 
-  const ts = item.timestamp === undefined || item.timestamp === null ? ({ ok: true, ms: limits.receivedMs ?? limits.nowMs } as const) : parseTimestamp(item.timestamp);
-  if (!ts.ok) return fail(index, 'invalid_timestamp', 'timestamp', ts.message);
-  if (ts.ms > limits.nowMs + limits.maxFutureSkewMs) {
-    return fail(index, 'timestamp_in_future', 'timestamp', `timestamp ${new Date(ts.ms).toISOString()} is more than ${Math.round(limits.maxFutureSkewMs / 1000)} s in the future`);
+  const rawTs = item.timestamp;
+  let ms: number;
+  if (typeof rawTs === 'number' && rawTs >= minNumericMs && rawTs <= maxMs) {
+    // Epoch milliseconds in range, the common case: what parseTimestamp returns for them, without its result object.
+    ms = Math.round(rawTs);
+  } else if (rawTs === undefined || rawTs === null) {
+    ms = limits.receivedMs ?? limits.nowMs;
+  } else {
+    const ts = parseTimestamp(rawTs);
+    if (!ts.ok) return fail(index, 'invalid_timestamp', 'timestamp', ts.message);
+    ms = ts.ms;
+  }
+  if (ms > limits.nowMs + limits.maxFutureSkewMs) {
+    return fail(index, 'timestamp_in_future', 'timestamp', `timestamp ${new Date(ms).toISOString()} is more than ${Math.round(limits.maxFutureSkewMs / 1000)} s in the future`);
   }
 
   const rawDims = item.dimensions;
-  if (rawDims === undefined || rawDims === null) return { ok: true, point: { key, value, timestampMs: ts.ms, dimensions: {} } };
+  if (rawDims === undefined || rawDims === null) return { key, value, timestampMs: ms, dimensions: {} };
   if (typeof rawDims !== 'object' || Array.isArray(rawDims)) return fail(index, 'invalid_dimensions', 'dimensions', 'dimensions must be an object of string values');
   const given = rawDims as Record<string, unknown>;
   const names = Object.keys(given);
   if (names.length > maxDimensions) return fail(index, 'too_many_dimensions', 'dimensions', `at most ${maxDimensions} dimensions, got ${names.length}`);
   for (const name of names) {
     const v = given[name];
-    if (!metricKeyPattern.test(name)) return fail(index, 'invalid_dimension_name', `dimensions.${shown(name)}`, `dimension name "${shown(name)}" must match ${metricKeyPattern.source}`);
+    if (!isName(name)) return fail(index, 'invalid_dimension_name', `dimensions.${shown(name)}`, `dimension name "${shown(name)}" must match ${metricKeyPattern.source}`);
     if (typeof v !== 'string') return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" must be a string`);
     if (v.length > maxDimensionValueLength) return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" is longer than ${maxDimensionValueLength} characters`);
     if (v.includes('\u0000')) return fail(index, 'invalid_dimension_value', `dimensions.${name}`, `dimension "${name}" contains a NUL character`);
@@ -128,5 +169,5 @@ export function validateItem(raw: unknown, index: number, limits: ValidationLimi
   // Every own enumerable property is a valid dimension: the object itself is the point's Labels (no
   // copy per point). A `__proto__` dimension is an own property of it (JSON.parse and the decoders
   // define properties), read and serialised as any other.
-  return { ok: true, point: { key, value, timestampMs: ts.ms, dimensions: given as Labels } };
+  return { key, value, timestampMs: ms, dimensions: given as Labels };
 }

@@ -2,7 +2,8 @@
 // in [fromMs, toMs], reading rollups wherever they cover a whole bucket and raw points (read.ts)
 // everywhere else. The answer is the aggregate of the raw points (combine.ts); only the rows read differ.
 //
-// A (series, day) rollup row is used when
+// 5-minute rollup rows hold a day each; 1-hour rows a month (compact.ts): a row is split into its days as
+// it is decoded (series-rollups.ts), and a day's buckets are used when
 // - its resolution divides the step (1 h for multiples of an hour, else 5 min; a day whose 1 h rollup
 //   is contradicted falls back to its 5 min rollup, then to raw points),
 // - no hot row of that series lies in that day at or before the end of the rollup's last bucket (a
@@ -22,7 +23,7 @@
 // read of whole days plans and folds one slice a series, and a step equal to the resolution copies the
 // buckets without folding (combine.ts).
 import { decodeRollup, type Rollup, type RollupColumn } from '../../store/chunks/rollup.js';
-import { DAY_MS } from '../../store/chunks/window.js';
+import { DAY_MS, monthBoundsMs } from '../../store/chunks/window.js';
 import type { Sql } from '../../store/sql.js';
 import { combineBuckets, type RollupSlice } from './combine.js';
 import { cutPoints, readPoints } from './read.js';
@@ -34,6 +35,11 @@ import { mergeDays, SeriesColumns, usableDay, type DayRollup, type HotSpan, type
 export type { DayRollup, HotSpan } from './series-rollups.js';
 
 const HOUR_MS = 3_600_000;
+
+/** The first instant of `ms`'s UTC month (a 1-hour rollup row keyed there may hold the day of `ms`); beyond the calendar, `ms`. */
+function monthStartMs(ms: number): number {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? monthBoundsMs(ms).startMs : ms;
+}
 const FIVE_MIN_MS = 300_000;
 
 /** Inclusive ms range [a, b]. */
@@ -313,7 +319,7 @@ async function readBucketsWith(sql: Sql, orgId: string, seriesIds: readonly numb
     // any raw read, which is all the ordering above needs.
     await Promise.all(
       shards(ids, sql.driver === 'postgres' ? ROLLUP_SHARDS : 1).map(async (part) => {
-        const r = await sql.query<RollupRow>(st.text, [orgId, part, clampMs(dayLo), clampMs(toMs)], { prepare: st.prepare });
+        const r = await sql.query<RollupRow>(st.text, [orgId, part, clampMs(first === HOUR_MS ? monthStartMs(dayLo) : dayLo), clampMs(toMs)], { prepare: st.prepare });
         for (const row of r.rows) take(row, first, onInvalid);
       }),
     );

@@ -14,11 +14,14 @@
 //
 // Rollups are kept incrementally: rollup buckets nest in windows, so a day's stored rollup keeps its
 // buckets outside the windows rewritten now and takes new buckets for those. A day without a stored
-// rollup row (sparse, or deleted by the write path after late data) is computed from all of its chunks.
-import type { Sql } from '../../store/sql.js';
+// rollup (sparse, or its 5-minute row deleted by the write path after late data) is computed from all of
+// its chunks. 5-minute rollups are one row a (series, day); 1-hour rollups one row a (series, month)
+// keyed by the month's first day, holding its closed days (and the first day), plus a row of its own for
+// a day still open: a year at 1 h is 12–13 rows a series, and the month row is rewritten once a day.
+import { int8Array, timestamptzArray, type Sql } from '../../store/sql.js';
 import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type Rollup } from '../../store/chunks/rollup.js';
-import { chooseChunkSeconds, COMPACTION_GRACE_MS, DAY_MS, DAY_S, dayStartMs, ROLLUP_RESOLUTIONS_MS, rollupTable, TWO_HOURS_S, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
+import { chooseChunkSeconds, COMPACTION_GRACE_MS, DAY_MS, DAY_S, dayStartMs, monthBoundsMs, ROLLUP_RESOLUTIONS_MS, rollupTable, TWO_HOURS_S, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
 import { ensurePartitions, forgetPartitions, missingPartitions, type PartitionedTable } from './partitions.js';
 import { unpackPoints } from './packed.js';
 import { lowerBound, mergeNewerWins } from './arrays.js';
@@ -26,7 +29,7 @@ import { lowerBound, mergeNewerWins } from './arrays.js';
 export interface CompactOptions {
   /** Windows that ended at least this long before `nowMs` are closed (ms); default COMPACTION_GRACE_MS. */
   graceMs?: number;
-  /** Most hot points one transaction moves (a series with more is split by days); default 500,000. */
+  /** Most hot points one transaction moves (a series with more is split by days); default 1,000,000. */
   batchPoints?: number;
 }
 
@@ -44,7 +47,12 @@ export interface CompactResult {
 
 /** How many of the most recent hot timestamps the chunk_seconds choice looks at (their median spacing). */
 const WIDTH_SAMPLE = 256;
-const DEFAULT_BATCH_POINTS = 500_000;
+/**
+ * Hot rows arrive in time order, so a batch's series range is spread over every page of the hot table
+ * and each batch's SELECT and DELETE scan all of it: over 1M scrape-shaped rows one batch took 0.72
+ * PostgreSQL CPU-seconds for the two statements where two batches of 500,000 took about 0.95.
+ */
+const DEFAULT_BATCH_POINTS = 1_000_000;
 
 // ------------------------------------------------------------------------------------------------
 // One compactor at a time
@@ -267,17 +275,18 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
   // The batch's time slice ends the closed ranges early (day-aligned, so per window width alike).
   const closed: Closed = { twoHoursMs: Math.min(all.twoHoursMs, b.toMs), dayMs: Math.min(all.dayMs, b.toMs) };
   // First statement: the SELECT and the DELETE below share this transaction's one snapshot. A batch's
-  // packed points are aggregated in memory, not spilled to disk; no parallel workers (a background
-  // job: they add CPU, not throughput).
-  await tx.exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_workers_per_gather = 0`);
-  // One 16-byte record a point (one aggregate, not two), as base64 text: 1.33 bytes a byte on the wire
-  // instead of bytea's 2 (hex), and Node decodes base64 about 5× faster than hex. Grouped by hashing
+  // packed points (16 MB a million) are aggregated in memory, not spilled to disk; no parallel workers
+  // (a background job: they add CPU, not throughput).
+  await tx.exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL work_mem = '128MB'; SET LOCAL max_parallel_workers_per_gather = 0`);
+  // One 16-byte record a point (one aggregate, not two), as plain bytea (hex on the wire, a Buffer from
+  // both drivers' parsers): encode(…, 'base64') cost PostgreSQL more (≈ 70 ms per 1M points) than
+  // the larger text and the hex decoding cost Node. Grouped by hashing
   // over a scan of the batch's rows (no join per row, no sort); the width is joined per series after.
   // Rows of day-width series in the still open day are not read; a new series' rows are (its width is
   // chosen here from them).
-  const moved = await tx.query<{ series_id: number; chunk_seconds: number | null; tv: string }>(
+  const moved = await tx.query<{ series_id: number; chunk_seconds: number | null; tv: Uint8Array }>(
     `SELECT a.series_id, s.chunk_seconds, a.tv FROM (
-       SELECT p.series_id, encode(string_agg(timestamptz_send(p.ts) || float8send(p.value), ''::bytea), 'base64') AS tv
+       SELECT p.series_id, string_agg(timestamptz_send(p.ts) || float8send(p.value), ''::bytea) AS tv
        FROM points p
        WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND p.ts < to_timestamp($1::float8 / 1000)
          AND (p.ts < to_timestamp($2::float8 / 1000) OR p.series_id IN (SELECT id FROM series WHERE id BETWEEN $3 AND $4 AND chunk_seconds IS DISTINCT FROM ${DAY_S}))
@@ -297,7 +306,7 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
   const chosen: { id: number; width: ChunkSeconds }[] = [];
   for (const row of moved.rows) {
     const id = Number(row.series_id);
-    const p = unpackPoints(Buffer.from(row.tv, 'base64'));
+    const p = unpackPoints(row.tv);
     read += p.t.length;
     const hot = sortedUnique(p.t, p.v);
     let width = row.chunk_seconds === null ? null : (Number(row.chunk_seconds) as ChunkSeconds);
@@ -337,8 +346,8 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
   // A width, once chosen, is kept (every chunk of the series uses it); set with the series' first chunks.
   if (chosen.length) {
     await tx.query(
-      `UPDATE series SET chunk_seconds = u.w FROM unnest($1::bigint[], $2::int[]) AS u(id, w) WHERE series.id = u.id AND series.chunk_seconds IS NULL`,
-      [chosen.map((c) => c.id), chosen.map((c) => c.width)],
+      `UPDATE series SET chunk_seconds = u.w FROM unnest($1::int8[], $2::int8[]) AS u(id, w) WHERE series.id = u.id AND series.chunk_seconds IS NULL`,
+      [int8Array(chosen.map((c) => c.id)), int8Array(chosen.map((c) => c.width))],
     );
   }
   if (!work.length) return { points: 0, chunks: 0, series: [], rollupDays: 0, read };
@@ -379,24 +388,25 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
     }
   }
   const chunkBytes = concat(chunkRows.map((c) => c.bytes));
+  // Binary array parameters (src/store/sql.ts): no number formatting in Node, no parsing in the server.
   await tx.query(
     `INSERT INTO chunks (series_id, window_start, first_ts, last_ts, n, data)
-     SELECT u.id, to_timestamp(u.ws / 1000), to_timestamp(u.f / 1000), to_timestamp(u.l / 1000), u.n, substring($6::bytea FROM u.o + 1 FOR u.len)
-     FROM unnest($1::bigint[], $2::float8[], $3::float8[], $4::float8[], $5::int[], $7::int[], $8::int[]) AS u(id, ws, f, l, n, o, len)
+     SELECT u.id, u.ws, u.f, u.l, u.n, substring($6::bytea FROM u.o::int + 1 FOR u.len::int)
+     FROM unnest($1::int8[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::int8[], $7::int8[], $8::int8[]) AS u(id, ws, f, l, n, o, len)
      ON CONFLICT (series_id, window_start) DO UPDATE SET first_ts = EXCLUDED.first_ts, last_ts = EXCLUDED.last_ts, n = EXCLUDED.n, data = EXCLUDED.data`,
     [
-      chunkRows.map((c) => c.id),
-      chunkRows.map((c) => c.startMs),
-      chunkRows.map((c) => c.t[0]!),
-      chunkRows.map((c) => c.t[c.t.length - 1]!),
-      chunkRows.map((c) => c.t.length),
+      int8Array(chunkRows.map((c) => c.id)),
+      timestamptzArray(chunkRows.map((c) => c.startMs)),
+      timestamptzArray(chunkRows.map((c) => c.t[0]!)),
+      timestamptzArray(chunkRows.map((c) => c.t[c.t.length - 1]!)),
+      int8Array(chunkRows.map((c) => c.t.length)),
       chunkBytes.bytes,
-      chunkBytes.offsets,
-      chunkBytes.lengths,
+      int8Array(chunkBytes.offsets),
+      int8Array(chunkBytes.lengths),
     ],
   );
 
-  const rollupDays = await updateRollups(tx, work);
+  const rollupDays = await updateRollups(tx, work, all);
   return { points, chunks: chunkRows.length, series: ids, rollupDays, read };
 }
 
@@ -470,7 +480,66 @@ function joinWindows(windows: readonly { t: Float64Array; v: Float64Array }[]): 
 
 const dayKey = (id: number, dayMs: number) => `${id}:${dayMs}`;
 
-async function updateRollups(tx: Sql, work: readonly SeriesWork[]): Promise<number> {
+/** `r`'s buckets split by UTC day, ascending (buckets never straddle a day). */
+function splitByDay(r: Rollup): { dayMs: number; rollup: Rollup }[] {
+  const out: { dayMs: number; rollup: Rollup }[] = [];
+  const n = r.startsMs.length;
+  for (let a = 0; a < n; ) {
+    const dayMs = dayStartMs(r.startsMs[a]!);
+    let b = a + 1;
+    while (b < n && r.startsMs[b]! < dayMs + DAY_MS) b++;
+    const cut = (x: Float64Array) => x.slice(a, b);
+    out.push({ dayMs, rollup: { startsMs: cut(r.startsMs), min: cut(r.min), max: cut(r.max), sum: cut(r.sum), count: cut(r.count), last: cut(r.last) } });
+    a = b;
+  }
+  return out;
+}
+
+/** Rollups of ascending, disjoint days as one. */
+function joinRollups(parts: readonly Rollup[]): Rollup {
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.startsMs.length;
+  const out: Rollup = { startsMs: new Float64Array(n), min: new Float64Array(n), max: new Float64Array(n), sum: new Float64Array(n), count: new Float64Array(n), last: new Float64Array(n) };
+  let at = 0;
+  for (const p of parts) {
+    out.startsMs.set(p.startsMs, at);
+    out.min.set(p.min, at);
+    out.max.set(p.max, at);
+    out.sum.set(p.sum, at);
+    out.count.set(p.count, at);
+    out.last.set(p.last, at);
+    at += p.startsMs.length;
+  }
+  return out;
+}
+
+/** The 1-hour rollup rows of one (series, UTC month): the buckets by day, and which row holds each day. */
+interface MonthRows {
+  id: number;
+  monthMs: number;
+  /** Every stored or new day of the month with buckets (a day whose new rollup is empty is absent). */
+  days: Map<number, Rollup>;
+  /** Stored rows: key → the days it held. */
+  rows: Map<number, number[]>;
+  /** Days computed now. */
+  touched: Set<number>;
+  /** A month row exists but was not read: nothing of this run goes into it (see updateRollups). */
+  monthRowUnread: boolean;
+}
+
+const HOUR_RES = 3_600_000;
+
+/**
+ * The row of a month's 1-hour rollups that holds `dayMs`: the month row (keyed by the month's first day)
+ * for closed days and for the first day itself, else a row of its own for the day still open (so the
+ * open day's row is rewritten every compaction, the month row once a day, when a day closes).
+ */
+function rowKeyOf(dayMs: number, monthMs: number, closedDayMs: number): number {
+  return dayMs < closedDayMs || dayMs === monthMs ? monthMs : dayMs;
+}
+
+async function updateRollups(tx: Sql, work: readonly SeriesWork[], closed: Closed): Promise<number> {
   const days: DayWork[] = [];
   for (const s of work) {
     for (const w of s.windows) {
@@ -481,21 +550,83 @@ async function updateRollups(tx: Sql, work: readonly SeriesWork[]): Promise<numb
     }
   }
   const knownDays = days.filter((d) => !d.first);
-  const ids = [...new Set(knownDays.map((d) => d.id))];
-  const dayParams = [...new Set(knownDays.map((d) => d.dayMs))].map((ms) => new Date(ms).toISOString());
 
-  // The stored rollups of the touched days (of series compacted before).
-  const stored = new Map<string, Map<number, Uint8Array>>();
-  for (const res of ids.length ? ROLLUP_RESOLUTIONS_MS : []) {
+  // The stored rollups of the touched days (of series compacted before), decoded, by day.
+  const stored = new Map<string, Map<number, Rollup>>();
+  const storeDay = (id: number, dayMs: number, res: number, r: Rollup) => {
+    const k = dayKey(id, dayMs);
+    const m = stored.get(k) ?? new Map<number, Rollup>();
+    m.set(res, r);
+    stored.set(k, m);
+  };
+  // 5 minutes: one row a (series, day).
+  if (knownDays.length) {
+    const ids = [...new Set(knownDays.map((d) => d.id))];
+    const dayParams = [...new Set(knownDays.map((d) => d.dayMs))].map((ms) => new Date(ms).toISOString());
     const r = await tx.query<{ series_id: number; day: Date; data: Uint8Array }>(
-      `SELECT series_id, day, data FROM ${rollupTable[res]} WHERE series_id = ANY($1::bigint[]) AND day = ANY($2::timestamptz[])`,
+      `SELECT series_id, day, data FROM rollups_5m WHERE series_id = ANY($1::bigint[]) AND day = ANY($2::timestamptz[])`,
       [ids, dayParams],
     );
+    for (const row of r.rows) storeDay(Number(row.series_id), new Date(row.day).getTime(), 300_000, decodeRollup(row.data));
+  }
+  // 1 hour: the rows of every touched (series, month): the rows of days still open, and the month row
+  // only when it changes (a touched day lies in it, or a closed day's row folds into it) or may hold a
+  // touched day that has no row of its own — usually once a day, so most runs decode no month row.
+  const months = new Map<string, MonthRows>();
+  for (const d of days) {
+    const monthMs = monthBoundsMs(d.dayMs).startMs;
+    const k = dayKey(d.id, monthMs);
+    if (!months.has(k)) months.set(k, { id: d.id, monthMs, days: new Map(), rows: new Map(), touched: new Set(), monthRowUnread: false });
+    months.get(k)!.touched.add(d.dayMs);
+  }
+  const firstIds = new Set(work.filter((w) => w.first).map((w) => w.id));
+  const knownMonths = [...months.values()].filter((m) => !firstIds.has(m.id));
+  const takeRow = (m: MonthRows, key: number, data: Uint8Array) => {
+    const held: number[] = [];
+    for (const part of splitByDay(decodeRollup(data))) {
+      m.days.set(part.dayMs, part.rollup);
+      storeDay(m.id, part.dayMs, HOUR_RES, part.rollup);
+      held.push(part.dayMs);
+    }
+    m.rows.set(key, held);
+  };
+  if (knownMonths.length) {
+    // (Loops, not Math.min(...): a batch can touch more months than a call takes arguments.)
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const m of knownMonths) {
+      lo = Math.min(lo, m.monthMs);
+      hi = Math.max(hi, monthBoundsMs(m.monthMs).endMs);
+    }
+    const r = await tx.query<{ series_id: number; day: Date; data: Uint8Array | null }>(
+      `SELECT r.series_id, r.day, CASE WHEN r.day = to_timestamp(u.lo / 1000) THEN NULL ELSE r.data END AS data FROM rollups_1h r
+       JOIN unnest($1::bigint[], $2::float8[], $3::float8[]) AS u(id, lo, hi)
+         ON r.series_id = u.id AND r.day >= to_timestamp(u.lo / 1000) AND r.day < to_timestamp(u.hi / 1000)
+       WHERE r.day >= $4::timestamptz AND r.day < $5::timestamptz`,
+      [int8Array(knownMonths.map((m) => m.id)), knownMonths.map((m) => m.monthMs), knownMonths.map((m) => monthBoundsMs(m.monthMs).endMs), new Date(lo).toISOString(), new Date(hi).toISOString()],
+    );
     for (const row of r.rows) {
-      const k = dayKey(Number(row.series_id), new Date(row.day).getTime());
-      const m = stored.get(k) ?? new Map<number, Uint8Array>();
-      m.set(res, row.data);
-      stored.set(k, m);
+      const key = new Date(row.day).getTime();
+      const m = months.get(dayKey(Number(row.series_id), monthBoundsMs(key).startMs))!;
+      if (row.data === null) m.monthRowUnread = true;
+      else takeRow(m, key, row.data);
+    }
+    const wanted = knownMonths.filter(
+      (m) =>
+        m.monthRowUnread &&
+        ([...m.touched].some((d) => rowKeyOf(d, m.monthMs, closed.dayMs) === m.monthMs || !m.rows.has(d)) || [...m.rows.keys()].some((k) => rowKeyOf(k, m.monthMs, closed.dayMs) === m.monthMs)),
+    );
+    if (wanted.length) {
+      const rm = await tx.query<{ series_id: number; day: Date; data: Uint8Array }>(
+        `SELECT r.series_id, r.day, r.data FROM rollups_1h r JOIN unnest($1::bigint[], $2::timestamptz[]) AS u(id, day) ON r.series_id = u.id AND r.day = u.day
+         WHERE r.day = ANY($2::timestamptz[])`,
+        [int8Array(wanted.map((m) => m.id)), timestamptzArray(wanted.map((m) => m.monthMs))],
+      );
+      for (const row of rm.rows) {
+        const m = months.get(dayKey(Number(row.series_id), new Date(row.day).getTime()))!;
+        m.monthRowUnread = false;
+        takeRow(m, m.monthMs, row.data);
+      }
     }
   }
 
@@ -523,13 +654,9 @@ async function updateRollups(tx: Sql, work: readonly SeriesWork[]): Promise<numb
     }
   }
 
-  // Per resolution: rows to upsert and (series, day) pairs whose rollup is not worth a row.
-  const upserts = new Map<number, { id: number; dayMs: number; bytes: Uint8Array }[]>();
-  const deletes = new Map<number, { id: number; dayMs: number }[]>();
-  for (const res of ROLLUP_RESOLUTIONS_MS) {
-    upserts.set(res, []);
-    deletes.set(res, []);
-  }
+  // 5 minutes: rows to upsert and days whose rollup is not worth a row; 1 hour: each day's new buckets.
+  const upserts: { id: number; dayMs: number; bytes: Uint8Array }[] = [];
+  const deletes: { id: number; dayMs: number }[] = [];
   for (const d of days) {
     const k = dayKey(d.id, d.dayMs);
     const have = stored.get(k);
@@ -542,41 +669,69 @@ async function updateRollups(tx: Sql, work: readonly SeriesWork[]): Promise<numb
       if (prior) {
         // Buckets of the windows written now are replaced; the others stand (they nest in windows).
         const rewritten = new Set(d.windows.map((w) => w.startMs));
-        const kept = filterRollup(decodeRollup(prior), (startMs) => !rewritten.has(windowStartMs(startMs, d.width)));
+        const kept = filterRollup(prior, (startMs) => !rewritten.has(windowStartMs(startMs, d.width)));
         r = mergeRollups(kept, computeRollup(fresh.t, fresh.v, res));
       } else {
         const other = others.get(k);
         whole ??= other?.length ? joinWindows([...other, ...d.windows].sort((a, b) => a.startMs - b.startMs)) : fresh;
         r = computeRollup(whole.t, whole.v, res);
       }
-      if (rollupWorthKeeping(r)) upserts.get(res)!.push({ id: d.id, dayMs: d.dayMs, bytes: encodeRollup(r) });
-      else if (prior) deletes.get(res)!.push({ id: d.id, dayMs: d.dayMs });
+      if (res === HOUR_RES) {
+        const m = months.get(dayKey(d.id, monthBoundsMs(d.dayMs).startMs))!;
+        m.touched.add(d.dayMs);
+        if (r.startsMs.length) m.days.set(d.dayMs, r);
+        else m.days.delete(d.dayMs);
+      } else if (rollupWorthKeeping(r)) upserts.push({ id: d.id, dayMs: d.dayMs, bytes: encodeRollup(r) });
+      else if (prior) deletes.push({ id: d.id, dayMs: d.dayMs });
     }
   }
+  await writeRollupRows(tx, 'rollups_5m', upserts, deletes);
 
-  for (const res of ROLLUP_RESOLUTIONS_MS) {
-    const table = rollupTable[res];
-    const up = upserts.get(res)!;
-    if (up.length) {
-      const packed = concat(up.map((u) => u.bytes));
-      await tx.query(
-        `INSERT INTO ${table} (series_id, day, data)
-         SELECT u.id, to_timestamp(u.d / 1000), substring($3::bytea FROM u.o + 1 FOR u.len)
-         FROM unnest($1::bigint[], $2::float8[], $4::int[], $5::int[]) AS u(id, d, o, len)
-         ON CONFLICT (series_id, day) DO UPDATE SET data = EXCLUDED.data`,
-        [up.map((u) => u.id), up.map((u) => u.dayMs), packed.bytes, packed.offsets, packed.lengths],
-      );
+  // 1 hour: each touched month's rows laid out again (rowKeyOf); only rows whose days changed are written.
+  const upserts1h: { id: number; dayMs: number; bytes: Uint8Array }[] = [];
+  const deletes1h: { id: number; dayMs: number }[] = [];
+  for (const m of months.values()) {
+    const target = new Map<number, number[]>();
+    for (const dayMs of [...m.days.keys()].sort((a, b) => a - b)) {
+      const key = rowKeyOf(dayMs, m.monthMs, closed.dayMs);
+      const list = target.get(key) ?? [];
+      list.push(dayMs);
+      target.set(key, list);
     }
-    const del = deletes.get(res)!;
-    if (del.length) {
-      await tx.query(
-        `DELETE FROM ${table} r USING unnest($1::bigint[], $2::float8[]) AS u(id, d)
-         WHERE r.series_id = ANY($1::bigint[]) AND r.day = ANY($3::timestamptz[]) AND r.series_id = u.id AND r.day = to_timestamp(u.d / 1000)`,
-        [del.map((x) => x.id), del.map((x) => x.dayMs), [...new Set(del.map((x) => new Date(x.dayMs).toISOString()))]],
-      );
+    for (const [key, held] of target) {
+      const before = m.rows.get(key);
+      const same = before !== undefined && before.length === held.length && held.every((dayMs, i) => before[i] === dayMs && !m.touched.has(dayMs));
+      if (same) continue;
+      const r = joinRollups(held.map((dayMs) => m.days.get(dayMs)!));
+      if (rollupWorthKeeping(r)) upserts1h.push({ id: m.id, dayMs: key, bytes: encodeRollup(r) });
+      else if (before) deletes1h.push({ id: m.id, dayMs: key });
     }
+    for (const key of m.rows.keys()) if (!target.has(key)) deletes1h.push({ id: m.id, dayMs: key });
+    if (m.monthRowUnread && target.has(m.monthMs)) throw new Error(`compaction: the unread 1-hour month row of series ${m.id} would be overwritten`);
   }
+  await writeRollupRows(tx, 'rollups_1h', upserts1h, deletes1h);
   return days.length;
+}
+
+/** Upserts and deletes rollup rows of `table` by (series, key). */
+async function writeRollupRows(tx: Sql, table: 'rollups_5m' | 'rollups_1h', up: { id: number; dayMs: number; bytes: Uint8Array }[], del: { id: number; dayMs: number }[]): Promise<void> {
+  if (up.length) {
+    const packed = concat(up.map((u) => u.bytes));
+    await tx.query(
+      `INSERT INTO ${table} (series_id, day, data)
+       SELECT u.id, u.d, substring($3::bytea FROM u.o::int + 1 FOR u.len::int)
+       FROM unnest($1::int8[], $2::timestamptz[], $4::int8[], $5::int8[]) AS u(id, d, o, len)
+       ON CONFLICT (series_id, day) DO UPDATE SET data = EXCLUDED.data`,
+      [int8Array(up.map((u) => u.id)), timestamptzArray(up.map((u) => u.dayMs)), packed.bytes, int8Array(packed.offsets), int8Array(packed.lengths)],
+    );
+  }
+  if (del.length) {
+    await tx.query(
+      `DELETE FROM ${table} r USING unnest($1::bigint[], $2::float8[]) AS u(id, d)
+       WHERE r.series_id = ANY($1::bigint[]) AND r.day = ANY($3::timestamptz[]) AND r.series_id = u.id AND r.day = to_timestamp(u.d / 1000)`,
+      [del.map((x) => x.id), del.map((x) => x.dayMs), [...new Set(del.map((x) => new Date(x.dayMs).toISOString()))]],
+    );
+  }
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@
 // left that straddle the horizons.
 import { performance } from 'node:perf_hooks';
 import type { Sql } from '../../store/sql.js';
-import { DAY_MS } from '../../store/chunks/window.js';
+import { DAY_MS, monthBoundsMs } from '../../store/chunks/window.js';
 import { forgetPartitions, listPartitions, type Partition, type PartitionedTable } from './partitions.js';
 
 /** An organisation's retention, whole days each. */
@@ -115,8 +115,8 @@ export interface RetentionResult {
  * 1. drops each partition of chunks / rollups_5m / rollups_1h whose end is at or before the oldest
  *    cutoff of that level over all organisations (their settings, else the defaults);
  * 2. per organisation (its id in every statement, through series.org_id): deletes its hot rows older
- *    than its raw cutoff, its chunks whose window ends at or before it, and its rollup rows of days that
- *    end at or before its 5-minute / 1-hour cutoffs.
+ *    than its raw cutoff, its chunks whose window ends at or before it, and its rollup rows whose span
+ *    (a day; for a 1-hour month row, its month) ends at or before its 5-minute / 1-hour cutoffs.
  * A chunk or rollup row straddling a cutoff is kept whole until it lies wholly before it. Idempotent:
  * a second run at the same `nowMs` changes nothing. `options.lockTimeoutMs`: how long a drop waits for
  * the tables' lock (default {@link DROP_LOCK_TIMEOUT_MS}).
@@ -203,10 +203,15 @@ async function deleteExpired(sql: Sql, orgId: string, rawMs: number, rollup5mMs:
     [orgId, new Date(rawMs)],
   );
   let rollups = 0;
-  for (const [table, cutoffMs] of [['rollups_5m', rollup5mMs], ['rollups_1h', rollup1hMs]] as const) {
-    // A rollup row covers its UTC day [day, day + 1 day).
-    const r = await sql.query(`DELETE FROM ${table} r USING series s WHERE s.org_id = $1 AND r.series_id = s.id AND r.day <= $2`, [orgId, new Date(cutoffMs - DAY_MS)]);
-    rollups += r.rowCount;
-  }
+  // A 5-minute row covers its UTC day [day, day + 1 day).
+  const r5 = await sql.query(`DELETE FROM rollups_5m r USING series s WHERE s.org_id = $1 AND r.series_id = s.id AND r.day <= $2`, [orgId, new Date(rollup5mMs - DAY_MS)]);
+  // A 1-hour row keyed by a month's first day may hold any day of that month (compact.ts): it goes once
+  // its month ends at or before the cutoff; a row keyed by another day holds that day alone.
+  const r1 = await sql.query(
+    `DELETE FROM rollups_1h r USING series s WHERE s.org_id = $1 AND r.series_id = s.id AND r.day < $3
+       AND (r.day < $2 OR (r.day <> date_trunc('month', r.day AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AND r.day <= $4))`,
+    [orgId, new Date(monthBoundsMs(rollup1hMs).startMs), new Date(rollup1hMs), new Date(rollup1hMs - DAY_MS)],
+  );
+  rollups += r5.rowCount + r1.rowCount;
   return { hot: hot.rowCount, chunks: chunks.rowCount, rollups };
 }

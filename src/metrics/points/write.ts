@@ -11,7 +11,7 @@
 // at or before now − grace are looked up in the chunks of their windows (FOR UPDATE, decoded):
 // `reject` drops one found there (a duplicate), `overwrite` removes it from the chunk (re-encoded, or
 // the chunk row deleted when empty) and keeps the new hot row (counted as replaced). A point written
-// into a window that has a chunk deletes the rollup rows of its series and UTC day.
+// into a window that has a chunk deletes the 5-minute rollup row of its series and UTC day.
 //
 // Order against the compaction job (src/metrics/points/compact.ts reads and then deletes its hot rows under
 // one REPEATABLE READ snapshot, then locks the chunks it merges into, updating them in place): the hot row is inserted FIRST and the
@@ -475,7 +475,7 @@ function holds(c: WindowChunk, tMs: number): boolean {
  * After the hot insert: locks the chunks of the old points' windows and settles what they hold.
  * `reject`: a new hot row whose point a chunk holds is deleted again (a compactor committed it
  * meanwhile). `overwrite`: such a point leaves the chunk (the new hot row is its value now).
- * Points that stay written into a window with a chunk invalidate their day's rollups.
+ * Points that stay written into a window with a chunk invalidate their day's 5-minute rollup.
  */
 async function settleWithChunks(sql: Sql, old: OldWritten, policy: DuplicatePolicy): Promise<{ rejected: number; replaced: number }> {
   const found = await chunkMembers(sql, old, true);
@@ -562,12 +562,16 @@ async function removeFromChunks(sql: Sql, removals: Map<WindowChunk, Set<number>
   }
 }
 
-/** Deletes the 5-minute and 1-hour rollup rows of these (series, UTC day)s; compaction recomputes them. */
+/**
+ * Deletes the 5-minute rollup rows of these (series, UTC day)s; compaction recomputes them from the day's
+ * chunks. The 1-hour rows (a month each, holding days whose raw points may have expired) stay: until
+ * compaction rewrites the window's buckets, the late hot row makes reads take the day raw (buckets.ts).
+ */
 async function deleteRollups(sql: Sql, days: { seriesId: number; dayMs: number }[]): Promise<void> {
   const { min, max } = extent(days.map((d) => d.dayMs));
-  const params = [int8Array(days.map((d) => d.seriesId)), timestamptzArray(days.map((d) => d.dayMs)), iso(min), iso(max)];
-  const del = (table: string) =>
-    `DELETE FROM ${table} r USING unnest($1::int8[], $2::timestamptz[]) AS u(s, d)
-     WHERE r.series_id = u.s AND r.day = u.d AND r.day BETWEEN $3::timestamptz AND $4::timestamptz`;
-  await sql.query(`WITH a AS (${del('rollups_5m')}) ${del('rollups_1h')}`, params);
+  await sql.query(
+    `DELETE FROM rollups_5m r USING unnest($1::int8[], $2::timestamptz[]) AS u(s, d)
+     WHERE r.series_id = u.s AND r.day = u.d AND r.day BETWEEN $3::timestamptz AND $4::timestamptz`,
+    [int8Array(days.map((d) => d.seriesId)), timestamptzArray(days.map((d) => d.dayMs)), iso(min), iso(max)],
+  );
 }

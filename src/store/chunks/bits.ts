@@ -93,10 +93,16 @@ export class BitWriter {
 
 /** Reads bit fields of 0–32 bits from bytes written by `BitWriter`. */
 export class BitReader {
-  private buf: Uint8Array;
-  private pos = 0; // absolute bit position in buf
+  // `buf`, `pos` and `end` are public for codec.ts' hot loops, which keep the position in a local and
+  // store it back (a field access a bit costs more than the decoding): read them, and set `pos` only
+  // to a position ≤ `end` whose bits were all checked.
+  /** The input (read in place). */
+  buf: Uint8Array;
+  /** Absolute bit position in `buf` of the next bit. */
+  pos = 0;
   private base = 0; // bit position of the first readable bit
-  private end = 0; // bit position after the last readable bit
+  /** Absolute bit position in `buf` after the last readable bit. */
+  end = 0;
 
   /**
    * Reads `bytes[start…end)` in place (no copy, no view: decoding many small rows allocates nothing
@@ -131,26 +137,45 @@ export class BitReader {
     return this.end - this.pos;
   }
 
+  /** The RangeError of a read that needs the bits up to absolute position `to` (past `end`). */
+  truncated(to: number): RangeError {
+    return new RangeError(`chunk truncated: needs bit ${to - this.base}, has ${this.end - this.base}`);
+  }
+
   /** Reads `n` bits (0 ≤ n ≤ 32) as an unsigned integer; RangeError past the end. */
   readBits(n: number): number {
     if (n === 0) return 0;
     const p = this.pos;
     const end = p + n;
-    if (end > this.end) throw new RangeError(`chunk truncated: needs bit ${end - this.base}, has ${this.end - this.base}`);
+    if (end > this.end) throw this.truncated(end);
     const b = this.buf;
     const i = p >>> 3;
-    const off = p & 7;
     let w: number;
-    if (i + 4 < b.length) {
-      const hi = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
-      w = off === 0 ? hi : (hi << off) | (b[i + 4]! >>> (8 - off));
-    } else {
-      // The last bytes of the buffer: missing ones read as zero (never returned: the check above holds).
-      const hi = (b[i]! << 24) | ((b[i + 1] ?? 0) << 16) | ((b[i + 2] ?? 0) << 8) | (b[i + 3] ?? 0);
-      w = off === 0 ? hi : (hi << off) | ((b[i + 4] ?? 0) >>> (8 - off));
-    }
+    // The 32 bits from p: 4 bytes shifted by p's offset in its byte, and the top of a fifth (at
+    // offset 0, b[i + 4] >>> 8 is 0); bytes past the buffer read as zero (never returned: the
+    // check above holds).
+    if (i + 4 < b.length) w = (((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) << (p & 7)) | (b[i + 4]! >>> (8 - (p & 7)));
+    else w = this.tail(i, p & 7);
     this.pos = end;
-    return n === 32 ? w >>> 0 : w >>> (32 - n);
+    return w >>> (32 - n);
+  }
+
+  /** The 32 bits from byte `i`'s bit `off` on, near the end of the buffer (missing bytes read as zero). */
+  private tail(i: number, off: number): number {
+    const b = this.buf;
+    const hi = ((b[i] ?? 0) << 24) | ((b[i + 1] ?? 0) << 16) | ((b[i + 2] ?? 0) << 8) | (b[i + 3] ?? 0);
+    return (hi << off) | ((b[i + 4] ?? 0) >>> (8 - off));
+  }
+
+  /**
+   * Consumes `n` bits (any n ≥ 0) and returns the position they start at, for a loop that reads
+   * them itself (with {@link word32}); RangeError, consuming none, past the end.
+   */
+  advance(n: number): number {
+    const p = this.pos;
+    if (p + n > this.end) throw this.truncated(p + n);
+    this.pos = p + n;
+    return p;
   }
 
   /**
@@ -162,26 +187,21 @@ export class BitReader {
     const p = this.pos;
     const b = this.buf;
     const i = p >>> 3;
-    const off = p & 7;
-    if (i + 4 < b.length) {
-      const hi = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
-      return off === 0 ? hi : (hi << off) | (b[i + 4]! >>> (8 - off));
-    }
-    const hi = ((b[i] ?? 0) << 24) | ((b[i + 1] ?? 0) << 16) | ((b[i + 2] ?? 0) << 8) | (b[i + 3] ?? 0);
-    return off === 0 ? hi : (hi << off) | ((b[i + 4] ?? 0) >>> (8 - off));
+    if (i + 4 < b.length) return (((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) << (p & 7)) | (b[i + 4]! >>> (8 - (p & 7)));
+    return this.tail(i, p & 7);
   }
 
   /** Consumes `n` bits (0 ≤ n ≤ 32), usually ones `peek32` showed; RangeError past the end. */
   skip(n: number): void {
     const end = this.pos + n;
-    if (end > this.end) throw new RangeError(`chunk truncated: needs bit ${end - this.base}, has ${this.end - this.base}`);
+    if (end > this.end) throw this.truncated(end);
     this.pos = end;
   }
 
   /** Reads one bit; RangeError past the end. */
   readBit(): number {
     const p = this.pos;
-    if (p >= this.end) throw new RangeError(`chunk truncated: needs bit ${p + 1 - this.base}, has ${this.end - this.base}`);
+    if (p >= this.end) throw this.truncated(p + 1);
     this.pos = p + 1;
     return (this.buf[p >>> 3]! >>> (7 - (p & 7))) & 1;
   }
@@ -205,6 +225,16 @@ export class BitReader {
     while (c < max && this.readBit() === 1) c++;
     return c;
   }
+}
+
+/**
+ * The 4 bytes of `b` from byte `i` as a big-endian int32, zero past the end. For a bit position p,
+ * `word32(b, p >>> 3) << (p & 7)` holds the 25 or more bits from p on: the window of a field of up to
+ * 25 bits (codec.ts' fixed-width loops read a field a step so, after one `advance` checked them all).
+ */
+export function word32(b: Uint8Array, i: number): number {
+  if (i + 3 < b.length) return (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+  return ((b[i] ?? 0) << 24) | ((b[i + 1] ?? 0) << 16) | ((b[i + 2] ?? 0) << 8) | (b[i + 3] ?? 0);
 }
 
 /** Appends `n` (a whole number ≥ 0, below 2^53) as an LEB128 varint: 7 bits a byte, low bits first. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BitReader, BitWriter } from './bits.js';
+import { BitReader, BitWriter, word32 } from './bits.js';
 import { CHUNK_VERSION, decodeChunk, describeChunk, encodeChunk, MAX_TIMESTAMP_MS, ValueMode } from './codec.js';
 import { encodeChunkV1 } from './codec-v1.js';
 import { v1Chunks } from './v1-fixtures.js';
@@ -133,6 +133,270 @@ test('the bit reader refuses to read past its end', () => {
   assert.throws(() => r.readBits(4), RangeError);
   assert.equal(r.readBits(3), 0);
   assert.throws(() => r.readBit(), RangeError);
+});
+
+test('property: advance and word32 windows read fixed-width fields of 1–25 bits as readBits does, to the last byte', () => {
+  const rnd = seededRandom(2512);
+  for (let c = 0; c < 400; c++) {
+    const bytes = Uint8Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => Math.floor(rnd() * 256));
+    const width = 1 + Math.floor(rnd() * 25);
+    const start = Math.floor(rnd() * bytes.length * 8);
+    const count = Math.floor((bytes.length * 8 - start) / width);
+    const a = new BitReader(bytes);
+    const b = new BitReader(bytes);
+    while (a.pos < start) {
+      const k = Math.min(32, start - a.pos);
+      a.skip(k);
+      b.skip(k);
+    }
+    let q = a.advance(width * count);
+    assert.equal(q, b.pos);
+    for (let k = 0; k < count; k++) {
+      assert.equal((word32(bytes, q >>> 3) << (q & 7)) >>> (32 - width), b.readBits(width), `case ${c}: field ${k} of ${width} bits at bit ${q}`);
+      q += width;
+    }
+    assert.equal(a.pos, b.pos);
+    // One bit more than is left: a RangeError, and nothing consumed.
+    const r = new BitReader(bytes);
+    r.skip(Math.min(32, start));
+    const before = r.pos;
+    assert.throws(() => r.advance(bytes.length * 8 - before + 1), RangeError);
+    assert.equal(r.pos, before);
+  }
+  // Past the buffer word32 reads zeros.
+  assert.equal(word32(Uint8Array.of(0xab, 0xcd), 0) >>> 0, 0xabcd0000);
+  assert.equal(word32(Uint8Array.of(0xab, 0xcd), 1) >>> 0, 0xcd000000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Hand-built version 2 streams (the layout at the top of codec.ts), decoded against values worked
+// out here: the decoder's one-bucket loops (1–25 bits, readInt above), the frame of reference around
+// powers of two, and every width of ulp field.
+
+const zig = (d: number) => (d >= 0 ? 2 * d : -2 * d - 1);
+/** Bit length of a whole number 0 ≤ u < 2^53. */
+function bitLen(u: number): number {
+  let n = 0;
+  while (n < 53 && 2 ** n <= u) n++;
+  return n;
+}
+
+function writeVarField(w: BitWriter, u: number): void {
+  const n = bitLen(u);
+  w.writeBits(n, 6);
+  if (n > 32) {
+    w.writeBits(Math.floor(u / 2 ** 32), n - 32);
+    w.writeBits(u % 2 ** 32, 32);
+  } else w.writeBits(u, n);
+}
+
+/** A chunk of `n` points: version, count, then the bit stream `body` writes, zero-padded. */
+function handBuilt(n: number, body: (w: BitWriter) => void): Uint8Array {
+  const w = new BitWriter();
+  body(w);
+  w.padToByte();
+  const head = [CHUNK_VERSION];
+  for (let c = n; ; c = Math.floor(c / 128)) {
+    if (c < 128) {
+      head.push(c);
+      break;
+    }
+    head.push((c % 128) | 128);
+  }
+  const out = new Uint8Array(head.length + w.byteLength);
+  out.set(head);
+  w.copyTo(out, head.length);
+  return out;
+}
+
+/** Timestamps t0, t0 + delta, … with delta-of-deltas in one bucket of `width` bits; returns them. */
+function writeFixedTimestamps(w: BitWriter, rnd: () => number, n: number, width: number): Float64Array {
+  const ts = new Float64Array(n);
+  let t = Math.floor((rnd() - 0.5) * 2e12);
+  let delta = 1 + Math.floor(rnd() * 2 ** width);
+  ts[0] = t;
+  writeVarField(w, zig(t));
+  if (n === 1) return ts;
+  ts[1] = t += delta;
+  writeVarField(w, delta - 1);
+  if (n === 2) return ts;
+  w.writeBits(0, 2);
+  w.writeBits(width, 6);
+  const lo = -(2 ** (width - 1));
+  const hi = 2 ** (width - 1) - 1;
+  for (let i = 2; i < n; i++) {
+    const dod = Math.max(lo, 1 - delta) + Math.floor(rnd() * (hi - Math.max(lo, 1 - delta) + 1));
+    w.writeBits(zig(dod), width);
+    delta += dod;
+    ts[i] = t += delta;
+  }
+  return ts;
+}
+
+test('property: one-bucket tables of every width 1–31 decode exactly (timestamps, decimal deltas and delta-of-deltas)', () => {
+  const rnd = seededRandom(3125);
+  for (let c = 0; c < 600; c++) {
+    const width = 1 + (c % 31);
+    const n = 3 + Math.floor(rnd() ** 2 * (c % 7 === 0 ? 2000 : 80));
+    const k = Math.floor(rnd() * 4);
+    const dod = c % 2 === 1;
+    const ms: number[] = [];
+    let ts: Float64Array = new Float64Array(0);
+    const bytes = handBuilt(n, (w) => {
+      ts = writeFixedTimestamps(w, rnd, n, width);
+      w.writeBits(((dod ? ValueMode.DecimalDod : ValueMode.DecimalDelta) << 1) | 0, 3);
+      w.writeBits(k, 4);
+      let m = Math.floor((rnd() - 0.5) * 1e9);
+      ms.push(m);
+      writeVarField(w, zig(m));
+      const field = () => Math.floor(rnd() * 2 ** width) - 2 ** (width - 1); // zigzag fits `width` bits
+      let d = 0;
+      if (dod) {
+        d = field();
+        ms.push((m += d));
+        writeVarField(w, zig(d));
+      }
+      w.writeBits(0, 2);
+      w.writeBits(width, 6);
+      for (let i = ms.length; i < n; i++) {
+        const f = field();
+        w.writeBits(zig(f), width);
+        if (dod) d += f;
+        ms.push((m += dod ? d : f));
+      }
+    });
+    const label = `case ${c}: ${dod ? 'dods' : 'deltas'} of ${width} bits, ${n} points`;
+    const back = decodeChunk(bytes);
+    assertSameBits(back.timestampsMs, ts, `${label}, timestamps`);
+    assertSameBits(back.values, Float64Array.from(ms, (m) => m / 10 ** k), `${label}, values`);
+    if (c % 10 === 0) for (let len = 0; len < bytes.length; len++) assert.throws(() => decodeChunk(bytes.subarray(0, len)), RangeError, `${label} cut at ${len}`);
+  }
+});
+
+test('property: frame of reference around powers of two (form 0) and in one-bucket tables (forms 1 and 2) decodes exactly', () => {
+  const rnd = seededRandom(4096);
+  const ranges: number[] = [1, 2, 3];
+  for (let e = 2; e <= 30; e++) ranges.push(2 ** e - 1, 2 ** e, 2 ** e + 1);
+  ranges.push(2 ** 31 - 1);
+  let c = 0;
+  for (const range of ranges) {
+    for (const form of [0, 1, 2]) {
+      const width = form === 0 ? 0 : Math.min(31, bitLen(range) + Math.floor(rnd() * 2)); // a table holds any x ≤ range
+      const n = 2 + Math.floor(rnd() * (c % 5 === 0 ? 1500 : 300));
+      const k = Math.floor(rnd() * 3);
+      const min = Math.floor((rnd() - 0.5) * 1e6);
+      // Both ends, and many values at or near the top: the long codes of truncated binary, at every
+      // bit offset.
+      const top = () => (rnd() < 0.5 ? range : range - Math.floor(rnd() * Math.min(4, range + 1)));
+      const xs = Array.from({ length: n }, (_, i) => (i === 0 ? 0 : i === 1 ? range : rnd() < 0.3 ? top() : Math.floor(rnd() * (range + 1))));
+      let ts: Float64Array = new Float64Array(0);
+      const bytes = handBuilt(n, (w) => {
+        ts = writeFixedTimestamps(w, rnd, n, 1 + Math.floor(rnd() * 20));
+        w.writeBits((ValueMode.DecimalFor << 1) | 0, 3);
+        w.writeBits(k, 4);
+        writeVarField(w, zig(min));
+        const l = bitLen(range);
+        w.writeBits(l, 5);
+        w.writeBits(range, l);
+        w.writeBits(form, 2);
+        if (form === 0) {
+          // Truncated binary over range + 1 symbols.
+          const kb = bitLen(range + 1) - 1;
+          const cut = 2 ** (kb + 1) - (range + 1);
+          for (const x of xs) {
+            if (x < cut) w.writeBits(x, kb);
+            else w.writeBits(x + cut, kb + 1);
+          }
+        } else {
+          w.writeBits(0, 2);
+          w.writeBits(width, 6);
+          for (const x of xs) w.writeBits(form === 1 ? x : range - x, width);
+        }
+      });
+      const label = `range ${range}, form ${form}, ${n} points`;
+      const back = decodeChunk(bytes);
+      assertSameBits(back.timestampsMs, ts, `${label}, timestamps`);
+      assertSameBits(back.values, Float64Array.from(xs, (x) => (min + x) / 10 ** k), `${label}, values`);
+      if (c % 9 === 0) for (let len = 0; len < bytes.length; len++) assert.throws(() => decodeChunk(bytes.subarray(0, len)), RangeError, `${label} cut at ${len}`);
+      c++;
+    }
+  }
+});
+
+test('property: ulp corrections of every field width 0–24, between exact values and XOR corrections, decode exactly', () => {
+  const rnd = seededRandom(2424);
+  const pattern = new BigUint64Array(1);
+  const asDouble = new Float64Array(pattern.buffer);
+  let refused = 0;
+  for (let c = 0; c < 750; c++) {
+    const u = c % 25;
+    const n = 1 + Math.floor(rnd() ** 2 * (c % 11 === 0 ? 3000 : 100));
+    const k = Math.floor(rnd() * 3);
+    const pExact = rnd();
+    const pXor = rnd() < 0.5 ? 0 : 0.1;
+    const expected = new Float64Array(n);
+    let valid = true;
+    // Some chunks start at 0 and step it down by one ulp: off the sign, refused.
+    const offSign = c % 10 === 5 && u > 0;
+    const bytes = handBuilt(n, (w) => {
+      writeFixedTimestamps(w, rnd, n, 12);
+      w.writeBits((ValueMode.DecimalDelta << 1) | 1, 3);
+      w.writeBits(k, 4);
+      let m = offSign ? 0 : Math.floor((rnd() - 0.5) * 2e6);
+      const ms = [m];
+      writeVarField(w, zig(m));
+      if (n >= 2) {
+        w.writeBits(0, 2);
+        w.writeBits(14, 6);
+        for (let i = 1; i < n; i++) {
+          const d = Math.floor(rnd() * 2 ** 14) - 2 ** 13;
+          w.writeBits(zig(d), 14);
+          ms.push((m += d));
+        }
+      }
+      w.writeBits(u, 5);
+      for (let i = 0; i < n; i++) {
+        asDouble[0] = ms[i]! / 10 ** k;
+        const r = offSign && i === 0 ? 0.5 : rnd();
+        if (r < pExact && !(offSign && i === 0)) w.writeBits(0, 1);
+        else if (r < 1 - pXor || (offSign && i === 0)) {
+          const z = offSign && i === 0 ? 1 : Math.floor(rnd() * 2 ** u);
+          const d = z % 2 === 0 ? z / 2 + 1 : -(z + 1) / 2;
+          w.writeBits(2, 2);
+          w.writeBits(z, u);
+          const before = pattern[0]!;
+          const after = BigInt.asUintN(64, before + BigInt(d));
+          // Still finite and of the same sign, else the decoder refuses the chunk.
+          if ((after >> 63n) !== (before >> 63n) || ((after >> 52n) & 0x7ffn) === 0x7ffn) valid = false;
+          pattern[0] = after;
+        } else {
+          const lz = Math.floor(rnd() * 40);
+          const len = 1 + Math.floor(rnd() * (64 - lz));
+          const window = BigInt(Math.floor(rnd() * 2 ** 32)) * 2n ** 32n + BigInt(Math.floor(rnd() * 2 ** 32));
+          const bits = BigInt.asUintN(len, window);
+          w.writeBits(3, 2);
+          w.writeBits(lz, 6);
+          w.writeBits(len & 63, 6);
+          if (len > 32) {
+            w.writeBits(Number(bits >> 32n), len - 32);
+            w.writeBits(Number(bits & 0xffffffffn), 32);
+          } else w.writeBits(Number(bits), len);
+          pattern[0] = pattern[0]! ^ (bits << BigInt(64 - lz - len));
+        }
+        expected[i] = asDouble[0]!;
+      }
+    });
+    const label = `case ${c}: ${u}-bit ulp fields, ${n} points`;
+    if (!valid) {
+      assert.throws(() => decodeChunk(bytes), RangeError, label);
+      refused++;
+      continue;
+    }
+    const back = decodeChunk(bytes);
+    assertSameBits(back.values, expected, label);
+    if (c % 15 === 0) for (let len = 0; len < bytes.length; len++) assert.throws(() => decodeChunk(bytes.subarray(0, len)), RangeError, `${label} cut at ${len}`);
+  }
+  assert.ok(refused > 0 && refused < 200, `${refused} chunks with a correction off the finite range`);
 });
 
 // ---------------------------------------------------------------------------------------------

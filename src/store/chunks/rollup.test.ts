@@ -4,6 +4,7 @@ import { seededRandom } from '../../core/random.js';
 import { encodeRollupV1 } from './codec-v1.js';
 import { computeRollup, decodeRollup, decodeRollupInto, encodeRollup, ROLLUP_COLUMNS, ROLLUP_VERSION, rollupCount, rollupWorthKeeping, type Rollup, type RollupColumn } from './rollup.js';
 import { v1Rollups } from './v1-fixtures.js';
+import { BitWriter } from './bits.js';
 
 const H = 3_600_000;
 const M5 = 300_000;
@@ -289,4 +290,103 @@ test('rollupWorthKeeping: at least 10 points a bucket on average', () => {
   assert.equal(rollupWorthKeeping(mk(10)), true);
   assert.equal(rollupWorthKeeping(mk(9)), false);
   assert.equal(rollupWorthKeeping(computeRollup(new Float64Array(0), new Float64Array(0), H)), false);
+});
+
+test('property: short constant columns repeated across rows (decoded once, then filled) decode exactly in any order', () => {
+  // Rows whose count, min or max column is the same constant, with the same or another bucket count
+  // (same column bytes, other row header), ±0 and NaN among them, interleaved with other rows.
+  const rnd = seededRandom(1212);
+  const constants = [12, 12, 0, -0, 1, NaN, 7.5, 1e300];
+  const rows: Rollup[] = [];
+  for (let i = 0; i < 300; i++) {
+    const n = [24, 24, 23, 1, 2, 12][Math.floor(rnd() * 6)]!;
+    const day = Math.floor(rnd() * 1000) * 86_400_000;
+    const startsMs = Float64Array.from({ length: n }, (_, j) => day + j * H);
+    const c = constants[Math.floor(rnd() * constants.length)]!;
+    const varied = () => Float64Array.from({ length: n }, () => Math.round((rnd() - 0.5) * 1e5) / 100);
+    const constant = () => new Float64Array(n).fill(c);
+    rows.push({ startsMs, min: rnd() < 0.3 ? constant() : varied(), max: rnd() < 0.3 ? constant() : varied(), sum: varied(), count: rnd() < 0.8 ? constant() : varied(), last: varied() });
+  }
+  const encoded = rows.map((r) => encodeRollup(r));
+  // A constant column's bytes do not depend on the bucket count: the same constant (its bit pattern)
+  // in rows of other counts gives the same column bytes under another row header.
+  const countsOf = new Map<string, Set<number>>();
+  for (const r of rows) {
+    if (!r.count.every((v) => Object.is(v, r.count[0]))) continue;
+    const key = String(wordsOf(r.count.subarray(0, 1)));
+    if (!countsOf.has(key)) countsOf.set(key, new Set());
+    countsOf.get(key)!.add(r.count.length);
+  }
+  assert.ok([...countsOf.values()].filter((s) => s.size > 1).length >= 4, 'constants shared by rows of other bucket counts');
+  for (const subset of [undefined, new Set<RollupColumn>(['sum', 'count']), new Set<RollupColumn>(['min', 'count'])]) {
+    for (let pass = 0; pass < 3; pass++) {
+      const order = rows.map((_, i) => i);
+      if (pass > 0) order.sort(() => rnd() - 0.5);
+      for (const i of order) {
+        const want = rows[i]!;
+        const n = want.startsMs.length;
+        const into: Rollup = { startsMs: new Float64Array(n + 2), min: new Float64Array(n + 2), max: new Float64Array(n + 2), sum: new Float64Array(n + 2), count: new Float64Array(n + 2), last: new Float64Array(n + 2) };
+        assert.equal(decodeRollupInto(encoded[i]!, subset, into, 1), n);
+        for (const c of ROLLUP_COLUMNS) {
+          if (subset && c !== 'count' && !subset.has(c)) continue;
+          assert.deepEqual(wordsOf(into[c].subarray(1, 1 + n)), wordsOf(want[c]), `row ${i} ${c}`);
+        }
+        const d = decodeRollup(encoded[i]!, subset);
+        assert.deepEqual(wordsOf(d.count), wordsOf(want.count), `row ${i} count, decodeRollup`);
+      }
+    }
+  }
+});
+
+test('a short column decoded once is filled again only for the same bytes, bucket count and bit pattern', () => {
+  // A crafted count column: frame of reference over [12, 13] (1 bit a value), every value 12. Under
+  // 24 buckets it decodes; under 8 the same bytes leave 16 bits unread, refused as they would be alone.
+  const column = (n: number) => {
+    const w = new BitWriter();
+    w.writeBits((3 << 1) | 0, 3); // frame of reference, no exceptions
+    w.writeBits(0, 4); // k = 0
+    w.writeBits(5, 6); // var(zigzag(12) = 24): 5 bits
+    w.writeBits(24, 5);
+    w.writeBits(1, 5); // range 1 in 1 bit
+    w.writeBits(1, 1);
+    w.writeBits(0, 2); // form 0
+    for (let i = 0; i < n; i++) w.writeBits(0, 1);
+    w.padToByte();
+    const out = new Uint8Array(w.byteLength);
+    w.copyTo(out, 0);
+    return out;
+  };
+  const col = column(24);
+  assert.ok(col.length <= 8);
+  const row = (n: number) => {
+    const w = new BitWriter();
+    const t0 = 20_000 * 86_400_000;
+    const u = 2 * t0;
+    const bits = Math.floor(Math.log2(u)) + 1;
+    w.writeBits(bits, 6); // var(zigzag(t0))
+    w.writeBits(Math.floor(u / 2 ** 32), bits - 32);
+    w.writeBits(u % 2 ** 32, 32);
+    w.writeBits(22, 6); // var(H − 1): 22 bits
+    w.writeBits(H - 1, 22);
+    w.writeBits(0, 8); // one bucket of width 0: regular starts
+    w.padToByte();
+    const ts = new Uint8Array(w.byteLength);
+    w.copyTo(ts, 0);
+    return Uint8Array.from([ROLLUP_VERSION, n, ...ts, ...[0, 1, 2, 3, 4].flatMap(() => [col.length, ...col])]);
+  };
+  const into = (n: number): Rollup => ({ startsMs: new Float64Array(n), min: new Float64Array(n), max: new Float64Array(n), sum: new Float64Array(n), count: new Float64Array(n), last: new Float64Array(n) });
+  for (let k = 0; k < 3; k++) {
+    assert.throws(() => decodeRollupInto(row(8), new Set<RollupColumn>(['sum', 'count']), into(8), 0), RangeError);
+    const r = into(24);
+    assert.equal(decodeRollupInto(row(24), new Set<RollupColumn>(['sum', 'count']), r, 0), 24);
+    assert.deepEqual([...r.count], new Array(24).fill(12));
+    assert.deepEqual([...r.sum], new Array(24).fill(12));
+    assert.deepEqual([...r.startsMs], Array.from({ length: 24 }, (_, i) => 20_000 * 86_400_000 + i * H));
+  }
+  // A short column holding both zeros is no constant: its −0 survives a second decode.
+  const zeros: Rollup = { startsMs: Float64Array.of(0, H), min: Float64Array.of(0, -0), max: Float64Array.of(0, -0), sum: Float64Array.of(0, -0), count: Float64Array.of(1, 1), last: Float64Array.of(-0, 0) };
+  for (let k = 0; k < 3; k++) {
+    const back = decodeRollup(encodeRollup(zeros));
+    for (const c of ROLLUP_COLUMNS) assert.deepEqual(wordsOf(back[c]), wordsOf(zeros[c]), `${c}, decode ${k}`);
+  }
 });
