@@ -1039,26 +1039,6 @@ function readFrameOfReference(r: BitReader, out: Float64Array, at: number, n: nu
       q += width;
       out[i] = (min + x) / p;
     }
-  } else if (form === 0 && bitLength(range + 1) <= FIELD_BITS) {
-    // Truncated binary, a code from one word32 window (kb + 1 ≤ 25 bits): kb bits x, or when
-    // x ≥ cut kb + 1 bits less cut, chosen without a branch (which one comes is the data's toss). The
-    // end is checked once after the loop (the position only grows; what is read past it is thrown
-    // away with the values).
-    const kb = bitLength(range + 1) - 1;
-    const cut = 2 ** (kb + 1) - (range + 1);
-    const b = r.buf;
-    let q = r.pos;
-    for (let i = at; i < end; i++) {
-      const w = word32(b, q >>> 3) << (q & 7);
-      const short = w >>> (32 - kb);
-      const long = (cut - 1 - short) >>> 31; // 1 when short ≥ cut
-      const x = short + long * ((w >>> (31 - kb)) - cut - short);
-      q += kb + long;
-      if (x > range) throw corrupt(`value ${i - at} out of range`);
-      out[i] = (min + x) / p;
-    }
-    if (q > r.end) throw r.truncated(q);
-    r.pos = q;
   } else if (form === 0) {
     const kb = bitLength(range + 1) - 1;
     const cut = 2 ** (kb + 1) - (range + 1);
