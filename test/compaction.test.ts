@@ -363,6 +363,12 @@ for (const kind of storeKinds) {
       assert.equal(chunks.length, 5, 'a 1 min series has day windows');
       assertSamePoints(await storedOf(sql, id), all, 'backfilled points');
       assert.equal((await hotOf(sql, id)).t.length, 0);
+      // Each slice's days went into the one month row (later slices read and extended it).
+      assert.deepEqual(await hourRowKeys(sql, id), ['2026-01-01']);
+      for (let d = D0 - 5 * DAY_MS; d < D0; d += DAY_MS) {
+        const p = cut(all, d, d + DAY_MS);
+        assertRollup(await rollupOf(sql, 'rollups_1h', id, d), computeRollup(p.t, p.v, 3_600_000), `backfill 1h ${new Date(d).toISOString()}`);
+      }
     });
 
     test('a concurrent second compactor does nothing', async () => {
