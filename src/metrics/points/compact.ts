@@ -25,6 +25,7 @@ import { chooseChunkSeconds, COMPACTION_GRACE_MS, DAY_MS, DAY_S, dayStartMs, mon
 import { ensurePartitions, forgetPartitions, missingPartitions, type PartitionedTable } from './partitions.js';
 import { unpackPoints } from './packed.js';
 import { lowerBound, mergeNewerWins } from './arrays.js';
+import { mergeDays } from './series-rollups.js';
 
 export interface CompactOptions {
   /** Windows that ended at least this long before `nowMs` are closed (ms); default COMPACTION_GRACE_MS. */
@@ -495,25 +496,6 @@ function splitByDay(r: Rollup): { dayMs: number; rollup: Rollup }[] {
   return out;
 }
 
-/** Rollups of ascending, disjoint days as one. */
-function joinRollups(parts: readonly Rollup[]): Rollup {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.startsMs.length;
-  const out: Rollup = { startsMs: new Float64Array(n), min: new Float64Array(n), max: new Float64Array(n), sum: new Float64Array(n), count: new Float64Array(n), last: new Float64Array(n) };
-  let at = 0;
-  for (const p of parts) {
-    out.startsMs.set(p.startsMs, at);
-    out.min.set(p.min, at);
-    out.max.set(p.max, at);
-    out.sum.set(p.sum, at);
-    out.count.set(p.count, at);
-    out.last.set(p.last, at);
-    at += p.startsMs.length;
-  }
-  return out;
-}
-
 /** The 1-hour rollup rows of one (series, UTC month): the buckets by day, and which row holds each day. */
 interface MonthRows {
   id: number;
@@ -702,7 +684,7 @@ async function updateRollups(tx: Sql, work: readonly SeriesWork[], closed: Close
       const before = m.rows.get(key);
       const same = before !== undefined && before.length === held.length && held.every((dayMs, i) => before[i] === dayMs && !m.touched.has(dayMs));
       if (same) continue;
-      const r = joinRollups(held.map((dayMs) => m.days.get(dayMs)!));
+      const r = mergeDays(held.map((dayMs) => ({ dayMs, resolutionMs: HOUR_RES, rollup: m.days.get(dayMs)! }))).rollup;
       if (rollupWorthKeeping(r)) upserts1h.push({ id: m.id, dayMs: key, bytes: encodeRollup(r) });
       else if (before) deletes1h.push({ id: m.id, dayMs: key });
     }

@@ -237,6 +237,11 @@ export function word32(b: Uint8Array, i: number): number {
   return ((b[i] ?? 0) << 24) | ((b[i + 1] ?? 0) << 16) | ((b[i + 2] ?? 0) << 8) | (b[i + 3] ?? 0);
 }
 
+/** The field of 32 − `shift` bits starting at bit `q` of `b` (most significant bit first; zeros past the end). */
+export function fieldAt(b: Uint8Array, q: number, shift: number): number {
+  return (word32(b, q >>> 3) << (q & 7)) >>> shift;
+}
+
 /** Appends `n` (a whole number ≥ 0, below 2^53) as an LEB128 varint: 7 bits a byte, low bits first. */
 export function pushVarint(out: number[], n: number): void {
   for (let c = n; ; ) {

@@ -81,7 +81,7 @@
 // before anything is allocated. There is no checksum: a flipped bit can decode to other valid points
 // (the store's page checksums or a CRC column would catch that).
 
-import { BitReader, BitWriter, word32 } from './bits.js';
+import { BitReader, BitWriter, fieldAt, word32 } from './bits.js';
 
 /** Format version written in byte 0. */
 export const CHUNK_VERSION = 2;
@@ -466,7 +466,7 @@ export function readTimestamps(r: BitReader, out: Float64Array, at = 0, n = out.
     const b = r.buf;
     let q = r.advance(width * (n - 2));
     for (let i = at + 2; i < end; i++) {
-      const u = (word32(b, q >>> 3) << (q & 7)) >>> shift;
+      const u = fieldAt(b, q, shift);
       q += width;
       delta += (u >>> 1) ^ -(u & 1);
       t += delta;
@@ -1035,7 +1035,7 @@ function readFrameOfReference(r: BitReader, out: Float64Array, at: number, n: nu
     const b = r.buf;
     let q = r.advance(width * n);
     for (let i = at; i < end; i++) {
-      const x = (word32(b, q >>> 3) << (q & 7)) >>> shift;
+      const x = fieldAt(b, q, shift);
       q += width;
       out[i] = (min + x) / p;
     }
@@ -1061,7 +1061,7 @@ function readFrameOfReference(r: BitReader, out: Float64Array, at: number, n: nu
       const b = r.buf;
       let q = r.advance(width * n);
       for (let i = at; i < end; i++) {
-        const x = (word32(b, q >>> 3) << (q & 7)) >>> shift;
+        const x = fieldAt(b, q, shift);
         q += width;
         if (x > range) throw corrupt(`value ${i - at} out of range`);
         out[i] = (form === 1 ? min + x : max - x) / p;
@@ -1077,11 +1077,17 @@ function readFrameOfReference(r: BitReader, out: Float64Array, at: number, n: nu
   }
 }
 
+/** The first value's mantissa of a delta or delta-of-delta column (zigzag varint), range-checked. */
+function readFirstMantissa(r: BitReader): number {
+  const m = unzigzag(readVar(r));
+  if (Math.abs(m) > MAX_MANTISSA) throw corrupt('value 0 out of range');
+  return m;
+}
+
 /** The decimal deltas of `n` values, as m / p into `out[at…at + n)`. */
 function readDeltas(r: BitReader, out: Float64Array, at: number, n: number, p: number): void {
   const end = at + n;
-  let m = unzigzag(readVar(r));
-  if (Math.abs(m) > MAX_MANTISSA) throw corrupt('value 0 out of range');
+  let m = readFirstMantissa(r);
   out[at] = m / p;
   if (n < 2) return;
   readTable(r, readValueTable);
@@ -1092,7 +1098,7 @@ function readDeltas(r: BitReader, out: Float64Array, at: number, n: number, p: n
     const b = r.buf;
     let q = r.advance(width * (n - 1));
     for (let i = at + 1; i < end; i++) {
-      const u = (word32(b, q >>> 3) << (q & 7)) >>> shift;
+      const u = fieldAt(b, q, shift);
       q += width;
       m += (u >>> 1) ^ -(u & 1);
       if (m > MAX_MANTISSA || m < -MAX_MANTISSA) throw corrupt(`value ${i - at} out of range`);
@@ -1110,8 +1116,7 @@ function readDeltas(r: BitReader, out: Float64Array, at: number, n: number, p: n
 /** The decimal delta-of-deltas of `n` values, as m / p into `out[at…at + n)`. */
 function readDods(r: BitReader, out: Float64Array, at: number, n: number, p: number): void {
   const end = at + n;
-  let m = unzigzag(readVar(r));
-  if (Math.abs(m) > MAX_MANTISSA) throw corrupt('value 0 out of range');
+  let m = readFirstMantissa(r);
   out[at] = m / p;
   if (n < 3) throw corrupt('delta-of-deltas of fewer than 3 values');
   let d = unzigzag(readVar(r));
@@ -1125,7 +1130,7 @@ function readDods(r: BitReader, out: Float64Array, at: number, n: number, p: num
     const b = r.buf;
     let q = r.advance(width * (n - 2));
     for (let i = at + 2; i < end; i++) {
-      const u = (word32(b, q >>> 3) << (q & 7)) >>> shift;
+      const u = fieldAt(b, q, shift);
       q += width;
       d += (u >>> 1) ^ -(u & 1);
       m += d;
