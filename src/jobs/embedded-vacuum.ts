@@ -1,7 +1,8 @@
 // The embedded store's stand-in for autovacuum. PGlite runs no autovacuum, so without this the hot
-// `points` table would never reuse the space of the rows compaction moves into chunks (it would grow
+// table's default partition `points_default` (the rows no two-hour partition takes, compacted by
+// DELETE; the two-hour partitions are emptied by TRUNCATE and need none) would never reuse the space of the rows compaction moves into chunks (it would grow
 // by every point ever written) nor get planner statistics. Like PostgreSQL's autovacuum (migration
-// 0014 sets it to 2% inserted and 5% dead), the compaction job vacuums `points` on PGlite after each
+// 0014 sets it to 2% inserted and 5% dead), the compaction job vacuums `points_default` on PGlite after each
 // run once its dead rows exceed 2% of the table, or the pages not yet marked all-visible exceed 2%
 // (insert-only growth; measured before issue 18: 0.45 s for the first 2 M points, 0.2 s for 6% more).
 // PGlite has one connection, so the run blocks other statements for that long.
@@ -16,21 +17,21 @@ export const VACUUM_MIN_DEAD_ROWS = 20_000;
 
 export interface VacuumResult {
   vacuumed: boolean;
-  /** Pages of `points` before the run, how many of them the visibility map covered, and its dead rows. */
+  /** Pages of `points_default` before the run, how many of them the visibility map covered, and its dead rows. */
   pages: number;
   allVisible: number;
   deadRows: number;
   ms: number;
 }
 
-/** Vacuums and analyses `points` when enough of it is dead or not yet all-visible; `now` gives the duration. */
+/** Vacuums and analyses `points_default` when enough of it is dead or not yet all-visible; `now` gives the duration. */
 export async function vacuumPointsIfNeeded(sql: Sql, now: () => number = () => performance.now()): Promise<VacuumResult> {
   const t0 = now();
   // Table statistics reach the shared counters lazily (at most once a second): flush this session's first.
   await sql.query('SELECT pg_stat_force_next_flush()');
   const r = await sql.query<{ pages: string; all_visible: number; dead: number | null; live: number | null }>(
     `SELECT pg_relation_size(c.oid) / current_setting('block_size')::int AS pages, c.relallvisible AS all_visible, s.n_dead_tup AS dead, s.n_live_tup AS live
-       FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = 'points'::regclass`,
+       FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = 'points_default'::regclass`,
   );
   const row = r.rows[0];
   const pages = Number(row?.pages ?? 0);
@@ -41,7 +42,7 @@ export async function vacuumPointsIfNeeded(sql: Sql, now: () => number = () => p
   const unvisited = pending >= VACUUM_MIN_PAGES && pending >= VACUUM_SHARE * pages;
   const dead = deadRows >= VACUUM_MIN_DEAD_ROWS && deadRows >= VACUUM_SHARE * (deadRows + liveRows);
   if (!unvisited && !dead) return { vacuumed: false, pages, allVisible, deadRows, ms: now() - t0 };
-  await sql.exec('VACUUM (ANALYZE) points');
+  await sql.exec('VACUUM (ANALYZE) points_default');
   await sql.exec('ANALYZE series');
   return { vacuumed: true, pages, allVisible, deadRows, ms: now() - t0 };
 }

@@ -6,6 +6,7 @@ import { executeRun, forecastRunJob, tickSchedules, type RunJobData } from '../f
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
 import { compactClosedWindows } from '../metrics/points/compact.js';
+import { maintainHotPartitions } from '../metrics/points/hot-partitions.js';
 import type { Sql } from '../store/sql.js';
 import { vacuumPointsIfNeeded } from './embedded-vacuum.js';
 import { runMaintenance, type MaintenanceSettings } from './maintenance.js';
@@ -44,7 +45,7 @@ export interface JobDeps {
 }
 
 /**
- * The compaction job's body: compacts closed windows and, on PGlite (no autovacuum), vacuums `points`
+ * The compaction job's body: keeps the hot table's two-hour partitions (hot-partitions.ts), compacts closed windows and, on PGlite (no autovacuum), vacuums `points`
  * when due so the space of the moved rows is reused. With an interval under a minute it repeats
  * within the minute (55 s, like the scraper) until the next scheduled run takes over; the server's
  * shutdown signal ends it between runs.
@@ -54,6 +55,8 @@ export async function runCompaction(deps: Pick<JobDeps, 'sql' | 'now' | 'compact
   const started = performance.now();
   const totals = { runs: 0, points: 0, chunks: 0, series: 0, rollupDays: 0, vacuums: 0 };
   for (;;) {
+    // Slots made ahead and old empty ones dropped first: a slot emptied by this run goes at the next.
+    await maintainHotPartitions(deps.sql, deps.now().getTime());
     const r = await compactClosedWindows(deps.sql, deps.now().getTime());
     totals.runs++;
     totals.points += r.points;

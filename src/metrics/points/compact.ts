@@ -1,5 +1,8 @@
 // Compaction (issue 18): moves the hot rows of closed windows into chunks and maintains the rollups of
-// the days it touched. One compactor at a time; every batch is one REPEATABLE READ transaction that
+// the days it touched. One compactor at a time. First the closed two-hour slots of the hot table
+// (hot-partitions.ts), oldest first: each in one transaction that locks it SHARE before its snapshot
+// (no write can reach it until the commit), reads it in batches of series ids and empties it with
+// TRUNCATE. Then the default partition: every batch is one REPEATABLE READ transaction that
 // reads its hot rows packed (one aggregate a series) and then deletes the same rows under the same
 // snapshot: exactly the rows deleted are compacted (a late row committed meanwhile is invisible to both
 // and stays hot for the next run; a row changed meanwhile fails the DELETE with a serialization error and
@@ -22,7 +25,8 @@ import { int8Array, timestamptzArray, type Sql } from '../../store/sql.js';
 import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type Rollup } from '../../store/chunks/rollup.js';
 import { chooseChunkSeconds, COMPACTION_GRACE_MS, DAY_MS, DAY_S, dayStartMs, monthBoundsMs, ROLLUP_RESOLUTIONS_MS, rollupTable, TWO_HOURS_S, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
-import { ensurePartitions, forgetPartitions, missingPartitions, type PartitionedTable } from './partitions.js';
+import { ensurePartitions, forgetPartitions, missingPartitions, type Partition, type PartitionedTable } from './partitions.js';
+import { listHotPartitions } from './hot-partitions.js';
 import { unpackPoints } from './packed.js';
 import { lowerBound, mergeNewerWins } from './arrays.js';
 import { mergeDays } from './series-rollups.js';
@@ -45,6 +49,13 @@ export interface CompactResult {
   rollupDays: number;
   ms: number;
 }
+
+/**
+ * A batch's transaction: one snapshot for all of its statements; its packed points (16 MB a million)
+ * aggregated in memory, not spilled to disk; no parallel workers (a background job: they add CPU, not
+ * throughput).
+ */
+const batchSettings = `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL work_mem = '128MB'; SET LOCAL max_parallel_workers_per_gather = 0`;
 
 /** How many of the most recent hot timestamps the chunk_seconds choice looks at (their median spacing). */
 const WIDTH_SAMPLE = 256;
@@ -170,12 +181,18 @@ interface Closed {
   dayMs: number;
 }
 
-/** One transaction's share: the closed hot rows of series lo..hi with fromMs ≤ ts < toMs (day-aligned or infinite). */
+/**
+ * One batch: the closed hot rows of series lo..hi with fromMs ≤ ts < toMs (day-aligned or infinite) in
+ * the default partition, read and deleted in a transaction of its own; or, with `slot`, every row of
+ * series lo..hi in that closed two-hour partition, read inside the slot's transaction (compactSlot),
+ * which empties the slot with TRUNCATE after its last batch.
+ */
 interface Batch {
   lo: number;
   hi: number;
   fromMs: number;
   toMs: number;
+  slot?: string;
 }
 
 /**
@@ -187,10 +204,13 @@ export function batchSpan(batchPoints: number, pointsPerId: number): number {
   return Math.max(1, Math.floor(batchPoints / Math.max(pointsPerId, Number.MIN_VALUE)));
 }
 
-/** The planner's estimate of the hot rows of series lo..hi before `beforeMs` (statistics only, nothing scanned). */
-async function estimateRows(sql: Sql, beforeMs: number, lo: number, hi: number): Promise<number> {
+/**
+ * The planner's estimate of the hot rows of series lo..hi before `beforeMs` in `table` (the default
+ * partition or a slot; statistics only, nothing scanned).
+ */
+async function estimateRows(sql: Sql, beforeMs: number, lo: number, hi: number, table = 'points_default'): Promise<number> {
   const r = await sql.query<{ 'QUERY PLAN': unknown }>(
-    `EXPLAIN (FORMAT JSON) SELECT 1 FROM points WHERE series_id BETWEEN ${Math.trunc(lo)} AND ${Math.trunc(hi)} AND ts < '${new Date(beforeMs).toISOString()}'::timestamptz`,
+    `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${table} WHERE series_id BETWEEN ${Math.trunc(lo)} AND ${Math.trunc(hi)} AND ts < '${new Date(beforeMs).toISOString()}'::timestamptz`,
   );
   const raw = r.rows[0]?.['QUERY PLAN'];
   const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: { 'Plan Rows': number } }[];
@@ -230,7 +250,7 @@ async function nextBatches(sql: Sql, from: number, hi: number, span: number, bat
   if (to > from || expected <= batchPoints) return [{ lo: from, hi: to, fromMs: -Infinity, toMs: Infinity }];
   const r = await sql.query<{ first_ms: number | null; last_ms: number | null }>(
     `SELECT floor(extract(epoch FROM min(ts)) * 1000)::float8 AS first_ms, floor(extract(epoch FROM max(ts)) * 1000)::float8 AS last_ms
-     FROM points WHERE series_id = $1 AND ts < to_timestamp($2::float8 / 1000)`,
+     FROM points_default WHERE series_id = $1 AND ts < to_timestamp($2::float8 / 1000)`,
     [from, closed.twoHoursMs],
   );
   const first = r.rows[0]?.first_ms;
@@ -275,26 +295,37 @@ function widthOf(t: Float64Array): ChunkSeconds {
 async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise<BatchResult> {
   // The batch's time slice ends the closed ranges early (day-aligned, so per window width alike).
   const closed: Closed = { twoHoursMs: Math.min(all.twoHoursMs, b.toMs), dayMs: Math.min(all.dayMs, b.toMs) };
-  // First statement: the SELECT and the DELETE below share this transaction's one snapshot. A batch's
-  // packed points (16 MB a million) are aggregated in memory, not spilled to disk; no parallel workers
-  // (a background job: they add CPU, not throughput).
-  await tx.exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL work_mem = '128MB'; SET LOCAL max_parallel_workers_per_gather = 0`);
+  // First statement: the SELECT and the DELETE below share this transaction's one snapshot (a slot's
+  // transaction set this up before its lock).
+  if (b.slot === undefined) await tx.exec(batchSettings);
   // One 16-byte record a point (one aggregate, not two), as plain bytea (hex on the wire, a Buffer from
   // both drivers' parsers): encode(…, 'base64') cost PostgreSQL more (≈ 70 ms per 1M points) than
   // the larger text and the hex decoding cost Node. Grouped by hashing
   // over a scan of the batch's rows (no join per row, no sort); the width is joined per series after.
   // Rows of day-width series in the still open day are not read; a new series' rows are (its width is
   // chosen here from them).
-  const moved = await tx.query<{ series_id: number; chunk_seconds: number | null; tv: Uint8Array }>(
-    `SELECT a.series_id, s.chunk_seconds, a.tv FROM (
-       SELECT p.series_id, string_agg(timestamptz_send(p.ts) || float8send(p.value), ''::bytea) AS tv
-       FROM points p
-       WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND p.ts < to_timestamp($1::float8 / 1000)
-         AND (p.ts < to_timestamp($2::float8 / 1000) OR p.series_id IN (SELECT id FROM series WHERE id BETWEEN $3 AND $4 AND chunk_seconds IS DISTINCT FROM ${DAY_S}))
-       GROUP BY p.series_id) a
-     JOIN series s ON s.id = a.series_id`,
-    [closed.twoHoursMs, closed.dayMs, b.lo, b.hi, b.fromMs],
-  );
+  // A slot is taken whole: its rows all lie in closed windows, or in the open day of a day-width series,
+  // whose day chunk then holds the day so far (later slots merge into it, as late data does).
+  const moved =
+    b.slot !== undefined
+      ? await tx.query<{ series_id: number; chunk_seconds: number | null; tv: Uint8Array }>(
+          `SELECT a.series_id, s.chunk_seconds, a.tv FROM (
+             SELECT p.series_id, string_agg(timestamptz_send(p.ts) || float8send(p.value), ''::bytea) AS tv
+             FROM ${b.slot} p WHERE p.series_id BETWEEN $1 AND $2
+             GROUP BY p.series_id) a
+           JOIN series s ON s.id = a.series_id`,
+          [b.lo, b.hi],
+        )
+      : await tx.query<{ series_id: number; chunk_seconds: number | null; tv: Uint8Array }>(
+          `SELECT a.series_id, s.chunk_seconds, a.tv FROM (
+             SELECT p.series_id, string_agg(timestamptz_send(p.ts) || float8send(p.value), ''::bytea) AS tv
+             FROM points_default p
+             WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND p.ts < to_timestamp($1::float8 / 1000)
+               AND (p.ts < to_timestamp($2::float8 / 1000) OR p.series_id IN (SELECT id FROM series WHERE id BETWEEN $3 AND $4 AND chunk_seconds IS DISTINCT FROM ${DAY_S}))
+             GROUP BY p.series_id) a
+           JOIN series s ON s.id = a.series_id`,
+          [closed.twoHoursMs, closed.dayMs, b.lo, b.hi, b.fromMs],
+        );
   if (!moved.rows.length) return { points: 0, chunks: 0, series: [], rollupDays: 0, read: 0 };
 
   // Hot points per series, sorted, cut at the width's closed instant, cut into windows.
@@ -311,13 +342,14 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
     read += p.t.length;
     const hot = sortedUnique(p.t, p.v);
     let width = row.chunk_seconds === null ? null : (Number(row.chunk_seconds) as ChunkSeconds);
+    const whole = b.slot !== undefined;
     if (width === null) {
-      width = widthOf(hot.t.subarray(0, lowerBound(hot.t, closed.twoHoursMs)));
+      width = widthOf(whole ? hot.t : hot.t.subarray(0, lowerBound(hot.t, closed.twoHoursMs)));
       chosen.push({ id, width });
     }
-    const n = width === TWO_HOURS_S ? hot.t.length : lowerBound(hot.t, closed.dayMs);
+    const n = whole || width === TWO_HOURS_S ? hot.t.length : lowerBound(hot.t, closed.dayMs);
     if (!n) continue;
-    rows += width === TWO_HOURS_S ? p.t.length : p.t.reduce((k, x) => (x < closed.dayMs ? k + 1 : k), 0);
+    rows += whole || width === TWO_HOURS_S ? p.t.length : p.t.reduce((k, x) => (x < closed.dayMs ? k + 1 : k), 0);
     const t = hot.t.subarray(0, n);
     const v = hot.v.subarray(0, n);
     points += n;
@@ -355,8 +387,9 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
 
   // The same rows, by the widths now known: all closed rows of 2 h series, day-width ones before the
   // open day. Same snapshot, same rows: anything else would lose points, so it rolls the batch back.
-  const deleted = await tx.query(
-    `DELETE FROM points p WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND p.ts < to_timestamp($1::float8 / 1000)
+  // A slot's rows go all at once, by TRUNCATE after its last batch.
+  const deleted = b.slot !== undefined ? { rowCount: rows } : await tx.query(
+    `DELETE FROM points_default p WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND p.ts < to_timestamp($1::float8 / 1000)
        AND (p.ts < to_timestamp($2::float8 / 1000) OR p.series_id = ANY($6::bigint[]))`,
     [closed.twoHoursMs, closed.dayMs, b.lo, b.hi, b.fromMs, work.filter((w) => w.width === TWO_HOURS_S).map((w) => w.id)],
   );
@@ -735,17 +768,81 @@ async function runBatch(sql: Sql, batch: Batch, closed: Closed, total: { points:
       total.rollupDays += r.rollupDays;
       return r.read;
     } catch (err) {
-      if (attempt >= 3) throw err;
-      // A partition missing or dropped meanwhile (another process' retention): forget which
-      // partitions this store knew, make it again and retry.
-      if (err instanceof MissingPartitions) {
-        forgetPartitions(sql);
-        await makePartitions(sql, err.wanted);
-      } else if ((err as { code?: string }).code === '23514') forgetPartitions(sql);
-      // A writer locking the same chunk and hot rows in the other order (40P01), or changing a hot
-      // row or chunk of this batch after its snapshot (40001): the batch starts over.
-      else if (!['40P01', '40001'].includes((err as { code?: string }).code ?? '')) throw err;
+      if (!(await shouldRetry(sql, err, attempt))) throw err;
     }
+  }
+}
+
+/** The retry rule of a batch's or slot's transaction: true when it starts over (after fixing what it can). */
+async function shouldRetry(sql: Sql, err: unknown, attempt: number): Promise<boolean> {
+  if (attempt >= 3) return false;
+  // A partition missing or dropped meanwhile (another process' retention): forget which
+  // partitions this store knew, make it again and retry.
+  if (err instanceof MissingPartitions) {
+    forgetPartitions(sql);
+    await makePartitions(sql, err.wanted);
+    return true;
+  }
+  if ((err as { code?: string }).code === '23514') {
+    forgetPartitions(sql);
+    return true;
+  }
+  // A writer locking the same chunk and hot rows in the other order (40P01), or changing a hot
+  // row or chunk of this batch after its snapshot (40001): the batch starts over.
+  return ['40P01', '40001'].includes((err as { code?: string }).code ?? '');
+}
+
+/** The planner's estimate of a slot's rows (never analysed: from its size; nothing scanned). */
+async function estimateSlotRows(tx: Sql, slot: string): Promise<number> {
+  const r = await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${slot}`);
+  const raw = r.rows[0]?.['QUERY PLAN'];
+  const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: { 'Plan Rows': number } }[];
+  return Number(plan[0]?.Plan['Plan Rows'] ?? 0);
+}
+
+/**
+ * Compacts one closed two-hour slot of the hot table whole, in one transaction: locked SHARE before
+ * its snapshot (readers go on; a late point for its range waits for the commit and then meets the
+ * chunk of its window, as the write path expects), read in batches of series ids sized from the
+ * planner's estimate, then emptied with TRUNCATE: no row deleted one by one. Retried whole.
+ */
+async function compactSlot(sql: Sql, slot: Partition, closed: Closed, batchPoints: number, total: { points: number; chunks: number; rollupDays: number }, series: Set<number>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const got = { points: 0, chunks: 0, rollupDays: 0, ids: [] as number[] };
+    try {
+      await sql.transaction(async (tx) => {
+        await tx.exec(`${batchSettings}; LOCK TABLE ${slot.name} IN SHARE MODE`);
+        const span = await tx.query<{ lo: number | null; hi: number | null }>(`SELECT min(series_id) AS lo, max(series_id) AS hi FROM ${slot.name}`);
+        const first = span.rows[0]?.lo;
+        const last = span.rows[0]?.hi;
+        if (first === null || first === undefined || last === null || last === undefined) return;
+        const lo = Number(first);
+        const hi = Number(last);
+        const estimate = await estimateSlotRows(tx, slot.name);
+        let rate = estimate / (hi - lo + 1);
+        let done = 0;
+        for (let from = lo; from <= hi; ) {
+          const to = Math.min(hi, from + batchSpan(batchPoints, rate) - 1);
+          const r = await compactBatch(tx, sql, { lo: from, hi: to, fromMs: -Infinity, toMs: Infinity, slot: slot.name }, closed);
+          got.points += r.points;
+          got.chunks += r.chunks;
+          got.rollupDays += r.rollupDays;
+          got.ids.push(...r.series);
+          done += r.read;
+          rate = Math.max(r.read / (to - from + 1), Math.max(0, estimate - done) / Math.max(1, hi - to));
+          from = to + 1;
+        }
+        await tx.exec(`TRUNCATE ${slot.name}`);
+      });
+    } catch (err) {
+      if (await shouldRetry(sql, err, attempt)) continue;
+      throw err;
+    }
+    total.points += got.points;
+    total.chunks += got.chunks;
+    total.rollupDays += got.rollupDays;
+    for (const id of got.ids) series.add(id);
+    return;
   }
 }
 
@@ -763,11 +860,18 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
     if (first === null || first === undefined || last === null || last === undefined) return;
     const lo = Number(first);
     const hi = Number(last);
-    // Batches by series id ranges, sized by the planner's estimates and then by what the batches read:
-    // no counting pass. The partitions of the recent days exist before the first batch; others (late
-    // or backfilled data) are made when a batch meets them.
-    const estimate = await estimateRows(sql, closed.twoHoursMs, lo, hi);
+    // The partitions of the recent days exist before the first batch; others (late or backfilled
+    // data) are made when a batch meets them.
     await makePartitions(sql, [closed.dayMs - DAY_MS, closed.dayMs].flatMap((d) => [{ table: 'chunks' as const, keyMs: d }, ...ROLLUP_RESOLUTIONS_MS.map((res) => ({ table: rollupTable[res], keyMs: d }))]));
+    // The closed two-hour slots first, oldest first, each whole and then truncated.
+    for (const slot of await listHotPartitions(sql)) {
+      if (slot.endMs > closed.twoHoursMs) break;
+      const any = await sql.query(`SELECT 1 FROM ${slot.name} LIMIT 1`);
+      if (any.rows.length) await compactSlot(sql, slot, closed, batchPoints, total, series);
+    }
+    // Then the default partition's closed rows: batches by series id ranges, sized by the planner's
+    // estimates and then by what the batches read (no counting pass), each read and deleted.
+    const estimate = await estimateRows(sql, closed.twoHoursMs, lo, hi);
     let done = 0;
     let rate = estimate / (hi - lo + 1);
     for (let from = lo; from <= hi; ) {

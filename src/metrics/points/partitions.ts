@@ -8,7 +8,7 @@ import { DAY_MS, dayStartMs, monthBoundsMs } from '../../store/chunks/window.js'
 export type PartitionedTable = 'chunks' | 'rollups_5m' | 'rollups_1h';
 
 export interface Partition {
-  table: PartitionedTable;
+  table: PartitionedTable | 'points';
   /** The partition's own table name. */
   name: string;
   /** [startMs, endMs) of the partition key. */
@@ -94,8 +94,8 @@ export function forgetPartitions(sql: Sql): void {
   knownBySql.delete(sql);
 }
 
-/** The partitions of `table` in key order, read from the catalogue. */
-export async function listPartitions(sql: Sql, table: PartitionedTable): Promise<Partition[]> {
+/** The partitions of `table` in key order, read from the catalogue (a DEFAULT partition is not listed). */
+export async function listPartitions(sql: Sql, table: PartitionedTable | 'points'): Promise<Partition[]> {
   const r = await sql.query<{ name: string; bound: string }>(
     `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent

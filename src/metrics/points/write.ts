@@ -303,18 +303,62 @@ SELECT count(*)::int AS written, 0 AS replaced,
   array_agg(true) FILTER (WHERE ts <= $4::timestamptz) AS old_new
 FROM ins`;
 
-// xmax = 0 on a freshly inserted row version; non-zero when ON CONFLICT updated an existing row.
-const insertOverwriting = `
-WITH up AS (
+// `overwrite` in two statements: the new points (ON CONFLICT DO NOTHING), then the stored ones
+// replaced by an UPDATE. One INSERT … ON CONFLICT DO UPDATE cannot tell them apart on a partitioned
+// table (RETURNING xmax is refused there). DO NOTHING waits for a conflicting insert in flight, so the
+// UPDATE (a later statement, a later snapshot) sees every row it skipped; one deleted meanwhile
+// (compaction of the default partition) is inserted again by the next round.
+const insertNew = `
+WITH ins AS (
   INSERT INTO points (series_id, ts, value) ${batchRows}
-  ON CONFLICT (series_id, ts) DO UPDATE SET value = EXCLUDED.value
-  RETURNING series_id, ts, (xmax = 0) AS inserted
+  ON CONFLICT (series_id, ts) DO NOTHING
+  RETURNING series_id, ts
 )
-SELECT count(*)::int AS written, (count(*) FILTER (WHERE NOT inserted))::int AS replaced,
-  array_agg(series_id::float8) FILTER (WHERE ts <= $4::timestamptz) AS old_s,
-  array_agg(${msOf('ts')}) FILTER (WHERE ts <= $4::timestamptz) AS old_t,
-  array_agg(inserted) FILTER (WHERE ts <= $4::timestamptz) AS old_new
-FROM up`;
+SELECT array_agg(series_id::float8) AS s, array_agg(${msOf('ts')}) AS t FROM ins`;
+
+const updateStored = `
+WITH up AS (
+  UPDATE points p SET value = u.v FROM (${batchRows}) AS u(s, t, v)
+  WHERE p.series_id = u.s AND p.ts = u.t
+  RETURNING p.series_id, p.ts
+)
+SELECT array_agg(series_id::float8) AS s, array_agg(${msOf('ts')}) AS t FROM up`;
+
+/** The hot rows of `rows` written with `overwrite`, as the one-statement `reject` reports them. */
+async function writeOverwriting(sql: Sql, rows: PointRows, cutoffMs: number): Promise<HotResult> {
+  const out: HotResult = { written: 0, replaced: 0, old_s: [], old_t: [], old_new: [] };
+  const note = (s: number[] | null, t: number[] | null, inserted: boolean, done: Set<string>) => {
+    for (let i = 0; i < (s?.length ?? 0); i++) {
+      done.add(pointKey(s![i]!, t![i]!));
+      if (t![i]! > cutoffMs) continue;
+      out.old_s!.push(s![i]!);
+      out.old_t!.push(t![i]!);
+      out.old_new!.push(inserted);
+    }
+  };
+  const rest = (from: PointRows, done: Set<string>) => {
+    const left = emptyRows();
+    for (let i = 0; i < from.seriesIds.length; i++) if (!done.has(pointKey(from.seriesIds[i]!, from.timestampsMs[i]!))) push(left, from, i);
+    return left;
+  };
+  let pending = rows;
+  for (let round = 0; pending.seriesIds.length; round++) {
+    if (round >= 5) throw new Error(`points kept vanishing between insert and update (${pending.seriesIds.length} left)`);
+    const inserted = new Set<string>();
+    const a = (await sql.query<{ s: number[] | null; t: number[] | null }>(insertNew, rowParams(pending), { prepare: 'iv_points_insert_new' })).rows[0]!;
+    note(a.s, a.t, true, inserted);
+    out.written += inserted.size;
+    const stored = rest(pending, inserted);
+    if (!stored.seriesIds.length) break;
+    const replaced = new Set<string>();
+    const b = (await sql.query<{ s: number[] | null; t: number[] | null }>(updateStored, rowParams(stored), { prepare: 'iv_points_update_stored' })).rows[0]!;
+    note(b.s, b.t, false, replaced);
+    out.written += replaced.size;
+    out.replaced += replaced.size;
+    pending = rest(stored, replaced);
+  }
+  return out;
+}
 
 interface HotResult {
   written: number;
@@ -342,9 +386,10 @@ async function writeChecked(sql: Sql, rows: PointRows, policy: DuplicatePolicy, 
   }
   if (!candidates.seriesIds.length) return { inserted: 0, duplicates: n };
 
-  const statement = policy === 'reject' ? insertRejecting : insertOverwriting;
-  const r = await sql.query<HotResult>(statement, [...rowParams(candidates), iso(cutoffMs)], { prepare: policy === 'reject' ? 'iv_points_insert_reject' : 'iv_points_insert_overwrite' });
-  const hot = r.rows[0]!;
+  const hot =
+    policy === 'reject'
+      ? (await sql.query<HotResult>(insertRejecting, [...rowParams(candidates), iso(cutoffMs)], { prepare: 'iv_points_insert_reject' })).rows[0]!
+      : await sql.transaction((tx) => writeOverwriting(tx, candidates, cutoffMs));
   let written = hot.written;
   let replaced = hot.replaced;
   const old: OldWritten = { seriesIds: hot.old_s ?? [], timestampsMs: hot.old_t ?? [], isNew: hot.old_new ?? [] };
