@@ -26,7 +26,7 @@ import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type Rollup } from '../../store/chunks/rollup.js';
 import { chooseChunkSeconds, COMPACTION_GRACE_MS, DAY_MS, DAY_S, dayStartMs, monthBoundsMs, ROLLUP_RESOLUTIONS_MS, rollupTable, TWO_HOURS_S, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
 import { ensurePartitions, forgetPartitions, missingPartitions, type Partition, type PartitionedTable } from './partitions.js';
-import { listHotPartitions } from './hot-partitions.js';
+import { HOT_LOCK_TIMEOUT_MS, listHotPartitions } from './hot-partitions.js';
 import { unpackPoints } from './packed.js';
 import { lowerBound, mergeNewerWins } from './arrays.js';
 import { mergeDays } from './series-rollups.js';
@@ -36,6 +36,8 @@ export interface CompactOptions {
   graceMs?: number;
   /** Most hot points one transaction moves (a series with more is split by days); default 1,000,000. */
   batchPoints?: number;
+  /** How long emptying a slot waits for TRUNCATE's lock before it deletes the rows instead (ms); default HOT_LOCK_TIMEOUT_MS. */
+  truncateLockTimeoutMs?: number;
 }
 
 export interface CompactResult {
@@ -792,6 +794,24 @@ async function shouldRetry(sql: Sql, err: unknown, attempt: number): Promise<boo
   return ['40P01', '40001'].includes((err as { code?: string }).code ?? '');
 }
 
+/**
+ * Empties a compacted slot inside its transaction: TRUNCATE, unless its exclusive lock is not granted
+ * within `lockTimeoutMs` — a long read holding the slot would otherwise queue every statement on
+ * `points` behind the waiting TRUNCATE — then DELETE (this transaction's SHARE lock already keeps
+ * writers out; the dead rows go when the slot is next truncated or dropped).
+ */
+async function emptySlot(tx: Sql, slot: string, lockTimeoutMs: number): Promise<void> {
+  await tx.exec(`SAVEPOINT iv_truncate; SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
+  try {
+    await tx.exec(`TRUNCATE ${slot}`);
+    await tx.exec(`RELEASE SAVEPOINT iv_truncate`);
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== '55P03') throw e; // lock_not_available
+    await tx.exec(`ROLLBACK TO SAVEPOINT iv_truncate`);
+    await tx.exec(`DELETE FROM ${slot}`);
+  }
+}
+
 /** The planner's estimate of a slot's rows (never analysed: from its size; nothing scanned). */
 async function estimateSlotRows(tx: Sql, slot: string): Promise<number> {
   const r = await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${slot}`);
@@ -806,7 +826,7 @@ async function estimateSlotRows(tx: Sql, slot: string): Promise<number> {
  * chunk of its window, as the write path expects), read in batches of series ids sized from the
  * planner's estimate, then emptied with TRUNCATE: no row deleted one by one. Retried whole.
  */
-async function compactSlot(sql: Sql, slot: Partition, closed: Closed, batchPoints: number, total: { points: number; chunks: number; rollupDays: number }, series: Set<number>): Promise<void> {
+async function compactSlot(sql: Sql, slot: Partition, closed: Closed, batchPoints: number, truncateLockTimeoutMs: number, total: { points: number; chunks: number; rollupDays: number }, series: Set<number>): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const got = { points: 0, chunks: 0, rollupDays: 0, ids: [] as number[] };
     try {
@@ -832,7 +852,7 @@ async function compactSlot(sql: Sql, slot: Partition, closed: Closed, batchPoint
           rate = Math.max(r.read / (to - from + 1), Math.max(0, estimate - done) / Math.max(1, hi - to));
           from = to + 1;
         }
-        await tx.exec(`TRUNCATE ${slot.name}`);
+        await emptySlot(tx, slot.name, truncateLockTimeoutMs);
       });
     } catch (err) {
       if (await shouldRetry(sql, err, attempt)) continue;
@@ -867,7 +887,7 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
     for (const slot of await listHotPartitions(sql)) {
       if (slot.endMs > closed.twoHoursMs) break;
       const any = await sql.query(`SELECT 1 FROM ${slot.name} LIMIT 1`);
-      if (any.rows.length) await compactSlot(sql, slot, closed, batchPoints, total, series);
+      if (any.rows.length) await compactSlot(sql, slot, closed, batchPoints, options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS, total, series);
     }
     // Then the default partition's closed rows: batches by series id ranges, sized by the planner's
     // estimates and then by what the batches read (no counting pass), each read and deleted.
