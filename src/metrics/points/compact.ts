@@ -185,17 +185,20 @@ interface Closed {
 
 /**
  * One batch: the closed hot rows of series lo..hi with fromMs ≤ ts < toMs (day-aligned or infinite) in
- * the default partition, read and deleted in a transaction of its own; or, with `slot`, every row of
- * series lo..hi in that closed two-hour partition, read inside the slot's transaction (compactSlot),
- * which empties the slot with TRUNCATE after its last batch.
+ * the default partition, read and deleted in a transaction of its own; or, with `slots`, every row of
+ * series lo..hi in those closed two-hour partitions, read inside their transaction (compactSlots),
+ * which empties them with TRUNCATE after its last batch.
  */
 interface Batch {
   lo: number;
   hi: number;
   fromMs: number;
   toMs: number;
-  slot?: string;
+  slots?: readonly string[];
 }
+
+/** The rows of `slots` as one relation (a name, or a UNION ALL whose branches get the batch's filter). */
+const slotSource = (slots: readonly string[]) => (slots.length === 1 ? slots[0]! : `(${slots.map((x) => `SELECT series_id, ts, value FROM ${x}`).join(' UNION ALL ')})`);
 
 /**
  * Series ids the next batch spans: `batchPoints` at `pointsPerId` closed hot rows an id (at least one
@@ -299,7 +302,7 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
   const closed: Closed = { twoHoursMs: Math.min(all.twoHoursMs, b.toMs), dayMs: Math.min(all.dayMs, b.toMs) };
   // First statement: the SELECT and the DELETE below share this transaction's one snapshot (a slot's
   // transaction set this up before its lock).
-  if (b.slot === undefined) await tx.exec(batchSettings);
+  if (b.slots === undefined) await tx.exec(batchSettings);
   // One 16-byte record a point (one aggregate, not two), as plain bytea (hex on the wire, a Buffer from
   // both drivers' parsers): encode(…, 'base64') cost PostgreSQL more (≈ 70 ms per 1M points) than
   // the larger text and the hex decoding cost Node. Grouped by hashing
@@ -309,11 +312,11 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
   // A slot is taken whole: its rows all lie in closed windows, or in the open day of a day-width series,
   // whose day chunk then holds the day so far (later slots merge into it, as late data does).
   const moved =
-    b.slot !== undefined
+    b.slots !== undefined
       ? await tx.query<{ series_id: number; chunk_seconds: number | null; tv: Uint8Array }>(
           `SELECT a.series_id, s.chunk_seconds, a.tv FROM (
              SELECT p.series_id, string_agg(timestamptz_send(p.ts) || float8send(p.value), ''::bytea) AS tv
-             FROM ${b.slot} p WHERE p.series_id BETWEEN $1 AND $2
+             FROM ${slotSource(b.slots)} p WHERE p.series_id BETWEEN $1 AND $2
              GROUP BY p.series_id) a
            JOIN series s ON s.id = a.series_id`,
           [b.lo, b.hi],
@@ -344,7 +347,7 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
     read += p.t.length;
     const hot = sortedUnique(p.t, p.v);
     let width = row.chunk_seconds === null ? null : (Number(row.chunk_seconds) as ChunkSeconds);
-    const whole = b.slot !== undefined;
+    const whole = b.slots !== undefined;
     if (width === null) {
       width = widthOf(whole ? hot.t : hot.t.subarray(0, lowerBound(hot.t, closed.twoHoursMs)));
       chosen.push({ id, width });
@@ -390,7 +393,7 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
   // The same rows, by the widths now known: all closed rows of 2 h series, day-width ones before the
   // open day. Same snapshot, same rows: anything else would lose points, so it rolls the batch back.
   // A slot's rows go all at once, by TRUNCATE after its last batch.
-  const deleted = b.slot !== undefined ? { rowCount: rows } : await tx.query(
+  const deleted = b.slots !== undefined ? { rowCount: rows } : await tx.query(
     `DELETE FROM points_default p WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND p.ts < to_timestamp($1::float8 / 1000)
        AND (p.ts < to_timestamp($2::float8 / 1000) OR p.series_id = ANY($6::bigint[]))`,
     [closed.twoHoursMs, closed.dayMs, b.lo, b.hi, b.fromMs, work.filter((w) => w.width === TWO_HOURS_S).map((w) => w.id)],
@@ -775,7 +778,7 @@ async function runBatch(sql: Sql, batch: Batch, closed: Closed, total: { points:
   }
 }
 
-/** The retry rule of a batch's or slot's transaction: true when it starts over (after fixing what it can). */
+/** The retry rule of a batch's or the slots' transaction: true when it starts over (after fixing what it can). */
 async function shouldRetry(sql: Sql, err: unknown, attempt: number): Promise<boolean> {
   if (attempt >= 3) return false;
   // A partition missing or dropped meanwhile (another process' retention): forget which
@@ -821,29 +824,32 @@ async function estimateSlotRows(tx: Sql, slot: string): Promise<number> {
 }
 
 /**
- * Compacts one closed two-hour slot of the hot table whole, in one transaction: locked SHARE before
- * its snapshot (readers go on; a late point for its range waits for the commit and then meets the
- * chunk of its window, as the write path expects), read in batches of series ids sized from the
- * planner's estimate, then emptied with TRUNCATE: no row deleted one by one. Retried whole.
+ * Compacts closed two-hour slots of the hot table whole, in one transaction: locked SHARE before its
+ * snapshot (readers go on; a late point for their range waits for the commit and then meets the chunk
+ * of its window, as the write path expects), read together in batches of series ids sized from the
+ * planner's estimate (a series' rows of all the slots at once: its rollups are updated once), then
+ * emptied with TRUNCATE: no row deleted one by one. Retried whole.
  */
-async function compactSlot(sql: Sql, slot: Partition, closed: Closed, batchPoints: number, truncateLockTimeoutMs: number, total: { points: number; chunks: number; rollupDays: number }, series: Set<number>): Promise<void> {
+async function compactSlots(sql: Sql, slots: readonly Partition[], closed: Closed, batchPoints: number, truncateLockTimeoutMs: number, total: { points: number; chunks: number; rollupDays: number }, series: Set<number>): Promise<void> {
+  const names = slots.map((x) => x.name);
   for (let attempt = 0; ; attempt++) {
     const got = { points: 0, chunks: 0, rollupDays: 0, ids: [] as number[] };
     try {
       await sql.transaction(async (tx) => {
-        await tx.exec(`${batchSettings}; LOCK TABLE ${slot.name} IN SHARE MODE`);
-        const span = await tx.query<{ lo: number | null; hi: number | null }>(`SELECT min(series_id) AS lo, max(series_id) AS hi FROM ${slot.name}`);
+        await tx.exec(`${batchSettings}; LOCK TABLE ${names.join(', ')} IN SHARE MODE`);
+        const span = await tx.query<{ lo: number | null; hi: number | null }>(`SELECT min(series_id) AS lo, max(series_id) AS hi FROM ${slotSource(names)} p`);
         const first = span.rows[0]?.lo;
         const last = span.rows[0]?.hi;
         if (first === null || first === undefined || last === null || last === undefined) return;
         const lo = Number(first);
         const hi = Number(last);
-        const estimate = await estimateSlotRows(tx, slot.name);
+        let estimate = 0;
+        for (const name of names) estimate += await estimateSlotRows(tx, name);
         let rate = estimate / (hi - lo + 1);
         let done = 0;
         for (let from = lo; from <= hi; ) {
           const to = Math.min(hi, from + batchSpan(batchPoints, rate) - 1);
-          const r = await compactBatch(tx, sql, { lo: from, hi: to, fromMs: -Infinity, toMs: Infinity, slot: slot.name }, closed);
+          const r = await compactBatch(tx, sql, { lo: from, hi: to, fromMs: -Infinity, toMs: Infinity, slots: names }, closed);
           got.points += r.points;
           got.chunks += r.chunks;
           got.rollupDays += r.rollupDays;
@@ -852,7 +858,7 @@ async function compactSlot(sql: Sql, slot: Partition, closed: Closed, batchPoint
           rate = Math.max(r.read / (to - from + 1), Math.max(0, estimate - done) / Math.max(1, hi - to));
           from = to + 1;
         }
-        await emptySlot(tx, slot.name, truncateLockTimeoutMs);
+        for (const name of names) await emptySlot(tx, name, truncateLockTimeoutMs);
       });
     } catch (err) {
       if (await shouldRetry(sql, err, attempt)) continue;
@@ -865,6 +871,9 @@ async function compactSlot(sql: Sql, slot: Partition, closed: Closed, batchPoint
     return;
   }
 }
+
+/** Closed slots compacted in one transaction at most (a day of them). */
+const SLOTS_PER_TRANSACTION = 12;
 
 export async function compactClosedWindows(sql: Sql, nowMs: number, options: CompactOptions = {}): Promise<CompactResult> {
   const t0 = performance.now();
@@ -883,11 +892,15 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
     // The partitions of the recent days exist before the first batch; others (late or backfilled
     // data) are made when a batch meets them.
     await makePartitions(sql, [closed.dayMs - DAY_MS, closed.dayMs].flatMap((d) => [{ table: 'chunks' as const, keyMs: d }, ...ROLLUP_RESOLUTIONS_MS.map((res) => ({ table: rollupTable[res], keyMs: d }))]));
-    // The closed two-hour slots first, oldest first, each whole and then truncated.
+    // The closed two-hour slots holding rows first, oldest first, up to a day of them a transaction,
+    // each whole and then truncated.
+    const full: Partition[] = [];
     for (const slot of await listHotPartitions(sql)) {
       if (slot.endMs > closed.twoHoursMs) break;
-      const any = await sql.query(`SELECT 1 FROM ${slot.name} LIMIT 1`);
-      if (any.rows.length) await compactSlot(sql, slot, closed, batchPoints, options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS, total, series);
+      if ((await sql.query(`SELECT 1 FROM ${slot.name} LIMIT 1`)).rows.length) full.push(slot);
+    }
+    for (let i = 0; i < full.length; i += SLOTS_PER_TRANSACTION) {
+      await compactSlots(sql, full.slice(i, i + SLOTS_PER_TRANSACTION), closed, batchPoints, options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS, total, series);
     }
     // Then the default partition's closed rows: batches by series id ranges, sized by the planner's
     // estimates and then by what the batches read (no counting pass), each read and deleted.
