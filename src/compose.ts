@@ -241,9 +241,9 @@ export async function compose(config: Config, print: (line: string) => void): Pr
   };
   try {
     await bootstrap(sql, print);
-    // The hot table's two-hour partitions exist before the first point arrives (the compaction job
-    // keeps them from then on); without them points land in the default partition, as before.
-    if (config.jobsEnabled) await maintainHotPartitions(sql, systemClock().getTime()).catch((err: unknown) => log.warn({ err }, 'could not make the hot partitions; the compaction job retries'));
+    // The hot table's two-hour partitions exist before the first point arrives, in every process (the
+    // compaction job keeps them from then on); without them points land in the default partition.
+    await maintainHotPartitions(sql, systemClock().getTime()).catch((err: unknown) => log.warn({ err }, 'could not make the hot partitions; the compaction job retries'));
     if (config.bootstrapAdminEmail) await bootstrapAdminUser(sql, { email: config.bootstrapAdminEmail, password: config.bootstrapAdminPassword, scryptLogN: config.passwordScryptLogN, linkBase: config.publicUrl ?? `http://localhost:${config.port}` }, print);
     const rateStore = config.redisUrl ? await (await import('./ratelimit/redis-store.js')).RedisRateLimitStore.connect(config.redisUrl) : new MemoryRateLimitStore();
     const limiter = new RateLimiter(rateStore, (err) => log.warn({ err }, 'rate-limit store failed; request let through'));
