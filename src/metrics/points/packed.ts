@@ -32,15 +32,33 @@ export function unpackDoubles(bytes: Uint8Array | null): Float64Array {
   return out;
 }
 
+// Measured 2026-12-07 (1,000 rows of 1,000 records, CPU medians of alternating rounds): the DataView
+// loop takes about 2 ns a record (assembling the big-endian words by hand from the bytes, or
+// byte-swapping an aligned copy, measured 1.7–2× slower); allocating and zeroing the two result
+// arrays takes about twice that, plus the collector's work on their backing stores. unpackPointsInto
+// one pair of arrays kept from batch to batch: 6.4 ms for the million records against 16.9 ms
+// (least 6.0 against 9.5); a fresh 8 MB pair a batch is worse than either (page faults: ~70 ms).
+
 /** 16-byte records (timestamptz_send ‖ float8send) as Unix ms and values. */
 export function unpackPoints(bytes: Uint8Array): { t: Float64Array; v: Float64Array } {
   const n = bytes.byteLength >>> 4;
   const t = new Float64Array(n);
   const v = new Float64Array(n);
+  unpackPointsInto(bytes, t, v, 0);
+  return { t, v };
+}
+
+/**
+ * The 16-byte records of `bytes` into `t[at…)` and `v[at…)` (Unix ms and values, as unpackPoints);
+ * returns how many (bytes.byteLength >>> 4). RangeError when the arrays have no room for them.
+ */
+export function unpackPointsInto(bytes: Uint8Array, t: Float64Array, v: Float64Array, at: number): number {
+  const n = bytes.byteLength >>> 4;
+  if (at < 0 || at + n > t.length || at + n > v.length) throw new RangeError(`${n} points do not fit at ${at}`);
   const view = viewOf(bytes);
-  for (let i = 0, o = 0; i < n; i++, o += 16) {
+  for (let i = at, o = 0; i < at + n; i++, o += 16) {
     t[i] = msAt(view, o);
     v[i] = view.getFloat64(o + 8);
   }
-  return { t, v };
+  return n;
 }

@@ -8,10 +8,17 @@
 
 /** Writes bit fields of 0–32 bits, most significant bit first. */
 export class BitWriter {
-  private words: Uint32Array;
-  private used = 0; // full words stored
-  private acc = 0; // pending bits, right-aligned
-  private accBits = 0; // number of pending bits, 0–31
+  // Public for codec.ts' bulk loops, which keep them in locals (see `reserve`) and store them back:
+  // `words[0…used)` are the full words, `acc` the `accBits` (0–31) pending bits, right-aligned, 0
+  // when there are none; a loop may store anything at `words[used]` (not yet written).
+  /** Full 32-bit words, most significant bit first. */
+  words: Uint32Array;
+  /** Number of full words stored. */
+  used = 0;
+  /** Pending bits, right-aligned (below 2^accBits). */
+  acc = 0;
+  /** Number of pending bits, 0–31. */
+  accBits = 0;
 
   /** `capacityBits` sizes the first buffer; it doubles when full. */
   constructor(capacityBits = 1024) {
@@ -66,9 +73,34 @@ export class BitWriter {
     this.words = next;
   }
 
+  /** Makes room for `bits` more bits plus one spare word, so a bulk loop needs no check; returns `words`. */
+  reserve(bits: number): Uint32Array {
+    const need = this.used + Math.ceil(bits / 32) + 2;
+    if (need > this.words.length) {
+      const next = new Uint32Array(Math.max(need, this.words.length * 2));
+      next.set(this.words);
+      this.words = next;
+    }
+    return this.words;
+  }
+
   /** Number of bytes `copyTo` writes: the bits rounded up to whole bytes (the last byte zero-padded). */
   get byteLength(): number {
     return this.used * 4 + ((this.accBits + 7) >>> 3);
+  }
+
+  /**
+   * Copies bytes [from, to) of what was written (the last byte zero-padded, as `copyTo`) into `out`
+   * at `offset`: a byte-aligned section straight into its place, without a copy of the whole.
+   */
+  copyBytesTo(out: Uint8Array, offset: number, from: number, to: number): void {
+    const words = this.words;
+    const full = this.used * 4;
+    const last = this.accBits > 0 ? (this.acc << (32 - this.accBits)) >>> 0 : 0;
+    for (let b = from, o = offset; b < to; b++, o++) {
+      const w = b < full ? words[b >>> 2]! : last;
+      out[o] = w >>> (24 - 8 * (b & 3));
+    }
   }
 
   /** Copies the written bits into `out` from `offset`; `out` must have `byteLength` bytes free there. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { BitReader, BitWriter, word32 } from './bits.js';
 import { CHUNK_VERSION, decodeChunk, describeChunk, encodeChunk, MAX_TIMESTAMP_MS, ValueMode } from './codec.js';
@@ -724,4 +725,98 @@ test('property: random chunks encoded by the version 1 encoder decode exactly', 
     assertSameBits(back.timestampsMs, ts, `v1 chunk ${c} timestamps`);
     assertSameBits(back.values, values, `v1 chunk ${c} values`);
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Encoder corpus: real-shaped and random inputs whose encodings are pinned by a digest (below)
+
+/** The ingest benchmark's values (bench/protocol-bodies.ts): 2-decimal numbers, a quarter float artefacts. */
+const benchValue = (k: number, s: number) => Math.round(Math.sin(k / 97) * 1e4) / 100 + s / 100;
+
+/** One seeded case: shape names and the arrays. */
+interface CorpusCase {
+  label: string;
+  ts: Float64Array;
+  values: Float64Array;
+}
+
+/**
+ * `count` seeded chunks of 1–5,000 points: valueOf series, random walks of 0–4 decimals (exact and
+ * with float artefacts), integers, counters, NaN payloads, −0, subnormals, huge and tiny values, mixes
+ * of decimals around the half-way vote, regular, jittered and irregular timestamps.
+ */
+function encoderCorpus(seed: number, count: number): CorpusCase[] {
+  const rnd = seededRandom(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const bitsOf = (hi: number, lo: number) => {
+    const dv = new DataView(new ArrayBuffer(8));
+    dv.setUint32(0, hi >>> 0);
+    dv.setUint32(4, lo >>> 0);
+    return dv.getFloat64(0);
+  };
+  const word = () => Math.floor(rnd() * 4294967296) >>> 0;
+  const odd = [0, -0, NaN, Infinity, -Infinity, 5e-324, -5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, Number.MAX_VALUE, 2 ** 52, -(2 ** 52), 2 ** 53 + 2, 1e-300, 0.1 + 0.2];
+  const sizes = [1, 2, 3, 4, 5, 17, 40, 128, 129, 255, 480, 1000, 2880, 5000];
+  const valueShapes = ['valueOf', 'walk', 'walkArtefacts', 'integers', 'counter', 'constantish', 'bits', 'specials', 'subnormal', 'huge', 'sums', 'mixedDecimals', 'wideMantissas'] as const;
+  const cases: CorpusCase[] = [];
+  for (let c = 0; c < count; c++) {
+    const n = rnd() < 0.6 ? pick(sizes) : 1 + Math.floor(rnd() ** 2 * 5000);
+    const tsShape = pick(['regular', 'jittered', 'irregular', 'negative'] as const);
+    const step = pick([1, 1000, 15_000, 60_000, 300_000]);
+    const ts = new Float64Array(n);
+    let t = tsShape === 'negative' ? -(2 ** 50) + Math.floor(rnd() * 1e9) : 1.7e12 + Math.floor(rnd() * 1e10);
+    for (let i = 0; i < n; i++) {
+      ts[i] = t;
+      if (tsShape === 'regular') t += step;
+      else if (tsShape === 'jittered') t += step + (rnd() < 0.25 ? 1 + Math.floor(rnd() * 3) : 0);
+      else t += 1 + Math.floor(rnd() ** 4 * 2 ** (tsShape === 'negative' ? 40 : 24));
+    }
+    const shape = pick(valueShapes);
+    const k = Math.floor(rnd() * 5);
+    const p = 10 ** k;
+    const s = Math.floor(rnd() * 1000);
+    const mix = [Math.floor(rnd() * 7), Math.floor(rnd() * 7), Math.floor(rnd() * 7)];
+    const values = new Float64Array(n);
+    let x = Math.round((rnd() - 0.5) * 1e4) / 100;
+    for (let i = 0; i < n; i++) {
+      let v: number;
+      if (shape === 'valueOf') v = benchValue(i * 1000 + s, s);
+      else if (shape === 'walk') v = x = Math.round((x + Math.round((rnd() - 0.5) * 40) / p) * p) / p + 0;
+      else if (shape === 'walkArtefacts') v = x += Math.round((rnd() - 0.5) * 40) / p;
+      else if (shape === 'integers') v = Math.round((rnd() - 0.5) * 2 ** Math.floor(rnd() * 40));
+      else if (shape === 'counter') v = i * s + Math.floor(rnd() * 3);
+      else if (shape === 'constantish') v = rnd() < 0.9 ? 12 : Math.floor(rnd() * 1000) / p;
+      else if (shape === 'bits') v = bitsOf(word(), word());
+      else if (shape === 'specials') v = rnd() < 0.3 ? pick(odd) : rnd() < 0.2 ? bitsOf((word() & 0x800fffff) | 0x7ff00000, word() | 1) : Math.round(rnd() * 1e4) / 100;
+      else if (shape === 'subnormal') v = rnd() < 0.5 ? bitsOf(word() & 0x800fffff, word()) : Math.round(rnd() * 100) / p;
+      else if (shape === 'huge') v = (rnd() - 0.5) * 10 ** (Math.floor(rnd() * 600) - 300);
+      else if (shape === 'sums') v = Math.round(rnd() * 1e4) / 100 + Math.round(rnd() * 1e4) / 100;
+      else if (shape === 'mixedDecimals') v = rnd() < 0.05 ? pick(odd) : Math.round((rnd() - 0.5) * 1e6) / 10 ** pick(mix) + (rnd() < 0.3 ? Math.round(rnd() * 100) / 100 : 0);
+      else v = (Math.round((rnd() - 0.5) * 2 ** 53) / 10 ** Math.floor(rnd() * 16)) * (rnd() < 0.5 ? 1 : 1 + 2 ** -50);
+      values[i] = v;
+    }
+    cases.push({ label: `case ${c}: ${n} points, ${tsShape} timestamps, ${shape}`, ts, values });
+  }
+  return cases;
+}
+
+test('property: the encoder corpus (1–5,000 points of every shape) round-trips exactly, decimal modes on and off', () => {
+  for (const c of encoderCorpus(20261207, 600)) {
+    roundTrip(c.ts, c.values, c.label);
+    roundTrip(c.ts, c.values, `${c.label}, XOR only`, { decimal: false });
+  }
+});
+
+test('the encoder writes the very bytes it wrote before the 2026-12-07 speed-ups (digest of the corpus)', () => {
+  // Computed with the encoder as of commit 44886a1 (before planning and writing were made cheaper):
+  // any change to a single output byte changes it. A deliberate format change updates it.
+  const h = createHash('sha256');
+  let points = 0;
+  for (const c of encoderCorpus(20261207, 600)) {
+    h.update(encodeChunk(c.ts, c.values));
+    h.update(encodeChunk(c.ts, c.values, { decimal: false }));
+    points += c.ts.length;
+  }
+  assert.equal(points, 631_215);
+  assert.equal(h.digest('hex'), 'a14a26ed66a752da6fde937a3a6a5d2c5578a9ee982d270069d7c6559c67f258');
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { seededRandom } from '../../core/random.js';
 import { encodeRollupV1 } from './codec-v1.js';
@@ -389,4 +390,101 @@ test('a short column decoded once is filled again only for the same bytes, bucke
     const back = decodeRollup(encodeRollup(zeros));
     for (const c of ROLLUP_COLUMNS) assert.deepEqual(wordsOf(back[c]), wordsOf(zeros[c]), `${c}, decode ${k}`);
   }
+});
+
+/** computeRollup as it was written first: a floor division a point, a bucket per change of it. */
+function plainRollup(ts: Float64Array, vs: Float64Array, res: number): Rollup {
+  const starts: number[] = [];
+  const min: number[] = [];
+  const max: number[] = [];
+  const sum: number[] = [];
+  const count: number[] = [];
+  const last: number[] = [];
+  let prev = Number.NaN;
+  for (let i = 0; i < ts.length; i++) {
+    const b = Math.floor(ts[i]! / res);
+    const v = vs[i]!;
+    if (b !== prev) {
+      prev = b;
+      starts.push(b * res);
+      min.push(v);
+      max.push(v);
+      sum.push(v);
+      count.push(1);
+      last.push(v);
+      continue;
+    }
+    const j = starts.length - 1;
+    if (v < min[j]!) min[j] = v;
+    if (v > max[j]!) max[j] = v;
+    sum[j]! += v;
+    count[j]! += 1;
+    last[j] = v;
+  }
+  return { startsMs: Float64Array.from(starts), min: Float64Array.from(min), max: Float64Array.from(max), sum: Float64Array.from(sum), count: Float64Array.from(count), last: Float64Array.from(last) };
+}
+
+/** Asserts two rollups hold the same bits in every column (−0 and NaN payloads included). */
+function assertSameRollup(actual: Rollup, expected: Rollup, label: string): void {
+  for (const c of ['startsMs', ...ROLLUP_COLUMNS] as const) {
+    const a = new BigUint64Array(Float64Array.from(actual[c]).buffer);
+    const e = new BigUint64Array(Float64Array.from(expected[c]).buffer);
+    assert.equal(a.length, e.length, `${label} ${c}: length`);
+    for (let i = 0; i < e.length; i++) if (a[i] !== e[i]) assert.fail(`${label} ${c}[${i}]: ${actual[c][i]} ≠ ${expected[c][i]}`);
+  }
+}
+
+test('property: computeRollup buckets exactly as a floor division a point, also for fractional, unsorted, huge or NaN times and odd resolutions', () => {
+  const rnd = seededRandom(20261207);
+  for (let c = 0; c < 400; c++) {
+    const n = 1 + Math.floor(rnd() ** 2 * 3000);
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
+    const kind = c % 6;
+    let t = kind === 5 ? -(2 ** 51) : 1.7e12 + Math.floor(rnd() * 1e9);
+    for (let i = 0; i < n; i++) {
+      t += kind === 0 ? 15_000 : 1 + Math.floor(rnd() ** 3 * 2e6);
+      ts[i] = t;
+      if (kind === 1 && rnd() < 0.3) ts[i] = t + rnd() * 2 - 1; // fractional, also just below a bound
+      if (kind === 2 && rnd() < 0.1) ts[i] = ts[Math.floor(rnd() * (i + 1))]!; // out of order
+      if (kind === 3 && rnd() < 0.05) ts[i] = [Number.NaN, Infinity, -Infinity, -0, 2 ** 53, 2 ** 60, -(2 ** 55)][Math.floor(rnd() * 7)]!;
+      if (kind === 4) ts[i] = (i - n / 2) * 299_999.5;
+      vs[i] = rnd() < 0.05 ? -0 : Math.round((rnd() - 0.5) * 1e6) / 100;
+    }
+    for (const res of [M5, H, 1, 7, 86_400_000, 0.5, 300_000.25, 2 ** 52, 2 ** 53, -5, 0, Number.NaN]) {
+      assertSameRollup(computeRollup(ts, vs, res), plainRollup(ts, vs, res), `case ${c} res ${res}`);
+    }
+  }
+  // Bounds exactly: the last millisecond of a bucket and the first of the next.
+  const edge = Float64Array.from([M5 - 1, M5 - 0.5, M5 - 2 ** -40, M5, 2 * M5 - 1, 2 * M5]);
+  assertSameRollup(computeRollup(edge, Float64Array.from(edge, (_, i) => i), M5), plainRollup(edge, Float64Array.from(edge, (_, i) => i), M5), 'edges');
+});
+
+test('the rollup encoder writes the very bytes it wrote before the 2026-12-07 speed-ups (digest), and they round-trip', () => {
+  const rnd = seededRandom(5);
+  const h = createHash('sha256');
+  const valueOf = (k: number, s: number) => Math.round(Math.sin(k / 97) * 1e4) / 100 + s / 100;
+  for (let c = 0; c < 300; c++) {
+    const n = 1 + Math.floor(rnd() * 5000);
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
+    const step = [1000, 15_000, 60_000][c % 3]!;
+    let t = Date.UTC(2026, 11, 6) + Math.floor(rnd() * 1e6);
+    let x = 0;
+    const p = 10 ** (c % 5);
+    for (let i = 0; i < n; i++) {
+      ts[i] = t;
+      t += c % 4 === 0 ? 1 + Math.floor(rnd() * 3 * step) : step;
+      const k = c % 7;
+      vs[i] = k === 0 ? valueOf(i * 1000 + c, c) : k === 1 ? (x += Math.round((rnd() - 0.5) * 40) / p) : k === 2 ? Math.round(rnd() * 1e6) : k === 3 ? (rnd() < 0.05 ? -0 : Math.round(rnd() * 1e4) / p) : k === 4 ? (rnd() - 0.5) * 1e200 : k === 5 ? i : Math.round(rnd() * 1e4) / 100 + 5e-324;
+    }
+    for (const res of [M5, H]) {
+      const r = computeRollup(ts, vs, res);
+      const bytes = encodeRollup(r);
+      h.update(bytes);
+      assertSameRollup(decodeRollup(bytes), r, `case ${c} res ${res}`);
+    }
+  }
+  // Computed with the encoder as of commit 44886a1 (before the speed-ups): any changed byte changes it.
+  assert.equal(h.digest('hex'), '216c3b155bceeafa8328acb1123acd8a244b75bdff9d64587e2c1138ab4a4d1d');
 });

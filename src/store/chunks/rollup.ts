@@ -31,6 +31,13 @@
 // alternating rounds 33–43 → 19–22 ms (least 31.5 → 18), median of the paired ratios 1.7–1.8×; for
 // max (max + count) 20.7 → 13.0 ms, 1.6×.
 // encodeRollup of a 1-hour row of the year series: about 19 µs (v1 26 µs).
+// Made cheaper later on 2026-12-07, same bytes (digest in rollup.test.ts): computeRollup tests a point
+// against its bucket's bounds instead of dividing (a division only on a new bucket) and aggregates in
+// locals into one buffer for the six columns; encodeRollup copies each section from the writer
+// straight into its place (and its result is a view of codec.ts' slab). valueOf (1,000 series ×
+// 1,000 points at 15 s), computeRollup + encodeRollup a series, one process alternating old and new,
+// 21 rounds, CPU medians: 5 min 54 → 44 ms (paired ratios 1.24×), 1 h 30 → 21 ms (1.48×);
+// computeRollup alone at both resolutions 28 → 14 ms (2.0×).
 // Bits a 5-minute bucket of valueOf: starts 1.6, min 10.2, max 10.2, sum 21.1 (sums of 2-decimal
 // values are mostly float artefacts a few ulps off), count 0.5, last 17.1: the values are nearly
 // uncorrelated 2-decimal numbers in ±100, so min, max, last and sum cost about what their range holds.
@@ -38,7 +45,7 @@
 // `sum` is the left-to-right double sum; it is ±Infinity (or NaN) when the bucket's sum overflows the
 // double range: readers then aggregate that bucket from the raw points (exact, with scaling).
 import { BitReader } from './bits.js';
-import { checkCountFits, checkEnd, decodeChunk, putVarint, readCount, readTimestamps, readValues, sharedWriter, varintLength, writeTimestamps, writeValues } from './codec.js';
+import { checkCountFits, checkEnd, decodeChunk, outputBytes, putVarint, readCount, readTimestamps, readValues, sharedWriter, varintLength, writeTimestamps, writeValues } from './codec.js';
 import { MIN_POINTS_PER_BUCKET } from './window.js';
 
 export const ROLLUP_VERSION = 2;
@@ -55,45 +62,102 @@ export interface Rollup {
   last: Float64Array;
 }
 
+/** computeRollup's working columns (grown as needed; computing is synchronous). */
+let work = { starts: new Float64Array(256), min: new Float64Array(256), max: new Float64Array(256), sum: new Float64Array(256), count: new Float64Array(256), last: new Float64Array(256) };
+
+/** Largest bucket bound computeRollup's in-bucket test uses: integers up to it are exact, also ×res. */
+const EXACT_BOUND = 2 ** 52;
+
 /** Aggregates ascending points (strictly increasing timestamps) into buckets of `resolutionMs`. */
 export function computeRollup(timestampsMs: Float64Array, values: Float64Array, resolutionMs: number): Rollup {
   const n = timestampsMs.length;
-  let buckets = 0;
-  let prev = Number.NaN;
-  for (let i = 0; i < n; i++) {
-    const b = Math.floor(timestampsMs[i]! / resolutionMs);
-    if (b !== prev) buckets++;
-    prev = b;
+  if (work.starts.length < n) {
+    const size = Math.max(n, 2 * work.starts.length);
+    work = { starts: new Float64Array(size), min: new Float64Array(size), max: new Float64Array(size), sum: new Float64Array(size), count: new Float64Array(size), last: new Float64Array(size) };
   }
-  const r: Rollup = {
-    startsMs: new Float64Array(buckets),
-    min: new Float64Array(buckets),
-    max: new Float64Array(buckets),
-    sum: new Float64Array(buckets),
-    count: new Float64Array(buckets),
-    last: new Float64Array(buckets),
-  };
+  const { starts, min, max, sum, count, last } = work;
+  // A point's bucket is ⌊t / res⌋ (a division and a floor). Within [b·res, (b + 1)·res − 1] of the
+  // current bucket b it is b without either: with res a whole number and both bounds whole numbers of
+  // magnitude ≤ 2^52, t / res lies in [b, b + 1 − 1/res], and 1/res is more than the rounding of t / res
+  // near b + 1 (|b + 1|·res < 2^53), so ⌊t / res⌋ = b exactly. Other points (a new bucket, out of
+  // order, fractional near a bound, NaN) take the division, so every input buckets as before.
+  const exactRes = Number.isInteger(resolutionMs) && resolutionMs > 0 && resolutionMs <= EXACT_BOUND;
+  let lo = Infinity;
+  let hi = -Infinity;
   let j = -1;
-  prev = Number.NaN;
+  let prev = Number.NaN;
+  let mn = 0;
+  let mx = 0;
+  let sm = 0;
+  let cnt = 0;
+  let lastV = 0;
   for (let i = 0; i < n; i++) {
-    const b = Math.floor(timestampsMs[i]! / resolutionMs);
+    const t = timestampsMs[i]!;
     const v = values[i]!;
-    if (b !== prev) {
-      j++;
-      prev = b;
-      r.startsMs[j] = b * resolutionMs;
-      r.min[j] = v;
-      r.max[j] = v;
-      r.sum[j] = v;
-      r.count[j] = 1;
-    } else {
-      // Stored values are finite (ingest refuses NaN and infinities).
-      if (v < r.min[j]!) r.min[j] = v;
-      if (v > r.max[j]!) r.max[j] = v;
-      r.sum[j]! += v;
-      r.count[j]! += 1;
+    let same = t >= lo && t <= hi;
+    if (!same) {
+      const b = Math.floor(t / resolutionMs);
+      if (b !== prev) {
+        if (j >= 0) {
+          min[j] = mn;
+          max[j] = mx;
+          sum[j] = sm;
+          count[j] = cnt;
+          last[j] = lastV;
+        }
+        j++;
+        prev = b;
+        const start = b * resolutionMs;
+        starts[j] = start;
+        const end = start + resolutionMs;
+        if (exactRes && start >= -EXACT_BOUND && end <= EXACT_BOUND) {
+          lo = start;
+          hi = end - 1;
+        } else {
+          lo = Infinity;
+          hi = -Infinity;
+        }
+        mn = v;
+        mx = v;
+        sm = v;
+        cnt = 1;
+      } else same = true;
     }
-    r.last[j] = v;
+    if (same) {
+      // Stored values are finite (ingest refuses NaN and infinities).
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+      sm += v;
+      cnt += 1;
+    }
+    lastV = v;
+  }
+  if (j >= 0) {
+    min[j] = mn;
+    max[j] = mx;
+    sum[j] = sm;
+    count[j] = cnt;
+    last[j] = lastV;
+  }
+  // The six columns in one buffer: one allocation, not six (a small array of its own costs a malloc
+  // and a finaliser, more than aggregating its bucket).
+  const buckets = j + 1;
+  const buf = new ArrayBuffer(buckets * 48);
+  const r: Rollup = {
+    startsMs: new Float64Array(buf, 0, buckets),
+    min: new Float64Array(buf, buckets * 8, buckets),
+    max: new Float64Array(buf, buckets * 16, buckets),
+    sum: new Float64Array(buf, buckets * 24, buckets),
+    count: new Float64Array(buf, buckets * 32, buckets),
+    last: new Float64Array(buf, buckets * 40, buckets),
+  };
+  for (let k = 0; k < buckets; k++) {
+    r.startsMs[k] = starts[k]!;
+    r.min[k] = min[k]!;
+    r.max[k] = max[k]!;
+    r.sum[k] = sum[k]!;
+    r.count[k] = count[k]!;
+    r.last[k] = last[k]!;
   }
   return r;
 }
@@ -105,36 +169,37 @@ export function rollupWorthKeeping(r: Rollup): boolean {
   return r.count.length > 0 && points >= MIN_POINTS_PER_BUCKET * r.count.length;
 }
 
+/** Where each section of the rollup being encoded ends in the shared writer (bytes). */
+const ends = new Float64Array(6);
+
 /** Compresses a rollup (see the layout above). */
 export function encodeRollup(r: Rollup): Uint8Array {
   const n = r.startsMs.length;
-  // One shared writer, each section padded to a byte; `ends` keeps where each ended.
+  // One shared writer, each section padded to a byte; `ends` keeps where each ended. The sections are
+  // then copied from the writer straight into their places.
   const w = sharedWriter.reset();
   writeTimestamps(w, r.startsMs);
   w.padToByte();
-  const ends = [w.bitLength >>> 3, 0, 0, 0, 0, 0];
+  ends[0] = w.bitLength >>> 3;
   let total = 1 + varintLength(n) + ends[0]!;
-  const columns = [r.min, r.max, r.sum, r.count, r.last];
   for (let c = 0; c < 5; c++) {
-    writeValues(w, columns[c]!);
+    writeValues(w, c === 0 ? r.min : c === 1 ? r.max : c === 2 ? r.sum : c === 3 ? r.count : r.last);
     w.padToByte();
     ends[c + 1] = w.bitLength >>> 3;
     const len = ends[c + 1]! - ends[c]!;
     total += varintLength(len) + len;
   }
-  const body = new Uint8Array(w.byteLength);
-  w.copyTo(body, 0);
-  const out = new Uint8Array(total);
+  const out = outputBytes(total);
   out[0] = ROLLUP_VERSION;
   putVarint(out, 1, n);
   let at = 1 + varintLength(n);
-  out.set(body.subarray(0, ends[0]), at);
+  w.copyBytesTo(out, at, 0, ends[0]!);
   at += ends[0]!;
   for (let c = 0; c < 5; c++) {
     const len = ends[c + 1]! - ends[c]!;
     putVarint(out, at, len);
     at += varintLength(len);
-    out.set(body.subarray(ends[c], ends[c + 1]), at);
+    w.copyBytesTo(out, at, ends[c]!, ends[c + 1]!);
     at += len;
   }
   return out;
