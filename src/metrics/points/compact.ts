@@ -1,8 +1,8 @@
 // Compaction (issue 18): moves the hot rows of closed windows into chunks and maintains the rollups of
 // the days it touched. One compactor at a time. First the closed two-hour slots of the hot table
-// (hot-partitions.ts), oldest first: each in one transaction that locks it SHARE before its snapshot
-// (no write can reach it until the commit), reads it in batches of series ids and empties it with
-// TRUNCATE. Then the default partition: every batch is one REPEATABLE READ transaction that
+// (hot-partitions.ts), oldest first, up to a day of them in one transaction that locks them SHARE before
+// its snapshot (no write can reach them until the commit), reads them together in batches of series ids
+// and empties them with TRUNCATE. Then the default partition: every batch is one REPEATABLE READ transaction that
 // reads its hot rows packed (one aggregate a series) and then deletes the same rows under the same
 // snapshot: exactly the rows deleted are compacted (a late row committed meanwhile is invisible to both
 // and stays hot for the next run; a row changed meanwhile fails the DELETE with a serialization error and
