@@ -68,6 +68,15 @@ let work = { starts: new Float64Array(256), min: new Float64Array(256), max: new
 /** Largest bucket bound computeRollup's in-bucket test uses: integers up to it are exact, also ×res. */
 const EXACT_BOUND = 2 ** 52;
 
+/** Stores bucket j's aggregates in the working columns (once a bucket, not once a point). */
+function closeBucket(j: number, mn: number, mx: number, sm: number, cnt: number, lastV: number): void {
+  work.min[j] = mn;
+  work.max[j] = mx;
+  work.sum[j] = sm;
+  work.count[j] = cnt;
+  work.last[j] = lastV;
+}
+
 /** Aggregates ascending points (strictly increasing timestamps) into buckets of `resolutionMs`. */
 export function computeRollup(timestampsMs: Float64Array, values: Float64Array, resolutionMs: number): Rollup {
   const n = timestampsMs.length;
@@ -98,13 +107,7 @@ export function computeRollup(timestampsMs: Float64Array, values: Float64Array, 
     if (!same) {
       const b = Math.floor(t / resolutionMs);
       if (b !== prev) {
-        if (j >= 0) {
-          min[j] = mn;
-          max[j] = mx;
-          sum[j] = sm;
-          count[j] = cnt;
-          last[j] = lastV;
-        }
+        if (j >= 0) closeBucket(j, mn, mx, sm, cnt, lastV);
         j++;
         prev = b;
         const start = b * resolutionMs;
@@ -132,13 +135,7 @@ export function computeRollup(timestampsMs: Float64Array, values: Float64Array, 
     }
     lastV = v;
   }
-  if (j >= 0) {
-    min[j] = mn;
-    max[j] = mx;
-    sum[j] = sm;
-    count[j] = cnt;
-    last[j] = lastV;
-  }
+  if (j >= 0) closeBucket(j, mn, mx, sm, cnt, lastV);
   // The six columns in one buffer: one allocation, not six (a small array of its own costs a malloc
   // and a finaliser, more than aggregating its bucket).
   const buckets = j + 1;
