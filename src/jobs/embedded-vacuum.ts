@@ -1,9 +1,10 @@
 // The embedded store's stand-in for autovacuum. PGlite runs no autovacuum, so without this the hot
 // table's default partition `points_default` (the rows no two-hour partition takes, compacted by
-// DELETE; the two-hour partitions are emptied by TRUNCATE and need none) would never reuse the space of the rows compaction moves into chunks (it would grow
-// by every point ever written) nor get planner statistics. Like PostgreSQL's autovacuum (migration
-// 0014 sets it to 2% inserted and 5% dead), the compaction job vacuums `points_default` on PGlite after each
-// run once its dead rows exceed 2% of the table, or the pages not yet marked all-visible exceed 2%
+// DELETE; the two-hour partitions are emptied by TRUNCATE and need none) would never reuse the space
+// of the rows compaction moves into chunks (it would grow by every point ever written) nor get planner
+// statistics. Like PostgreSQL's autovacuum (migration 0014 sets it to 2% inserted and 5% dead), the
+// compaction job vacuums `points_default` on PGlite after each run once its dead rows exceed 2% of
+// the table, or the pages not yet marked all-visible exceed 2%
 // (insert-only growth; measured before issue 18: 0.45 s for the first 2 M points, 0.2 s for 6% more).
 // PGlite has one connection, so the run blocks other statements for that long.
 import type { Sql } from '../store/sql.js';

@@ -45,8 +45,9 @@ export interface JobDeps {
 }
 
 /**
- * The compaction job's body: keeps the hot table's two-hour partitions (hot-partitions.ts), compacts closed windows and, on PGlite (no autovacuum), vacuums `points`
- * when due so the space of the moved rows is reused. With an interval under a minute it repeats
+ * The compaction job's body: keeps the hot table's two-hour partitions (hot-partitions.ts), compacts
+ * closed windows and, on PGlite (no autovacuum), vacuums the default partition `points_default` when
+ * due so the space of the rows it deleted is reused. With an interval under a minute it repeats
  * within the minute (55 s, like the scraper) until the next scheduled run takes over; the server's
  * shutdown signal ends it between runs.
  */

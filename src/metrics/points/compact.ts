@@ -214,9 +214,12 @@ export function batchSpan(batchPoints: number, pointsPerId: number): number {
  * partition or a slot; statistics only, nothing scanned).
  */
 async function estimateRows(sql: Sql, beforeMs: number, lo: number, hi: number, table = 'points_default'): Promise<number> {
-  const r = await sql.query<{ 'QUERY PLAN': unknown }>(
-    `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${table} WHERE series_id BETWEEN ${Math.trunc(lo)} AND ${Math.trunc(hi)} AND ts < '${new Date(beforeMs).toISOString()}'::timestamptz`,
-  );
+  return plannedRows(sql, `SELECT 1 FROM ${table} WHERE series_id BETWEEN ${Math.trunc(lo)} AND ${Math.trunc(hi)} AND ts < '${new Date(beforeMs).toISOString()}'::timestamptz`);
+}
+
+/** The rows the planner expects `select` to return (EXPLAIN: statistics or the table's size, nothing scanned). */
+async function plannedRows(sql: Sql, select: string): Promise<number> {
+  const r = await sql.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${select}`);
   const raw = r.rows[0]?.['QUERY PLAN'];
   const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: { 'Plan Rows': number } }[];
   return Number(plan[0]?.Plan['Plan Rows'] ?? 0);
@@ -815,14 +818,6 @@ async function emptySlot(tx: Sql, slot: string, lockTimeoutMs: number): Promise<
   }
 }
 
-/** The planner's estimate of a slot's rows (never analysed: from its size; nothing scanned). */
-async function estimateSlotRows(tx: Sql, slot: string): Promise<number> {
-  const r = await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${slot}`);
-  const raw = r.rows[0]?.['QUERY PLAN'];
-  const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: { 'Plan Rows': number } }[];
-  return Number(plan[0]?.Plan['Plan Rows'] ?? 0);
-}
-
 /**
  * Compacts closed two-hour slots of the hot table whole, in one transaction: locked SHARE before its
  * snapshot (readers go on; a late point for their range waits for the commit and then meets the chunk
@@ -844,7 +839,8 @@ async function compactSlots(sql: Sql, slots: readonly Partition[], closed: Close
         const lo = Number(first);
         const hi = Number(last);
         let estimate = 0;
-        for (const name of names) estimate += await estimateSlotRows(tx, name);
+        // A slot is never analysed: the planner estimates from its size.
+        for (const name of names) estimate += await plannedRows(tx, `SELECT 1 FROM ${name}`);
         let rate = estimate / (hi - lo + 1);
         let done = 0;
         for (let from = lo; from <= hi; ) {

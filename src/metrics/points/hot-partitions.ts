@@ -6,7 +6,7 @@
 // write path never runs DDL; a point without its slot lands in the default partition) and dropped once
 // behind the two days and empty.
 import type { Sql } from '../../store/sql.js';
-import { listPartitions, type Partition } from './partitions.js';
+import { listPartitions, unlessBlocked, type Partition } from './partitions.js';
 
 /** Width of a hot partition: the 2 h chunk window. */
 export const HOT_SLOT_MS = 7_200_000;
@@ -43,20 +43,6 @@ export function listHotPartitions(sql: Sql): Promise<Partition[]> {
 }
 
 const isoOf = (ms: number) => new Date(ms).toISOString();
-
-/** `fn` in a transaction whose lock waits end after `timeoutMs`; false when a lock was not granted in time. */
-async function unlessBlocked(sql: Sql, timeoutMs: number, fn: (tx: Sql) => Promise<void>): Promise<boolean> {
-  try {
-    await sql.transaction(async (tx) => {
-      await tx.exec(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
-      await fn(tx);
-    });
-    return true;
-  } catch (e) {
-    if ((e as { code?: unknown }).code === '55P03') return false; // lock_not_available
-    throw e;
-  }
-}
 
 export interface HotUpkeep {
   made: number;

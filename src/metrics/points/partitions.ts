@@ -110,3 +110,21 @@ export async function listPartitions(sql: Sql, table: PartitionedTable | 'points
   }
   return out.sort((a, b) => a.startMs - b.startMs);
 }
+
+/**
+ * `fn` in a transaction whose lock waits end after `timeoutMs`; false when a lock was not granted in
+ * time (nothing done). For DDL on partitions: dropping or attaching one locks the parent table too,
+ * and every read and write of it would queue behind a statement waiting for a long query.
+ */
+export async function unlessBlocked(sql: Sql, timeoutMs: number, fn: (tx: Sql) => Promise<void>): Promise<boolean> {
+  try {
+    await sql.transaction(async (tx) => {
+      await tx.exec(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
+      await fn(tx);
+    });
+    return true;
+  } catch (e) {
+    if ((e as { code?: unknown }).code === '55P03') return false; // lock_not_available
+    throw e;
+  }
+}

@@ -14,7 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Sql } from '../../store/sql.js';
 import { DAY_MS, monthBoundsMs } from '../../store/chunks/window.js';
-import { forgetPartitions, listPartitions, type Partition, type PartitionedTable } from './partitions.js';
+import { forgetPartitions, listPartitions, unlessBlocked, type Partition, type PartitionedTable } from './partitions.js';
 
 /** An organisation's retention, whole days each. */
 export interface RetentionSettings {
@@ -175,17 +175,11 @@ const DROP_BATCH = 100;
 
 /** Drops `parts` in one statement unless its locks are not granted within `lockTimeoutMs`; true when dropped. */
 async function dropUnlessBlocked(sql: Sql, parts: Partition[], lockTimeoutMs: number): Promise<boolean> {
-  try {
-    await sql.transaction(async (tx) => {
-      await tx.exec(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
-      await tx.exec(`DROP TABLE IF EXISTS ${parts.map((p) => p.name).join(', ')}`);
-    });
-  } catch (e) {
-    if ((e as { code?: unknown }).code === '55P03') return false; // lock_not_available
-    throw e;
-  }
-  forgetPartitions(sql); // the partition cache of `sql` checks the catalogue again
-  return true;
+  const dropped = await unlessBlocked(sql, lockTimeoutMs, async (tx) => {
+    await tx.exec(`DROP TABLE IF EXISTS ${parts.map((p) => p.name).join(', ')}`);
+  });
+  if (dropped) forgetPartitions(sql); // the partition cache of `sql` checks the catalogue again
+  return dropped;
 }
 
 /**
