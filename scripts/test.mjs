@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: type-checks (the platform and web/), brings dist/ up to date (the CLI tests run the compiled build), prepares
 // a PGlite template (initdb once, then every test store is a ~0.3 s copy of it instead of a ~4 s
-// initdb), and runs every *.test.ts under src/, test/ and bench/ with Node's test runner.
+// initdb), runs the storage tests on PostgreSQL 16 and 17 (scripts/pg-versions.mjs), then every
+// *.test.ts under src/, test/ and bench/ with Node's test runner.
 // `node scripts/test.mjs FILE…` runs only those files, without the type-check.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -88,9 +89,15 @@ async function dropStaleTestData() {
 }
 await dropStaleTestData();
 
+// A full run first proves the store's SQL on PostgreSQL 16 and 17 (the machine's is 15), then runs
+// every file; both always run, so one run reports both, and the main run's summary comes last.
+const versions = only.length ? { status: 0 } : spawnSync(process.execPath, ['scripts/pg-versions.mjs'], { stdio: 'inherit', env: { ...process.env, IV_PGLITE_TEMPLATE: template } });
+if (versions.signal) process.exit(1);
+
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
   { stdio: 'inherit', env: { ...process.env, IV_PGLITE_TEMPLATE: template, NODE_ENV: 'test' } },
 );
-process.exit(result.status ?? 1);
+if (versions.status) console.error('scripts/pg-versions.mjs failed: the storage tests on PostgreSQL 16/17 (above)');
+process.exit((result.status ?? 1) || (versions.status ?? 1));

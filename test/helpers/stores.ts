@@ -77,10 +77,17 @@ export async function openMigrated(kind: StoreKind): Promise<TestStore> {
   return store;
 }
 
-export const storeKinds: StoreKind[] = [
+/**
+ * The stores every store test runs on. `TEST_STORES=postgres` (comma-separated names) keeps only
+ * those: scripts/pg-versions.mjs re-runs the storage tests on other PostgreSQL versions, where the
+ * embedded half would only repeat the main run.
+ */
+const onlyStores = process.env.TEST_STORES?.split(',').map((s) => s.trim()).filter(Boolean);
+const allStoreKinds: StoreKind[] = [
   { name: 'pglite', open: openTestPglite },
   { name: 'postgres', open: openTestPostgres },
 ];
+export const storeKinds = allStoreKinds.filter((k) => !onlyStores?.length || onlyStores.includes(k.name));
 
 /**
  * A fresh PostgreSQL database for a child server process (DATABASE_URL), named `iv_cli_<pid>` so
