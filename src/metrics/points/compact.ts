@@ -466,21 +466,52 @@ interface DayWork {
 }
 
 /** `r`'s buckets restricted to those whose start satisfies `keep`. */
-function filterRollup(r: Rollup, keep: (startMs: number) => boolean): Rollup {
-  const idx: number[] = [];
-  for (let i = 0; i < r.startsMs.length; i++) if (keep(r.startsMs[i]!)) idx.push(i);
-  const pick = (a: Float64Array) => Float64Array.from(idx, (i) => a[i]!);
-  return { startsMs: pick(r.startsMs), min: pick(r.min), max: pick(r.max), sum: pick(r.sum), count: pick(r.count), last: pick(r.last) };
+function filterRollup(r: Rollup, rewritten: ReadonlySet<number>, width: ChunkSeconds): Rollup {
+  // Buckets nest in windows and come in start order: one set lookup a window, not a bucket.
+  const n = r.startsMs.length;
+  const keep = new Uint8Array(n);
+  let kept = 0;
+  let windowEnd = -Infinity;
+  let keepWindow = true;
+  for (let i = 0; i < n; i++) {
+    const s = r.startsMs[i]!;
+    if (s >= windowEnd) {
+      const w = windowStartMs(s, width);
+      windowEnd = w + width * 1000;
+      keepWindow = !rewritten.has(w);
+    }
+    if (keepWindow) {
+      keep[i] = 1;
+      kept++;
+    }
+  }
+  if (kept === n) return r;
+  const out: Rollup = { startsMs: new Float64Array(kept), min: new Float64Array(kept), max: new Float64Array(kept), sum: new Float64Array(kept), count: new Float64Array(kept), last: new Float64Array(kept) };
+  for (let i = 0, k = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    out.startsMs[k] = r.startsMs[i]!;
+    out.min[k] = r.min[i]!;
+    out.max[k] = r.max[i]!;
+    out.sum[k] = r.sum[i]!;
+    out.count[k] = r.count[i]!;
+    out.last[k] = r.last[i]!;
+    k++;
+  }
+  return out;
 }
 
 /** Two rollups with disjoint buckets, as one in start order. */
 function mergeRollups(a: Rollup, b: Rollup): Rollup {
+  if (!b.startsMs.length) return a;
+  if (!a.startsMs.length) return b;
   const n = a.startsMs.length + b.startsMs.length;
   const out: Rollup = { startsMs: new Float64Array(n), min: new Float64Array(n), max: new Float64Array(n), sum: new Float64Array(n), count: new Float64Array(n), last: new Float64Array(n) };
   let i = 0;
   let j = 0;
   for (let k = 0; k < n; k++) {
-    const [src, at] = j >= b.startsMs.length || (i < a.startsMs.length && a.startsMs[i]! < b.startsMs[j]!) ? [a, i++] : [b, j++];
+    const fromA = j >= b.startsMs.length || (i < a.startsMs.length && a.startsMs[i]! < b.startsMs[j]!);
+    const src = fromA ? a : b;
+    const at = fromA ? i++ : j++;
     out.startsMs[k] = src.startsMs[at]!;
     out.min[k] = src.min[at]!;
     out.max[k] = src.max[at]!;
@@ -692,7 +723,7 @@ async function updateRollups(tx: Sql, work: readonly SeriesWork[], closed: Close
       if (prior) {
         // Buckets of the windows written now are replaced; the others stand (they nest in windows).
         const rewritten = new Set(d.windows.map((w) => w.startMs));
-        const kept = filterRollup(prior, (startMs) => !rewritten.has(windowStartMs(startMs, d.width)));
+        const kept = filterRollup(prior, rewritten, d.width);
         r = mergeRollups(kept, computeRollup(fresh.t, fresh.v, res));
       } else {
         const other = others.get(k);
