@@ -6,7 +6,7 @@ import { executeRun, forecastRunJob, tickSchedules, type RunJobData } from '../f
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
 import { compactClosedWindows } from '../metrics/points/compact.js';
-import { maintainHotPartitions } from '../metrics/points/hot-partitions.js';
+import { maintainHotPartitions, reclaimEmptyDefault } from '../metrics/points/hot-partitions.js';
 import type { Sql } from '../store/sql.js';
 import { vacuumPointsIfNeeded } from './embedded-vacuum.js';
 import { runMaintenance, type MaintenanceSettings } from './maintenance.js';
@@ -47,7 +47,8 @@ export interface JobDeps {
 /**
  * The compaction job's body: keeps the hot table's two-hour partitions (hot-partitions.ts), compacts
  * closed windows and, on PGlite (no autovacuum), vacuums the default partition `points_default` when
- * due so the space of the rows it deleted is reused. With an interval under a minute it repeats
+ * due so the space of the rows it deleted is reused; an emptied default partition's space is given back
+ * (reclaimEmptyDefault). With an interval under a minute it repeats
  * within the minute (55 s, like the scraper) until the next scheduled run takes over; the server's
  * shutdown signal ends it between runs.
  */
@@ -66,6 +67,9 @@ export async function runCompaction(deps: Pick<JobDeps, 'sql' | 'now' | 'compact
     totals.rollupDays += r.rollupDays;
     if (r.points) log?.info({ compaction: r }, 'closed windows compacted');
     if (deps.sql.driver === 'pglite' && (await vacuumPointsIfNeeded(deps.sql)).vacuumed) totals.vacuums++;
+    // After a compacted backfill, the default partition's emptied index (once VACUUM has returned its heap).
+    const reclaimed = await reclaimEmptyDefault(deps.sql);
+    if (reclaimed) log?.info({ reclaimedBytes: reclaimed }, 'emptied default partition of the hot table truncated');
     if (intervalMs >= 60_000 || performance.now() - started + intervalMs > 55_000 || deps.signal?.aborted) return totals;
     await sleep(intervalMs, undefined, { signal: deps.signal }).catch(() => undefined);
     if (deps.signal?.aborted) return totals;

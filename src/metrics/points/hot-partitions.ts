@@ -102,3 +102,46 @@ export async function maintainHotPartitions(sql: Sql, nowMs: number, lockTimeout
   }
   return out;
 }
+
+/** Below this total size (heap and indexes) an empty default partition is left alone. */
+export const RECLAIM_MIN_BYTES = 32 * 2 ** 20;
+/**
+ * Most heap bytes the default partition may have when it is checked for rows under its lock (a vacuumed
+ * emptied heap has none left; a larger one waits for VACUUM, so the lock is held for a short look only).
+ */
+export const RECLAIM_MAX_HEAP_BYTES = 8 * 2 ** 20;
+
+export interface ReclaimOptions {
+  minBytes?: number;
+  maxHeapBytes?: number;
+  lockTimeoutMs?: number;
+}
+
+/**
+ * Gives back the space of an emptied default partition. Compaction deletes the default partition's
+ * rows one by one (they are older than the slots: backfills, late data), and VACUUM then returns the
+ * heap's empty tail, but a B-tree never shrinks: after a backfill of a year the primary key keeps its
+ * peak size (hundreds of MB for ten million rows) for good. When the partition holds no row, its heap
+ * has been vacuumed down and the whole is at least `minBytes`, it is emptied by TRUNCATE — under its
+ * own lock, taken within `lockTimeoutMs` or not at all, after a second look for rows. Returns the bytes
+ * given back (0: nothing done).
+ */
+export async function reclaimEmptyDefault(sql: Sql, opts: ReclaimOptions = {}): Promise<number> {
+  const sizes = async (q: Sql) =>
+    (await q.query<{ total: string; heap: string }>(`SELECT pg_total_relation_size('points_default') AS total, pg_relation_size('points_default') AS heap`)).rows[0]!;
+  const before = await sizes(sql);
+  if (Number(before.total) < (opts.minBytes ?? RECLAIM_MIN_BYTES) || Number(before.heap) > (opts.maxHeapBytes ?? RECLAIM_MAX_HEAP_BYTES)) return 0;
+  const hasRows = async (q: Sql) => (await q.query(`SELECT 1 FROM points_default LIMIT 1`)).rows.length > 0;
+  if (await hasRows(sql)) return 0;
+  let truncated = false;
+  await unlessBlocked(sql, opts.lockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS, async (tx) => {
+    // Only the partition is locked (TRUNCATE of a partition takes no lock on `points`): writes and
+    // reads of the slots go on; those of older ranges wait for the look and the TRUNCATE.
+    await tx.exec(`LOCK TABLE points_default IN ACCESS EXCLUSIVE MODE`);
+    if (await hasRows(tx)) return;
+    await tx.exec(`TRUNCATE points_default`);
+    truncated = true;
+  });
+  if (!truncated) return 0;
+  return Math.max(0, Number(before.total) - Number((await sizes(sql)).total));
+}
