@@ -7,7 +7,7 @@
 //      compactClosedWindows: NAB first (a `nowMs` that closes only its windows), then the scrape data.
 //      Bytes = total relation sizes (every partition, index, TOAST) of chunks + rollups_5m + rollups_1h
 //      over the points they hold; "raw only" leaves the rollups out; the hot table, emptied by
-//      compaction and vacuumed, is printed beside. Hot rows before compaction for comparison.
+//      compaction, vacuumed and, once empty, truncated (as the compaction job does), is printed beside. Hot rows before compaction for comparison.
 //   b. compaction throughput: points/s of compactClosedWindows over the scrape set (≥ 1M hot points) and
 //      over the year set of (d), with the CPU of this process (node; on the embedded store PGlite runs
 //      in it too) and of the database's PostgreSQL processes, and points per CPU second. Steady state:
@@ -30,6 +30,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { compactClosedWindows } from '../src/metrics/points/compact.js';
+import { reclaimEmptyDefault } from '../src/metrics/points/hot-partitions.js';
 import { readBuckets } from '../src/metrics/points/buckets.js';
 import { readPoints } from '../src/metrics/points/read.js';
 import { FRAME_SQL, fromBase64, unframeRows } from '../src/metrics/points/rollup-rows.js';
@@ -159,7 +160,10 @@ const breakdown = (c: { rows: number; dataBytes: number; rowBytes: number }, poi
 async function vacuumPoints(sql: Sql): Promise<void> {
   // Compaction deletes the hot rows it moved; VACUUM clears them (and truncates the empty pages) as
   // autovacuum soon would (points has a 5 % scale factor): readers then skip no dead index entries.
+  // Then what the compaction job's next run does with an emptied default partition: TRUNCATE, which
+  // gives back its primary key's pages too.
   await sql.exec('VACUUM ANALYZE points');
+  await reclaimEmptyDefault(sql);
 }
 
 /** p50/p95 of `runs` calls after `warmup` ones; `check` sees each answer. */

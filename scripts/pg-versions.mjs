@@ -35,6 +35,7 @@ const chosenFiles = [
   'test/storage-write.test.ts',
   'test/storage-read.test.ts',
   'test/hot-partitions.test.ts',
+  'test/hot-reclaim.test.ts',
   'test/compaction.test.ts',
   'test/compaction-snapshot.test.ts',
   'test/rollup-read.test.ts',
