@@ -469,7 +469,22 @@ interface DayWork {
   windows: Window[];
 }
 
-/** `r`'s buckets restricted to those whose start satisfies `keep`. */
+/** A rollup of `n` buckets, all zero. */
+function emptyRollup(n: number): Rollup {
+  return { startsMs: new Float64Array(n), min: new Float64Array(n), max: new Float64Array(n), sum: new Float64Array(n), count: new Float64Array(n), last: new Float64Array(n) };
+}
+
+/** Bucket `i` of `from` into bucket `k` of `to`. */
+function copyBucket(to: Rollup, k: number, from: Rollup, i: number): void {
+  to.startsMs[k] = from.startsMs[i]!;
+  to.min[k] = from.min[i]!;
+  to.max[k] = from.max[i]!;
+  to.sum[k] = from.sum[i]!;
+  to.count[k] = from.count[i]!;
+  to.last[k] = from.last[i]!;
+}
+
+/** `r`'s buckets outside the windows (of `width`) starting at `rewritten`. */
 function filterRollup(r: Rollup, rewritten: ReadonlySet<number>, width: ChunkSeconds): Rollup {
   // Buckets nest in windows and come in start order: one set lookup a window, not a bucket.
   const n = r.startsMs.length;
@@ -490,17 +505,8 @@ function filterRollup(r: Rollup, rewritten: ReadonlySet<number>, width: ChunkSec
     }
   }
   if (kept === n) return r;
-  const out: Rollup = { startsMs: new Float64Array(kept), min: new Float64Array(kept), max: new Float64Array(kept), sum: new Float64Array(kept), count: new Float64Array(kept), last: new Float64Array(kept) };
-  for (let i = 0, k = 0; i < n; i++) {
-    if (!keep[i]) continue;
-    out.startsMs[k] = r.startsMs[i]!;
-    out.min[k] = r.min[i]!;
-    out.max[k] = r.max[i]!;
-    out.sum[k] = r.sum[i]!;
-    out.count[k] = r.count[i]!;
-    out.last[k] = r.last[i]!;
-    k++;
-  }
+  const out = emptyRollup(kept);
+  for (let i = 0, k = 0; i < n; i++) if (keep[i]) copyBucket(out, k++, r, i);
   return out;
 }
 
@@ -509,19 +515,12 @@ function mergeRollups(a: Rollup, b: Rollup): Rollup {
   if (!b.startsMs.length) return a;
   if (!a.startsMs.length) return b;
   const n = a.startsMs.length + b.startsMs.length;
-  const out: Rollup = { startsMs: new Float64Array(n), min: new Float64Array(n), max: new Float64Array(n), sum: new Float64Array(n), count: new Float64Array(n), last: new Float64Array(n) };
+  const out = emptyRollup(n);
   let i = 0;
   let j = 0;
   for (let k = 0; k < n; k++) {
-    const fromA = j >= b.startsMs.length || (i < a.startsMs.length && a.startsMs[i]! < b.startsMs[j]!);
-    const src = fromA ? a : b;
-    const at = fromA ? i++ : j++;
-    out.startsMs[k] = src.startsMs[at]!;
-    out.min[k] = src.min[at]!;
-    out.max[k] = src.max[at]!;
-    out.sum[k] = src.sum[at]!;
-    out.count[k] = src.count[at]!;
-    out.last[k] = src.last[at]!;
+    if (j >= b.startsMs.length || (i < a.startsMs.length && a.startsMs[i]! < b.startsMs[j]!)) copyBucket(out, k, a, i++);
+    else copyBucket(out, k, b, j++);
   }
   return out;
 }
