@@ -20,6 +20,7 @@ import { encodeChunkV1, encodeRollupV1 } from '../src/store/chunks/codec-v1.js';
 import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type RollupColumn } from '../src/store/chunks/rollup.js';
 import { DAY_MS, ROLLUP_RESOLUTIONS_MS, TWO_HOURS_S, windowStartMs } from '../src/store/chunks/window.js';
 import { envInt, machine, median, round, runBench, writeResult } from './lib.js';
+import { valueOf } from './protocol-bodies.js';
 import { seededRandom } from '../src/core/random.js';
 
 const settings = {
@@ -34,9 +35,6 @@ interface Chunk {
   ts: Float64Array;
   values: Float64Array;
 }
-
-/** bench/protocol-bodies.ts' values: point k = step × series + s of series s. */
-const valueOf = (k: number, s: number) => Math.round(Math.sin(k / 97) * 1e4) / 100 + s / 100;
 
 /** The ingest benchmark's series: `count` series × 1,000 steps 15 s apart. */
 function valueOfSeries(count: number): Chunk[] {

@@ -31,7 +31,8 @@ export const protocolRequest: Record<Protocol, { path: string; headers: Record<s
   influx: { path: '/api/v2/write?bucket=bench&precision=ms', headers: { 'content-type': 'text/plain; charset=utf-8' }, okStatus: 204 },
 };
 
-const valueOf = (k: number, s: number) => Math.round(Math.sin(k / 97) * 1e4) / 100 + s / 100;
+/** Point k's value (series s): 2-decimal gauges nearly uncorrelated step to step, shared by the storage and codec benches. */
+export const valueOf = (k: number, s: number) => Math.round(Math.sin(k / 97) * 1e4) / 100 + s / 100;
 
 /** Length-delimited field `no` holding what `inner` writes. */
 function sub(w: protobuf.Writer, no: number, inner: (w: protobuf.Writer) => void): void {

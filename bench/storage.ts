@@ -42,7 +42,7 @@ import { openPglite } from '../src/store/pglite.js';
 import { openPostgres } from '../src/store/postgres.js';
 import type { Sql } from '../src/store/sql.js';
 import { defaultNabDir, loadCorpus } from './nab/index.js';
-import { makeBodies } from './protocol-bodies.js';
+import { makeBodies, valueOf } from './protocol-bodies.js';
 import {
   cpuMeter,
   drive,
@@ -99,7 +99,6 @@ const compacted: PointTable[] = ['chunks', 'rollups_5m', 'rollups_1h'];
  * encoders while they run: ~4× their steady cost the first time). Returns the CPU ms of each pass.
  */
 function warmEncoders(series = 200, steps = 1000): { points: number; firstMs: number; againMs: number } {
-  const valueOf = (k: number, s: number) => Math.round(Math.sin(k / 97) * 1e4) / 100 + s / 100;
   const pass = () => {
     const u = process.cpuUsage();
     for (let s = 0; s < series; s++) {

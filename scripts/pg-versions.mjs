@@ -7,11 +7,12 @@
 // test/helpers/stores.ts; `FILE…` those files. Only the PostgreSQL half runs (TEST_STORES=postgres):
 // the embedded store is the same with any server.
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findTests } from './test-files.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -81,17 +82,7 @@ export function libraryLinks(nativeDir) {
 }
 
 function testFilesUsingStores() {
-  const out = [];
-  const walk = (dir) => {
-    for (const name of readdirSync(dir)) {
-      if (name === 'node_modules' || name.startsWith('.')) continue;
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith('.test.ts') && readFileSync(p, 'utf8').includes('helpers/stores.js')) out.push(relative(root, p));
-    }
-  };
-  for (const dir of ['src', 'test', 'bench']) walk(join(root, dir));
-  return out.sort();
+  return findTests(root, ['src', 'test', 'bench']).filter((f) => readFileSync(join(root, f), 'utf8').includes('helpers/stores.js'));
 }
 
 function freePort() {

@@ -5,26 +5,17 @@
 // *.test.ts under src/, test/ and bench/ with Node's test runner.
 // `node scripts/test.mjs FILE…` runs only those files, without the type-check.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildIfStale } from './build.mjs';
+import { findTests } from './test-files.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 
-function findTests(dir, out = []) {
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) findTests(p, out);
-    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
-  }
-  return out;
-}
-
 const only = process.argv.slice(2);
-const files = only.length ? only : [...findTests('src'), ...findTests('test'), ...findTests('bench')].sort();
+const files = only.length ? only : findTests(root, ['src', 'test', 'bench']);
 if (!files.length) {
   console.error('no test files found');
   process.exit(1);
