@@ -37,6 +37,7 @@ const chosenFiles = [
   'test/storage-read.test.ts',
   'test/hot-partitions.test.ts',
   'test/hot-reclaim.test.ts',
+  'test/partitions.test.ts',
   'test/compaction.test.ts',
   'test/compaction-snapshot.test.ts',
   'test/rollup-read.test.ts',

@@ -138,6 +138,8 @@ for (const kind of storeKinds) {
   });
 
   describe(`retention enforcement (${kind.name})`, () => {
+    // Day chunk partitions and month rollup partitions, as a store of a million points a day or more
+    // gets (partitions.ts); the wider ones of small stores: test/partitions.test.ts.
     // Fixed clock: 2026-06-15 12:00 UTC.
     const NOW = Date.UTC(2026, 5, 15, 12);
     const A: RetentionSettings = { rawDays: 3, rollup5mDays: 10, rollup1hDays: 40 };
@@ -169,7 +171,7 @@ for (const kind of storeKinds) {
     const addChunk = async (seriesId: number, windowStartMs: number) => {
       const w = width.get(seriesId)!;
       const { ts, v } = points(windowStartMs, 24, w / 24);
-      await ensurePartitions(sql, 'chunks', [windowStartMs]);
+      await ensurePartitions(sql, 'chunks', [windowStartMs], 'day');
       await sql.query('INSERT INTO chunks (series_id, window_start, first_ts, last_ts, n, data) VALUES ($1, $2, $3, $4, $5, $6)', [
         seriesId,
         new Date(windowStartMs),
@@ -181,7 +183,7 @@ for (const kind of storeKinds) {
     };
     const addRollup = async (table: 'rollups_5m' | 'rollups_1h', seriesId: number, dayMs: number) => {
       const { ts, v } = points(dayMs, 288 * 4, 75_000);
-      await ensurePartitions(sql, table, [dayMs]);
+      await ensurePartitions(sql, table, [dayMs], 'month');
       await sql.query(`INSERT INTO ${table} (series_id, day, data) VALUES ($1, $2, $3)`, [seriesId, new Date(dayMs), encodeRollup(computeRollup(ts, v, table === 'rollups_5m' ? 300_000 : H))]);
     };
     const addHot = async (seriesId: number, tsMs: number) => {
@@ -331,7 +333,7 @@ for (const kind of storeKinds) {
     test('10,000 points in a partition past every cutoff go with one DROP, no row deletes', async () => {
       const old = Date.UTC(2026, 4, 1); // before every raw cutoff, including C's default
       const { ts, v } = points(old, 10_000, 8_000); // ~22 h in one day window
-      await ensurePartitions(sql, 'chunks', [old]);
+      await ensurePartitions(sql, 'chunks', [old], 'day');
       await sql.query('INSERT INTO chunks (series_id, window_start, first_ts, last_ts, n, data) VALUES ($1, $2, $3, $4, $5, $6)', [seriesBDay, new Date(old), new Date(ts[0]!), new Date(ts[9_999]!), 10_000, encodeChunk(ts, v)]);
       const r = await enforceRetention(sql, NOW);
       assert.deepEqual({ ...r, ms: 0 }, { droppedPartitions: 1, deletedChunks: 0, deletedRollups: 0, deletedHotRows: 0, ms: 0 });

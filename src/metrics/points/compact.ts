@@ -380,13 +380,12 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
   work.sort((a, b) => a.id - b.id);
   const ids = work.map((w) => w.id);
 
-  // Every partition written below must exist (made outside this transaction when not): checked before
-  // the DELETE, so a retry repeats only the SELECT.
+  // Every chunk partition written below must exist (made outside this transaction when not): checked
+  // before the DELETE, so a retry repeats only the SELECT. Rollup partitions are checked where their rows
+  // are known (writeRollupRows): a resolution with no rows (a 5-minute series has no 5-minute rollups)
+  // gets no partition.
   const days = new Set<number>([...windowStarts].map(dayStartMs));
-  await checkPartitions(tx, store, [
-    ...[...days].map((d) => ({ table: 'chunks' as const, keyMs: d })),
-    ...[...days].flatMap((d) => ROLLUP_RESOLUTIONS_MS.map((res) => ({ table: rollupTable[res], keyMs: d }))),
-  ]);
+  await checkPartitions(tx, store, [...days].map((d) => ({ table: 'chunks' as const, keyMs: d })));
 
   // A width, once chosen, is kept (every chunk of the series uses it); set with the series' first chunks.
   if (chosen.length) {
@@ -452,7 +451,7 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
     ],
   );
 
-  const rollupDays = await updateRollups(tx, work, all);
+  const rollupDays = await updateRollups(tx, store, work, all);
   return { points, chunks: chunkRows.length, series: ids, rollupDays, read };
 }
 
@@ -596,7 +595,7 @@ function rowKeyOf(dayMs: number, monthMs: number, closedDayMs: number): number {
   return dayMs < closedDayMs || dayMs === monthMs ? monthMs : dayMs;
 }
 
-async function updateRollups(tx: Sql, work: readonly SeriesWork[], closed: Closed): Promise<number> {
+async function updateRollups(tx: Sql, store: Sql, work: readonly SeriesWork[], closed: Closed): Promise<number> {
   const days: DayWork[] = [];
   for (const s of work) {
     for (const w of s.windows) {
@@ -742,7 +741,7 @@ async function updateRollups(tx: Sql, work: readonly SeriesWork[], closed: Close
       else if (prior) deletes.push({ id: d.id, dayMs: d.dayMs });
     }
   }
-  await writeRollupRows(tx, 'rollups_5m', upserts, deletes);
+  await writeRollupRows(tx, store, 'rollups_5m', upserts, deletes);
 
   // 1 hour: each touched month's rows laid out again (rowKeyOf); only rows whose days changed are written.
   const upserts1h: { id: number; dayMs: number; bytes: Uint8Array }[] = [];
@@ -766,13 +765,15 @@ async function updateRollups(tx: Sql, work: readonly SeriesWork[], closed: Close
     for (const key of m.rows.keys()) if (!target.has(key)) deletes1h.push({ id: m.id, dayMs: key });
     if (m.monthRowUnread && target.has(m.monthMs)) throw new Error(`compaction: the unread 1-hour month row of series ${m.id} would be overwritten`);
   }
-  await writeRollupRows(tx, 'rollups_1h', upserts1h, deletes1h);
+  await writeRollupRows(tx, store, 'rollups_1h', upserts1h, deletes1h);
   return days.length;
 }
 
 /** Upserts and deletes rollup rows of `table` by (series, key). */
-async function writeRollupRows(tx: Sql, table: 'rollups_5m' | 'rollups_1h', up: { id: number; dayMs: number; bytes: Uint8Array }[], del: { id: number; dayMs: number }[]): Promise<void> {
+async function writeRollupRows(tx: Sql, store: Sql, table: 'rollups_5m' | 'rollups_1h', up: { id: number; dayMs: number; bytes: Uint8Array }[], del: { id: number; dayMs: number }[]): Promise<void> {
   if (up.length) {
+    // A missing partition rolls the batch back; it is made and the batch runs again (runBatch).
+    await checkPartitions(tx, store, [...new Set(up.map((u) => u.dayMs))].map((keyMs) => ({ table, keyMs })));
     const packed = concat(up.map((u) => u.bytes));
     await tx.query(
       `INSERT INTO ${table} (series_id, day, data)

@@ -1,0 +1,141 @@
+// Partition widths (issue 18, partitions.ts): a store's chunk and rollup partitions are as wide as its
+// volume needs (a day, a month or a year), never overlapping, and retention keeps its rule in wide ones.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compactClosedWindows } from '../src/metrics/points/compact.js';
+import { choosePartition, ensurePartitions, estimatePointsPerDay, listPartitions, partitionFor, POINTS_A_PARTITION, widthFor, type Partition } from '../src/metrics/points/partitions.js';
+import { readPoints } from '../src/metrics/points/read.js';
+import { enforceRetention, setRetention } from '../src/metrics/points/retention.js';
+import { DAY_MS } from '../src/store/chunks/window.js';
+import type { Sql } from '../src/store/sql.js';
+import { createOrg } from '../src/tenancy/orgs.js';
+import { openMigrated, storeKinds, type TestStore } from './helpers/stores.js';
+
+test('widthFor: chunks a day from a million points a day, a month from a million a month, else a year; rollups one width coarser', () => {
+  assert.equal(POINTS_A_PARTITION, 1_000_000);
+  assert.equal(widthFor('chunks', 1_000_000), 'day');
+  assert.equal(widthFor('chunks', 999_999), 'month');
+  assert.equal(widthFor('chunks', Math.ceil(1_000_000 / 31)), 'month');
+  assert.equal(widthFor('chunks', Math.floor(1_000_000 / 31)), 'year');
+  assert.equal(widthFor('chunks', 0), 'year');
+  for (const t of ['rollups_5m', 'rollups_1h'] as const) {
+    assert.equal(widthFor(t, 5_000_000), 'month');
+    assert.equal(widthFor(t, 500_000), 'year');
+    assert.equal(widthFor(t, 0), 'year');
+  }
+});
+
+test('partitionFor and choosePartition: names and bounds; the wanted width unless it overlaps an existing partition, then finer', () => {
+  const t = Date.UTC(2026, 3, 10, 13, 5); // April 10 2026
+  assert.deepEqual(partitionFor('chunks', t), { table: 'chunks', name: 'chunks_p20260410', startMs: Date.UTC(2026, 3, 10), endMs: Date.UTC(2026, 3, 11) });
+  assert.deepEqual(partitionFor('chunks', t, 'month'), { table: 'chunks', name: 'chunks_p202604', startMs: Date.UTC(2026, 3, 1), endMs: Date.UTC(2026, 4, 1) });
+  assert.deepEqual(partitionFor('rollups_1h', t), { table: 'rollups_1h', name: 'rollups_1h_p202604', startMs: Date.UTC(2026, 3, 1), endMs: Date.UTC(2026, 4, 1) });
+  assert.deepEqual(partitionFor('rollups_5m', t, 'year'), { table: 'rollups_5m', name: 'rollups_5m_p2026', startMs: Date.UTC(2026, 0, 1), endMs: Date.UTC(2027, 0, 1) });
+
+  const dayInApril = partitionFor('chunks', Date.UTC(2026, 3, 2));
+  const march = partitionFor('chunks', Date.UTC(2026, 2, 1), 'month');
+  const existing: Partition[] = [dayInApril, march];
+  assert.equal(choosePartition('chunks', t, 'year', existing).name, 'chunks_p20260410', 'the year and April overlap partitions: a day');
+  assert.equal(choosePartition('chunks', Date.UTC(2026, 4, 20), 'month', existing).name, 'chunks_p202605');
+  assert.equal(choosePartition('chunks', Date.UTC(2025, 4, 20), 'year', existing).name, 'chunks_p2025');
+  assert.equal(choosePartition('chunks', Date.UTC(2026, 4, 20), 'day', existing).name, 'chunks_p20260520');
+  // Rollups never go finer than a month.
+  assert.equal(choosePartition('rollups_1h', t, 'year', [partitionFor('rollups_1h', Date.UTC(2026, 0, 5))]).name, 'rollups_1h_p202604');
+});
+
+for (const kind of storeKinds) {
+  describe(`partition widths (${kind.name})`, () => {
+    // Fixed clock: 2026-06-15 12:00 UTC. Three series of 5-minute data, March 1 to June 1: 288 points a
+    // day each, a small store (its chunks get month partitions, its rollups a year).
+    const NOW = Date.UTC(2026, 5, 15, 12);
+    const FROM = Date.UTC(2026, 2, 1);
+    const TO = Date.UTC(2026, 5, 1);
+    const STEP = 300_000;
+    let store: TestStore;
+    let sql: Sql;
+    let orgId: string;
+    const ids: number[] = [];
+    const names = async (table: 'chunks' | 'rollups_5m' | 'rollups_1h') => (await listPartitions(sql, table)).map((p) => p.name);
+
+    before(async () => {
+      store = await openMigrated(kind);
+      sql = store.sql;
+      orgId = (await createOrg(sql, { name: 'Small', slug: 'small' })).id;
+      for (let i = 0; i < 3; i++) {
+        const r = await sql.query<{ id: string }>(`INSERT INTO series (org_id, key, dimensions) VALUES ($1, 'small.cpu', $2) RETURNING id`, [orgId, JSON.stringify({ i: String(i) })]);
+        const id = Number(r.rows[0]!.id);
+        ids.push(id);
+        await sql.query(
+          `INSERT INTO points (series_id, ts, value) SELECT $1::bigint, to_timestamp(t::float8 / 1000), round((1000 * sin(t::float8 / 3.6e6 + $4))::numeric)::float8 / 100
+           FROM generate_series($2::int8, $3::int8 - 1, ${STEP}) AS t`,
+          [id, FROM, TO, i],
+        );
+      }
+    });
+    after(async () => store.drop());
+
+    test('backfilled months: one chunk partition a month, except a month that already has a day partition; rollups in one year; every point reads back', async () => {
+      assert.equal(await estimatePointsPerDay(sql), 3 * 288, 'series not compacted yet count 288 points a day');
+      // April already has a day partition (made when the store was larger, say): April stays in days.
+      await ensurePartitions(sql, 'chunks', [Date.UTC(2026, 3, 10)], 'day');
+      const hot = await readPoints(sql, orgId, ids, { fromMs: FROM, toMs: TO });
+      const outcome = await compactClosedWindows(sql, NOW);
+      assert.equal(outcome.points, 3 * ((TO - FROM) / STEP));
+
+      const chunkParts = await names('chunks');
+      const aprilDays = Array.from({ length: 30 }, (_, d) => `chunks_p202604${String(d + 1).padStart(2, '0')}`);
+      // June: the partitions of the two recent days every compaction makes first, in June's month partition.
+      assert.deepEqual(chunkParts, ['chunks_p202603', ...aprilDays, 'chunks_p202605', 'chunks_p202606']);
+      assert.deepEqual(await names('rollups_1h'), ['rollups_1h_p2026']);
+      assert.deepEqual(await names('rollups_5m'), ['rollups_5m_p2026'], 'made for the recent days only: 5-minute series have no 5-minute rollups');
+      assert.equal(Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM rollups_5m')).rows[0]!.n), 0);
+      assert.ok(Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM rollups_1h')).rows[0]!.n) > 0);
+      assert.equal(await estimatePointsPerDay(sql), 3 * 288, 'day-wide windows: 288 points a day each');
+
+      const read = await readPoints(sql, orgId, ids, { fromMs: FROM, toMs: TO });
+      for (const id of ids) {
+        const p = read.get(id)!;
+        assert.equal(p.timestampsMs.length, (TO - FROM) / STEP);
+        assert.equal(p.timestampsMs[0], FROM);
+        assert.deepEqual(p, hot.get(id), 'the same points as the hot rows held');
+      }
+    });
+
+    test('retention in wide partitions: expired rows go per organisation, a partition goes once wholly expired', async () => {
+      // Raw 30 days: the cutoff is May 16 12:00. March and April's days lie wholly before it and are
+      // dropped; May straddles it: its expired day windows are deleted, the partition stays.
+      await setRetention(sql, orgId, { rawDays: 30, rollup5mDays: 60, rollup1hDays: 400 });
+      const r = await enforceRetention(sql, NOW);
+      const cutoff = NOW - 30 * DAY_MS;
+      assert.equal(r.droppedPartitions, 1 + 30);
+      assert.equal(r.deletedChunks, 3 * 15, 'May 1–15: 15 day windows a series');
+      assert.deepEqual(await names('chunks'), ['chunks_p202605', 'chunks_p202606']);
+      assert.deepEqual(await names('rollups_1h'), ['rollups_1h_p2026'], 'the year holds rollups still kept');
+      const windows = await sql.query<{ w: Date }>('SELECT min(window_start) AS w FROM chunks');
+      assert.equal(new Date(windows.rows[0]!.w).getTime(), Date.UTC(2026, 4, 16), 'the window straddling the cutoff stays whole');
+      const read = await readPoints(sql, orgId, ids, { fromMs: FROM, toMs: TO });
+      for (const id of ids) assert.equal(read.get(id)!.timestampsMs[0], Date.UTC(2026, 4, 16));
+      assert.ok(cutoff > Date.UTC(2026, 4, 16) && cutoff < Date.UTC(2026, 4, 17));
+
+      // A second run changes nothing.
+      const again = await enforceRetention(sql, NOW);
+      assert.deepEqual({ ...again, ms: 0 }, { droppedPartitions: 0, deletedChunks: 0, deletedRollups: 0, deletedHotRows: 0, ms: 0 });
+      // Once May has wholly expired, its partition goes with one drop.
+      const later = await enforceRetention(sql, Date.UTC(2026, 6, 1, 1));
+      assert.equal(later.droppedPartitions, 1);
+      assert.deepEqual(await names('chunks'), ['chunks_p202606']);
+    });
+
+    // Two processes making partitions at once: only PostgreSQL runs two connections.
+    if (kind.name === 'postgres') {
+      test('two connections making the partition of one day at different widths: one is made, both see it', async () => {
+        const other = await store.connectAgain!();
+        const t = Date.UTC(2025, 6, 4, 10);
+        await Promise.all([ensurePartitions(sql, 'chunks', [t], 'day'), ensurePartitions(other, 'chunks', [t], 'year')]);
+        const holding = (await listPartitions(sql, 'chunks')).filter((p) => p.startMs <= t && t < p.endMs);
+        assert.equal(holding.length, 1);
+        assert.ok(['chunks_p20250704', 'chunks_p2025'].includes(holding[0]!.name));
+      });
+    }
+  });
+}
