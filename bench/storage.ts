@@ -31,6 +31,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { compactClosedWindows } from '../src/metrics/points/compact.js';
 import { reclaimEmptyDefault } from '../src/metrics/points/hot-partitions.js';
+import { mergeSmallPartitions } from '../src/metrics/points/partition-merge.js';
 import { listPartitions } from '../src/metrics/points/partitions.js';
 import { readBuckets } from '../src/metrics/points/buckets.js';
 import { readPoints } from '../src/metrics/points/read.js';
@@ -321,6 +322,9 @@ async function runStore(kind: Kind): Promise<Record<string, unknown>> {
     if (typeof nab !== 'string') {
       const c1 = await timedCompaction(q, nabLastDay + DAY_MS + COMPACTION_GRACE_MS + 60_000, store.database);
       await vacuumPoints(q);
+      // What the hourly maintenance job does next: small partitions of closed months and years merged.
+      const merged = await mergeSmallPartitions(q, Date.now());
+      if (merged.made.length) log(kind, `a. NAB: ${merged.replaced} small partitions merged into ${merged.made.length} (${merged.made.join(', ')})`);
       const s1 = await pointTableBytes(q);
       const nabStored = await storedPoints(q, 'nab.value');
       const nabHot = Number((await q.query<{ n: number | string }>(`SELECT count(*) AS n FROM points WHERE series_id IN (SELECT id FROM series WHERE key = 'nab.value')`)).rows[0]!.n);

@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compactClosedWindows } from '../src/metrics/points/compact.js';
+import { closedGroups, mergeSmallPartitions } from '../src/metrics/points/partition-merge.js';
 import { choosePartition, ensurePartitions, estimatePointsPerDay, listPartitions, partitionFor, POINTS_A_PARTITION, widthFor, type Partition } from '../src/metrics/points/partitions.js';
 import { readPoints } from '../src/metrics/points/read.js';
 import { enforceRetention, setRetention } from '../src/metrics/points/retention.js';
@@ -137,5 +138,111 @@ for (const kind of storeKinds) {
         assert.ok(['chunks_p20250704', 'chunks_p2025'].includes(holding[0]!.name));
       });
     }
+  });
+}
+
+test('closedGroups: narrower partitions of periods ended before the line, two or more a period', () => {
+  const day = (y: number, m: number, d: number) => partitionFor('chunks', Date.UTC(y, m, d));
+  const parts = [day(2025, 10, 3), day(2025, 10, 4), day(2025, 11, 1), partitionFor('chunks', Date.UTC(2026, 0, 1), 'month'), day(2026, 1, 1), day(2026, 1, 2)];
+  const line = Date.UTC(2026, 2, 1); // March 1 2026: February is closed, March is not
+  const groups = (w: 'month' | 'year') => closedGroups('chunks', w, parts, line).map((g) => `${g.into.name}:${g.parts.map((p) => p.name).join('+')}`);
+  assert.deepEqual(groups('month'), ['chunks_p202511:chunks_p20251103+chunks_p20251104', 'chunks_p202602:chunks_p20260201+chunks_p20260202']);
+  assert.deepEqual(groups('year'), ['chunks_p2025:chunks_p20251103+chunks_p20251104+chunks_p20251201'], '2026 is not closed');
+  assert.deepEqual(closedGroups('chunks', 'month', parts, Date.UTC(2026, 1, 28)).map((g) => g.into.name), ['chunks_p202511'], 'February ends after the line');
+});
+
+for (const kind of storeKinds) {
+  describe(`small closed partitions merged (${kind.name})`, () => {
+    // Fixed clock: 2026-06-15 12:00 UTC. Two 5-minute series from November 20 2025 to January 10 2026,
+    // in day partitions (chunks) and month partitions (rollups) made beforehand, as a large store makes.
+    const NOW = Date.UTC(2026, 5, 15, 12);
+    const FROM = Date.UTC(2025, 10, 20);
+    const TO = Date.UTC(2026, 0, 10);
+    let store: TestStore;
+    let sql: Sql;
+    let orgId: string;
+    const ids: number[] = [];
+    let before1: Awaited<ReturnType<typeof readPoints>>;
+    const names = async (table: 'chunks' | 'rollups_5m' | 'rollups_1h') => (await listPartitions(sql, table)).map((p) => p.name);
+    const count = async (table: string) => Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+
+    before(async () => {
+      store = await openMigrated(kind);
+      sql = store.sql;
+      orgId = (await createOrg(sql, { name: 'Imports', slug: 'imports' })).id;
+      const days = Array.from({ length: (TO - FROM) / DAY_MS }, (_, d) => FROM + d * DAY_MS);
+      await ensurePartitions(sql, 'chunks', days, 'day');
+      await ensurePartitions(sql, 'rollups_1h', days, 'month');
+      for (let i = 0; i < 2; i++) {
+        const r = await sql.query<{ id: string }>(`INSERT INTO series (org_id, key, dimensions) VALUES ($1, 'old.cpu', $2) RETURNING id`, [orgId, JSON.stringify({ i: String(i) })]);
+        ids.push(Number(r.rows[0]!.id));
+        await sql.query(
+          `INSERT INTO points (series_id, ts, value) SELECT $1::bigint, to_timestamp(t::float8 / 1000), round((1000 * cos(t::float8 / 7.2e6 + $4))::numeric)::float8 / 100
+           FROM generate_series($2::int8, $3::int8 - 1, 300000) AS t`,
+          [ids[i], FROM, TO, i],
+        );
+      }
+      await compactClosedWindows(sql, NOW);
+      before1 = await readPoints(sql, orgId, ids, { fromMs: FROM, toMs: TO });
+      assert.equal(before1.get(ids[0]!)!.timestampsMs.length, (TO - FROM) / 300_000);
+    });
+    after(async () => store.drop());
+
+    test('partitions together over the size limit stay as they are', async () => {
+      const r = await mergeSmallPartitions(sql, NOW, { maxBytes: 64 * 1024 });
+      assert.deepEqual(r, { made: [], replaced: 0, blocked: 0 });
+      assert.equal((await names('chunks')).length, 51 + 1, 'the 51 days and June (made by the compaction, small store)');
+    });
+
+    // A reader holding the table: only PostgreSQL runs two connections.
+    if (kind.name === 'postgres') {
+      test('a long reader of the table is not waited for: nothing changes, the next run merges', async () => {
+        const other = await store.connectAgain!();
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        let reading!: () => void;
+        const isReading = new Promise<void>((resolve) => (reading = resolve));
+        const holder = other.transaction(async (tx) => {
+          for (const table of ['chunks', 'rollups_5m', 'rollups_1h']) await tx.query(`SELECT count(*) FROM ${table}`);
+          reading();
+          await released;
+        });
+        await isReading;
+        try {
+          const r = await mergeSmallPartitions(sql, NOW, { lockTimeoutMs: 100 });
+          // Chunk days into November, December and January; then (the days still there) into 2025; rollup months into 2025.
+          assert.deepEqual(r, { made: [], replaced: 0, blocked: 3 + 1 + 1 });
+          assert.equal((await names('chunks')).length, 52);
+        } finally {
+          release();
+          await holder;
+        }
+      });
+    }
+
+    test('closed months merged, then closed years; every row kept with its primary key, the same points read back', async () => {
+      const chunks = await count('chunks');
+      const rollups = await count('rollups_1h');
+      const r = await mergeSmallPartitions(sql, NOW);
+      assert.deepEqual(r.made, ['chunks_p202511', 'chunks_p202512', 'chunks_p202601', 'chunks_p2025', 'rollups_1h_p2025']);
+      assert.equal(r.blocked, 0);
+      assert.deepEqual(await names('chunks'), ['chunks_p2025', 'chunks_p202601', 'chunks_p202606']);
+      assert.deepEqual(await names('rollups_1h'), ['rollups_1h_p2025', 'rollups_1h_p202601', 'rollups_1h_p202606']);
+      assert.equal(await count('chunks'), chunks);
+      assert.equal(await count('rollups_1h'), rollups);
+      assert.deepEqual(await readPoints(sql, orgId, ids, { fromMs: FROM, toMs: TO }), before1);
+      // The merged partition has the table's primary key.
+      await assert.rejects(
+        sql.query(`INSERT INTO chunks (series_id, window_start, first_ts, last_ts, n, data) SELECT series_id, window_start, first_ts, last_ts, n, data FROM chunks_p2025 LIMIT 1`),
+        (e: { code?: string }) => e.code === '23505',
+      );
+      // New rows of the merged periods land in the merged partitions (no partition is made).
+      await ensurePartitions(sql, 'chunks', [Date.UTC(2025, 11, 31)]);
+      assert.deepEqual(await names('chunks'), ['chunks_p2025', 'chunks_p202601', 'chunks_p202606']);
+      // Nothing left to merge: the maintenance job's run changes nothing.
+      const { runMaintenance } = await import('../src/jobs/maintenance.js');
+      const m = await runMaintenance(sql, new Date(NOW));
+      assert.deepEqual(m.partitions, { made: [], replaced: 0, blocked: 0 });
+    });
   });
 }

@@ -97,6 +97,14 @@ async function exclusively(sql: Sql, fn: () => Promise<void>): Promise<boolean> 
   }
 }
 
+/**
+ * Runs `fn` holding the compaction lock of the store (no compaction runs meanwhile, in any process);
+ * false, with `fn` not run, when a compaction holds it. For partition upkeep (partition-merge.ts).
+ */
+export function withCompactionLock(sql: Sql, fn: () => Promise<void>): Promise<boolean> {
+  return exclusively(sql, fn);
+}
+
 // ------------------------------------------------------------------------------------------------
 // Packed columns (string_agg of timestamptz_send / float8send): bytes instead of a row object a point
 
