@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compactClosedWindows } from '../src/metrics/points/compact.js';
-import { closedGroups, mergeSmallPartitions } from '../src/metrics/points/partition-merge.js';
+import { mergeRuns, mergeSmallPartitions, spanning } from '../src/metrics/points/partition-merge.js';
 import { choosePartition, ensurePartitions, estimatePointsPerDay, listPartitions, partitionFor, POINTS_A_PARTITION, widthFor, type Partition } from '../src/metrics/points/partitions.js';
 import { readPoints } from '../src/metrics/points/read.js';
 import { enforceRetention, setRetention } from '../src/metrics/points/retention.js';
@@ -141,14 +141,20 @@ for (const kind of storeKinds) {
   });
 }
 
-test('closedGroups: narrower partitions of periods ended before the line, two or more a period', () => {
+test('mergeRuns: adjacent partitions ended before the line, under the size limit together, two or more a run', () => {
   const day = (y: number, m: number, d: number) => partitionFor('chunks', Date.UTC(y, m, d));
-  const parts = [day(2025, 10, 3), day(2025, 10, 4), day(2025, 11, 1), partitionFor('chunks', Date.UTC(2026, 0, 1), 'month'), day(2026, 1, 1), day(2026, 1, 2)];
+  const month = (y: number, m: number) => partitionFor('chunks', Date.UTC(y, m, 1), 'month');
+  const parts = [day(2025, 10, 3), day(2025, 10, 4), month(2025, 11), day(2026, 0, 1), day(2026, 0, 2), month(2026, 1), day(2026, 2, 1)];
+  const sizes = new Map(parts.map((p) => [p.name, 100]));
+  const names = (runs: Partition[][]) => runs.map((r) => r.map((p) => p.name).join('+'));
   const line = Date.UTC(2026, 2, 1); // March 1 2026: February is closed, March is not
-  const groups = (w: 'month' | 'year') => closedGroups('chunks', w, parts, line).map((g) => `${g.into.name}:${g.parts.map((p) => p.name).join('+')}`);
-  assert.deepEqual(groups('month'), ['chunks_p202511:chunks_p20251103+chunks_p20251104', 'chunks_p202602:chunks_p20260201+chunks_p20260202']);
-  assert.deepEqual(groups('year'), ['chunks_p2025:chunks_p20251103+chunks_p20251104+chunks_p20251201'], '2026 is not closed');
-  assert.deepEqual(closedGroups('chunks', 'month', parts, Date.UTC(2026, 1, 28)).map((g) => g.into.name), ['chunks_p202511'], 'February ends after the line');
+  assert.deepEqual(names(mergeRuns(parts, sizes, line, 1000)), ['chunks_p20251103+chunks_p20251104+chunks_p202512+chunks_p20260101+chunks_p20260102+chunks_p202602']);
+  assert.deepEqual(names(mergeRuns(parts, sizes, line, 301)), ['chunks_p20251103+chunks_p20251104+chunks_p202512', 'chunks_p20260101+chunks_p20260102+chunks_p202602'], 'each run under 301 bytes');
+  sizes.set('chunks_p202512', 5000);
+  assert.deepEqual(names(mergeRuns(parts, sizes, line, 1000)), ['chunks_p20251103+chunks_p20251104', 'chunks_p20260101+chunks_p20260102+chunks_p202602'], 'a big partition ends a run');
+  assert.deepEqual(names(mergeRuns(parts, sizes, Date.UTC(2026, 1, 28), 1000)), ['chunks_p20251103+chunks_p20251104', 'chunks_p20260101+chunks_p20260102'], 'February ends after the line');
+  assert.deepEqual(mergeRuns([day(2026, 0, 1)], sizes, line, 1000), [], 'one partition alone stays');
+  assert.deepEqual(spanning('chunks', [day(2025, 10, 3), month(2025, 11)]), { table: 'chunks', name: 'chunks_p20251103_20260101', startMs: Date.UTC(2025, 10, 3), endMs: Date.UTC(2026, 0, 1) });
 });
 
 for (const kind of storeKinds) {
@@ -170,6 +176,8 @@ for (const kind of storeKinds) {
       store = await openMigrated(kind);
       sql = store.sql;
       orgId = (await createOrg(sql, { name: 'Imports', slug: 'imports' })).id;
+      // Kept for ten years: the maintenance job's retention leaves the import alone.
+      await setRetention(sql, orgId, { rawDays: 3650, rollup5mDays: 3650, rollup1hDays: 3650 });
       const days = Array.from({ length: (TO - FROM) / DAY_MS }, (_, d) => FROM + d * DAY_MS);
       await ensurePartitions(sql, 'chunks', days, 'day');
       await ensurePartitions(sql, 'rollups_1h', days, 'month');
@@ -210,8 +218,7 @@ for (const kind of storeKinds) {
         await isReading;
         try {
           const r = await mergeSmallPartitions(sql, NOW, { lockTimeoutMs: 100 });
-          // Chunk days into November, December and January; then (the days still there) into 2025; rollup months into 2025.
-          assert.deepEqual(r, { made: [], replaced: 0, blocked: 3 + 1 + 1 });
+          assert.deepEqual(r, { made: [], replaced: 0, blocked: 2 }, 'the chunk days, the rollup months');
           assert.equal((await names('chunks')).length, 52);
         } finally {
           release();
@@ -220,29 +227,33 @@ for (const kind of storeKinds) {
       });
     }
 
-    test('closed months merged, then closed years; every row kept with its primary key, the same points read back', async () => {
+    test('closed partitions merged into one a table; every row kept with its primary key, the same points read back', async () => {
       const chunks = await count('chunks');
       const rollups = await count('rollups_1h');
       const r = await mergeSmallPartitions(sql, NOW);
-      assert.deepEqual(r.made, ['chunks_p202511', 'chunks_p202512', 'chunks_p202601', 'chunks_p2025', 'rollups_1h_p2025']);
-      assert.equal(r.blocked, 0);
-      assert.deepEqual(await names('chunks'), ['chunks_p2025', 'chunks_p202601', 'chunks_p202606']);
-      assert.deepEqual(await names('rollups_1h'), ['rollups_1h_p2025', 'rollups_1h_p202601', 'rollups_1h_p202606']);
+      // June's partitions (made by the compaction for the recent days) are not closed.
+      assert.deepEqual(r, { made: ['chunks_p20251120_20260110', 'rollups_1h_p20251101_20260201'], replaced: 51 + 3, blocked: 0 });
+      assert.deepEqual(await names('chunks'), ['chunks_p20251120_20260110', 'chunks_p202606']);
+      assert.deepEqual(await names('rollups_1h'), ['rollups_1h_p20251101_20260201', 'rollups_1h_p202606']);
       assert.equal(await count('chunks'), chunks);
       assert.equal(await count('rollups_1h'), rollups);
       assert.deepEqual(await readPoints(sql, orgId, ids, { fromMs: FROM, toMs: TO }), before1);
       // The merged partition has the table's primary key.
       await assert.rejects(
-        sql.query(`INSERT INTO chunks (series_id, window_start, first_ts, last_ts, n, data) SELECT series_id, window_start, first_ts, last_ts, n, data FROM chunks_p2025 LIMIT 1`),
+        sql.query(`INSERT INTO chunks (series_id, window_start, first_ts, last_ts, n, data) SELECT series_id, window_start, first_ts, last_ts, n, data FROM chunks_p20251120_20260110 LIMIT 1`),
         (e: { code?: string }) => e.code === '23505',
       );
-      // New rows of the merged periods land in the merged partitions (no partition is made).
+      // New rows of the merged span land in the merged partition (none is made); outside it, one is.
       await ensurePartitions(sql, 'chunks', [Date.UTC(2025, 11, 31)]);
-      assert.deepEqual(await names('chunks'), ['chunks_p2025', 'chunks_p202601', 'chunks_p202606']);
-      // Nothing left to merge: the maintenance job's run changes nothing.
+      assert.deepEqual(await names('chunks'), ['chunks_p20251120_20260110', 'chunks_p202606']);
+      await ensurePartitions(sql, 'chunks', [Date.UTC(2026, 0, 20)]);
+      assert.deepEqual(await names('chunks'), ['chunks_p20251120_20260110', 'chunks_p20260120', 'chunks_p202606'], 'January as a month would overlap the merged span: a day');
+      // The maintenance job's run merges that day into the span; the next changes nothing.
       const { runMaintenance } = await import('../src/jobs/maintenance.js');
       const m = await runMaintenance(sql, new Date(NOW));
-      assert.deepEqual(m.partitions, { made: [], replaced: 0, blocked: 0 });
+      assert.deepEqual(m.partitions, { made: ['chunks_p20251120_20260121'], replaced: 2, blocked: 0 });
+      assert.deepEqual((await runMaintenance(sql, new Date(NOW))).partitions, { made: [], replaced: 0, blocked: 0 });
+      assert.deepEqual(await readPoints(sql, orgId, ids, { fromMs: FROM, toMs: TO }), before1);
     });
   });
 }

@@ -301,11 +301,18 @@ for (const kind of storeKinds) {
       assert.ok(r.deletedChunks > 0 && r.deletedRollups > 0 && r.deletedHotRows > 0, JSON.stringify(r));
       assert.ok(r.ms >= 0);
 
-      // The maintenance job runs it; at the same time there is nothing left to do.
+      // The maintenance job runs it; at the same time there is nothing left to do. It also merges the
+      // small closed partitions (partition-merge.ts): the same days covered, in fewer partitions.
+      const covered = async (table: PartitionedTable) => (await listPartitions(sql, table)).map((p) => [p.startMs, p.endMs] as const);
+      const days = (spans: (readonly [number, number])[]) => spans.reduce((n, [a, b]) => n + (b - a) / DAY_MS, 0);
+      const chunksBefore = await covered('chunks');
       const m = await runMaintenance(sql, new Date(NOW));
       assert.deepEqual({ ...m.retention, ms: 0 }, { droppedPartitions: 0, deletedChunks: 0, deletedRollups: 0, deletedHotRows: 0, ms: 0 });
       assert.deepEqual(await snapshot(), after1);
-      assert.deepEqual(await partitionNames('chunks'), chunkParts);
+      assert.deepEqual(m.partitions, { made: ['chunks_p20260608_20260613', 'rollups_1h_p20260401_20260601'], replaced: 5 + 2, blocked: 0 });
+      const chunksAfter = await covered('chunks');
+      assert.deepEqual([chunksAfter[0]![0], chunksAfter.at(-1)![1], days(chunksAfter)], [chunksBefore[0]![0], chunksBefore.at(-1)![1], days(chunksBefore)]);
+      assert.deepEqual(await partitionNames('chunks'), ['chunks_p20260608_20260613', ...chunkParts.slice(5)]);
     });
 
     test('an organisation without settings keeps the default 30 days: its partitions stay', async () => {

@@ -1,24 +1,26 @@
-// Small closed partitions merged into one wider partition (issue 18), by the hourly maintenance job.
+// Small closed partitions merged into one (issue 18), by the hourly maintenance job.
 //
-// partitions.ts picks a new partition's width from the store's volume as a whole. Data written into a
-// period of the past (an import of old history) may be far sparser than that: NAB's 58 series over 318
-// days in a store whose live series want day partitions would make 318 day partitions, each costing its
-// fixed 32–56 kB for ~1,150 points. Like Prometheus compacting small blocks into larger ones, the job
-// merges the partitions of a closed period (a month for chunk days, a year for chunk and rollup months)
-// into one partition of that period when together they are small (under {@link MERGE_BELOW_BYTES}).
-// "Closed": the period ended before the hot table's recent two days, so no live data lands there (late
-// and backfilled data still may, into the merged partition). Retention is unchanged: the wider
-// partition goes whole once wholly expired, its expired rows are deleted per organisation before.
+// partitions.ts picks a new partition's width from the store's volume as a whole. Data written into the
+// past (an import of old history) may be far sparser than that: NAB's 58 series over 318 days in a store
+// whose live series want day partitions would make 318 day partitions, each costing its fixed 32–56 kB
+// for ~1,150 points; and a small store's months, each a partition, add up the same way over the years.
+// Like Prometheus compacting adjacent small blocks into larger ones, the job merges each run of adjacent
+// closed partitions of a table that together stay under {@link MERGE_BELOW_BYTES} into one partition
+// spanning them (named by its bounds, chunks_pYYYYMMDD_YYYYMMDD). "Closed": the partition ended before
+// the hot table's recent two days, so no live data lands in it (late and imported data still may, into
+// the merged partition). Retention is unchanged: a partition goes whole once wholly expired, and the
+// expired rows of one that straddles a horizon are deleted per organisation before, so the dead space
+// this leaves is bounded by the size limit.
 //
-// One transaction a period: writers of the table wait (SHARE ROW EXCLUSIVE on the parent alone;
-// readers go on) while the rows are copied, then the old partitions are dropped and the new one
-// attached (ACCESS EXCLUSIVE on the parent, waited for at most `lockTimeoutMs`, else nothing is done
-// and the next run tries again). The caller holds the compaction lock, so no compactor writes meanwhile.
+// One transaction a run: writers of the table wait (SHARE ROW EXCLUSIVE on the parent alone; readers go
+// on) while the rows are copied, then the old partitions are dropped and the new one attached (ACCESS
+// EXCLUSIVE on the parent, waited for at most `lockTimeoutMs`, else nothing is done and the next run
+// tries again). The caller holds the compaction lock, so no compactor writes meanwhile.
 import type { Sql } from '../../store/sql.js';
 import { DAY_MS, dayStartMs } from '../../store/chunks/window.js';
-import { forgetPartitions, listPartitions, partitionFor, unlessBlocked, type Partition, type PartitionedTable, type PartitionWidth } from './partitions.js';
+import { forgetPartitions, listPartitions, unlessBlocked, type Partition, type PartitionedTable } from './partitions.js';
 
-/** Partitions of one closed period are merged while their total size (heap, indexes, TOAST, maps) is under this. */
+/** Adjacent closed partitions are merged while their total size (heap, indexes, TOAST, maps) stays under this. */
 export const MERGE_BELOW_BYTES = 16 * 2 ** 20;
 
 /** How long a merge waits for a table lock before giving up until the next run, ms. */
@@ -27,56 +29,71 @@ export const MERGE_LOCK_TIMEOUT_MS = 2000;
 /** The partition key column of each table. */
 const keyColumn: Record<PartitionedTable, string> = { chunks: 'window_start', rollups_5m: 'day', rollups_1h: 'day' };
 
-/** The wider widths each table's partitions merge into, finest first. */
-const mergeInto: Record<PartitionedTable, PartitionWidth[]> = { chunks: ['month', 'year'], rollups_5m: ['year'], rollups_1h: ['year'] };
-
 export interface MergeResult {
   /** Partitions made by merging, in the order made. */
   made: string[];
   /** Partitions they replaced. */
   replaced: number;
-  /** Periods left as they were because a lock was not granted in time (or a deadlock was broken). */
+  /** Runs left as they were because a lock was not granted in time (or a deadlock was broken). */
   blocked: number;
 }
 
 /**
- * Merges, per table, the partitions of each period closed at `nowMs` (wider than each of them: a
- * month, then a year) when there are two or more and together they are smaller than `maxBytes`.
+ * Merges, per table, each run of two or more adjacent partitions closed at `nowMs` whose total size
+ * stays under `maxBytes`.
  */
 export async function mergeSmallPartitions(sql: Sql, nowMs: number, options: { maxBytes?: number; lockTimeoutMs?: number } = {}): Promise<MergeResult> {
   const maxBytes = options.maxBytes ?? MERGE_BELOW_BYTES;
   const closedBeforeMs = dayStartMs(nowMs) - 2 * DAY_MS;
   const result: MergeResult = { made: [], replaced: 0, blocked: 0 };
   for (const table of ['chunks', 'rollups_5m', 'rollups_1h'] as const) {
-    for (const width of mergeInto[table]) {
-      const groups = closedGroups(table, width, await listPartitions(sql, table), closedBeforeMs);
-      if (!groups.length) continue;
-      const sizes = await partitionBytes(sql, groups.flatMap((g) => g.parts.map((p) => p.name)));
-      for (const g of groups) {
-        if (g.parts.reduce((s, p) => s + (sizes.get(p.name) ?? 0), 0) >= maxBytes) continue;
-        if (await merge(sql, table, g.parts, g.into, options.lockTimeoutMs ?? MERGE_LOCK_TIMEOUT_MS)) {
-          result.made.push(g.into.name);
-          result.replaced += g.parts.length;
-        } else result.blocked++;
-      }
+    const parts = (await listPartitions(sql, table)).filter((p) => p.endMs <= closedBeforeMs);
+    if (parts.length < 2) continue;
+    for (const run of mergeRuns(parts, await partitionBytes(sql, parts.map((p) => p.name)), closedBeforeMs, maxBytes)) {
+      const into = spanning(table, run);
+      if (await merge(sql, table, run, into, options.lockTimeoutMs ?? MERGE_LOCK_TIMEOUT_MS)) {
+        result.made.push(into.name);
+        result.replaced += run.length;
+      } else result.blocked++;
     }
   }
   if (result.made.length) forgetPartitions(sql);
   return result;
 }
 
-/** The periods of `width` ended by `closedBeforeMs` holding two or more (narrower) partitions of `parts`. */
-export function closedGroups(table: PartitionedTable, width: PartitionWidth, parts: readonly Partition[], closedBeforeMs: number): { into: Partition; parts: Partition[] }[] {
-  const byPeriod = new Map<string, { into: Partition; parts: Partition[] }>();
+/**
+ * The runs to merge among `parts` (in key order): consecutive partitions ended by `closedBeforeMs`,
+ * each run as long as its total size (`sizes`, bytes) stays under `maxBytes`, two partitions or more.
+ * A partition of `maxBytes` or more ends a run and joins none.
+ */
+export function mergeRuns(parts: readonly Partition[], sizes: ReadonlyMap<string, number>, closedBeforeMs: number, maxBytes: number): Partition[][] {
+  const runs: Partition[][] = [];
+  let run: Partition[] = [];
+  let bytes = 0;
+  const close = () => {
+    if (run.length >= 2) runs.push(run);
+    run = [];
+    bytes = 0;
+  };
   for (const p of parts) {
-    const into = partitionFor(table, p.startMs, width);
-    // A partition as wide as the period (or wider) is already merged; partitions never straddle periods.
-    if (into.endMs > closedBeforeMs || p.endMs - p.startMs >= into.endMs - into.startMs) continue;
-    const g = byPeriod.get(into.name) ?? { into, parts: [] };
-    g.parts.push(p);
-    byPeriod.set(into.name, g);
+    if (p.endMs > closedBeforeMs) break;
+    const b = sizes.get(p.name) ?? 0;
+    if (bytes + b >= maxBytes) close();
+    if (b >= maxBytes) continue;
+    run.push(p);
+    bytes += b;
   }
-  return [...byPeriod.values()].filter((g) => g.parts.length >= 2);
+  close();
+  return runs;
+}
+
+const ymd = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+
+/** The partition spanning `run` (its first start to its last end). */
+export function spanning(table: PartitionedTable, run: readonly Partition[]): Partition {
+  const startMs = run[0]!.startMs;
+  const endMs = run[run.length - 1]!.endMs;
+  return { table, name: `${table}_p${ymd(startMs)}_${ymd(endMs)}`, startMs, endMs };
 }
 
 async function partitionBytes(sql: Sql, names: string[]): Promise<Map<string, number>> {
