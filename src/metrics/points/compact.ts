@@ -24,7 +24,7 @@
 import { int8Array, timestamptzArray, type Sql } from '../../store/sql.js';
 import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type Rollup } from '../../store/chunks/rollup.js';
-import { chooseChunkSeconds, COMPACTION_GRACE_MS, DAY_MS, DAY_S, dayStartMs, monthBoundsMs, ROLLUP_RESOLUTIONS_MS, rollupTable, TWO_HOURS_S, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
+import { chooseChunkSeconds, COMPACTION_GRACE_MS, MIN_POINTS_PER_BUCKET, DAY_MS, DAY_S, dayStartMs, monthBoundsMs, ROLLUP_RESOLUTIONS_MS, rollupTable, TWO_HOURS_S, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
 import { ensurePartitions, forgetPartitions, missingPartitions, type Partition, type PartitionedTable } from './partitions.js';
 import { HOT_LOCK_TIMEOUT_MS, listHotPartitions } from './hot-partitions.js';
 import { unpackPoints } from './packed.js';
@@ -388,12 +388,12 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
   work.sort((a, b) => a.id - b.id);
   const ids = work.map((w) => w.id);
 
-  // Every chunk partition written below must exist (made outside this transaction when not): checked
-  // before the DELETE, so a retry repeats only the SELECT. Rollup partitions are checked where their rows
-  // are known (writeRollupRows): a resolution with no rows (a 5-minute series has no 5-minute rollups)
-  // gets no partition.
+  // Every partition written below must exist (made outside this transaction when not): checked before
+  // the DELETE, so a retry repeats only the SELECT. Rollup partitions only for the days whose points
+  // here earn rollups of that resolution (a 5-minute series has no 5-minute rollups: no partition);
+  // writeRollupRows checks again for rows this could not foresee (points merged from stored chunks).
   const days = new Set<number>([...windowStarts].map(dayStartMs));
-  await checkPartitions(tx, store, [...days].map((d) => ({ table: 'chunks' as const, keyMs: d })));
+  await checkPartitions(tx, store, [...[...days].map((d) => ({ table: 'chunks' as const, keyMs: d })), ...likelyRollupDays(work)]);
 
   // A width, once chosen, is kept (every chunk of the series uses it); set with the series' first chunks.
   if (chosen.length) {
@@ -775,6 +775,40 @@ async function updateRollups(tx: Sql, store: Sql, work: readonly SeriesWork[], c
   }
   await writeRollupRows(tx, store, 'rollups_1h', upserts1h, deletes1h);
   return days.length;
+}
+
+/**
+ * The (rollup table, day) pairs the windows of `work` will write, judged by their own points as
+ * rollupWorthKeeping judges a day: at least MIN_POINTS_PER_BUCKET points a bucket holding points.
+ */
+function likelyRollupDays(work: readonly SeriesWork[]): { table: 'rollups_5m' | 'rollups_1h'; keyMs: number }[] {
+  const out = new Map<string, { table: 'rollups_5m' | 'rollups_1h'; keyMs: number }>();
+  for (const s of work) {
+    // Windows nest in days and buckets in windows: per day, sums over its windows.
+    const perDay = new Map<number, { points: number; buckets: number[] }>();
+    for (const w of s.windows) {
+      const dayMs = dayStartMs(w.startMs);
+      const d = perDay.get(dayMs) ?? { points: 0, buckets: ROLLUP_RESOLUTIONS_MS.map(() => 0) };
+      d.points += w.t.length;
+      ROLLUP_RESOLUTIONS_MS.forEach((res, k) => {
+        let last = Number.NaN;
+        for (let i = 0; i < w.t.length; i++) {
+          const b = Math.floor(w.t[i]! / res);
+          if (b !== last) d.buckets[k]!++;
+          last = b;
+        }
+      });
+      perDay.set(dayMs, d);
+    }
+    for (const [dayMs, d] of perDay) {
+      ROLLUP_RESOLUTIONS_MS.forEach((res, k) => {
+        if (d.points < MIN_POINTS_PER_BUCKET * d.buckets[k]!) return;
+        const table = rollupTable[res];
+        out.set(`${table}:${dayMs}`, { table, keyMs: dayMs });
+      });
+    }
+  }
+  return [...out.values()];
 }
 
 /** Upserts and deletes rollup rows of `table` by (series, key). */
