@@ -3,8 +3,11 @@
 // so a partition whose end is past every organisation's retention is dropped whole.
 //
 // Widths: a day (chunks_pYYYYMMDD), a month (chunks_pYYYYMM, rollups_5m_pYYYYMM) or a year
-// (rollups_1h_pYYYY), chosen when a partition is made, from how many points the store's series write a
-// day (partitionWidth): the finest width whose period holds about a million points or more. A partition
+// (chunks_pYYYY, rollups_1h_pYYYY), chosen when a partition is made, from how many points the store's
+// series write a day (estimatePointsPerDay, widthFor): the finest width whose period holds about a
+// million points or more. Later, the maintenance job merges small closed partitions into one spanning
+// them (partition-merge.ts: chunks_pYYYYMMDD_YYYYMMDD); ranges, not names, tell which partition holds a
+// time. A partition
 // has a fixed cost of 32–56 kB (a heap page, the primary key's metapage and root, the TOAST index, then
 // the free space and visibility maps), ~2 % of a million points' chunks; on the NAB corpus (58 series
 // over 318 days) day partitions were 10 of its 12 MB, 28 bytes a point. Rollup partitions are one width
