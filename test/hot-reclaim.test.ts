@@ -11,6 +11,7 @@ import { insertPoints } from '../src/metrics/series-store.js';
 import { DAY_MS } from '../src/store/chunks/window.js';
 import type { Sql } from '../src/store/sql.js';
 import { createOrg } from '../src/tenancy/orgs.js';
+import { whileHeld } from './helpers/locks.js';
 import { openMigrated, storeKinds, type TestStore } from './helpers/stores.js';
 
 const sizes = async (sql: Sql) => {
@@ -92,24 +93,15 @@ for (const kind of storeKinds) {
         await sql.exec('VACUUM points_default');
         const emptied = await sizes(sql);
         assert.equal(emptied.rows, 0);
-        const other = await store.connectAgain!();
-        let release!: () => void;
-        const held = new Promise<void>((r) => (release = r));
-        let reading!: () => void;
-        const started = new Promise<void>((r) => (reading = r));
-        const reader = other.transaction(async (tx) => {
-          await tx.query('SELECT count(*) FROM points_default');
-          reading();
-          await held;
-        });
-        await started;
-        try {
-          assert.equal(await reclaimEmptyDefault(sql, { minBytes: 0, lockTimeoutMs: 200 }), 0, 'the lock is not granted within 200 ms');
-          assert.equal((await sizes(sql)).total, emptied.total);
-        } finally {
-          release();
-          await reader; // (the store closes `other` when dropped)
-        }
+        // (The store closes the other connection when dropped.)
+        await whileHeld(
+          await store.connectAgain!(),
+          async (tx) => void (await tx.query('SELECT count(*) FROM points_default')),
+          async () => {
+            assert.equal(await reclaimEmptyDefault(sql, { minBytes: 0, lockTimeoutMs: 200 }), 0, 'the lock is not granted within 200 ms');
+            assert.equal((await sizes(sql)).total, emptied.total);
+          },
+        );
         const given = await reclaimEmptyDefault(sql, { minBytes: 0, lockTimeoutMs: 200 });
         assert.ok(given > 0 && given === emptied.total - (await sizes(sql)).total, `${given} bytes given back once the reader is done`);
       });

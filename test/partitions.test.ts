@@ -10,6 +10,7 @@ import { enforceRetention, setRetention } from '../src/metrics/points/retention.
 import { DAY_MS } from '../src/store/chunks/window.js';
 import type { Sql } from '../src/store/sql.js';
 import { createOrg } from '../src/tenancy/orgs.js';
+import { whileHeld } from './helpers/locks.js';
 import { openMigrated, storeKinds, type TestStore } from './helpers/stores.js';
 
 test('widthFor: chunks a day from a million points a day, a month from a million a month, else a year; rollups one width coarser', () => {
@@ -205,25 +206,17 @@ for (const kind of storeKinds) {
     // A reader holding the table: only PostgreSQL runs two connections.
     if (kind.name === 'postgres') {
       test('a long reader of the table is not waited for: nothing changes, the next run merges', async () => {
-        const other = await store.connectAgain!();
-        let release!: () => void;
-        const released = new Promise<void>((resolve) => (release = resolve));
-        let reading!: () => void;
-        const isReading = new Promise<void>((resolve) => (reading = resolve));
-        const holder = other.transaction(async (tx) => {
-          for (const table of ['chunks', 'rollups_5m', 'rollups_1h']) await tx.query(`SELECT count(*) FROM ${table}`);
-          reading();
-          await released;
-        });
-        await isReading;
-        try {
-          const r = await mergeSmallPartitions(sql, NOW, { lockTimeoutMs: 100 });
-          assert.deepEqual(r, { made: [], replaced: 0, blocked: 2 }, 'the chunk days, the rollup months');
-          assert.equal((await names('chunks')).length, 52);
-        } finally {
-          release();
-          await holder;
-        }
+        await whileHeld(
+          await store.connectAgain!(),
+          async (tx) => {
+            for (const table of ['chunks', 'rollups_5m', 'rollups_1h']) await tx.query(`SELECT count(*) FROM ${table}`);
+          },
+          async () => {
+            const r = await mergeSmallPartitions(sql, NOW, { lockTimeoutMs: 100 });
+            assert.deepEqual(r, { made: [], replaced: 0, blocked: 2 }, 'the chunk days, the rollup months');
+            assert.equal((await names('chunks')).length, 52);
+          },
+        );
       });
     }
 

@@ -12,6 +12,7 @@ import type { Sql } from '../src/store/sql.js';
 import { createOrg } from '../src/tenancy/orgs.js';
 import { bearer, startTestApp, type TestApp } from './helpers/app.js';
 import { assertError } from './helpers/ingest.js';
+import { whileHeld } from './helpers/locks.js';
 import { openMigrated, storeKinds, type TestStore } from './helpers/stores.js';
 
 const defaults = { rawDays: 30, rollup5mDays: 400, rollup1hDays: 1825 };
@@ -354,25 +355,15 @@ for (const kind of storeKinds) {
       test('a partition locked by a long query is not waited for: its rows are deleted instead, the next run drops it', async () => {
         const day = Date.UTC(2026, 4, 2);
         await addChunk(seriesBDay, day);
-        const other = await store.connectAgain!();
-        let release!: () => void;
-        const released = new Promise<void>((resolve) => (release = resolve));
-        let locked!: () => void;
-        const isLocked = new Promise<void>((resolve) => (locked = resolve));
-        const holder = other.transaction(async (tx) => {
-          await tx.query('LOCK TABLE chunks_p20260502 IN ACCESS SHARE MODE');
-          locked();
-          await released;
-        });
-        await isLocked;
-        try {
-          const r = await enforceRetention(sql, NOW, { lockTimeoutMs: 100 });
-          assert.deepEqual({ ...r, ms: 0 }, { droppedPartitions: 0, deletedChunks: 1, deletedRollups: 0, deletedHotRows: 0, ms: 0 });
-          assert.ok((await partitionNames('chunks')).includes('chunks_p20260502'));
-        } finally {
-          release();
-          await holder;
-        }
+        await whileHeld(
+          await store.connectAgain!(),
+          async (tx) => void (await tx.query('LOCK TABLE chunks_p20260502 IN ACCESS SHARE MODE')),
+          async () => {
+            const r = await enforceRetention(sql, NOW, { lockTimeoutMs: 100 });
+            assert.deepEqual({ ...r, ms: 0 }, { droppedPartitions: 0, deletedChunks: 1, deletedRollups: 0, deletedHotRows: 0, ms: 0 });
+            assert.ok((await partitionNames('chunks')).includes('chunks_p20260502'));
+          },
+        );
         const r2 = await enforceRetention(sql, NOW);
         assert.deepEqual({ ...r2, ms: 0 }, { droppedPartitions: 1, deletedChunks: 0, deletedRollups: 0, deletedHotRows: 0, ms: 0 });
         assert.ok(!(await partitionNames('chunks')).includes('chunks_p20260502'));

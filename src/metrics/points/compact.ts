@@ -77,8 +77,9 @@ const running = new WeakSet<Sql>();
  * Runs `fn` unless another compactor runs: in this process (same store object) or, on PostgreSQL, in
  * any process on the same schema (a transaction-level advisory lock held by an otherwise idle
  * transaction for the run; it takes no snapshot, so it holds back no vacuum). PGlite serves one process.
+ * False, with `fn` not run, when the lock is taken. Also for partition upkeep (partition-merge.ts).
  */
-async function exclusively(sql: Sql, fn: () => Promise<void>): Promise<boolean> {
+export async function withCompactionLock(sql: Sql, fn: () => Promise<void>): Promise<boolean> {
   if (running.has(sql)) return false;
   running.add(sql);
   try {
@@ -95,14 +96,6 @@ async function exclusively(sql: Sql, fn: () => Promise<void>): Promise<boolean> 
   } finally {
     running.delete(sql);
   }
-}
-
-/**
- * Runs `fn` holding the compaction lock of the store (no compaction runs meanwhile, in any process);
- * false, with `fn` not run, when a compaction holds it. For partition upkeep (partition-merge.ts).
- */
-export function withCompactionLock(sql: Sql, fn: () => Promise<void>): Promise<boolean> {
-  return exclusively(sql, fn);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -791,11 +784,12 @@ function likelyRollupDays(work: readonly SeriesWork[]): { table: 'rollups_5m' | 
       const d = perDay.get(dayMs) ?? { points: 0, buckets: ROLLUP_RESOLUTIONS_MS.map(() => 0) };
       d.points += w.t.length;
       ROLLUP_RESOLUTIONS_MS.forEach((res, k) => {
-        let last = Number.NaN;
+        // Ascending times: a division only where a new bucket starts, as computeRollup does.
+        let end = Number.NEGATIVE_INFINITY;
         for (let i = 0; i < w.t.length; i++) {
-          const b = Math.floor(w.t[i]! / res);
-          if (b !== last) d.buckets[k]!++;
-          last = b;
+          if (w.t[i]! < end) continue;
+          d.buckets[k]!++;
+          end = (Math.floor(w.t[i]! / res) + 1) * res;
         }
       });
       perDay.set(dayMs, d);
@@ -955,7 +949,7 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
   const cutoffMs = nowMs - (options.graceMs ?? COMPACTION_GRACE_MS);
   const closed: Closed = { twoHoursMs: windowStartMs(cutoffMs, TWO_HOURS_S), dayMs: windowStartMs(cutoffMs, DAY_S) };
   const batchPoints = options.batchPoints ?? DEFAULT_BATCH_POINTS;
-  await exclusively(sql, async () => {
+  await withCompactionLock(sql, async () => {
     const span = await sql.query<{ lo: number | null; hi: number | null }>(`SELECT min(id) AS lo, max(id) AS hi FROM series`);
     const first = span.rows[0]?.lo;
     const last = span.rows[0]?.hi;

@@ -104,19 +104,20 @@ const iso = (ms: number) => new Date(ms).toISOString();
 // Partitions known to exist through each store, per table (made or found; retention forgets them when it
 // drops any). Per store object: tests run many schemas in one process.
 const knownBySql = new WeakMap<Sql, Map<PartitionedTable, Partition[]>>();
-function known(sql: Sql, table: PartitionedTable): Partition[] {
+function known(sql: Sql, table: PartitionedTable): readonly Partition[] {
+  return knownBySql.get(sql)?.get(table) ?? [];
+}
+function remember(sql: Sql, table: PartitionedTable, list: Partition[]): void {
   let k = knownBySql.get(sql);
   if (!k) knownBySql.set(sql, (k = new Map()));
-  let list = k.get(table);
-  if (!list) k.set(table, (list = []));
-  return list;
+  k.set(table, list);
 }
 
 /**
  * Makes sure a partition of `table` holds each of `keyTimesMs`, making missing ones `width` wide
- * (default: widthFor the store's estimatePointsPerDay; finer where that would overlap). Safe under concurrency: the existing partitions are read and
- * new ones made under a transaction-level advisory lock. Call before the transaction that writes the
- * rows (DDL in a short transaction of its own).
+ * (default: widthFor the store's estimatePointsPerDay; finer where that would overlap). Safe under
+ * concurrency: the existing partitions are read and new ones made under a transaction-level advisory
+ * lock. Call before the transaction that writes the rows (DDL in a short transaction of its own).
  */
 export async function ensurePartitions(sql: Sql, table: PartitionedTable, keyTimesMs: Iterable<number>, width?: PartitionWidth): Promise<void> {
   const cached = known(sql, table);
@@ -125,7 +126,7 @@ export async function ensurePartitions(sql: Sql, table: PartitionedTable, keyTim
   let found: Partition[] = [];
   await sql.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('intentvision.partitions'))`);
-    found = (await listPartitions(tx, table)) as Partition[];
+    found = await listPartitions(tx, table);
     const missing = keys.filter((t) => !holding(found, t));
     if (!missing.length) return;
     const w = width ?? widthFor(table, await estimatePointsPerDay(tx));
@@ -141,7 +142,7 @@ export async function ensurePartitions(sql: Sql, table: PartitionedTable, keyTim
       found.push(p);
     }
   });
-  knownBySql.get(sql)!.set(table, found);
+  remember(sql, table, found);
 }
 
 /**
@@ -152,8 +153,8 @@ export async function ensurePartitions(sql: Sql, table: PartitionedTable, keyTim
 export async function missingPartitions<W extends { table: PartitionedTable; keyMs: number }>(tx: Sql, store: Sql, wanted: readonly W[]): Promise<W[]> {
   let out = wanted.filter((w) => !holding(known(store, w.table), w.keyMs));
   for (const table of new Set(out.map((w) => w.table))) {
-    const list = (await listPartitions(tx, table)) as Partition[];
-    knownBySql.get(store)!.set(table, list);
+    const list = await listPartitions(tx, table);
+    remember(store, table, list);
     out = out.filter((w) => w.table !== table || !holding(list, w.keyMs));
   }
   return out;
