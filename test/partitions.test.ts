@@ -89,7 +89,7 @@ for (const kind of storeKinds) {
       // June: the partitions of the two recent days every compaction makes first, in June's month partition.
       assert.deepEqual(chunkParts, ['chunks_p202603', ...aprilDays, 'chunks_p202605', 'chunks_p202606']);
       assert.deepEqual(await names('rollups_1h'), ['rollups_1h_p2026']);
-      assert.deepEqual(await names('rollups_5m'), ['rollups_5m_p2026'], 'made for the recent days only: 5-minute series have no 5-minute rollups');
+      assert.deepEqual(await names('rollups_5m'), [], '5-minute series have no 5-minute rollups: no partition either');
       assert.equal(Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM rollups_5m')).rows[0]!.n), 0);
       assert.ok(Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM rollups_1h')).rows[0]!.n) > 0);
       assert.equal(await estimatePointsPerDay(sql), 3 * 288, 'day-wide windows: 288 points a day each');
@@ -138,6 +138,39 @@ for (const kind of storeKinds) {
         assert.equal(holding.length, 1);
         assert.ok(['chunks_p20250704', 'chunks_p2025'].includes(holding[0]!.name));
       });
+    }
+  });
+}
+
+for (const kind of storeKinds) {
+  test(`5-minute rollup partitions only once a series may have them: a two-hour series (${kind.name})`, async () => {
+    const store = await openMigrated(kind);
+    try {
+      const sql = store.sql;
+      const orgId = (await createOrg(sql, { name: 'Five', slug: 'five' })).id;
+      const NOW = Date.UTC(2026, 5, 15, 12);
+      const day = Date.UTC(2026, 5, 14);
+      const series = async (name: string, stepMs: number) => {
+        const r = await sql.query<{ id: string }>(`INSERT INTO series (org_id, key, dimensions) VALUES ($1, $2, '{}') RETURNING id`, [orgId, name]);
+        await sql.query(
+          `INSERT INTO points (series_id, ts, value) SELECT $1::bigint, to_timestamp(t::float8 / 1000), (t / $3) % 97 FROM generate_series($2::int8, $2::int8 + 6 * 3600000 - 1, $3::int8) AS t`,
+          [Number(r.rows[0]!.id), day, stepMs],
+        );
+      };
+      await series('slow', 300_000);
+      await compactClosedWindows(sql, NOW);
+      assert.deepEqual(await listPartitions(sql, 'rollups_5m'), [], 'a 5-minute series: no 5-minute rollups, no partition');
+      assert.equal((await listPartitions(sql, 'rollups_1h')).length, 1);
+
+      await series('fast', 15_000);
+      await compactClosedWindows(sql, NOW);
+      assert.equal((await listPartitions(sql, 'rollups_5m')).length, 1, 'made for the rows the 15-second series earns');
+      assert.equal(Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM rollups_5m')).rows[0]!.n), 1);
+      // Later runs make the recent days' 5-minute partitions first, as for the other tables.
+      await compactClosedWindows(sql, Date.UTC(2027, 0, 3, 12));
+      assert.ok((await listPartitions(sql, 'rollups_5m')).some((p) => p.startMs <= Date.UTC(2027, 0, 2) && Date.UTC(2027, 0, 3) < p.endMs));
+    } finally {
+      await store.drop();
     }
   });
 }

@@ -939,6 +939,12 @@ async function compactSlots(sql: Sql, slots: readonly Partition[], closed: Close
   }
 }
 
+/** True when some series has two-hour windows (the only ones whose days earn 5-minute rollups). */
+async function hasTwoHourSeries(sql: Sql): Promise<boolean> {
+  const r = await sql.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM series WHERE chunk_seconds = ${TWO_HOURS_S}) AS any`);
+  return r.rows[0]?.any === true;
+}
+
 /** Closed slots compacted in one transaction at most (a day of them). */
 const SLOTS_PER_TRANSACTION = 12;
 
@@ -957,8 +963,10 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
     const lo = Number(first);
     const hi = Number(last);
     // The partitions of the recent days exist before the first batch; others (late or backfilled
-    // data) are made when a batch meets them.
-    await makePartitions(sql, [closed.dayMs - DAY_MS, closed.dayMs].flatMap((d) => [{ table: 'chunks' as const, keyMs: d }, ...ROLLUP_RESOLUTIONS_MS.map((res) => ({ table: rollupTable[res], keyMs: d }))]));
+    // data) are made when a batch meets them. 5-minute rollups only where a series may have them: a
+    // two-hour series (30 s or faster, so 10 points a bucket); an empty partition costs 16 kB.
+    const tables: PartitionedTable[] = ['chunks', 'rollups_1h', ...((await hasTwoHourSeries(sql)) ? (['rollups_5m'] as const) : [])];
+    await makePartitions(sql, [closed.dayMs - DAY_MS, closed.dayMs].flatMap((d) => tables.map((table) => ({ table, keyMs: d }))));
     // The closed two-hour slots holding rows first, oldest first, up to a day of them a transaction,
     // each whole and then truncated.
     const full: Partition[] = [];
