@@ -10,6 +10,7 @@ import { enforceRetention, setRetention } from '../src/metrics/points/retention.
 import { DAY_MS } from '../src/store/chunks/window.js';
 import type { Sql } from '../src/store/sql.js';
 import { createOrg } from '../src/tenancy/orgs.js';
+import { HOT_SLOT_MS, hotSlotStartMs, maintainHotPartitions } from '../src/metrics/points/hot-partitions.js';
 import { whileHeld } from './helpers/locks.js';
 import { openMigrated, storeKinds, type TestStore } from './helpers/stores.js';
 
@@ -169,6 +170,37 @@ for (const kind of storeKinds) {
       // Later runs make the recent days' 5-minute partitions first, as for the other tables.
       await compactClosedWindows(sql, Date.UTC(2027, 0, 3, 12));
       assert.ok((await listPartitions(sql, 'rollups_5m')).some((p) => p.startMs <= Date.UTC(2027, 0, 2) && Date.UTC(2027, 0, 3) < p.endMs));
+    } finally {
+      await store.drop();
+    }
+  });
+}
+
+for (const kind of storeKinds) {
+  test(`estimatePointsPerDay sees series not compacted yet in the hot slots: a busy new store gets day partitions (${kind.name})`, async () => {
+    const store = await openMigrated(kind);
+    try {
+      const sql = store.sql;
+      const orgId = (await createOrg(sql, { name: 'Busy', slug: 'busy' })).id;
+      const nowMs = Date.now();
+      await maintainHotPartitions(sql, nowMs);
+      const ids: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const r = await sql.query<{ id: string }>(`INSERT INTO series (org_id, key, dimensions) VALUES ($1, 'busy.cpu', $2) RETURNING id`, [orgId, JSON.stringify({ i: String(i) })]);
+        ids.push(Number(r.rows[0]!.id));
+      }
+      assert.equal(await estimatePointsPerDay(sql, nowMs), 100 * 288, 'no points yet: the catalogue counts each new series at 288 a day');
+      // The last closed slot: 100 series at 8 s, 90,000 rows in two hours (over a million points a day).
+      const slot = hotSlotStartMs(nowMs) - HOT_SLOT_MS;
+      await sql.query(
+        `INSERT INTO points (series_id, ts, value) SELECT s, to_timestamp(($2::int8 + k * 8000)::float8 / 1000), k FROM unnest($1::bigint[]) AS s, generate_series(0, 899) AS k`,
+        [ids, slot],
+      );
+      const est = await estimatePointsPerDay(sql, nowMs);
+      assert.ok(est >= POINTS_A_PARTITION && est <= 90_000 * 12, `estimated ${est} points a day`);
+      assert.equal(widthFor('chunks', est), 'day');
+      await ensurePartitions(sql, 'chunks', [nowMs]);
+      assert.deepEqual((await listPartitions(sql, 'chunks')).map((p) => p.endMs - p.startMs), [DAY_MS]);
     } finally {
       await store.drop();
     }

@@ -50,17 +50,41 @@ export function widthFor(table: PartitionedTable, pointsPerDay: number): Partiti
 }
 
 /**
- * Points a day the store's series write, estimated from the series catalogue: a series with two-hour
- * chunk windows (src/store/chunks/window.ts: 240 points in two hours or more) counts 2,880 (a 30-second
- * scrape, the least that gets them), any other (day windows, or not compacted yet) 288 (5-minute data).
- * An estimate from below for dense series; it only picks the width of partitions not made yet.
+ * Points a day the store's series write: the larger of two estimates. The series catalogue: a series
+ * with two-hour chunk windows (src/store/chunks/window.ts: 240 points in two hours or more) counts 2,880
+ * (a 30-second scrape, the least that gets them), any other (day windows, or none yet) 288 (5-minute
+ * data). And the hot table's recent two-hour slots (hotPointsPerDay), which see the series not
+ * compacted yet as they are: with the catalogue alone a new store of dense series counted 288 points a
+ * day each and put its first month in one month partition. Only picks the width of partitions not made yet.
  */
-export async function estimatePointsPerDay(sql: Sql): Promise<number> {
+export async function estimatePointsPerDay(sql: Sql, nowMs = Date.now()): Promise<number> {
   const r = await sql.query<{ dense: number | string; all: number | string }>(
     `SELECT count(*) FILTER (WHERE chunk_seconds IS DISTINCT FROM ${DAY_S} AND chunk_seconds IS NOT NULL) AS dense, count(*) AS all FROM series`,
   );
   const dense = Number(r.rows[0]!.dense);
-  return dense * 2880 + (Number(r.rows[0]!.all) - dense) * 288;
+  const catalogue = dense * 2880 + (Number(r.rows[0]!.all) - dense) * 288;
+  return Math.max(catalogue, await hotPointsPerDay(sql, nowMs));
+}
+
+/** A hot slot's span (hot-partitions.ts, which imports this module). */
+const SLOT_MS = 7_200_000;
+/** A slot's rows at a million points a day: counting stops there (at most this many rows read a slot). */
+const SLOT_ROWS_AT_THE_LINE = Math.ceil(POINTS_A_PARTITION / (DAY_MS / SLOT_MS));
+
+/**
+ * Points a day seen in the hot table: the fullest of the open slot (scaled to two hours by its elapsed
+ * time, 15 minutes at least) and the two before it (compaction empties a slot once closed), × 12.
+ * Counted with a LIMIT at the day line: a busy store's slots are not scanned whole.
+ */
+async function hotPointsPerDay(sql: Sql, nowMs: number): Promise<number> {
+  const slots = (await listPartitions(sql, 'points')).filter((p) => p.startMs <= nowMs && p.endMs > nowMs - 2 * SLOT_MS);
+  let most = 0;
+  for (const slot of slots) {
+    const r = await sql.query<{ n: number | string }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${slot.name} LIMIT ${SLOT_ROWS_AT_THE_LINE}) x`);
+    const elapsed = Math.min(slot.endMs, nowMs) - slot.startMs;
+    most = Math.max(most, (Number(r.rows[0]!.n) * SLOT_MS) / Math.max(elapsed, 15 * 60_000));
+  }
+  return most * (DAY_MS / SLOT_MS);
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
