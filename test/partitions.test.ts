@@ -2,7 +2,7 @@
 // volume needs (a day, a month or a year), never overlapping, and retention keeps its rule in wide ones.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compactClosedWindows } from '../src/metrics/points/compact.js';
+import { compactClosedWindows, fiveMinuteRowsLikely } from '../src/metrics/points/compact.js';
 import { mergeRuns, mergeSmallPartitions, spanning } from '../src/metrics/points/partition-merge.js';
 import { choosePartition, ensurePartitions, estimatePointsPerDay, listPartitions, partitionFor, POINTS_A_PARTITION, widthFor, type Partition } from '../src/metrics/points/partitions.js';
 import { readPoints } from '../src/metrics/points/read.js';
@@ -10,7 +10,7 @@ import { enforceRetention, setRetention } from '../src/metrics/points/retention.
 import { DAY_MS } from '../src/store/chunks/window.js';
 import type { Sql } from '../src/store/sql.js';
 import { createOrg } from '../src/tenancy/orgs.js';
-import { HOT_SLOT_MS, hotSlotStartMs, maintainHotPartitions } from '../src/metrics/points/hot-partitions.js';
+import { HOT_SLOT_MS, hotSlotStartMs, listHotPartitions, maintainHotPartitions } from '../src/metrics/points/hot-partitions.js';
 import { whileHeld } from './helpers/locks.js';
 import { openMigrated, storeKinds, type TestStore } from './helpers/stores.js';
 
@@ -201,6 +201,41 @@ for (const kind of storeKinds) {
       assert.equal(widthFor('chunks', est), 'day');
       await ensurePartitions(sql, 'chunks', [nowMs]);
       assert.deepEqual((await listPartitions(sql, 'chunks')).map((p) => p.endMs - p.startMs), [DAY_MS]);
+    } finally {
+      await store.drop();
+    }
+  });
+}
+
+for (const kind of storeKinds) {
+  test(`fiveMinuteRowsLikely: a two-hour series, or closed slots as dense as two-hour windows by the planner's counts (${kind.name})`, async () => {
+    const store = await openMigrated(kind);
+    try {
+      const sql = store.sql;
+      const orgId = (await createOrg(sql, { name: 'Dense', slug: 'dense' })).id;
+      const nowMs = Date.now();
+      await maintainHotPartitions(sql, nowMs);
+      const slot = (await listHotPartitions(sql)).find((p) => p.startMs === hotSlotStartMs(nowMs) - HOT_SLOT_MS)!;
+      const ids: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const r = await sql.query<{ id: string }>(`INSERT INTO series (org_id, key, dimensions) VALUES ($1, 'dense.cpu', $2) RETURNING id`, [orgId, JSON.stringify({ i: String(i) })]);
+        ids.push(Number(r.rows[0]!.id));
+      }
+      const fill = async (stepMs: number) => {
+        await sql.query(`TRUNCATE ${slot.name}`);
+        await sql.query(
+          `INSERT INTO points (series_id, ts, value) SELECT s, to_timestamp(($2::int8 + k * $3::int8)::float8 / 1000), k FROM unnest($1::bigint[]) AS s, generate_series(0, ($4::int8 / $3::int8) - 1) AS k`,
+          [ids, slot.startMs, stepMs, HOT_SLOT_MS],
+        );
+        await sql.exec(`ANALYZE ${slot.name}; ANALYZE series`);
+      };
+      await fill(300_000); // 24 points a series: sparse
+      assert.equal(await fiveMinuteRowsLikely(sql, [slot]), false);
+      await fill(15_000); // 480 points a series: two-hour windows' density
+      assert.equal(await fiveMinuteRowsLikely(sql, [slot]), true);
+      assert.equal(await fiveMinuteRowsLikely(sql, []), false, 'no closed slot, no two-hour series');
+      await sql.query(`UPDATE series SET chunk_seconds = 7200 WHERE id = $1`, [ids[0]]);
+      assert.equal(await fiveMinuteRowsLikely(sql, []), true, 'a two-hour series');
     } finally {
       await store.drop();
     }

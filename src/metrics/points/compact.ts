@@ -24,7 +24,7 @@
 import { int8Array, timestamptzArray, type Sql } from '../../store/sql.js';
 import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type Rollup } from '../../store/chunks/rollup.js';
-import { chooseChunkSeconds, COMPACTION_GRACE_MS, MIN_POINTS_PER_BUCKET, DAY_MS, DAY_S, dayStartMs, monthBoundsMs, ROLLUP_RESOLUTIONS_MS, rollupTable, TWO_HOURS_S, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
+import { chooseChunkSeconds, COMPACTION_GRACE_MS, DENSE_POINTS_PER_2H, MIN_POINTS_PER_BUCKET, DAY_MS, DAY_S, dayStartMs, monthBoundsMs, ROLLUP_RESOLUTIONS_MS, rollupTable, TWO_HOURS_S, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
 import { ensurePartitions, forgetPartitions, missingPartitions, type Partition, type PartitionedTable } from './partitions.js';
 import { HOT_LOCK_TIMEOUT_MS, listHotPartitions } from './hot-partitions.js';
 import { unpackPoints } from './packed.js';
@@ -939,10 +939,23 @@ async function compactSlots(sql: Sql, slots: readonly Partition[], closed: Close
   }
 }
 
-/** True when some series has two-hour windows (the only ones whose days earn 5-minute rollups). */
-async function hasTwoHourSeries(sql: Sql): Promise<boolean> {
-  const r = await sql.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM series WHERE chunk_seconds = ${TWO_HOURS_S}) AS any`);
-  return r.rows[0]?.any === true;
+/**
+ * True when this run will likely write 5-minute rollups: some series has two-hour windows (30 s or
+ * faster: the only ones whose days earn them), or the closed slots about to be compacted hold, by the
+ * planner's row counts, the two-hour windows' density (DENSE_POINTS_PER_2H a series on average) for
+ * series compacted the first time. A guess either way costs little: a partition made for nothing, or
+ * one batch started over.
+ */
+export async function fiveMinuteRowsLikely(sql: Sql, slots: readonly Partition[]): Promise<boolean> {
+  const r = await sql.query<{ two_hour: boolean; series: number | string; slot_rows: number | string | null }>(
+    `SELECT EXISTS (SELECT 1 FROM series WHERE chunk_seconds = ${TWO_HOURS_S}) AS two_hour,
+            (SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE (SELECT count(*) FROM series) END FROM pg_class c WHERE c.oid = 'series'::regclass) AS series,
+            (SELECT avg(c.reltuples) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1::text[]) AND c.reltuples > 0) AS slot_rows`,
+    [slots.map((s) => s.name)],
+  );
+  const row = r.rows[0]!;
+  if (row.two_hour) return true;
+  return row.slot_rows !== null && Number(row.slot_rows) >= DENSE_POINTS_PER_2H * Math.max(1, Number(row.series));
 }
 
 /** Closed slots compacted in one transaction at most (a day of them). */
@@ -962,18 +975,19 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
     if (first === null || first === undefined || last === null || last === undefined) return;
     const lo = Number(first);
     const hi = Number(last);
-    // The partitions of the recent days exist before the first batch; others (late or backfilled
-    // data) are made when a batch meets them. 5-minute rollups only where a series may have them: a
-    // two-hour series (30 s or faster, so 10 points a bucket); an empty partition costs 16 kB.
-    const tables: PartitionedTable[] = ['chunks', 'rollups_1h', ...((await hasTwoHourSeries(sql)) ? (['rollups_5m'] as const) : [])];
-    await makePartitions(sql, [closed.dayMs - DAY_MS, closed.dayMs].flatMap((d) => tables.map((table) => ({ table, keyMs: d }))));
-    // The closed two-hour slots holding rows first, oldest first, up to a day of them a transaction,
-    // each whole and then truncated.
+    // The closed two-hour slots holding rows, oldest first: compacted first, up to a day of them a
+    // transaction, each whole and then truncated.
     const full: Partition[] = [];
     for (const slot of await listHotPartitions(sql)) {
       if (slot.endMs > closed.twoHoursMs) break;
       if ((await sql.query(`SELECT 1 FROM ${slot.name} LIMIT 1`)).rows.length) full.push(slot);
     }
+    // The partitions of the recent days exist before the first batch; others (late or backfilled
+    // data) are made when a batch meets them (a batch that finds one missing starts over once, its
+    // SELECT repeated). 5-minute rollups only where some series may earn them (fiveMinuteRowsLikely):
+    // an empty partition costs 16 kB, and a store of 5-minute series never fills it.
+    const tables: PartitionedTable[] = ['chunks', 'rollups_1h', ...((await fiveMinuteRowsLikely(sql, full)) ? (['rollups_5m'] as const) : [])];
+    await makePartitions(sql, [closed.dayMs - DAY_MS, closed.dayMs].flatMap((d) => tables.map((table) => ({ table, keyMs: d }))));
     for (let i = 0; i < full.length; i += SLOTS_PER_TRANSACTION) {
       await compactSlots(sql, full.slice(i, i + SLOTS_PER_TRANSACTION), closed, batchPoints, options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS, total, series);
     }
