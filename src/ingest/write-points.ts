@@ -2,6 +2,7 @@ import type { SeriesCache } from '../metrics/series-cache.js';
 import { resolveSeries, type PointRows, type SeriesRef } from '../metrics/series-store.js';
 import { planWrite, writePoints, type WritePlan } from '../metrics/points/write.js';
 import type { Sql } from '../store/sql.js';
+import { IdTable } from '../metrics/points/id-table.js';
 import { seriesIdentity } from '../core/labels.js';
 import type { MetricPoint } from './validate.js';
 
@@ -78,39 +79,23 @@ export async function preparePoints(sql: Sql, orgId: string, points: MetricPoint
   return { rows, batchDuplicates, plan };
 }
 
-/**
- * The row of each series' first point in a batch: open addressing over the series ids (positive
- * integers) in two typed arrays, sized for the batch. A Map<number, number> took about six times as
- * long, and allocated as it grew.
- */
+/** The row of each series' first point in a batch, by the series' number in an {@link IdTable}. */
 class FirstRows {
-  private readonly ids: Float64Array;
+  private readonly table: IdTable;
   private readonly rows: Int32Array;
-  private readonly mask: number;
 
   constructor(points: number) {
-    let size = 16;
-    while (size < points * 2) size *= 2;
-    this.mask = size - 1;
-    this.ids = new Float64Array(size).fill(-1);
-    this.rows = new Int32Array(size);
+    this.table = new IdTable(points);
+    this.rows = new Int32Array(Math.max(1, points));
   }
 
   /** The row of `sid`'s first point; when it has none yet, `row` becomes it and undefined is returned. */
   firstOr(sid: number, row: number): number | undefined {
-    const { ids, mask } = this;
-    // Both 32-bit halves of the id (exact up to 2^53), mixed by a multiplicative hash.
-    let h = (Math.imul(sid | 0, 0x9e3779b1) ^ ((sid / 4294967296) | 0)) & mask;
-    for (;;) {
-      const at = ids[h]!;
-      if (at === sid) return this.rows[h]!;
-      if (at === -1) {
-        ids[h] = sid;
-        this.rows[h] = row;
-        return undefined;
-      }
-      h = (h + 1) & mask;
-    }
+    const before = this.table.size;
+    const k = this.table.add(sid);
+    if (k < before) return this.rows[k]!;
+    this.rows[k] = row;
+    return undefined;
   }
 }
 

@@ -23,6 +23,7 @@
 import { float8Array, int8Array, timestamptzArray, type Sql } from '../../store/sql.js';
 import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { COMPACTION_GRACE_MS, DAY_MS, dayStartMs, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
+import { IdTable } from './id-table.js';
 import type { LastTimestamps } from './last-timestamps.js';
 
 export type DuplicatePolicy = 'reject' | 'overwrite';
@@ -120,35 +121,40 @@ export async function planWrite(sql: Sql, rows: PointRows, nowMs: number, memory
   const newest = new Map<number, number>();
   if (!memory) return { fresh: emptyRows(), checked: rows, cutoffMs, newest };
   const n = rows.seriesIds.length;
-  const batchNewest = new Map<number, number>();
+  // Per distinct series (numbered by the table): its newest time in the batch, then its newest stored
+  // time (NaN: unknown, so every point of it is checked).
+  const table = new IdTable(n);
+  const numberOf = new Int32Array(n);
+  const batchNewest = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
   for (let i = 0; i < n; i++) {
-    const sid = rows.seriesIds[i]!;
+    const k = table.add(rows.seriesIds[i]!);
+    numberOf[i] = k;
     const t = rows.timestampsMs[i]!;
-    const known = batchNewest.get(sid);
-    if (known === undefined || t > known) batchNewest.set(sid, t);
+    if (t > batchNewest[k]!) batchNewest[k] = t;
   }
 
   // The newest stored time of each series, as remembered or read now. A series with only old points
   // in the batch is neither looked up nor remembered: its newest stored point may be far newer.
-  const stored = new Map<number, number>();
+  const stored = new Float64Array(table.size).fill(Number.NaN);
   const cold: number[] = [];
-  batchNewest.forEach((t, sid) => {
+  for (let k = 0; k < table.size; k++) {
+    const sid = table.ids[k]!;
     const known = memory.get(sid);
-    if (known !== undefined) stored.set(sid, known);
-    else if (t > cutoffMs) cold.push(sid);
-  });
+    if (known !== undefined) stored[k] = known;
+    else if (batchNewest[k]! > cutoffMs) cold.push(sid);
+  }
   if (cold.length) {
     const r = await sql.query<{ id: number; last_ms: number | null }>(newestStored, [int8Array(cold), iso(cutoffMs - DAY_MS)], { prepare: 'iv_points_newest' });
-    for (const row of r.rows) stored.set(Number(row.id), row.last_ms ?? Number.NEGATIVE_INFINITY);
+    for (const row of r.rows) stored[table.find(Number(row.id))] = row.last_ms ?? Number.NEGATIVE_INFINITY;
   }
-  stored.forEach((last, sid) => newest.set(sid, Math.max(last, batchNewest.get(sid)!)));
+  for (let k = 0; k < table.size; k++) if (stored[k] === stored[k]) newest.set(table.ids[k]!, Math.max(stored[k]!, batchNewest[k]!));
 
   const fresh = emptyRows();
   const checked = emptyRows();
   for (let i = 0; i < n; i++) {
     const t = rows.timestampsMs[i]!;
-    const known = stored.get(rows.seriesIds[i]!);
-    if (known !== undefined && t > known && t > cutoffMs) push(fresh, rows, i);
+    const known = stored[numberOf[i]!]!; // NaN compares false: checked
+    if (t > known && t > cutoffMs) push(fresh, rows, i);
     else push(checked, rows, i);
   }
   return { fresh, checked, cutoffMs, newest };
