@@ -14,6 +14,15 @@ import { HOT_SLOT_MS, hotSlotStartMs, listHotPartitions, maintainHotPartitions }
 import { whileHeld } from './helpers/locks.js';
 import { openMigrated, storeKinds, type TestStore } from './helpers/stores.js';
 
+/** `n` new series of `key` in `orgId` (dimension i = 0 … n − 1); their ids. */
+async function newSeries(sql: Sql, orgId: string, key: string, n: number): Promise<number[]> {
+  const r = await sql.query<{ id: string }>(
+    `INSERT INTO series (org_id, key, dimensions) SELECT $1, $2, jsonb_build_object('i', i::text) FROM generate_series(0, $3::int - 1) AS i RETURNING id`,
+    [orgId, key, n],
+  );
+  return r.rows.map((x) => Number(x.id));
+}
+
 test('widthFor: chunks a day from a million points a day, a month from a million a month, else a year; rollups one width coarser', () => {
   assert.equal(POINTS_A_PARTITION, 1_000_000);
   assert.equal(widthFor('chunks', 1_000_000), 'day');
@@ -184,11 +193,7 @@ for (const kind of storeKinds) {
       const orgId = (await createOrg(sql, { name: 'Busy', slug: 'busy' })).id;
       const nowMs = Date.now();
       await maintainHotPartitions(sql, nowMs);
-      const ids: number[] = [];
-      for (let i = 0; i < 100; i++) {
-        const r = await sql.query<{ id: string }>(`INSERT INTO series (org_id, key, dimensions) VALUES ($1, 'busy.cpu', $2) RETURNING id`, [orgId, JSON.stringify({ i: String(i) })]);
-        ids.push(Number(r.rows[0]!.id));
-      }
+      const ids = await newSeries(sql, orgId, 'busy.cpu', 100);
       assert.equal(await estimatePointsPerDay(sql, nowMs), 100 * 288, 'no points yet: the catalogue counts each new series at 288 a day');
       // The last closed slot: 100 series at 8 s, 90,000 rows in two hours (over a million points a day).
       const slot = hotSlotStartMs(nowMs) - HOT_SLOT_MS;
@@ -216,11 +221,7 @@ for (const kind of storeKinds) {
       const nowMs = Date.now();
       await maintainHotPartitions(sql, nowMs);
       const slot = (await listHotPartitions(sql)).find((p) => p.startMs === hotSlotStartMs(nowMs) - HOT_SLOT_MS)!;
-      const ids: number[] = [];
-      for (let i = 0; i < 10; i++) {
-        const r = await sql.query<{ id: string }>(`INSERT INTO series (org_id, key, dimensions) VALUES ($1, 'dense.cpu', $2) RETURNING id`, [orgId, JSON.stringify({ i: String(i) })]);
-        ids.push(Number(r.rows[0]!.id));
-      }
+      const ids = await newSeries(sql, orgId, 'dense.cpu', 10);
       const fill = async (stepMs: number) => {
         await sql.query(`TRUNCATE ${slot.name}`);
         await sql.query(

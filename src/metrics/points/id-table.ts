@@ -24,31 +24,29 @@ export class IdTable {
 
   /** The number of `id`, added as the next number when absent (then the result equals size − 1 and is new). */
   add(id: number): number {
+    const h = this.slotOf(id);
+    if (this.keys[h] === id) return this.numbers[h]!;
+    if (this.size >= this.ids.length) throw new RangeError(`IdTable: more than ${this.ids.length} ids`);
+    this.keys[h] = id;
+    this.ids[this.size] = id;
+    this.numbers[h] = this.size;
+    return this.size++;
+  }
+
+  /** The number of `id`, or −1 when it was not added. */
+  find(id: number): number {
+    const h = this.slotOf(id);
+    return this.keys[h] === id ? this.numbers[h]! : -1;
+  }
+
+  /** The slot holding `id`, or the empty slot where it would go. */
+  private slotOf(id: number): number {
     const { keys, mask } = this;
     // Both 32-bit halves of the id (exact up to 2^53), mixed by a multiplicative hash.
     let h = (Math.imul(id | 0, 0x9e3779b1) ^ ((id / 4294967296) | 0)) & mask;
     for (;;) {
       const at = keys[h]!;
-      if (at === id) return this.numbers[h]!;
-      if (at === -1) {
-        if (this.size >= this.ids.length) throw new RangeError(`IdTable: more than ${this.ids.length} ids`);
-        keys[h] = id;
-        this.ids[this.size] = id;
-        this.numbers[h] = this.size;
-        return this.size++;
-      }
-      h = (h + 1) & mask;
-    }
-  }
-
-  /** The number of `id`, or −1 when it was not added. */
-  find(id: number): number {
-    const { keys, mask } = this;
-    let h = (Math.imul(id | 0, 0x9e3779b1) ^ ((id / 4294967296) | 0)) & mask;
-    for (;;) {
-      const at = keys[h]!;
-      if (at === id) return this.numbers[h]!;
-      if (at === -1) return -1;
+      if (at === id || at === -1) return h;
       h = (h + 1) & mask;
     }
   }
