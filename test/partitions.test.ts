@@ -23,6 +23,19 @@ async function newSeries(sql: Sql, orgId: string, key: string, n: number): Promi
   return r.rows.map((x) => Number(x.id));
 }
 
+/** `fn` on a new store with an organisation and the hot table's slots around the real clock (`nowMs`). */
+async function withHotSlots(kind: (typeof storeKinds)[number], fn: (sql: Sql, orgId: string, nowMs: number) => Promise<void>): Promise<void> {
+  const store = await openMigrated(kind);
+  try {
+    const orgId = (await createOrg(store.sql, { name: 'Slots', slug: 'slots' })).id;
+    const nowMs = Date.now();
+    await maintainHotPartitions(store.sql, nowMs);
+    await fn(store.sql, orgId, nowMs);
+  } finally {
+    await store.drop();
+  }
+}
+
 test('widthFor: chunks a day from a million points a day, a month from a million a month, else a year; rollups one width coarser', () => {
   assert.equal(POINTS_A_PARTITION, 1_000_000);
   assert.equal(widthFor('chunks', 1_000_000), 'day');
@@ -186,13 +199,8 @@ for (const kind of storeKinds) {
 }
 
 for (const kind of storeKinds) {
-  test(`estimatePointsPerDay sees series not compacted yet in the hot slots: a busy new store gets day partitions (${kind.name})`, async () => {
-    const store = await openMigrated(kind);
-    try {
-      const sql = store.sql;
-      const orgId = (await createOrg(sql, { name: 'Busy', slug: 'busy' })).id;
-      const nowMs = Date.now();
-      await maintainHotPartitions(sql, nowMs);
+  test(`estimatePointsPerDay sees series not compacted yet in the hot slots: a busy new store gets day partitions (${kind.name})`, () =>
+    withHotSlots(kind, async (sql, orgId, nowMs) => {
       const ids = await newSeries(sql, orgId, 'busy.cpu', 100);
       assert.equal(await estimatePointsPerDay(sql, nowMs), 100 * 288, 'no points yet: the catalogue counts each new series at 288 a day');
       // The last closed slot: 100 series at 8 s, 90,000 rows in two hours (over a million points a day).
@@ -206,20 +214,12 @@ for (const kind of storeKinds) {
       assert.equal(widthFor('chunks', est), 'day');
       await ensurePartitions(sql, 'chunks', [nowMs]);
       assert.deepEqual((await listPartitions(sql, 'chunks')).map((p) => p.endMs - p.startMs), [DAY_MS]);
-    } finally {
-      await store.drop();
-    }
-  });
+    }));
 }
 
 for (const kind of storeKinds) {
-  test(`fiveMinuteRowsLikely: a two-hour series, or closed slots as dense as two-hour windows by the planner's counts (${kind.name})`, async () => {
-    const store = await openMigrated(kind);
-    try {
-      const sql = store.sql;
-      const orgId = (await createOrg(sql, { name: 'Dense', slug: 'dense' })).id;
-      const nowMs = Date.now();
-      await maintainHotPartitions(sql, nowMs);
+  test(`fiveMinuteRowsLikely: a two-hour series, or closed slots as dense as two-hour windows by the planner's counts (${kind.name})`, () =>
+    withHotSlots(kind, async (sql, orgId, nowMs) => {
       const slot = (await listHotPartitions(sql)).find((p) => p.startMs === hotSlotStartMs(nowMs) - HOT_SLOT_MS)!;
       const ids = await newSeries(sql, orgId, 'dense.cpu', 10);
       const fill = async (stepMs: number) => {
@@ -237,10 +237,7 @@ for (const kind of storeKinds) {
       assert.equal(await fiveMinuteRowsLikely(sql, []), false, 'no closed slot, no two-hour series');
       await sql.query(`UPDATE series SET chunk_seconds = 7200 WHERE id = $1`, [ids[0]]);
       assert.equal(await fiveMinuteRowsLikely(sql, []), true, 'a two-hour series');
-    } finally {
-      await store.drop();
-    }
-  });
+    }));
 }
 
 test('mergeRuns: adjacent partitions ended before the line, under the size limit together, two or more a run', () => {
