@@ -322,7 +322,8 @@ async function runStore(kind: Kind): Promise<Record<string, unknown>> {
     if (typeof nab !== 'string') {
       const c1 = await timedCompaction(q, nabLastDay + DAY_MS + COMPACTION_GRACE_MS + 60_000, store.database);
       await vacuumPoints(q);
-      // What the hourly maintenance job does next: small partitions of closed months and years merged.
+      // What the hourly maintenance job does next: small partitions of closed months and years merged,
+      // the days of day-wide series packed into rows of up to a month on the way (chunk-pack.ts).
       const merged = await mergeSmallPartitions(q, Date.now());
       if (merged.made.length) log(kind, `a. NAB: ${merged.replaced} small partitions merged into ${merged.made.length} (${merged.made.join(', ')})`);
       const s1 = await pointTableBytes(q);

@@ -38,6 +38,7 @@ const chosenFiles = [
   'test/hot-partitions.test.ts',
   'test/hot-reclaim.test.ts',
   'test/partitions.test.ts',
+  'test/chunk-pack.test.ts',
   'test/compaction.test.ts',
   'test/compaction-snapshot.test.ts',
   'test/rollup-read.test.ts',

@@ -47,7 +47,8 @@ export interface MaintenanceResult {
  * letters past their retention. Then, once for all: sessions past their expiry, emailed tokens
  * expired a week ago, and OAuth sign-ins abandoned past their expiry. Then points past every
  * organisation's retention: whole partitions dropped, then what remains deleted per organisation. Last,
- * small partitions of closed periods merged into one (unless a compaction is running: next hour).
+ * small partitions of closed periods merged into one, sparse series' days packed into rows of up to a
+ * month on the way (unless a compaction is running: next hour).
  */
 export async function runMaintenance(sql: Sql, now: Date, settings: MaintenanceSettings = { deadLetterRetentionDays: 7 }): Promise<MaintenanceResult> {
   const keyCutoff = new Date(now.getTime() - deadKeyRetentionDays * 86_400_000);

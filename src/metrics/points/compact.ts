@@ -21,11 +21,12 @@
 // its chunks. 5-minute rollups are one row a (series, day); 1-hour rollups one row a (series, month)
 // keyed by the month's first day, holding its closed days (and the first day), plus a row of its own for
 // a day still open: a year at 1 h is 12–13 rows a series, and the month row is rewritten once a day.
-import { int8Array, timestamptzArray, type Sql } from '../../store/sql.js';
+import { float8Array, int8Array, timestamptzArray, type Sql } from '../../store/sql.js';
 import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type Rollup } from '../../store/chunks/rollup.js';
 import { chooseChunkSeconds, COMPACTION_GRACE_MS, DENSE_POINTS_PER_2H, MIN_POINTS_PER_BUCKET, DAY_MS, DAY_S, dayStartMs, monthBoundsMs, ROLLUP_RESOLUTIONS_MS, rollupTable, TWO_HOURS_S, windowStartMs, type ChunkSeconds } from '../../store/chunks/window.js';
-import { ensurePartitions, forgetPartitions, missingPartitions, type Partition, type PartitionedTable } from './partitions.js';
+import { ensurePartitions, forgetPartitions, listPartitions, missingPartitions, type Partition, type PartitionedTable } from './partitions.js';
+import { PACK_BYTES, packRuns } from './chunk-pack.js';
 import { HOT_LOCK_TIMEOUT_MS, listHotPartitions } from './hot-partitions.js';
 import { unpackPoints } from './packed.js';
 import { lowerBound, mergeNewerWins } from './arrays.js';
@@ -420,9 +421,28 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
     );
     for (const r of existing.rows) old.set(`${Number(r.series_id)}:${new Date(r.window_start).getTime()}`, r.data);
   }
-  const chunkRows: { id: number; startMs: number; t: Float64Array; bytes: Uint8Array }[] = [];
+  // Days inside packed rows (chunk-pack.ts) merge into those rows, locked after the windows' own rows.
+  const packed = await packedRowsOf(tx, known.filter((w) => w.width === DAY_S));
+  const chunkRows: { id: number; startMs: number; endMs?: number; t: Float64Array; bytes: Uint8Array }[] = [];
+  // The chunk partitions as they are now (not a cache another process' merge or retention may have
+  // outdated): a packed row must lie in one.
+  const packing = work.some((s) => s.first && s.width === DAY_S && s.windows.length > 1);
+  const partitionsNow = packing ? await listPartitions(tx, 'chunks') : [];
   for (const s of work) {
+    const firstRow = chunkRows.length;
+    const packs = packed.get(s.id);
+    const inPack = new Map<PackedRow, Window[]>();
+    const packedWindows = new Set<Window>();
     for (const w of s.windows) {
+      const pack = packs?.find((p) => p.startMs <= w.startMs && w.startMs < p.endMs);
+      if (!pack) continue;
+      inPack.set(pack, [...(inPack.get(pack) ?? []), w]);
+      packedWindows.add(w);
+    }
+    // (Written by the same upsert: the packed row's key conflicts and keeps its end.)
+    for (const [pack, ws] of inPack) chunkRows.push(mergeIntoPacked(s.id, pack, ws, s.width));
+    for (const w of s.windows) {
+      if (packedWindows.has(w)) continue;
       const prior = old.get(`${s.id}:${w.startMs}`);
       if (prior) {
         const d = decodeChunk(prior);
@@ -432,13 +452,16 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
       }
       chunkRows.push({ id: s.id, startMs: w.startMs, t: w.t, bytes: encodeChunk(w.t, w.v) });
     }
+    // A day-wide series compacted the first time (a backfill: it has no chunk yet) writes its days of
+    // one month and partition packed (chunk-pack.ts), as a partition merge later would.
+    if (s.first && s.width === DAY_S && chunkRows.length - firstRow > 1) chunkRows.splice(firstRow, Infinity, ...packNewDays(partitionsNow, s.id, chunkRows.slice(firstRow), s.windows));
   }
   const chunkBytes = concat(chunkRows.map((c) => c.bytes));
   // Binary array parameters (src/store/sql.ts): no number formatting in Node, no parsing in the server.
   await tx.query(
-    `INSERT INTO chunks (series_id, window_start, first_ts, last_ts, n, data)
-     SELECT u.id, u.ws, u.f, u.l, u.n, substring($6::bytea FROM u.o::int + 1 FOR u.len::int)
-     FROM unnest($1::int8[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::int8[], $7::int8[], $8::int8[]) AS u(id, ws, f, l, n, o, len)
+    `INSERT INTO chunks (series_id, window_start, window_end, first_ts, last_ts, n, data)
+     SELECT u.id, u.ws, CASE WHEN u.e = 'NaN'::float8 THEN NULL ELSE to_timestamp(u.e / 1000) END, u.f, u.l, u.n, substring($6::bytea FROM u.o::int + 1 FOR u.len::int)
+     FROM unnest($1::int8[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::int8[], $7::int8[], $8::int8[], $9::float8[]) AS u(id, ws, f, l, n, o, len, e)
      ON CONFLICT (series_id, window_start) DO UPDATE SET first_ts = EXCLUDED.first_ts, last_ts = EXCLUDED.last_ts, n = EXCLUDED.n, data = EXCLUDED.data`,
     [
       int8Array(chunkRows.map((c) => c.id)),
@@ -449,11 +472,90 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
       chunkBytes.bytes,
       int8Array(chunkBytes.offsets),
       int8Array(chunkBytes.lengths),
+      float8Array(chunkRows.map((c) => c.endMs ?? Number.NaN)),
     ],
   );
 
   const rollupDays = await updateRollups(tx, store, work, all);
   return { points, chunks: chunkRows.length, series: ids, rollupDays, read };
+}
+
+/**
+ * The day rows `rows` (of `windows`, one each, in order) of a series compacted the first time, with
+ * each run of days of one month and one partition up to PACK_BYTES (packRuns) as one packed row.
+ */
+function packNewDays(partitions: readonly Partition[], id: number, rows: { id: number; startMs: number; t: Float64Array; bytes: Uint8Array }[], windows: readonly Window[]) {
+  const cands = rows.map((r, i) => ({ seriesId: id, startMs: r.startMs, endMs: r.startMs + DAY_MS, bytes: r.bytes.length, i }));
+  const partitionOf = (ms: number) => partitions.find((p) => p.startMs <= ms && ms < p.endMs)?.startMs;
+  const runs = packRuns(cands, PACK_BYTES, (a, b) => partitionOf(a.startMs) !== partitionOf(b.startMs) || partitionOf(a.startMs) === undefined);
+  if (!runs.length) return rows;
+  const out: { id: number; startMs: number; endMs?: number; t: Float64Array; bytes: Uint8Array }[] = [];
+  const runAt = new Map(runs.map((run) => [run[0]!.i, run]));
+  for (let i = 0; i < rows.length; ) {
+    const run = runAt.get(i);
+    if (!run) {
+      out.push(rows[i++]!);
+      continue;
+    }
+    const joined = joinWindows(run.map((c) => windows[c.i]!));
+    out.push({ id, startMs: run[0]!.startMs, endMs: run[run.length - 1]!.endMs, t: joined.t, bytes: encodeChunk(joined.t, joined.v) });
+    i += run.length;
+  }
+  return out;
+}
+
+/** A packed chunk row (chunk-pack.ts): the days [startMs, endMs) of one series in one row. */
+interface PackedRow {
+  startMs: number;
+  endMs: number;
+  data: Uint8Array;
+}
+
+/**
+ * The packed rows holding any window of `series` (day-wide series compacted before), by series id,
+ * locked. A packed row lies in one month, so it starts at most 31 days before the windows it holds.
+ */
+async function packedRowsOf(tx: Sql, series: readonly SeriesWork[]): Promise<Map<number, PackedRow[]>> {
+  const out = new Map<number, PackedRow[]>();
+  if (!series.length) return out;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    for (const w of s.windows) {
+      lo = Math.min(lo, w.startMs);
+      hi = Math.max(hi, w.startMs);
+    }
+  }
+  const r = await tx.query<{ series_id: number; start_ms: number; end_ms: number; data: Uint8Array }>(
+    `SELECT series_id, (extract(epoch FROM window_start) * 1000)::float8 AS start_ms, (extract(epoch FROM window_end) * 1000)::float8 AS end_ms, data
+     FROM chunks WHERE window_end IS NOT NULL AND series_id = ANY($1::bigint[]) AND window_end > $2::timestamptz
+       AND window_start <= $3::timestamptz AND window_start > $2::timestamptz - interval '32 days'
+     ORDER BY series_id, window_start FOR UPDATE`,
+    [series.map((s) => s.id), new Date(lo).toISOString(), new Date(hi).toISOString()],
+  );
+  for (const row of r.rows) {
+    const id = Number(row.series_id);
+    const list = out.get(id) ?? [];
+    list.push({ startMs: Number(row.start_ms), endMs: Number(row.end_ms), data: row.data });
+    out.set(id, list);
+  }
+  return out;
+}
+
+/**
+ * The hot points of windows `ws` (days inside `pack`) merged into the packed row (a hot point wins on
+ * an equal timestamp); each window then holds all of its day's points, for its rollups.
+ */
+function mergeIntoPacked(id: number, pack: PackedRow, ws: Window[], width: ChunkSeconds): { id: number; startMs: number; endMs: number; t: Float64Array; bytes: Uint8Array } {
+  const d = decodeChunk(pack.data);
+  const merged = mergePoints({ t: d.timestampsMs, v: d.values }, joinWindows(ws));
+  for (const w of ws) {
+    const i = lowerBound(merged.t, w.startMs);
+    const j = lowerBound(merged.t, w.startMs + width * 1000, i);
+    w.t = merged.t.subarray(i, j);
+    w.v = merged.v.subarray(i, j);
+  }
+  return { id, startMs: pack.startMs, endMs: pack.endMs, t: merged.t, bytes: encodeChunk(merged.t, merged.v) };
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -16,8 +16,9 @@
 // on) while the rows are copied, then the old partitions are dropped and the new one attached (ACCESS
 // EXCLUSIVE on the parent, waited for at most `lockTimeoutMs`, else nothing is done and the next run
 // tries again). The caller holds the compaction lock, so no compactor writes meanwhile.
-import type { Sql } from '../../store/sql.js';
-import { DAY_MS, dayStartMs } from '../../store/chunks/window.js';
+import { float8Array, int8Array, timestamptzArray, type Sql } from '../../store/sql.js';
+import { DAY_MS, DAY_S, dayStartMs } from '../../store/chunks/window.js';
+import { packSparseRows } from './chunk-pack.js';
 import { forgetPartitions, listPartitions, unlessBlocked, type Partition, type PartitionedTable } from './partitions.js';
 
 /** Adjacent closed partitions are merged while their total size (heap, indexes, TOAST, maps) stays under this. */
@@ -106,6 +107,41 @@ async function partitionBytes(sql: Sql, names: string[]): Promise<Map<string, nu
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+const ms = (col: string) => `(extract(epoch FROM ${col}) * 1000)::float8`;
+
+/**
+ * Copies the chunk rows of `parts` into `into`: those of day-wide series packed into rows of up to a
+ * month (chunk-pack.ts), the others as they are.
+ */
+async function copyChunksPacked(tx: Sql, parts: Partition[], into: Partition): Promise<void> {
+  const rows = `(${parts.map((p) => `SELECT * FROM ${p.name}`).join(' UNION ALL ')})`;
+  await tx.exec(
+    `INSERT INTO ${into.name} SELECT c.* FROM ${rows} c LEFT JOIN series s ON s.id = c.series_id
+     WHERE s.chunk_seconds IS DISTINCT FROM ${DAY_S} ORDER BY c.series_id, c.window_start`,
+  );
+  const r = await tx.query<{ s: number; w: number; e: number; f: number; l: number; n: number; data: Uint8Array }>(
+    `SELECT c.series_id::float8 AS s, ${ms('c.window_start')} AS w, ${ms(`coalesce(c.window_end, c.window_start + interval '1 day')`)} AS e,
+            ${ms('c.first_ts')} AS f, ${ms('c.last_ts')} AS l, c.n, c.data
+     FROM ${rows} c JOIN series s ON s.id = c.series_id AND s.chunk_seconds = ${DAY_S} ORDER BY c.series_id, c.window_start`,
+  );
+  if (!r.rows.length) return;
+  const out = packSparseRows(r.rows.map((x) => ({ seriesId: Number(x.s), startMs: Number(x.w), endMs: Number(x.e), firstMs: Number(x.f), lastMs: Number(x.l), n: Number(x.n), bytes: x.data.length, data: x.data })));
+  await tx.query(
+    `INSERT INTO ${into.name} (series_id, window_start, window_end, first_ts, last_ts, n, data)
+     SELECT u.s, u.w, CASE WHEN u.e = 'NaN'::float8 THEN NULL ELSE to_timestamp(u.e / 1000) END, u.f, u.l, u.n::int, decode(u.d, 'hex')
+     FROM unnest($1::int8[], $2::timestamptz[], $3::float8[], $4::timestamptz[], $5::timestamptz[], $6::int8[], $7::text[]) AS u(s, w, e, f, l, n, d)`,
+    [
+      int8Array(out.map((x) => x.seriesId)),
+      timestamptzArray(out.map((x) => x.startMs)),
+      float8Array(out.map((x) => x.endMs ?? Number.NaN)),
+      timestamptzArray(out.map((x) => x.firstMs)),
+      timestamptzArray(out.map((x) => x.lastMs)),
+      int8Array(out.map((x) => x.n)),
+      out.map((x) => Buffer.from(x.data).toString('hex')),
+    ],
+  );
+}
+
 /** Replaces `parts` by `into` holding their rows; false when a lock was not granted (nothing changed). */
 async function merge(sql: Sql, table: PartitionedTable, parts: Partition[], into: Partition, lockTimeoutMs: number): Promise<boolean> {
   try {
@@ -116,7 +152,8 @@ async function merge(sql: Sql, table: PartitionedTable, parts: Partition[], into
         `CREATE TABLE ${into.name} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (toast_tuple_target = 8160);
          ALTER TABLE ${into.name} ALTER COLUMN data SET STORAGE MAIN`,
       );
-      await tx.exec(`INSERT INTO ${into.name} ${parts.map((p) => `SELECT * FROM ${p.name}`).join(' UNION ALL ')} ORDER BY 1, ${keyColumn[table]}`);
+      if (table === 'chunks') await copyChunksPacked(tx, parts, into);
+      else await tx.exec(`INSERT INTO ${into.name} ${parts.map((p) => `SELECT * FROM ${p.name}`).join(' UNION ALL ')} ORDER BY 1, ${keyColumn[table]}`);
       await tx.exec(`DROP TABLE ${parts.map((p) => p.name).join(', ')}`);
       // Builds the partition's primary key (the parent's partitioned index) and checks the bounds.
       await tx.exec(`ALTER TABLE ${table} ATTACH PARTITION ${into.name} FOR VALUES FROM ('${iso(into.startMs)}') TO ('${iso(into.endMs)}')`);

@@ -6,7 +6,8 @@
 // so 43,200 points arrive as ~30 byte strings, not 43,200 row objects. The ids are checked against
 // the organisation once, in the statement itself: ids of other organisations get no rows at all.
 // `window_start` bounds in the WHERE let PostgreSQL prune chunk partitions (a window is at most a day,
-// so a chunk holding a point ≥ lo starts after lo − 1 day).
+// so a chunk holding a point ≥ lo starts after lo − 1 day; a packed row, days of one month, after
+// lo − 32 days, and is found through its own partial index).
 import { decodeChunk } from '../../store/chunks/codec.js';
 import { DAY_MS } from '../../store/chunks/window.js';
 import type { Sql } from '../../store/sql.js';
@@ -96,9 +97,20 @@ const ids = `WITH ids AS MATERIALIZED (SELECT id FROM series WHERE org_id = $1 A
 const lo = 'to_timestamp($3::float8 / 1000)';
 const hi = 'to_timestamp($4::float8 / 1000)';
 const loMinusDay = 'to_timestamp($5::float8 / 1000)';
-/** Chunks of the org's requested series that may hold a point in [lo, hi]. */
-const chunkFilter = `c.series_id = ANY(ARRAY(SELECT id FROM ids)) AND c.window_start > ${loMinusDay} AND c.window_start <= ${hi}
-  AND c.last_ts >= ${lo} AND c.first_ts <= ${hi}`;
+/** Points of a chunk in [lo, hi] at all. */
+const overlaps = `c.last_ts >= ${lo} AND c.first_ts <= ${hi}`;
+/**
+ * Chunks of the org's requested series that may hold a point in [lo, hi]: those starting after
+ * lo − 1 day (a window is at most a day), and packed rows (chunk-pack.ts: days of one month) starting
+ * before that and ending after lo, through their partial index.
+ */
+const chunksIn = `(
+  SELECT c.series_id, c.window_start, c.first_ts, c.last_ts, c.n, c.data FROM chunks c
+  WHERE c.series_id = ANY(ARRAY(SELECT id FROM ids)) AND c.window_start > ${loMinusDay} AND c.window_start <= ${hi} AND ${overlaps}
+  UNION ALL
+  SELECT c.series_id, c.window_start, c.first_ts, c.last_ts, c.n, c.data FROM chunks c
+  WHERE c.series_id = ANY(ARRAY(SELECT id FROM ids)) AND c.window_end IS NOT NULL AND c.window_end > ${lo}
+    AND c.window_start <= ${loMinusDay} AND c.window_start > ${loMinusDay} - interval '31 days' AND ${overlaps})`;
 const packedHot = (order: string, limit: string) => `
   SELECT i.id, true AS hot, h.ts AS a, h.vs AS b FROM ids i CROSS JOIN LATERAL (
     SELECT string_agg(timestamptz_send(x.ts), ''::bytea) AS ts, string_agg(float8send(x.value), ''::bytea) AS vs
@@ -109,7 +121,7 @@ const packedHot = (order: string, limit: string) => `
 // primary key in time order and are aggregated in that order (an ORDER BY inside string_agg would sort
 // each group again); mergePoints checks it.
 const readAll = `${ids}
-  SELECT c.series_id AS id, false AS hot, c.data AS a, NULL::bytea AS b FROM chunks c WHERE ${chunkFilter}
+  SELECT c.series_id AS id, false AS hot, c.data AS a, NULL::bytea AS b FROM ${chunksIn} c
   UNION ALL ${packedHot('', '')}`;
 
 // With a limit of L from one end: hot rows, at most L from that end; chunks from that end only until
@@ -119,7 +131,7 @@ const readLimited = (newest: boolean) => `${ids}
   SELECT c.id, false AS hot, c.data AS a, NULL::bytea AS b FROM (
     SELECT c.series_id AS id, c.data, coalesce(sum(CASE WHEN c.first_ts >= ${lo} AND c.last_ts <= ${hi} THEN c.n ELSE 0 END)
       OVER (PARTITION BY c.series_id ORDER BY c.window_start ${newest ? 'DESC' : 'ASC'} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ahead
-    FROM chunks c WHERE ${chunkFilter}
+    FROM ${chunksIn} c
   ) c WHERE c.ahead < $6
   UNION ALL ${newest ? packedHot('DESC', 'LIMIT $6') : packedHot('', 'LIMIT $6')}`;
 
@@ -207,8 +219,11 @@ const withPointsText = `${ids}
   WHERE EXISTS (SELECT 1 FROM points p WHERE p.series_id = i.id AND p.ts >= ${lo} AND p.ts <= ${hi})
      OR EXISTS (SELECT 1 FROM chunks c WHERE c.series_id = i.id AND c.window_start > ${loMinusDay} AND c.window_start <= ${hi}
                 AND ((c.first_ts >= ${lo} AND c.first_ts <= ${hi}) OR (c.last_ts >= ${lo} AND c.last_ts <= ${hi})))
+     OR EXISTS (SELECT 1 FROM chunks c WHERE c.series_id = i.id AND c.window_end IS NOT NULL AND c.window_end > ${lo}
+                AND c.window_start <= ${loMinusDay} AND c.window_start > ${loMinusDay} - interval '31 days'
+                AND ((c.first_ts >= ${lo} AND c.first_ts <= ${hi}) OR (c.last_ts >= ${lo} AND c.last_ts <= ${hi})))
   UNION ALL
-  SELECT c.series_id, c.data FROM chunks c WHERE ${chunkFilter} AND c.first_ts < ${lo} AND c.last_ts > ${hi}`;
+  SELECT c.series_id, c.data FROM ${chunksIn} c WHERE c.first_ts < ${lo} AND c.last_ts > ${hi}`;
 
 /** Which of `seriesIds` (those of `orgId`) have a point with fromMs ≤ t ≤ toMs. */
 export async function seriesWithPointsIn(sql: Sql, orgId: string, seriesIds: readonly number[], fromMs: number, toMs: number): Promise<Set<number>> {

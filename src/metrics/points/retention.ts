@@ -188,12 +188,13 @@ async function dropUnlessBlocked(sql: Sql, parts: Partition[], lockTimeoutMs: nu
  */
 async function deleteExpired(sql: Sql, orgId: string, rawMs: number, rollup5mMs: number, rollup1hMs: number): Promise<{ hot: number; chunks: number; rollups: number }> {
   const hot = await sql.query('DELETE FROM points p USING series s WHERE s.org_id = $1 AND p.series_id = s.id AND p.ts < $2', [orgId, new Date(rawMs)]);
-  // A chunk's window is [window_start, window_start + chunk_seconds); series without a width yet
-  // (never compacted) have no chunks, the day width is only a safe default.
+  // A chunk's window is [window_start, window_start + chunk_seconds), a packed row's [window_start,
+  // window_end); series without a width yet (never compacted) have no chunks, the day width is only a
+  // safe default.
   const chunks = await sql.query(
     `DELETE FROM chunks c USING series s
      WHERE s.org_id = $1 AND c.series_id = s.id AND c.window_start < $2
-       AND c.window_start + make_interval(secs => coalesce(s.chunk_seconds, 86400)) <= $2`,
+       AND coalesce(c.window_end, c.window_start + make_interval(secs => coalesce(s.chunk_seconds, 86400))) <= $2`,
     [orgId, new Date(rawMs)],
   );
   let rollups = 0;

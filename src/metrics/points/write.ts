@@ -428,6 +428,8 @@ interface WindowChunk {
   seriesId: number;
   chunkSeconds: ChunkSeconds;
   windowMs: number;
+  /** A packed row's end (chunk-pack.ts: days of one month); undefined for a window of chunkSeconds. */
+  endMs?: number;
   firstMs: number;
   lastMs: number;
   data: Uint8Array;
@@ -452,11 +454,27 @@ WHERE c.window_start > $3::timestamptz AND c.window_start <= $4::timestamptz
 ORDER BY c.series_id, c.window_start${lock ? '\nFOR UPDATE OF c' : ''}`;
 }
 
+// The packed rows holding any of the points (a packed row starts at most a month before its points,
+// found through its partial index). Locked after the windows' own rows: every path takes them in
+// that order.
+function packedChunksQuery(lock: boolean): string {
+  return `
+SELECT c.series_id::float8 AS series_id, sr.chunk_seconds, ${msOf('c.window_start')} AS window_ms, ${msOf('c.window_end')} AS end_ms,
+  ${msOf('c.first_ts')} AS first_ms, ${msOf('c.last_ts')} AS last_ms, c.data
+FROM chunks c JOIN series sr ON sr.id = c.series_id
+WHERE c.window_end IS NOT NULL AND c.series_id = ANY($1::int8[]) AND c.window_end > $2::timestamptz
+  AND c.window_start <= $3::timestamptz AND c.window_start > $2::timestamptz - interval '32 days'
+  AND EXISTS (SELECT 1 FROM unnest($1::int8[], $4::timestamptz[]) AS u(s, t) WHERE u.s = c.series_id AND u.t >= c.window_start AND u.t < c.window_end)
+ORDER BY c.series_id, c.window_start${lock ? '\nFOR UPDATE OF c' : ''}`;
+}
+
 const windowKey = (seriesId: number, windowMs: number) => `${seriesId}:${windowMs}`;
 
 interface WindowChunks {
   /** By windowKey. */
   chunks: Map<string, WindowChunk>;
+  /** Packed rows by series, in time order. */
+  packed: Map<number, WindowChunk[]>;
   /** Window width of each series that has one of these chunks. */
   widths: Map<number, ChunkSeconds>;
   /** pointKey of each given point found inside its chunk. */
@@ -475,7 +493,7 @@ function extent(xs: readonly number[]): { min: number; max: number } {
 
 /** The chunks of the windows of `pts` (locked with `lock`), and which of the points they hold. */
 async function chunkMembers(sql: Sql, pts: { seriesIds: number[]; timestampsMs: number[] }, lock: boolean): Promise<WindowChunks> {
-  const out: WindowChunks = { chunks: new Map(), widths: new Map(), present: new Set() };
+  const out: WindowChunks = { chunks: new Map(), packed: new Map(), widths: new Map(), present: new Set() };
   if (!pts.seriesIds.length) return out;
   const { min, max } = extent(pts.timestampsMs);
   const r = await sql.query<{ series_id: number; chunk_seconds: ChunkSeconds; window_ms: number; first_ms: number; last_ms: number; data: Uint8Array }>(windowChunksQuery(lock), [
@@ -489,7 +507,19 @@ async function chunkMembers(sql: Sql, pts: { seriesIds: number[]; timestampsMs: 
     out.chunks.set(windowKey(c.seriesId, c.windowMs), c);
     out.widths.set(c.seriesId, c.chunkSeconds);
   }
-  if (!out.chunks.size) return out;
+  const p = await sql.query<{ series_id: number; chunk_seconds: ChunkSeconds; window_ms: number; end_ms: number; first_ms: number; last_ms: number; data: Uint8Array }>(packedChunksQuery(lock), [
+    int8Array(pts.seriesIds),
+    iso(min),
+    iso(max),
+    timestamptzArray(pts.timestampsMs),
+  ]);
+  for (const row of p.rows) {
+    const c: WindowChunk = { seriesId: Number(row.series_id), chunkSeconds: row.chunk_seconds, windowMs: row.window_ms, endMs: row.end_ms, firstMs: row.first_ms, lastMs: row.last_ms, data: row.data };
+    const list = out.packed.get(c.seriesId) ?? [];
+    list.push(c);
+    out.packed.set(c.seriesId, list);
+  }
+  if (!out.chunks.size && !out.packed.size) return out;
   for (let i = 0; i < pts.seriesIds.length; i++) {
     const c = chunkOf(out, pts.seriesIds[i]!, pts.timestampsMs[i]!);
     if (c && holds(c, pts.timestampsMs[i]!)) out.present.add(pointKey(pts.seriesIds[i]!, pts.timestampsMs[i]!));
@@ -498,6 +528,8 @@ async function chunkMembers(sql: Sql, pts: { seriesIds: number[]; timestampsMs: 
 }
 
 function chunkOf(w: WindowChunks, seriesId: number, tMs: number): WindowChunk | undefined {
+  const packed = w.packed.get(seriesId);
+  if (packed) for (const c of packed) if (c.windowMs <= tMs && tMs < c.endMs!) return c;
   const width = w.widths.get(seriesId);
   return width === undefined ? undefined : w.chunks.get(windowKey(seriesId, windowStartMs(tMs, width)));
 }
@@ -530,7 +562,7 @@ function holds(c: WindowChunk, tMs: number): boolean {
  */
 async function settleWithChunks(sql: Sql, old: OldWritten, policy: DuplicatePolicy): Promise<{ rejected: number; replaced: number }> {
   const found = await chunkMembers(sql, old, true);
-  if (!found.chunks.size) return { rejected: 0, replaced: 0 };
+  if (!found.chunks.size && !found.packed.size) return { rejected: 0, replaced: 0 };
   const dropHot = { seriesIds: [] as number[], timestampsMs: [] as number[] };
   const removals = new Map<WindowChunk, Set<number>>();
   const days = new Map<string, { seriesId: number; dayMs: number }>();
