@@ -39,6 +39,7 @@ const chosenFiles = [
   'test/hot-reclaim.test.ts',
   'test/partitions.test.ts',
   'test/chunk-pack.test.ts',
+  'test/rollup-runs.test.ts',
   'test/compaction.test.ts',
   'test/compaction-snapshot.test.ts',
   'test/rollup-read.test.ts',

@@ -20,7 +20,9 @@
 // rollup (sparse, or its 5-minute row deleted by the write path after late data) is computed from all of
 // its chunks. 5-minute rollups are one row a (series, day); 1-hour rollups one row a (series, month)
 // keyed by the month's first day, holding its closed days (and the first day), plus a row of its own for
-// a day still open: a year at 1 h is 12–13 rows a series, and the month row is rewritten once a day.
+// a day still open: a year at 1 h is 12–13 rows a series, and the month row is rewritten once a day. A
+// month row that would pass ROLLUP_ROW_BYTES (noisy 5-minute data) is written as runs of days instead,
+// the first keyed by the month's first day, the others by their last day (monthRuns).
 import { float8Array, int8Array, timestamptzArray, type Sql } from '../../store/sql.js';
 import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { computeRollup, decodeRollup, encodeRollup, rollupWorthKeeping, type Rollup } from '../../store/chunks/rollup.js';
@@ -690,6 +692,60 @@ interface MonthRows {
 const HOUR_RES = 3_600_000;
 
 /**
+ * Encoded bytes a 1-hour row holds at most: with its header and key it stays under toast_tuple_target
+ * (8160), inline. TOAST would cost the partition its own index and free-space map (NAB: 66 kB for two
+ * 12 kB month rows of noisy 5-minute series) and each read a fetch through that index.
+ */
+export const ROLLUP_ROW_BYTES = 8000;
+
+/** The 1-hour rollup of days `held` of month `m`. */
+function rollupOfDays(m: MonthRows, held: readonly number[]): Rollup {
+  return mergeDays(held.map((dayMs) => ({ dayMs, resolutionMs: HOUR_RES, rollup: m.days.get(dayMs)! }))).rollup;
+}
+
+/**
+ * Lays the closed days of `m`'s month row (`target` by rowKeyOf, changed in place) out as runs when
+ * one row would exceed ROLLUP_ROW_BYTES: the first run keyed by the month's first day, each other by
+ * its last day, so that retention, which deletes a row keyed by another day once that day expired,
+ * deletes a run only once all of it did. Unchanged days keep their stored runs. Returns the rows it
+ * encoded (by key).
+ */
+function monthRuns(m: MonthRows, target: Map<number, number[]>, closedDayMs: number): Map<number, Uint8Array> {
+  const encoded = new Map<number, Uint8Array>();
+  const monthDays = target.get(m.monthMs);
+  if (!monthDays || monthDays.length < 2) return encoded;
+  const stored = [...m.rows.keys()].filter((k) => rowKeyOf(k, m.monthMs, closedDayMs) === m.monthMs).sort((a, b) => a - b);
+  const storedDays = stored.flatMap((k) => m.rows.get(k)!);
+  // (A stored row of one closed day is a day that closed since: it folds into the month row.)
+  const runsStored = stored.length > 1 && stored.every((k) => k === m.monthMs || m.rows.get(k)!.length > 1);
+  if (runsStored && !monthDays.some((d) => m.touched.has(d)) && storedDays.length === monthDays.length && storedDays.every((d, i) => d === monthDays[i])) {
+    target.delete(m.monthMs);
+    for (const k of stored) target.set(k, m.rows.get(k)!);
+    return encoded;
+  }
+  const whole = rollupOfDays(m, monthDays);
+  if (!rollupWorthKeeping(whole)) return encoded;
+  const bytes = encodeRollup(whole);
+  if (bytes.length <= ROLLUP_ROW_BYTES) {
+    encoded.set(m.monthMs, bytes);
+    return encoded;
+  }
+  const runs = (days: number[]): { days: number[]; bytes: Uint8Array }[] => {
+    const b = encodeRollup(rollupOfDays(m, days));
+    if (b.length <= ROLLUP_ROW_BYTES || days.length === 1) return [{ days, bytes: b }];
+    const mid = days.length >> 1;
+    return [...runs(days.slice(0, mid)), ...runs(days.slice(mid))];
+  };
+  target.delete(m.monthMs);
+  runs(monthDays).forEach((run, i) => {
+    const key = i === 0 ? m.monthMs : run.days[run.days.length - 1]!;
+    target.set(key, run.days);
+    encoded.set(key, run.bytes);
+  });
+  return encoded;
+}
+
+/**
  * The row of a month's 1-hour rollups that holds `dayMs`: the month row (keyed by the month's first day)
  * for closed days and for the first day itself, else a row of its own for the day still open (so the
  * open day's row is rewritten every compaction, the month row once a day, when a day closes).
@@ -846,7 +902,7 @@ async function updateRollups(tx: Sql, store: Sql, work: readonly SeriesWork[], c
   }
   await writeRollupRows(tx, store, 'rollups_5m', upserts, deletes);
 
-  // 1 hour: each touched month's rows laid out again (rowKeyOf); only rows whose days changed are written.
+  // 1 hour: each touched month's rows laid out again (rowKeyOf, monthRuns); only rows whose days changed are written.
   const upserts1h: { id: number; dayMs: number; bytes: Uint8Array }[] = [];
   const deletes1h: { id: number; dayMs: number }[] = [];
   for (const m of months.values()) {
@@ -857,11 +913,17 @@ async function updateRollups(tx: Sql, store: Sql, work: readonly SeriesWork[], c
       list.push(dayMs);
       target.set(key, list);
     }
+    const encoded = monthRuns(m, target, closed.dayMs);
     for (const [key, held] of target) {
       const before = m.rows.get(key);
       const same = before !== undefined && before.length === held.length && held.every((dayMs, i) => before[i] === dayMs && !m.touched.has(dayMs));
       if (same) continue;
-      const r = mergeDays(held.map((dayMs) => ({ dayMs, resolutionMs: HOUR_RES, rollup: m.days.get(dayMs)! }))).rollup;
+      const bytes = encoded.get(key);
+      if (bytes) {
+        upserts1h.push({ id: m.id, dayMs: key, bytes });
+        continue;
+      }
+      const r = rollupOfDays(m, held);
       if (rollupWorthKeeping(r)) upserts1h.push({ id: m.id, dayMs: key, bytes: encodeRollup(r) });
       else if (before) deletes1h.push({ id: m.id, dayMs: key });
     }

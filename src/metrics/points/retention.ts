@@ -201,7 +201,8 @@ async function deleteExpired(sql: Sql, orgId: string, rawMs: number, rollup5mMs:
   // A 5-minute row covers its UTC day [day, day + 1 day).
   const r5 = await sql.query(`DELETE FROM rollups_5m r USING series s WHERE s.org_id = $1 AND r.series_id = s.id AND r.day <= $2`, [orgId, new Date(rollup5mMs - DAY_MS)]);
   // A 1-hour row keyed by a month's first day may hold any day of that month (compact.ts): it goes once
-  // its month ends at or before the cutoff; a row keyed by another day holds that day alone.
+  // its month ends at or before the cutoff; a row keyed by another day holds that day or days ending
+  // with it (a run of a month too large for one row), so it goes once that day has expired.
   const r1 = await sql.query(
     `DELETE FROM rollups_1h r USING series s WHERE s.org_id = $1 AND r.series_id = s.id AND r.day < $3
        AND (r.day < $2 OR (r.day <> date_trunc('month', r.day AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AND r.day <= $4))`,
