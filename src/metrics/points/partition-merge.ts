@@ -125,7 +125,10 @@ async function copyChunksPacked(tx: Sql, parts: Partition[], into: Partition): P
      FROM ${rows} c JOIN series s ON s.id = c.series_id AND s.chunk_seconds = ${DAY_S} ORDER BY c.series_id, c.window_start`,
   );
   if (!r.rows.length) return;
-  const out = packSparseRows(r.rows.map((x) => ({ seriesId: Number(x.s), startMs: Number(x.w), endMs: Number(x.e), firstMs: Number(x.f), lastMs: Number(x.l), n: Number(x.n), bytes: x.data.length, data: x.data })));
+  // Largest first: rows of a few kB fill the pages better so (first fit, through the free-space map).
+  const out = packSparseRows(r.rows.map((x) => ({ seriesId: Number(x.s), startMs: Number(x.w), endMs: Number(x.e), firstMs: Number(x.f), lastMs: Number(x.l), n: Number(x.n), bytes: x.data.length, data: x.data }))).sort(
+    (a, b) => b.data.length - a.data.length,
+  );
   await tx.query(
     `INSERT INTO ${into.name} (series_id, window_start, window_end, first_ts, last_ts, n, data)
      SELECT u.s, u.w, CASE WHEN u.e = 'NaN'::float8 THEN NULL ELSE to_timestamp(u.e / 1000) END, u.f, u.l, u.n::int, decode(u.d, 'hex')
