@@ -431,7 +431,6 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
   const packing = work.some((s) => s.first && s.width === DAY_S && s.windows.length > 1);
   const partitionsNow = packing ? await listPartitions(tx, 'chunks') : [];
   for (const s of work) {
-    const firstRow = chunkRows.length;
     const packs = packed.get(s.id);
     const inPack = new Map<PackedRow, Window[]>();
     const packedWindows = new Set<Window>();
@@ -443,6 +442,12 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
     }
     // (Written by the same upsert: the packed row's key conflicts and keeps its end.)
     for (const [pack, ws] of inPack) chunkRows.push(mergeIntoPacked(s.id, pack, ws, s.width));
+    // A day-wide series compacted the first time (a backfill: it has no chunk yet) writes its days of
+    // one month and partition packed (chunk-pack.ts), as a partition merge later would.
+    if (s.first && s.width === DAY_S && s.windows.length > 1) {
+      chunkRows.push(...packNewDays(partitionsNow, s.id, s.windows));
+      continue;
+    }
     for (const w of s.windows) {
       if (packedWindows.has(w)) continue;
       const prior = old.get(`${s.id}:${w.startMs}`);
@@ -454,9 +459,6 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
       }
       chunkRows.push({ id: s.id, startMs: w.startMs, t: w.t, bytes: encodeChunk(w.t, w.v) });
     }
-    // A day-wide series compacted the first time (a backfill: it has no chunk yet) writes its days of
-    // one month and partition packed (chunk-pack.ts), as a partition merge later would.
-    if (s.first && s.width === DAY_S && chunkRows.length - firstRow > 1) chunkRows.splice(firstRow, Infinity, ...packNewDays(partitionsNow, s.id, chunkRows.slice(firstRow), s.windows));
   }
   const chunkBytes = concat(chunkRows.map((c) => c.bytes));
   // Binary array parameters (src/store/sql.ts): no number formatting in Node, no parsing in the server.
@@ -483,20 +485,24 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
 }
 
 /**
- * The day rows `rows` (of `windows`, one each, in order) of a series compacted the first time, with
- * each run of days of one month and one partition up to PACK_BYTES (packRuns) as one packed row.
+ * The chunk rows of the day windows `windows` (in order) of a series compacted the first time: each run
+ * of days of one month and one partition up to PACK_BYTES (packRuns) one packed row, the other days a row
+ * each. Each point is encoded once: a day's size is estimated from the first day's bytes a point.
  */
-function packNewDays(partitions: readonly Partition[], id: number, rows: { id: number; startMs: number; t: Float64Array; bytes: Uint8Array }[], windows: readonly Window[]) {
-  const cands = rows.map((r, i) => ({ seriesId: id, startMs: r.startMs, endMs: r.startMs + DAY_MS, bytes: r.bytes.length, i }));
+function packNewDays(partitions: readonly Partition[], id: number, windows: readonly Window[]): { id: number; startMs: number; endMs?: number; t: Float64Array; bytes: Uint8Array }[] {
+  const first = encodeChunk(windows[0]!.t, windows[0]!.v);
+  const perPoint = first.length / Math.max(1, windows[0]!.t.length);
+  const cands = windows.map((w, i) => ({ seriesId: id, startMs: w.startMs, endMs: w.startMs + DAY_MS, bytes: i === 0 ? first.length : Math.ceil(w.t.length * perPoint) + 16, i }));
   const partitionOf = (ms: number) => partitions.find((p) => p.startMs <= ms && ms < p.endMs)?.startMs;
   const runs = packRuns(cands, PACK_BYTES, (a, b) => partitionOf(a.startMs) !== partitionOf(b.startMs) || partitionOf(a.startMs) === undefined);
-  if (!runs.length) return rows;
-  const out: { id: number; startMs: number; endMs?: number; t: Float64Array; bytes: Uint8Array }[] = [];
   const runAt = new Map(runs.map((run) => [run[0]!.i, run]));
-  for (let i = 0; i < rows.length; ) {
+  const out: { id: number; startMs: number; endMs?: number; t: Float64Array; bytes: Uint8Array }[] = [];
+  for (let i = 0; i < windows.length; ) {
     const run = runAt.get(i);
     if (!run) {
-      out.push(rows[i++]!);
+      const w = windows[i]!;
+      out.push({ id, startMs: w.startMs, t: w.t, bytes: i === 0 ? first : encodeChunk(w.t, w.v) });
+      i++;
       continue;
     }
     const joined = joinWindows(run.map((c) => windows[c.i]!));
