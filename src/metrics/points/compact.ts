@@ -437,7 +437,9 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
     for (const w of s.windows) {
       const pack = packs?.find((p) => p.startMs <= w.startMs && w.startMs < p.endMs);
       if (!pack) continue;
-      inPack.set(pack, [...(inPack.get(pack) ?? []), w]);
+      const list = inPack.get(pack);
+      if (list) list.push(w);
+      else inPack.set(pack, [w]);
       packedWindows.add(w);
     }
     // (Written by the same upsert: the packed row's key conflicts and keeps its end.)
@@ -1154,10 +1156,13 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
     }
     // The partitions of the recent days exist before the first batch; others (late or backfilled
     // data) are made when a batch meets them (a batch that finds one missing starts over once, its
-    // SELECT repeated). 5-minute rollups only where some series may earn them (fiveMinuteRowsLikely):
-    // an empty partition costs 16 kB, and a store of 5-minute series never fills it.
-    const tables: PartitionedTable[] = ['chunks', 'rollups_1h', ...((await fiveMinuteRowsLikely(sql, full)) ? (['rollups_5m'] as const) : [])];
-    await makePartitions(sql, [closed.dayMs - DAY_MS, closed.dayMs].flatMap((d) => tables.map((table) => ({ table, keyMs: d }))));
+    // SELECT repeated). 5-minute rollups only where some series may earn them (fiveMinuteRowsLikely,
+    // asked only while one of them is missing): an empty partition costs 16 kB, and a store of 5-minute
+    // series never fills it.
+    const recent = [closed.dayMs - DAY_MS, closed.dayMs];
+    const fiveMinute = await missingPartitions(sql, sql, recent.map((keyMs) => ({ table: 'rollups_5m' as const, keyMs })));
+    const tables: PartitionedTable[] = ['chunks', 'rollups_1h', ...(fiveMinute.length && (await fiveMinuteRowsLikely(sql, full)) ? (['rollups_5m'] as const) : [])];
+    await makePartitions(sql, recent.flatMap((d) => tables.map((table) => ({ table, keyMs: d }))));
     for (let i = 0; i < full.length; i += SLOTS_PER_TRANSACTION) {
       await compactSlots(sql, full.slice(i, i + SLOTS_PER_TRANSACTION), closed, batchPoints, options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS, total, series);
     }
