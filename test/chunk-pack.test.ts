@@ -3,7 +3,7 @@
 // write path's duplicate check, compaction and retention, on both stores.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { packRuns, packSparseRows, type PackCandidate } from '../src/metrics/points/chunk-pack.js';
+import { PACK_BYTES, packRuns, packSparseRows, type PackCandidate } from '../src/metrics/points/chunk-pack.js';
 import { decodeChunk, encodeChunk } from '../src/store/chunks/codec.js';
 import { compactClosedWindows } from '../src/metrics/points/compact.js';
 import { mergeSmallPartitions } from '../src/metrics/points/partition-merge.js';
@@ -72,6 +72,10 @@ for (const kind of storeKinds) {
     let sparse: number;
     let dense: number;
     let backfill: number;
+    let live: number;
+    /** `live`: every 5 minutes from April 27 to May 6, each day compacted as it closes. */
+    const LIVE_FROM = Date.UTC(2026, 3, 27);
+    const LIVE_TO = Date.UTC(2026, 4, 6);
     const all = { fromMs: Date.UTC(2026, 0, 1), toMs: Date.UTC(2026, 11, 31) };
     const rowsOf = async (id: number) =>
       (await sql.query<{ s: Date; e: Date | null }>('SELECT window_start AS s, window_end AS e FROM chunks WHERE series_id = $1 ORDER BY window_start', [id])).rows.map((r) => ({
@@ -108,6 +112,106 @@ for (const kind of storeKinds) {
       // `backfill`: the same span written at once, compacted the first time in one batch.
       await fill(backfill, FROM, TO);
       await compactClosedWindows(sql, NOW);
+      // `sparse`'s closed days folded into packed rows as compaction took them (see the test below);
+      // its rows are laid out as day rows again, as a store written before folding has them.
+      await asDayRows(sparse);
+      live = await mk('live');
+      for (let day = LIVE_FROM; day < LIVE_TO; day += DAY_MS) {
+        await fill(live, day, day + DAY_MS);
+        await compactClosedWindows(sql, day + DAY_MS + 20 * 60_000);
+      }
+    });
+
+    /** Rewrites the packed rows of `id` as one row a day (what packing started from). */
+    async function asDayRows(id: number): Promise<void> {
+      const rows = await sql.query<{ s: Date; e: Date; data: Uint8Array }>('SELECT window_start AS s, window_end AS e, data FROM chunks WHERE series_id = $1 AND window_end IS NOT NULL', [id]);
+      for (const r of rows.rows) {
+        const d = decodeChunk(r.data);
+        await sql.query('DELETE FROM chunks WHERE series_id = $1 AND window_start = $2', [id, r.s]);
+        for (let day = new Date(r.s).getTime(); day < new Date(r.e).getTime(); day += DAY_MS) {
+          const i = d.timestampsMs.findIndex((t) => t >= day);
+          let j = d.timestampsMs.findIndex((t) => t >= day + DAY_MS);
+          if (j < 0) j = d.timestampsMs.length;
+          if (i < 0 || i >= j) continue;
+          const t = d.timestampsMs.slice(i, j);
+          await sql.query('INSERT INTO chunks (series_id, window_start, first_ts, last_ts, n, data) VALUES ($1, $2, $3, $4, $5, $6)', [
+            id,
+            new Date(day),
+            new Date(t[0]!),
+            new Date(t[t.length - 1]!),
+            t.length,
+            encodeChunk(t, d.values.slice(i, j)),
+          ]);
+        }
+      }
+    }
+
+    test('a live day-wide series: each closed day folds into the row before it, a month and a partition at most a row, up to PACK_BYTES', async () => {
+      const rows = await sql.query<{ s: Date; e: Date | null; n: number; len: number }>('SELECT window_start AS s, window_end AS e, n, octet_length(data) AS len FROM chunks WHERE series_id = $1 ORDER BY window_start', [live]);
+      const spans = rows.rows.map((r) => [new Date(r.s).getTime(), r.e === null ? null : new Date(r.e).getTime()]);
+      // April 27–30 in April's partition, May 1–5 in May's: one packed row each (a day is ~500 bytes).
+      assert.deepEqual(spans, [
+        [LIVE_FROM, Date.UTC(2026, 4, 1)],
+        [Date.UTC(2026, 4, 1), LIVE_TO],
+      ]);
+      assert.ok(rows.rows.every((r) => r.len <= PACK_BYTES));
+      const p = await pointsOf(live);
+      assert.equal(p.timestampsMs.length, (LIVE_TO - LIVE_FROM) / STEP);
+      assert.equal(p.timestampsMs[0], LIVE_FROM);
+      // Each day's 1-hour buckets are those of its points.
+      const month = monthBoundsMs(LIVE_TO - DAY_MS);
+      const hour = await sql.query<{ data: Uint8Array }>('SELECT data FROM rollups_1h WHERE series_id = $1 AND day >= $2 AND day < $3 ORDER BY day', [live, new Date(month.startMs), new Date(month.endMs)]);
+      const starts = hour.rows.flatMap((r) => Array.from(decodeRollup(r.data).startsMs));
+      const may = Array.from(p.timestampsMs).filter((t) => t >= month.startMs);
+      assert.deepEqual(starts, [...new Set(may.map((t) => Math.floor(t / 3_600_000) * 3_600_000))]);
+      // A day too large to join the row before it (1,440 noisy points) gets its own row.
+      const big = Date.UTC(2026, 4, 6);
+      await sql.query(
+        `INSERT INTO points (series_id, ts, value) SELECT $1::bigint, to_timestamp(t::float8 / 1000), sin(t::float8) * 1e6 FROM generate_series($2::int8, $2::int8 + 86400000 - 1, 60000) AS t`,
+        [live, big],
+      );
+      await compactClosedWindows(sql, big + DAY_MS + 20 * 60_000);
+      const after = await sql.query<{ s: Date; e: Date | null }>('SELECT window_start AS s, window_end AS e FROM chunks WHERE series_id = $1 ORDER BY window_start', [live]);
+      assert.deepEqual(after.rows.map((r) => [new Date(r.s).getTime(), r.e === null ? null : new Date(r.e).getTime()]), [...spans, [big, null]]);
+    });
+
+    test('a late point into a closed day row folds that day into the row before it and deletes the day\'s own row', async () => {
+      // Day rows (as a store written before folding has them) for May 20–22.
+      const id = Number((await sql.query<{ id: string }>(`INSERT INTO series (org_id, key, dimensions) VALUES ($1, 'late-fold', '{}') RETURNING id`, [orgId])).rows[0]!.id);
+      const d0 = Date.UTC(2026, 4, 20);
+      await sql.query(
+        `INSERT INTO points (series_id, ts, value) SELECT $1::bigint, to_timestamp(t::float8 / 1000), round((t % 7919)::numeric / 100, 2)::float8
+         FROM generate_series($2::int8, $2::int8 + 3 * 86400000 - 1, 300000) AS t`,
+        [id, d0],
+      );
+      await compactClosedWindows(sql, NOW);
+      await asDayRows(id);
+      const before = await pointsOf(id);
+      assert.deepEqual((await rowsOf(id)).map((r) => r.endMs), [null, null, null]);
+      const late = d0 + 2 * DAY_MS + 3 * 3_600_000 + 1234;
+      const w = await writePoints(sql, await planWrite(sql, { seriesIds: [id], timestampsMs: [late], values: [0.5] }, NOW), 'reject', { alone: true });
+      assert.deepEqual(w, { inserted: 1, duplicates: 0 });
+      await compactClosedWindows(sql, NOW);
+      assert.deepEqual(await rowsOf(id), [
+        { startMs: d0, endMs: null },
+        { startMs: d0 + DAY_MS, endMs: d0 + 3 * DAY_MS },
+      ]);
+      const p = await pointsOf(id);
+      const i = Array.from(before.timestampsMs).findIndex((t) => t > late);
+      assert.deepEqual(Array.from(p.timestampsMs), [...Array.from(before.timestampsMs).slice(0, i), late, ...Array.from(before.timestampsMs).slice(i)]);
+      assert.equal(p.values[i], 0.5);
+      // The day's 1-hour buckets are those of its points now.
+      const day = { fromMs: d0 + 2 * DAY_MS, toMs: d0 + 3 * DAY_MS - 1 };
+      const pts = await pointsOf(id, day);
+      const month = monthBoundsMs(d0);
+      const hour = await sql.query<{ data: Uint8Array }>('SELECT data FROM rollups_1h WHERE series_id = $1 AND day >= $2 AND day < $3 ORDER BY day', [id, new Date(month.startMs), new Date(month.endMs)]);
+      const all = hour.rows.map((r) => decodeRollup(r.data));
+      const want = computeRollup(pts.timestampsMs, pts.values, 3_600_000);
+      for (let k = 0; k < want.startsMs.length; k++) {
+        const row = all.find((r) => r.startsMs.includes(want.startsMs[k]!))!;
+        const j = row.startsMs.indexOf(want.startsMs[k]!);
+        for (const c of ['min', 'max', 'sum', 'count', 'last'] as const) assert.equal(row[c][j], want[c][k], `${c} at ${new Date(want.startsMs[k]!).toISOString()}`);
+      }
     });
     after(async () => store.drop());
 

@@ -1,5 +1,6 @@
 // Packing sparse series' chunk rows (issue 18): by compaction, for a series compacted the first time
-// (a backfill), and when small closed partitions are merged (partition-merge.ts).
+// (a backfill), and for a live series each day as it closes (folded into the row before it), and when
+// small closed partitions are merged (partition-merge.ts).
 //
 // A series with day-wide windows (5-minute data or sparser) pays a chunk row a day: its tuple header,
 // key columns, bounds and primary-key entry, ~100 bytes, on a day of 288 points or, for hourly data, 24.
@@ -14,10 +15,16 @@
 // retention deletes one once its end has expired. One month at most keeps the readers' look-back short
 // (a packed row holding a time starts at most 31 days before it).
 //
-// Why not in place: a partition's rows rewritten where they lie leave their old versions' space behind
-// (measured on NAB in one partition: the heap grew from 0.8 to 1.4 MB), while a first compaction and a
-// merge write new rows anyway. So a live series' days in a partition that is never merged (larger than
-// the merge limit, or still open) stay day rows.
+// Not all at once in place: a partition's rows rewritten where they lie leave their old versions' space
+// behind (measured on NAB in one partition: the heap grew from 0.8 to 1.4 MB), while a first compaction
+// and a merge write new rows anyway. A live series' closed day is different: compaction writes that day
+// anyway, so it rewrites the row before it with the day appended (one row of up to PACK_BYTES a series
+// and day; VACUUM makes the old version's space reusable for the next day's). Measured on 100 series ×
+// 60 days at 5 minutes compacted day by day, VACUUM after each day: chunks 1.79 → 1.67 bytes a point
+// (6,000 day rows → 700; encoded points 1.26, the rest mostly free space the rewrites leave), store
+// total 3.02 → 2.91. A day starts a row of its own when the row before is full or in another month or
+// partition, or when no compaction takes it once closed (all of its points came in hot slots compacted
+// while it was open); the next day then folds into it.
 import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { DAY_MS, monthBoundsMs } from '../../store/chunks/window.js';
 import { concatInOrder } from './arrays.js';

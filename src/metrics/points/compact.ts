@@ -416,6 +416,8 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
   const known = work.filter((w) => !w.first);
   if (known.length) {
     const starts = new Set(known.flatMap((w) => w.windows.map((x) => x.startMs)));
+    // And the day row before each closed day of a day-wide series: the day may fold into it (below).
+    for (const s of known) if (s.width === DAY_S) for (const w of s.windows) if (w.startMs + DAY_MS <= all.dayMs) starts.add(w.startMs - DAY_MS);
     const existing = await tx.query<{ series_id: number; window_start: Date; data: Uint8Array }>(
       `SELECT series_id, window_start, data FROM chunks WHERE series_id = ANY($1::bigint[]) AND window_start = ANY($2::timestamptz[])
        ORDER BY series_id, window_start FOR UPDATE`,
@@ -425,11 +427,13 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
   }
   // Days inside packed rows (chunk-pack.ts) merge into those rows, locked after the windows' own rows.
   const packed = await packedRowsOf(tx, known.filter((w) => w.width === DAY_S));
-  const chunkRows: { id: number; startMs: number; endMs?: number; t: Float64Array; bytes: Uint8Array }[] = [];
+  const chunkRows: ChunkRowOut[] = [];
   // The chunk partitions as they are now (not a cache another process' merge or retention may have
   // outdated): a packed row must lie in one.
-  const packing = work.some((s) => s.first && s.width === DAY_S && s.windows.length > 1);
+  const packing = work.some((s) => s.width === DAY_S && (s.first ? s.windows.length > 1 : s.windows.some((w) => w.startMs + DAY_MS <= all.dayMs)));
   const partitionsNow = packing ? await listPartitions(tx, 'chunks') : [];
+  /** Rows whose days were folded into the row before them: deleted before the upsert. */
+  const folded: { id: number; startMs: number }[] = [];
   for (const s of work) {
     const packs = packed.get(s.id);
     const inPack = new Map<PackedRow, Window[]>();
@@ -450,6 +454,19 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
       chunkRows.push(...packNewDays(partitionsNow, s.id, s.windows));
       continue;
     }
+    // A closed day of a day-wide series compacted before folds into the row ending where it starts
+    // (chunk-pack.ts: a live series' days are packed as they close, not only at a first compaction or a
+    // merge): the one written just before in this loop, or a stored one (not one merged into above).
+    // The row is rewritten whole (up to PACK_BYTES), its old version left to VACUUM; the day's own row,
+    // when an earlier slot of the open day wrote one, is deleted.
+    let tail: ChunkRowOut | undefined;
+    const storedBefore = (dayMs: number): ChunkRowOut | undefined => {
+      if (tail && (tail.endMs ?? tail.startMs + DAY_MS) === dayMs) return tail;
+      const p = packs?.find((x) => x.endMs === dayMs && !inPack.has(x));
+      if (p) return { id: s.id, startMs: p.startMs, endMs: p.endMs, t: EMPTY, bytes: p.data };
+      const d = old.get(`${s.id}:${dayMs - DAY_MS}`);
+      return d && !s.windows.some((x) => x.startMs === dayMs - DAY_MS) ? { id: s.id, startMs: dayMs - DAY_MS, t: EMPTY, bytes: d } : undefined;
+    };
     for (const w of s.windows) {
       if (packedWindows.has(w)) continue;
       const prior = old.get(`${s.id}:${w.startMs}`);
@@ -459,8 +476,26 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
         w.t = merged.t;
         w.v = merged.v;
       }
-      chunkRows.push({ id: s.id, startMs: w.startMs, t: w.t, bytes: encodeChunk(w.t, w.v) });
+      const own = { id: s.id, startMs: w.startMs, t: w.t, bytes: encodeChunk(w.t, w.v) };
+      const closedDay = s.width === DAY_S && !s.first && w.startMs + DAY_MS <= all.dayMs;
+      const before = closedDay ? storedBefore(w.startMs) : undefined;
+      if (before && canFold(partitionsNow, before, own)) {
+        const row = foldDay(before, w);
+        if (before === tail) chunkRows[chunkRows.indexOf(tail)] = row;
+        else chunkRows.push(row);
+        if (prior) folded.push({ id: s.id, startMs: w.startMs });
+        tail = row;
+        continue;
+      }
+      chunkRows.push(own);
+      tail = closedDay ? own : undefined;
     }
+  }
+  if (folded.length) {
+    await tx.query(
+      `DELETE FROM chunks c USING unnest($1::int8[], $2::timestamptz[]) AS u(s, w) WHERE c.series_id = u.s AND c.window_start = u.w`,
+      [int8Array(folded.map((f) => f.id)), timestamptzArray(folded.map((f) => f.startMs))],
+    );
   }
   const chunkBytes = concat(chunkRows.map((c) => c.bytes));
   // Binary array parameters (src/store/sql.ts): no number formatting in Node, no parsing in the server.
@@ -468,7 +503,7 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
     `INSERT INTO chunks (series_id, window_start, window_end, first_ts, last_ts, n, data)
      SELECT u.id, u.ws, CASE WHEN u.e = 'NaN'::float8 THEN NULL ELSE to_timestamp(u.e / 1000) END, u.f, u.l, u.n, substring($6::bytea FROM u.o::int + 1 FOR u.len::int)
      FROM unnest($1::int8[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::int8[], $7::int8[], $8::int8[], $9::float8[]) AS u(id, ws, f, l, n, o, len, e)
-     ON CONFLICT (series_id, window_start) DO UPDATE SET first_ts = EXCLUDED.first_ts, last_ts = EXCLUDED.last_ts, n = EXCLUDED.n, data = EXCLUDED.data`,
+     ON CONFLICT (series_id, window_start) DO UPDATE SET window_end = EXCLUDED.window_end, first_ts = EXCLUDED.first_ts, last_ts = EXCLUDED.last_ts, n = EXCLUDED.n, data = EXCLUDED.data`,
     [
       int8Array(chunkRows.map((c) => c.id)),
       timestamptzArray(chunkRows.map((c) => c.startMs)),
@@ -514,6 +549,47 @@ function packNewDays(partitions: readonly Partition[], id: number, windows: read
   return out;
 }
 
+/** A chunk row to write: endMs for a packed row (chunk-pack.ts), else its window is the series' width. */
+interface ChunkRowOut {
+  id: number;
+  startMs: number;
+  endMs?: number;
+  /** Its points' times (a row only read to be folded into may leave them out: EMPTY). */
+  t: Float64Array;
+  bytes: Uint8Array;
+}
+
+const EMPTY = new Float64Array(0);
+
+/**
+ * True when the closed day `day` (its own row encoded) may join the row `before` ending where it starts:
+ * one calendar month, one partition, and PACK_BYTES of data at most together (chunk-pack.ts).
+ */
+function canFold(partitions: readonly Partition[], before: ChunkRowOut, day: ChunkRowOut): boolean {
+  const partitionOf = (ms: number) => partitions.find((p) => p.startMs <= ms && ms < p.endMs)?.startMs;
+  return (
+    before.bytes.length + day.bytes.length <= PACK_BYTES &&
+    monthBoundsMs(before.startMs).startMs === monthBoundsMs(day.startMs).startMs &&
+    partitionOf(before.startMs) !== undefined &&
+    partitionOf(before.startMs) === partitionOf(day.startMs)
+  );
+}
+
+/** The row `before` with the day window `w` (every point of its day) appended: a packed row up to w's end. */
+function foldDay(before: ChunkRowOut, w: Window): ChunkRowOut {
+  const d = decodeChunk(before.bytes);
+  const t = concatFloat64(d.timestampsMs, w.t);
+  const v = concatFloat64(d.values, w.v);
+  return { id: before.id, startMs: before.startMs, endMs: w.startMs + DAY_MS, t, bytes: encodeChunk(t, v) };
+}
+
+function concatFloat64(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /** A packed chunk row (chunk-pack.ts): the days [startMs, endMs) of one series in one row. */
 interface PackedRow {
   startMs: number;
@@ -538,7 +614,7 @@ async function packedRowsOf(tx: Sql, series: readonly SeriesWork[]): Promise<Map
   }
   const r = await tx.query<{ series_id: number; start_ms: number; end_ms: number; data: Uint8Array }>(
     `SELECT series_id, (extract(epoch FROM window_start) * 1000)::float8 AS start_ms, (extract(epoch FROM window_end) * 1000)::float8 AS end_ms, data
-     FROM chunks WHERE window_end IS NOT NULL AND series_id = ANY($1::bigint[]) AND window_end > $2::timestamptz
+     FROM chunks WHERE window_end IS NOT NULL AND series_id = ANY($1::bigint[]) AND window_end >= $2::timestamptz
        AND window_start <= $3::timestamptz AND window_start > $2::timestamptz - interval '32 days'
      ORDER BY series_id, window_start FOR UPDATE`,
     [series.map((s) => s.id), new Date(lo).toISOString(), new Date(hi).toISOString()],
