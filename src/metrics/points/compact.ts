@@ -776,11 +776,17 @@ interface MonthRows {
 const HOUR_RES = 3_600_000;
 
 /**
- * Encoded bytes a 1-hour row holds at most: with its header and key it stays under toast_tuple_target
- * (8160), inline. TOAST would cost the partition its own index and free-space map (NAB: 66 kB for two
- * 12 kB month rows of noisy 5-minute series) and each read a fetch through that index.
+ * Encoded bytes a 1-hour row holds at most, as PACK_BYTES for chunk rows: two rows fill a page. Under
+ * toast_tuple_target (8160) a row stays inline (TOAST would cost the partition its own index and
+ * free-space map, NAB: 66 kB for two 12 kB month rows of noisy 5-minute series, and each read a fetch
+ * through that index). Half a page and not 8,000 bytes because a live series' month row is rewritten
+ * each day (a closed day folds into it): a version of up to 8 kB rarely fits the space VACUUM frees
+ * from the last, 4 kB runs do. Measured on 50 series of 5-minute gauges over 150 days compacted day by
+ * day, VACUUM after each day: 1-hour rollups 1.10 → 0.77 bytes a point (payload 0.50); the year set
+ * written at once (100 series × 365 days) 0.493 → 0.500, 1,300 → 1,778 rows, its stepped read the same
+ * (p50 51 against 51–52 ms).
  */
-export const ROLLUP_ROW_BYTES = 8000;
+export const ROLLUP_ROW_BYTES = 3900;
 
 /** The 1-hour rollup of days `held` of month `m`. */
 function rollupOfDays(m: MonthRows, held: readonly number[]): Rollup {
