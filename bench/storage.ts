@@ -22,16 +22,11 @@
 //      the same query, its p50 and the ratio, and the largest difference between the two answers.
 //   e. retention: every organisation set to keep 1 day, enforceRetention at a `nowMs` past everything
 //      (the year set's ≥ 10M compacted points and the rest): its time and the sizes before and after.
-//   f. a live store (a fresh one): BENCH_LIVE_SERIES (50) series of 5-minute gauges written a day at a
-//      time over BENCH_LIVE_DAYS (120), each day compacted once it closes and the tables then VACUUMed
-//      (what autovacuum does between the days): bytes a point of chunks + rollups at the end, where a
-//      backfill's figure (a) is written at once. The days' rows and month rows are rewritten as days
-//      close, so this includes the space VACUUM frees and the next versions reuse.
 // One figure a line with its target; bench/results/storage.json (BENCH_RESULTS_DIR to write elsewhere).
 // Smaller smoke runs: BENCH_SCRAPE_SERIES=100 BENCH_SCRAPE_STEPS=200 BENCH_NAB_FILES=5 BENCH_YEAR_SERIES=5
 // BENCH_YEAR_DAYS=30 BENCH_READ_RUNS=10 BENCH_BUCKET_RUNS=3; BENCH_STORES=postgres|embedded; NAB_DIR
 // points at the corpus (default ../shared/datasets/nab; skipped with a message when absent).
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { compactClosedWindows } from '../src/metrics/points/compact.js';
@@ -47,9 +42,7 @@ import { encodeChunk } from '../src/store/chunks/codec.js';
 import { computeRollup, encodeRollup } from '../src/store/chunks/rollup.js';
 import { openPglite } from '../src/store/pglite.js';
 import { openPostgres } from '../src/store/postgres.js';
-import { loadMigrations, migrate } from '../src/store/migrate.js';
 import type { Sql } from '../src/store/sql.js';
-import { createOrg } from '../src/tenancy/orgs.js';
 import { defaultNabDir, loadCorpus } from './nab/index.js';
 import { makeBodies, valueOf } from './protocol-bodies.js';
 import {
@@ -92,8 +85,6 @@ const settings = {
   yearStepS: 300,
   bucketRuns: envInt('BENCH_BUCKET_RUNS', 10),
   rawBucketRuns: envInt('BENCH_RAW_BUCKET_RUNS', 3),
-  liveSeries: envInt('BENCH_LIVE_SERIES', 50, 0),
-  liveDays: envInt('BENCH_LIVE_DAYS', 120, 0),
 };
 const targets = { bytesPerPoint: 3, compactionPointsPerCpuSecond: 1_000_000, readP50Ms: { postgres: 15, embedded: 30 }, bucketsP50Ms: 100, retentionMs: 1000 };
 const BEFORE_BYTES_PER_POINT = 137.6;
@@ -469,54 +460,10 @@ async function runStore(kind: Kind): Promise<Record<string, unknown>> {
         (dbBefore !== undefined ? `; database ${mb(dbBefore)} → ${mb(dbAfter!)}` : ''),
     );
     result.retention = { pointsBefore, pointsAfter, ms: retentionMs, outcome, sizesBefore, sizesAfter, databaseBytesBefore: dbBefore, databaseBytesAfter: dbAfter };
+    return result;
   } finally {
     await h.sql?.close();
     await h.server?.stop();
-    await store.drop();
-  }
-  if (settings.liveDays > 0 && settings.liveSeries > 0) result.live = await liveStore(kind);
-  return result;
-}
-
-/** Section f: a fresh store of 5-minute series written and compacted a day at a time. */
-async function liveStore(kind: Kind): Promise<Record<string, unknown>> {
-  const store = await openStore(kind, 'live');
-  if (kind === 'embedded') mkdirSync(store.dataDir!, { recursive: true });
-  const sql = kind === 'postgres' ? await openPostgres({ url: store.url!, max: 2 }) : await openPglite({ dataDir: join(store.dataDir!, 'pg') });
-  try {
-    await migrate(sql, loadMigrations());
-    const orgId = (await createOrg(sql, { name: 'live', slug: 'live' })).id;
-    const ids: number[] = [];
-    for (let i = 0; i < settings.liveSeries; i++) {
-      ids.push(Number((await sql.query<{ id: string }>('INSERT INTO series (org_id, key, dimensions) VALUES ($1, $2, $3) RETURNING id', [orgId, 'bench.live', JSON.stringify({ s: String(i) })])).rows[0]!.id));
-    }
-    const end = Math.floor(Date.now() / DAY_MS) * DAY_MS - 3 * DAY_MS;
-    const start = end - settings.liveDays * DAY_MS;
-    const t0 = performance.now();
-    for (let day = start; day < end; day += DAY_MS) {
-      // The gauges of generatedSeries (d), a day of every series in one statement.
-      await sql.query(
-        `INSERT INTO points (series_id, ts, value)
-         SELECT s.id, to_timestamp(t::float8 / 1000),
-                round((50 + 20 * sin(t::float8 / 86400000.0 * 2 * pi() + s.k) + 5 * sin(t::float8 / 2.9e8) + 3 * sin(t::float8 * 7.31 + s.k))::numeric, 2)::float8
-         FROM unnest($1::int8[]) WITH ORDINALITY AS s(id, k), generate_series($2::int8, $2::int8 + 86400000 - 1, 300000) AS t`,
-        [ids, day],
-      );
-      await compactClosedWindows(sql, day + DAY_MS + COMPACTION_GRACE_MS + 60_000);
-      await sql.exec('VACUUM chunks, rollups_5m, rollups_1h, points');
-    }
-    const ms = Math.round(performance.now() - t0);
-    const points = settings.liveSeries * settings.liveDays * 288;
-    const stored = await storedPoints(sql);
-    if (stored !== points) throw new Error(`${kind} live store: ${stored} points stored, ${points} written`);
-    const sizes = await pointTableBytes(sql);
-    const rows = Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM chunks')).rows[0]!.n);
-    const bpp = round(sumTables(sizes, compacted) / points, 2);
-    const per = (t: PointTable) => round(sizes[t] / points, 2);
-    log(kind, `f. live store, ${settings.liveSeries} series × ${settings.liveDays} d at 5 min compacted a day at a time: ${bpp} bytes a point (chunks ${per('chunks')} in ${fmtInt(rows)} rows, 1-hour rollups ${per('rollups_1h')}; ${fmtInt(points)} points, ${ms} ms)   target ≤ ${targets.bytesPerPoint}`);
-    return { series: settings.liveSeries, days: settings.liveDays, points, chunkRows: rows, sizes, bytesPerPoint: bpp, ms };
-  } finally {
-    await sql.close();
     await store.drop();
   }
 }
