@@ -7,6 +7,7 @@ import { PACK_BYTES, packRuns, packSparseRows, type PackCandidate } from '../src
 import { decodeChunk, encodeChunk } from '../src/store/chunks/codec.js';
 import { compactClosedWindows } from '../src/metrics/points/compact.js';
 import { mergeSmallPartitions } from '../src/metrics/points/partition-merge.js';
+import { maintainHotPartitions } from '../src/metrics/points/hot-partitions.js';
 import { ensurePartitions } from '../src/metrics/points/partitions.js';
 import { readPoints, seriesWithPointsIn } from '../src/metrics/points/read.js';
 import { enforceRetention, setRetention } from '../src/metrics/points/retention.js';
@@ -339,6 +340,61 @@ for (const kind of storeKinds) {
       assert.deepEqual(later.filter((x) => x.startMs < Date.UTC(2026, 5, 1)), left.filter((x) => x.startMs < Date.UTC(2026, 5, 1)));
       assert.deepEqual(later.filter((x) => x.startMs >= Date.UTC(2026, 5, 1)).map((x) => [x.startMs, x.endMs]), [[Date.UTC(2026, 5, 1), TO]]);
       assert.deepEqual(await pointsOf(sparse), p);
+    });
+  });
+}
+
+for (const kind of storeKinds) {
+  describe(`a live day-wide series in hot slots (${kind.name})`, () => {
+    // The open day's points come in two-hour slots, compacted (taken whole) while the day is open: the
+    // day gets a row of its own, which folds into the row before once the day has closed.
+    let store: TestStore;
+    let sql: Sql;
+    before(async () => {
+      store = await openMigrated(kind);
+      sql = store.sql;
+    });
+    after(async () => store.drop());
+
+    test('an open day\'s row written from slots folds into the row before it once the day closes, and is deleted', async () => {
+      const orgId = (await createOrg(sql, { name: 'Slots', slug: 'slots' })).id;
+      const id = Number((await sql.query<{ id: string }>(`INSERT INTO series (org_id, key, dimensions) VALUES ($1, 'slotted', '{}') RETURNING id`, [orgId])).rows[0]!.id);
+      const D = Date.UTC(2031, 4, 10);
+      const fill = (from: number, to: number) =>
+        sql.query(
+          `INSERT INTO points (series_id, ts, value) SELECT $1::bigint, to_timestamp(t::float8 / 1000), round((t % 10007)::numeric / 100, 2)::float8
+           FROM generate_series($2::int8, $3::int8 - 1, 300000) AS t`,
+          [id, from, to],
+        );
+      const rows = async () =>
+        (await sql.query<{ s: Date; e: Date | null }>('SELECT window_start AS s, window_end AS e FROM chunks WHERE series_id = $1 ORDER BY window_start', [id])).rows.map((r) => [
+          new Date(r.s).getTime(),
+          r.e === null ? null : new Date(r.e).getTime(),
+        ]);
+      // The day before, compacted once closed (its width chosen): a day row.
+      await fill(D - DAY_MS, D);
+      await compactClosedWindows(sql, D + 20 * 60_000);
+      assert.deepEqual(await rows(), [[D - DAY_MS, null]]);
+      // Day D's morning in slots, compacted at noon: the open day gets its own row.
+      const noon = D + 12 * 3_600_000;
+      await maintainHotPartitions(sql, noon);
+      await fill(D, noon);
+      assert.equal(Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM points_default')).rows[0]!.n), 0, 'the points are in slots');
+      await compactClosedWindows(sql, noon + 20 * 60_000);
+      assert.deepEqual(await rows(), [[D - DAY_MS, null], [D, null]]);
+      // The rest of the day; compacted after midnight, the closed day joins the row before and its own row goes.
+      await maintainHotPartitions(sql, D + DAY_MS);
+      await fill(noon, D + DAY_MS);
+      await compactClosedWindows(sql, D + DAY_MS + 20 * 60_000);
+      assert.deepEqual(await rows(), [[D - DAY_MS, D + DAY_MS]]);
+      const p = (await readPoints(sql, orgId, [id], { fromMs: D - DAY_MS, toMs: D + DAY_MS })).get(id)!;
+      assert.equal(p.timestampsMs.length, 2 * 288);
+      assert.deepEqual(Array.from(p.timestampsMs), Array.from({ length: 576 }, (_, i) => D - DAY_MS + i * 300_000));
+      const hour = await sql.query<{ data: Uint8Array }>('SELECT data FROM rollups_1h WHERE series_id = $1 ORDER BY day', [id]);
+      const starts = hour.rows.flatMap((r) => Array.from(decodeRollup(r.data).startsMs));
+      assert.deepEqual(starts, Array.from({ length: 48 }, (_, i) => D - DAY_MS + i * 3_600_000));
+      const counts = hour.rows.flatMap((r) => Array.from(decodeRollup(r.data).count));
+      assert.ok(counts.every((c) => c === 12));
     });
   });
 }
