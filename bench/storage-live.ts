@@ -1,12 +1,16 @@
-// `npm run bench:storage-live`: bytes a point of a live store (issue 18), where bench:storage's (a) writes
-// its sets at once and compacts them the first time. BENCH_LIVE_SERIES (50) series of 5-minute gauges
-// (bench:storage's year-set formula) are written a day at a time over BENCH_LIVE_DAYS (120), each day
-// compacted once it has closed (compactClosedWindows) and the tables then VACUUMed, as autovacuum would
-// between two days; at the end, the total relation sizes (every partition, index, TOAST) of chunks +
-// rollups over the points. A live series' closed days fold into the row before them and its 1-hour
-// month row is rewritten as days close, so the figure includes the space VACUUM frees and later versions
-// reuse. PostgreSQL (a fresh temporary database) and the embedded store (a temporary directory), one
-// after the other; BENCH_STORES picks them. bench/results/storage-live.json (BENCH_RESULTS_DIR).
+// `npm run bench:storage-live`: bytes a point of live stores (issue 18), where bench:storage's (a) writes
+// its sets at once and compacts them the first time. Two sets, each in a fresh store:
+//   - BENCH_LIVE_SERIES (50) series of 5-minute gauges (bench:storage's year-set formula) over
+//     BENCH_LIVE_DAYS (120), written a day at a time;
+//   - BENCH_LIVE_SCRAPE_SERIES (50) scrape-shaped series (15 s, bench/protocol-bodies.ts' 2-decimal noise)
+//     over BENCH_LIVE_SCRAPE_DAYS (14), written two hours at a time;
+// each stretch compacted once it has closed (compactClosedWindows) and the tables then VACUUMed, as
+// autovacuum would; at the end, the total relation sizes (every partition, index, TOAST) of chunks +
+// rollups over the points. Live rows are rewritten as time passes (a sparse series' packed chunk row and
+// 1-hour month row as days close, a dense series' 5-minute day row as windows close), so the figure
+// includes the space VACUUM frees and later versions reuse. PostgreSQL (a fresh temporary database) and
+// the embedded store (a temporary directory); BENCH_STORES picks them. bench/results/storage-live.json
+// (BENCH_RESULTS_DIR).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { compactClosedWindows } from '../src/metrics/points/compact.js';
@@ -23,13 +27,33 @@ const settings = {
   stores: envList('BENCH_STORES', kinds, kinds),
   series: envInt('BENCH_LIVE_SERIES', 50),
   days: envInt('BENCH_LIVE_DAYS', 120),
+  scrapeSeries: envInt('BENCH_LIVE_SCRAPE_SERIES', 50),
+  scrapeDays: envInt('BENCH_LIVE_SCRAPE_DAYS', 14),
 };
 const targets = { bytesPerPoint: 3 };
 const compacted: PointTable[] = ['chunks', 'rollups_5m', 'rollups_1h'];
 const log = (kind: Kind, text: string) => console.log(`  ${kind.padEnd(8)} ${text}`);
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en');
 
-async function liveStore(kind: Kind): Promise<Record<string, unknown>> {
+/** One live set: its series, span, how often it is written and compacted, and its values (SQL over t ms, k series ordinal, j point ordinal). */
+interface LiveSet {
+  name: string;
+  series: number;
+  days: number;
+  stepMs: number;
+  /** Written, compacted and VACUUMed this often (a day for 5-minute data, a two-hour window for 15 s). */
+  everyMs: number;
+  value: string;
+}
+
+const sets = (): LiveSet[] => [
+  // bench:storage's year-set gauges: a daily cycle, a slow drift and a wobble, in cents.
+  { name: '5-minute gauges', series: settings.series, days: settings.days, stepMs: 300_000, everyMs: DAY_MS, value: 'round((50 + 20 * sin(t::float8 / 86400000.0 * 2 * pi() + s.k) + 5 * sin(t::float8 / 2.9e8) + 3 * sin(t::float8 * 7.31 + s.k))::numeric, 2)::float8' },
+  // bench:ingest's and bench:storage's scrape values (bench/protocol-bodies.ts valueOf: 2-decimal noise in ±100 plus s/100).
+  { name: 'scrape-shaped 15 s', series: settings.scrapeSeries, days: settings.scrapeDays, stepMs: 15_000, everyMs: 7_200_000, value: `round(sin((t / 15000 * ${settings.scrapeSeries} + s.k)::float8 / 97) * 1e4) / 100 + s.k / 100.0` },
+];
+
+async function liveSet(kind: Kind, set: LiveSet): Promise<Record<string, unknown>> {
   const store = await openStore(kind, 'live');
   if (kind === 'embedded') mkdirSync(store.dataDir!, { recursive: true });
   const sql = kind === 'postgres' ? await openPostgres({ url: store.url!, max: 2 }) : await openPglite({ dataDir: join(store.dataDir!, 'pg') });
@@ -37,35 +61,34 @@ async function liveStore(kind: Kind): Promise<Record<string, unknown>> {
     await migrate(sql, loadMigrations());
     const orgId = (await createOrg(sql, { name: 'live', slug: 'live' })).id;
     const ids: number[] = [];
-    for (let i = 0; i < settings.series; i++) {
+    for (let i = 0; i < set.series; i++) {
       ids.push(Number((await sql.query<{ id: string }>('INSERT INTO series (org_id, key, dimensions) VALUES ($1, $2, $3) RETURNING id', [orgId, 'bench.live', JSON.stringify({ s: String(i) })])).rows[0]!.id));
     }
     const end = Math.floor(Date.now() / DAY_MS) * DAY_MS - 3 * DAY_MS;
-    const start = end - settings.days * DAY_MS;
+    const start = end - set.days * DAY_MS;
     const t0 = performance.now();
-    for (let day = start; day < end; day += DAY_MS) {
-      // A day of every series in one statement: a daily cycle, a slow drift and a wobble, in cents.
+    for (let at = start; at < end; at += set.everyMs) {
+      // A stretch of every series in one statement, then compaction once it has closed, then VACUUM.
       await sql.query(
         `INSERT INTO points (series_id, ts, value)
-         SELECT s.id, to_timestamp(t::float8 / 1000),
-                round((50 + 20 * sin(t::float8 / 86400000.0 * 2 * pi() + s.k) + 5 * sin(t::float8 / 2.9e8) + 3 * sin(t::float8 * 7.31 + s.k))::numeric, 2)::float8
-         FROM unnest($1::int8[]) WITH ORDINALITY AS s(id, k), generate_series($2::int8, $2::int8 + 86400000 - 1, 300000) AS t`,
-        [ids, day],
+         SELECT s.id, to_timestamp(t::float8 / 1000), ${set.value}
+         FROM unnest($1::int8[]) WITH ORDINALITY AS s(id, k), generate_series($2::int8, $2::int8 + $3::int8 - 1, $4::int8) AS t`,
+        [ids, at, set.everyMs, set.stepMs],
       );
-      await compactClosedWindows(sql, day + DAY_MS + COMPACTION_GRACE_MS + 60_000);
+      await compactClosedWindows(sql, at + set.everyMs + COMPACTION_GRACE_MS + 60_000);
       await sql.exec('VACUUM chunks, rollups_5m, rollups_1h, points');
     }
     const ms = Math.round(performance.now() - t0);
-    const points = settings.series * settings.days * 288;
+    const points = set.series * ((set.days * DAY_MS) / set.stepMs);
     const stored = await storedPoints(sql);
-    if (stored !== points) throw new Error(`${kind}: ${stored} points stored, ${points} written`);
+    if (stored !== points) throw new Error(`${kind} ${set.name}: ${stored} points stored, ${points} written`);
     const sizes = await pointTableBytes(sql);
     const rows = Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM chunks')).rows[0]!.n);
     const total = compacted.reduce((a, t) => a + sizes[t], 0);
     const bpp = round(total / points, 2);
     const per = (t: PointTable) => round(sizes[t] / points, 2);
-    log(kind, `${settings.series} series × ${settings.days} d at 5 min, compacted a day at a time: ${bpp} bytes a point (chunks ${per('chunks')} in ${fmtInt(rows)} rows, 1-hour rollups ${per('rollups_1h')}, 5-minute ${per('rollups_5m')}; ${fmtInt(points)} points in ${ms} ms)   target ≤ ${targets.bytesPerPoint}`);
-    return { points, chunkRows: rows, sizes, bytesPerPoint: bpp, ms };
+    log(kind, `${set.name}, ${set.series} series × ${set.days} d, compacted every ${set.everyMs / 3_600_000} h: ${bpp} bytes a point (chunks ${per('chunks')} in ${fmtInt(rows)} rows, 5-minute rollups ${per('rollups_5m')}, 1-hour ${per('rollups_1h')}; ${fmtInt(points)} points in ${ms} ms)   target ≤ ${targets.bytesPerPoint}`);
+    return { series: set.series, days: set.days, stepMs: set.stepMs, everyMs: set.everyMs, points, chunkRows: rows, sizes, bytesPerPoint: bpp, ms };
   } finally {
     await sql.close();
     await store.drop();
@@ -73,13 +96,17 @@ async function liveStore(kind: Kind): Promise<Record<string, unknown>> {
 }
 
 runBench(async () => {
-  console.log(`storage-live bench: ${settings.stores.join(', ')}; ${settings.series} series × ${settings.days} days at 5 min`);
+  console.log(`storage-live bench: ${settings.stores.join(', ')}; ${sets().map((x) => `${x.name}: ${x.series} series × ${x.days} days`).join('; ')}`);
   const results: Record<string, unknown> = {};
-  for (const kind of settings.stores) results[kind] = await liveStore(kind);
+  for (const kind of settings.stores) {
+    const out: Record<string, unknown> = {};
+    for (const set of sets()) out[set.name] = await liveSet(kind, set);
+    results[kind] = out;
+  }
   const file = writeResult('storage-live', {
     bench: 'storage-live',
     machine: await machine(),
-    note: 'Bytes a point: total relation sizes (all partitions, indexes, TOAST) of chunks + rollups over the points, after the last day; each day compacted once closed and VACUUMed.',
+    note: 'Bytes a point: total relation sizes (all partitions, indexes, TOAST) of chunks + rollups over the points at the end; each stretch written, compacted once closed and VACUUMed, in turn.',
     settings,
     targets,
     results,
