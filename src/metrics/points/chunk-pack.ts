@@ -22,9 +22,10 @@
 // and day; VACUUM makes the old version's space reusable for the next day's). Measured on series of
 // 5-minute gauges compacted day by day, VACUUM after each day: 100 series × 60 days, chunks 1.79 → 1.67
 // bytes a point (6,000 day rows → 700; encoded points 1.26, the rest mostly free space the rewrites
-// leave), store total 3.02 → 2.91; 50 series × 150 days, chunks 1.78 → 1.54, total 2.88 → 2.64. A day starts a row of its own when the row before is full or in another month or
-// partition, or when no compaction takes it once closed (all of its points came in hot slots compacted
-// while it was open); the next day then folds into it.
+// leave), store total 3.02 → 2.91; 50 series × 150 days, chunks 1.78 → 1.54, total 2.88 → 2.64.
+// A day starts a row of its own when the row before is full or in another month or partition, or when
+// no compaction takes it once closed (all of its points came in hot slots compacted while it was open);
+// the next day then folds into it.
 import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
 import { DAY_MS, monthBoundsMs } from '../../store/chunks/window.js';
 import { concatInOrder } from './arrays.js';

@@ -460,6 +460,8 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
     // The row is rewritten whole (up to PACK_BYTES), its old version left to VACUUM; the day's own row,
     // when an earlier slot of the open day wrote one, is deleted.
     let tail: ChunkRowOut | undefined;
+    /** tail's place in chunkRows when written in this loop. */
+    let tailAt = -1;
     const storedBefore = (dayMs: number): ChunkRowOut | undefined => {
       if (tail && (tail.endMs ?? tail.startMs + DAY_MS) === dayMs) return tail;
       const p = packs?.find((x) => x.endMs === dayMs && !inPack.has(x));
@@ -481,13 +483,13 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
       const before = closedDay ? storedBefore(w.startMs) : undefined;
       if (before && canFold(partitionsNow, before, own)) {
         const row = foldDay(before, w);
-        if (before === tail) chunkRows[chunkRows.indexOf(tail)] = row;
-        else chunkRows.push(row);
+        if (before === tail) chunkRows[tailAt] = row;
+        else tailAt = chunkRows.push(row) - 1;
         if (prior) folded.push({ id: s.id, startMs: w.startMs });
         tail = row;
         continue;
       }
-      chunkRows.push(own);
+      tailAt = chunkRows.push(own) - 1;
       tail = closedDay ? own : undefined;
     }
   }
@@ -530,7 +532,7 @@ function packNewDays(partitions: readonly Partition[], id: number, windows: read
   const first = encodeChunk(windows[0]!.t, windows[0]!.v);
   const perPoint = first.length / Math.max(1, windows[0]!.t.length);
   const cands = windows.map((w, i) => ({ seriesId: id, startMs: w.startMs, endMs: w.startMs + DAY_MS, bytes: i === 0 ? first.length : Math.ceil(w.t.length * perPoint) + 16, i }));
-  const partitionOf = (ms: number) => partitions.find((p) => p.startMs <= ms && ms < p.endMs)?.startMs;
+  const partitionOf = (ms: number) => partitionStartOf(partitions, ms);
   const runs = packRuns(cands, PACK_BYTES, (a, b) => partitionOf(a.startMs) !== partitionOf(b.startMs) || partitionOf(a.startMs) === undefined);
   const runAt = new Map(runs.map((run) => [run[0]!.i, run]));
   const out: { id: number; startMs: number; endMs?: number; t: Float64Array; bytes: Uint8Array }[] = [];
@@ -566,28 +568,25 @@ const EMPTY = new Float64Array(0);
  * one calendar month, one partition, and PACK_BYTES of data at most together (chunk-pack.ts).
  */
 function canFold(partitions: readonly Partition[], before: ChunkRowOut, day: ChunkRowOut): boolean {
-  const partitionOf = (ms: number) => partitions.find((p) => p.startMs <= ms && ms < p.endMs)?.startMs;
+  const partition = partitionStartOf(partitions, before.startMs);
   return (
     before.bytes.length + day.bytes.length <= PACK_BYTES &&
     monthBoundsMs(before.startMs).startMs === monthBoundsMs(day.startMs).startMs &&
-    partitionOf(before.startMs) !== undefined &&
-    partitionOf(before.startMs) === partitionOf(day.startMs)
+    partition !== undefined &&
+    partition === partitionStartOf(partitions, day.startMs)
   );
+}
+
+/** The start of the partition among `partitions` holding `ms` (undefined: none). */
+function partitionStartOf(partitions: readonly Partition[], ms: number): number | undefined {
+  return partitions.find((p) => p.startMs <= ms && ms < p.endMs)?.startMs;
 }
 
 /** The row `before` with the day window `w` (every point of its day) appended: a packed row up to w's end. */
 function foldDay(before: ChunkRowOut, w: Window): ChunkRowOut {
   const d = decodeChunk(before.bytes);
-  const t = concatFloat64(d.timestampsMs, w.t);
-  const v = concatFloat64(d.values, w.v);
+  const { t, v } = joinWindows([{ t: d.timestampsMs, v: d.values }, w]);
   return { id: before.id, startMs: before.startMs, endMs: w.startMs + DAY_MS, t, bytes: encodeChunk(t, v) };
-}
-
-function concatFloat64(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** A packed chunk row (chunk-pack.ts): the days [startMs, endMs) of one series in one row. */
@@ -786,7 +785,7 @@ const HOUR_RES = 3_600_000;
  * written at once (100 series × 365 days) 0.493 → 0.500, 1,300 → 1,778 rows, its stepped read the same
  * (p50 51 against 51–52 ms).
  */
-export const ROLLUP_ROW_BYTES = 3900;
+export const ROLLUP_ROW_BYTES = PACK_BYTES;
 
 /** The 1-hour rollup of days `held` of month `m`. */
 function rollupOfDays(m: MonthRows, held: readonly number[]): Rollup {
