@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { batchSpan, compactClosedWindows, daySlices, mergePoints } from '../src/metrics/points/compact.js';
+import { readPoints } from '../src/metrics/points/read.js';
 import { decodeChunk } from '../src/store/chunks/codec.js';
 import { computeRollup, decodeRollup, type Rollup } from '../src/store/chunks/rollup.js';
 import { COMPACTION_GRACE_MS, DAY_MS, monthBoundsMs } from '../src/store/chunks/window.js';
@@ -436,6 +437,118 @@ for (const kind of storeKinds) {
       assertSamePoints(await storedOf(sql, id), all, 'points around the epoch');
       const before = cut(all, epoch - DAY_MS, epoch);
       assertRollup(await rollupOf(sql, 'rollups_5m', id, epoch - DAY_MS), computeRollup(before.t, before.v, 300_000), '5m of 1999-12-31');
+    });
+  });
+}
+
+for (const kind of storeKinds) {
+  describe(`compaction sweeping the default partition (${kind.name})`, () => {
+    let store: TestStore;
+    let sql: Sql;
+    let orgId: string;
+    before(async () => {
+      store = await openMigrated(kind);
+      sql = store.sql;
+      orgId = (await createOrg(sql, { name: 'sweep' })).id;
+    });
+    after(async () => {
+      await store?.drop();
+    });
+    const hotCount = async () => Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM points_default`)).rows[0]!.n);
+    const defaultBytes = async () => Number((await sql.query<{ n: string }>(`SELECT pg_relation_size('points_default') AS n`)).rows[0]!.n);
+
+    test('a backfill\'s batches leave their rows, then the run empties the default partition with TRUNCATE', async () => {
+      const minute = await newSeries(sql, orgId, 'sweep.minute');
+      const dense = await newSeries(sql, orgId, 'sweep.dense');
+      const m = { t: timesFor(D0 - 3 * DAY_MS, D0, 60_000), v: valuesFor(3 * 1440, 11) };
+      const d = { t: timesFor(D0 - DAY_MS, D0 - DAY_MS + 6 * H, 15_000), v: valuesFor(6 * 240, 12) };
+      await insertHot(sql, minute, m);
+      await insertHot(sql, dense, d);
+      await sql.exec('ANALYZE points');
+      const total = m.t.length + d.t.length;
+      const seen: number[] = [];
+      const r = await compactClosedWindows(sql, NOW, { sweepMinRows: 0, batchPoints: 2000, afterBatch: async () => void seen.push(await hotCount()) });
+      assert.equal(r.points, total);
+      assert.ok(seen.length >= 3, `${seen.length} batches`);
+      assert.deepEqual(seen, seen.map(() => total), 'every batch left its rows');
+      assert.equal(await hotCount(), 0);
+      assert.equal(await defaultBytes(), 0, 'truncated, not deleted row by row');
+      assertSamePoints(await storedOf(sql, minute), m, 'minute series');
+      assertSamePoints(await storedOf(sql, dense), d, 'dense series');
+      assert.equal((await chunksOf(sql, dense)).length, 3, 'three 2 h windows');
+      const day = cut(m, D0 - 2 * DAY_MS, D0 - DAY_MS);
+      assertRollup(await rollupOf(sql, 'rollups_1h', minute, D0 - 2 * DAY_MS), computeRollup(day.t, day.v, 3_600_000), 'minute 1h');
+      assertRollup(await rollupOf(sql, 'rollups_5m', dense, D0 - DAY_MS), computeRollup(d.t, d.v, 300_000), 'dense 5m');
+    });
+
+    test('rows written or changed during a sweep and rows no batch takes stay hot; the next run takes them', async () => {
+      const back = await newSeries(sql, orgId, 'sweep.back');
+      const open = await newSeries(sql, orgId, 'sweep.open');
+      const all = { t: timesFor(D0 - 3 * DAY_MS, D0 - DAY_MS, 60_000), v: valuesFor(2 * 1440, 13) };
+      // A 5-minute series whose rows all lie in the day still open at NOW: no batch compacts them.
+      const today = { t: timesFor(D0 + DAY_MS, NOW - H, 300_000), v: valuesFor(133, 14) };
+      await insertHot(sql, back, all);
+      await insertHot(sql, open, today);
+      await sql.exec('ANALYZE points');
+      // After the batch that compacted the first day of `back` (its first slice): a late point into
+      // that day, and an overwrite of one of its points.
+      const late: Points = { t: Float64Array.of(D0 - 3 * DAY_MS + 30_000), v: Float64Array.of(-7.25) };
+      const changedAt = D0 - 3 * DAY_MS + 60 * 60_000;
+      let batches = 0;
+      let written = false;
+      const r = await compactClosedWindows(sql, NOW, {
+        sweepMinRows: 0,
+        batchPoints: 2000,
+        afterBatch: async () => {
+          batches++;
+          if (written || !(await chunksOf(sql, back)).length) return;
+          written = true;
+          assert.deepEqual((await chunksOf(sql, back)).map((c) => c.windowStartMs), [D0 - 3 * DAY_MS], 'the first slice is the first day');
+          await insertHot(sql, back, late);
+          await sql.query(`UPDATE points SET value = 99.5 WHERE series_id = $1 AND ts = to_timestamp($2::float8 / 1000)`, [back, changedAt]);
+        },
+      });
+      assert.ok(written && batches >= 2, `${batches} batches`);
+      assert.equal(r.points, all.t.length);
+      const expected = mergePoints(mergePoints(all, late), { t: Float64Array.of(changedAt), v: Float64Array.of(99.5) });
+      assertSamePoints(await hotOf(sql, back), mergePoints(late, { t: Float64Array.of(changedAt), v: Float64Array.of(99.5) }), 'only the rows written during the run stay hot');
+      assertSamePoints(await hotOf(sql, open), today, 'the open day stays hot');
+      assert.ok((await defaultBytes()) > 0);
+      // Reads meanwhile: the hot row wins over the chunk's older copy of the changed point.
+      const read = (await readPoints(sql, orgId, [back], {})).get(back)!;
+      assertSamePoints({ t: read.timestampsMs, v: read.values }, expected, 'read before the next run');
+      const again = await compactClosedWindows(sql, NOW);
+      assert.equal(again.points, 2);
+      assert.equal((await hotOf(sql, back)).t.length, 0);
+      assertSamePoints(await storedOf(sql, back), expected, 'after the next run');
+      assertSamePoints(await hotOf(sql, open), today, 'the open day still hot');
+    });
+
+    test('a sweeping run stopped midway (a crash between batches) loses and doubles nothing: the next run takes the rows left', async () => {
+      const id = await newSeries(sql, orgId, 'sweep.stopped');
+      const all = { t: timesFor(D0 - 10 * DAY_MS, D0 - 8 * DAY_MS, 60_000), v: valuesFor(2 * 1440, 15) };
+      await insertHot(sql, id, all);
+      await sql.exec('ANALYZE points');
+      const stop = new Error('stopped');
+      await assert.rejects(
+        compactClosedWindows(sql, NOW, {
+          sweepMinRows: 0,
+          batchPoints: 2000,
+          afterBatch: async () => {
+            if ((await chunksOf(sql, id)).length) throw stop;
+          },
+        }),
+        (e) => e === stop,
+      );
+      assert.equal((await hotOf(sql, id)).t.length, all.t.length, 'the compacted day\'s rows are still hot');
+      assert.equal((await chunksOf(sql, id)).length, 1);
+      const read = (await readPoints(sql, orgId, [id], {})).get(id)!;
+      assertSamePoints({ t: read.timestampsMs, v: read.values }, all, 'each point read once meanwhile');
+      await compactClosedWindows(sql, NOW, { sweepMinRows: 0, batchPoints: 2000 });
+      assert.equal((await hotOf(sql, id)).t.length, 0);
+      assertSamePoints(await storedOf(sql, id), all, 'stored once');
+      const day = cut(all, D0 - 10 * DAY_MS, D0 - 9 * DAY_MS);
+      assertRollup(await rollupOf(sql, 'rollups_1h', id, D0 - 10 * DAY_MS), computeRollup(day.t, day.v, 3_600_000), '1h of the day compacted twice');
     });
   });
 }

@@ -11,6 +11,12 @@
 // wins on an equal timestamp: it is the newer write), writes the chunks and the rollups of every
 // (series, UTC day) it touched.
 //
+// A backfill (at least SWEEP_MIN_ROWS closed rows in the default partition, by the planner) is swept
+// instead: its batches only read and write chunks, and the run ends by removing the rows they took in
+// one statement, TRUNCATE when that is every row there (sweepDefault). Until then a swept point is both
+// hot and in its chunk, which every reader already resolves (the hot row wins), and a run stopped midway
+// is repeated by the next one without harm.
+//
 // Batches are ranges of series ids sized from the planner's estimates (no counting pass over the hot
 // table first). A series compacted for the first time gets its window width from the points its batch
 // reads (stored in the same transaction as its first chunks), and has no chunk or rollup to merge with.
@@ -41,6 +47,13 @@ export interface CompactOptions {
   batchPoints?: number;
   /** How long emptying a slot waits for TRUNCATE's lock before it deletes the rows instead (ms); default HOT_LOCK_TIMEOUT_MS. */
   truncateLockTimeoutMs?: number;
+  /**
+   * From this many closed rows in the default partition (the planner's estimate) on, its batches leave
+   * their rows and the run sweeps the partition at its end (sweepDefault); default SWEEP_MIN_ROWS.
+   */
+  sweepMinRows?: number;
+  /** Called after each batch of the default partition has committed (progress; tests write between batches). */
+  afterBatch?: () => Promise<void>;
 }
 
 export interface CompactResult {
@@ -199,6 +212,8 @@ interface Batch {
   fromMs: number;
   toMs: number;
   slots?: readonly string[];
+  /** The run sweeps the default partition at its end: this batch deletes none of its rows. */
+  keepHot?: boolean;
 }
 
 /** The rows of `slots` as one relation (a name, or a UNION ALL whose branches get the batch's filter). */
@@ -403,7 +418,7 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
   // The same rows, by the widths now known: all closed rows of 2 h series, day-width ones before the
   // open day. Same snapshot, same rows: anything else would lose points, so it rolls the batch back.
   // A slot's rows go all at once, by TRUNCATE after its last batch.
-  const deleted = b.slots !== undefined ? { rowCount: rows } : await tx.query(
+  const deleted = b.slots !== undefined || b.keepHot ? { rowCount: rows } : await tx.query(
     `DELETE FROM points_default p WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND p.ts < to_timestamp($1::float8 / 1000)
        AND (p.ts < to_timestamp($2::float8 / 1000) OR p.series_id = ANY($6::bigint[]))`,
     [closed.twoHoursMs, closed.dayMs, b.lo, b.hi, b.fromMs, work.filter((w) => w.width === TWO_HOURS_S).map((w) => w.id)],
@@ -1248,20 +1263,68 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
       await compactSlots(sql, full.slice(i, i + SLOTS_PER_TRANSACTION), closed, batchPoints, options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS, total, series);
     }
     // Then the default partition's closed rows: batches by series id ranges, sized by the planner's
-    // estimates and then by what the batches read (no counting pass), each read and deleted.
+    // estimates and then by what the batches read (no counting pass), each read and deleted — or, for
+    // a backfill's many rows, read only and swept at the end (sweepDefault).
     const estimate = await estimateRows(sql, closed.twoHoursMs, lo, hi);
+    const sweepSince = estimate >= (options.sweepMinRows ?? SWEEP_MIN_ROWS) ? await snapshotXmin(sql) : undefined;
     let done = 0;
     let rate = estimate / (hi - lo + 1);
     for (let from = lo; from <= hi; ) {
       const batches = await nextBatches(sql, from, hi, batchSpan(batchPoints, rate), batchPoints, closed);
       let read = 0;
-      for (const batch of batches) read += await runBatch(sql, batch, closed, total, series);
+      for (const batch of batches) {
+        read += await runBatch(sql, { ...batch, keepHot: sweepSince !== undefined }, closed, total, series);
+        await options.afterBatch?.();
+      }
       const last = batches[batches.length - 1]!.hi;
       done += read;
       // The next batch at the larger of these ids' rate and the estimate's rate over what is left.
       rate = Math.max(read / (last - from + 1), Math.max(0, estimate - done) / Math.max(1, hi - last));
       from = last + 1;
     }
+    if (sweepSince !== undefined) await sweepDefault(sql, sweepSince, { lo, hi }, closed, options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS);
   });
   return { ...total, series: series.size, ms: performance.now() - t0 };
+}
+
+/**
+ * Closed rows in the default partition from which a run sweeps it (a backfill) instead of deleting
+ * each batch's rows. Measured on the embedded store (30 series × a year at 5 min, 3.2M rows in the
+ * default partition, compactClosedWindows in one process, two runs each): 336,000–414,000 points per
+ * CPU second with the per-batch DELETE, 558,000–720,000 without it.
+ */
+export const SWEEP_MIN_ROWS = 1_000_000;
+
+/** The oldest transaction id a snapshot taken now could still see running (xid8 as a bigint). */
+async function snapshotXmin(sql: Sql): Promise<bigint> {
+  const r = await sql.query<{ x: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x`);
+  return BigInt(r.rows[0]!.x);
+}
+
+/**
+ * Ends a sweeping run: removes from the default partition the rows its batches compacted, with TRUNCATE
+ * when that is every row there. The batches left their rows (reads meanwhile found each point twice,
+ * hot and in its chunk, and kept one: the hot row wins on an equal timestamp); a row counts as
+ * compacted when a batch's predicate took it and it was written by a transaction older than every
+ * batch's snapshot (xmin before `sinceXid`, taken before the first batch), so each batch saw it with
+ * the value it has now. A row written or changed since (late data, an overwrite) fails that test and
+ * stays for the next run, as do rows no batch takes (an open day, a series made since). Under a SHARE
+ * lock (writers wait, readers go on): nothing can arrive between the look and the removal.
+ */
+async function sweepDefault(sql: Sql, sinceXid: bigint, ids: { lo: number; hi: number }, closed: Closed, lockTimeoutMs: number): Promise<void> {
+  await sql.transaction(async (tx) => {
+    await tx.exec(`LOCK TABLE points_default IN SHARE MODE`);
+    // age(xmin) counts back from this transaction's own id.
+    const now = BigInt((await tx.query<{ x: string }>(`SELECT pg_current_xact_id()::text AS x`)).rows[0]!.x);
+    const span = now - sinceXid;
+    // Two thousand million transactions during one run: too far for age(); the rows stay for the next run.
+    if (span >= 2n ** 31n - 1n) return;
+    const taken = `p.series_id BETWEEN $1 AND $2 AND p.ts < to_timestamp($3::float8 / 1000)
+      AND (p.ts < to_timestamp($4::float8 / 1000) OR p.series_id IN (SELECT id FROM series WHERE id BETWEEN $1 AND $2 AND chunk_seconds = ${TWO_HOURS_S}))
+      AND age(p.xmin) > $5::int8`;
+    const params = [ids.lo, ids.hi, closed.twoHoursMs, closed.dayMs, span.toString()];
+    const others = await tx.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM points_default p WHERE NOT (${taken})) AS any`, params);
+    if (!others.rows[0]!.any) await emptySlot(tx, 'points_default', lockTimeoutMs);
+    else await tx.query(`DELETE FROM points_default p WHERE ${taken}`, params);
+  });
 }

@@ -19,6 +19,9 @@
 // compactor's commit, and the chunk read then sees the merged chunk; a hot row the compactor did not
 // see stays hot (late data, picked up by its next run). Both take hot rows before chunks; this path
 // takes each in key order, and a deadlock that still happens is retried whole by the ingest pipeline.
+// A sweeping run (a backfill) deletes nothing until its end: a point it has compacted is meanwhile still
+// a hot row, so a write meets that row (`reject`: a duplicate; `overwrite`: the row is updated, which
+// keeps it hot past the sweep, and it wins over the chunk's copy until the next run merges it).
 // The grace is also the clock skew allowed between API processes and the compactor.
 import { float8Array, int8Array, timestamptzArray, type Sql } from '../../store/sql.js';
 import { decodeChunk, encodeChunk } from '../../store/chunks/codec.js';
