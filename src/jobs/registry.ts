@@ -45,8 +45,8 @@ export interface JobDeps {
 }
 
 /**
- * The compaction job's body: keeps the hot table's two-hour partitions (hot-partitions.ts), compacts
- * closed windows and, on PGlite (no autovacuum), vacuums the default partition `points_default` when
+ * The compaction job's body: compacts closed windows, keeps the hot table's two-hour partitions
+ * (hot-partitions.ts) and, on PGlite (no autovacuum), vacuums the default partition `points_default` when
  * due so the space of the rows it deleted is reused; an emptied default partition's space is given back
  * (reclaimEmptyDefault). With an interval under a minute it repeats
  * within the minute (55 s, like the scraper) until the next scheduled run takes over; the server's
@@ -57,8 +57,6 @@ export async function runCompaction(deps: Pick<JobDeps, 'sql' | 'now' | 'compact
   const started = performance.now();
   const totals = { runs: 0, points: 0, chunks: 0, series: 0, rollupDays: 0, vacuums: 0 };
   for (;;) {
-    // Slots made ahead and old empty ones dropped first: a slot emptied by this run goes at the next.
-    await maintainHotPartitions(deps.sql, deps.now().getTime());
     const r = await compactClosedWindows(deps.sql, deps.now().getTime());
     totals.runs++;
     totals.points += r.points;
@@ -66,6 +64,9 @@ export async function runCompaction(deps: Pick<JobDeps, 'sql' | 'now' | 'compact
     totals.series += r.series;
     totals.rollupDays += r.rollupDays;
     if (r.points) log?.info({ compaction: r }, 'closed windows compacted');
+    // Slots made ahead (hours before they are needed) and emptied ones dropped after compaction: making a
+    // slot scans the default partition with `points` locked, and a backfill there has just been swept.
+    await maintainHotPartitions(deps.sql, deps.now().getTime());
     if (deps.sql.driver === 'pglite' && (await vacuumPointsIfNeeded(deps.sql)).vacuumed) totals.vacuums++;
     // After a compacted backfill, the default partition's emptied index (once VACUUM has returned its heap).
     const reclaimed = await reclaimEmptyDefault(deps.sql);
