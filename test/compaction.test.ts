@@ -501,9 +501,11 @@ for (const kind of storeKinds) {
         batchPoints: 2000,
         afterBatch: async () => {
           batches++;
-          if (written || !(await chunksOf(sql, back)).length) return;
+          if (written) return;
+          const chunks = await chunksOf(sql, back);
+          if (!chunks.length) return;
           written = true;
-          assert.deepEqual((await chunksOf(sql, back)).map((c) => c.windowStartMs), [D0 - 3 * DAY_MS], 'the first slice is the first day');
+          assert.deepEqual(chunks.map((c) => c.windowStartMs), [D0 - 3 * DAY_MS], 'the first slice is the first day');
           await insertHot(sql, back, late);
           await sql.query(`UPDATE points SET value = 99.5 WHERE series_id = $1 AND ts = to_timestamp($2::float8 / 1000)`, [back, changedAt]);
         },

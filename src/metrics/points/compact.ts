@@ -1299,7 +1299,7 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
 export const SWEEP_MIN_ROWS = 1_000_000;
 
 /** Changed rows since the default partition's last ANALYZE from which compaction analyses it first. */
-export const STALE_MIN_ROWS = 100_000;
+const STALE_MIN_ROWS = 100_000;
 
 /**
  * ANALYZE of the default partition when its statistics lag behind it (at least STALE_MIN_ROWS and a
