@@ -44,6 +44,7 @@ const chosenFiles = [
   'test/compaction-snapshot.test.ts',
   'test/rollup-read.test.ts',
   'test/retention.test.ts',
+  'test/storage-metrics.test.ts',
   'test/embedded-vacuum.test.ts',
   'test/ingest.test.ts',
   'test/query.test.ts',

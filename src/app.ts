@@ -11,6 +11,7 @@ import { rawBodies } from './api/plugins/raw-bodies.js';
 import { authentication } from './api/plugins/auth.js';
 import { apiDocs } from './api/plugins/docs.js';
 import { createMetricsRegistry, httpMetrics } from './api/plugins/metrics.js';
+import { storageMetrics } from './api/plugins/storage-metrics.js';
 import { requestContext, requestIdFor } from './api/plugins/request-context.js';
 import { healthRoutes } from './api/routes/health.js';
 import { deadLetterRoutes } from './api/routes/dead-letters.js';
@@ -91,7 +92,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     anonymousPolicy: { max: deps.config.rateLimitAnonMax, windowSeconds: deps.config.rateLimitWindowSeconds },
     failurePolicy: { max: deps.config.authFailureMax ?? configOptions.authFailureMax.default, windowSeconds: deps.config.authFailureWindowSeconds ?? configOptions.authFailureWindowSeconds.default },
   });
-  httpMetrics(app, deps.metricsRegistry ?? createMetricsRegistry());
+  const metricsRegistry = deps.metricsRegistry ?? createMetricsRegistry();
+  httpMetrics(app, metricsRegistry);
+  storageMetrics(metricsRegistry, sql, deps.storageStats, deps.logger.child({ component: 'storage' }));
 
   healthRoutes(app, { sql, migrations: deps.migrations });
   orgRoutes(app, { sql, now });

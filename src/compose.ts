@@ -21,6 +21,7 @@ import { notificationDeliveryJob } from './jobs/names.js';
 import type { JobQueue } from './jobs/queue.js';
 import { logMailer } from './mail/log.js';
 import { SeriesCache } from './metrics/series-cache.js';
+import { StorageStats } from './metrics/points/storage-stats.js';
 import { samplesFrom } from './metrics/series-read.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
 import { loadMigrations, migrate, type Migration } from './store/migrate.js';
@@ -90,6 +91,8 @@ export interface Deps {
   maintenance?: MaintenanceSettings;
   /** Seconds between compaction runs; undefined: once a minute. */
   compactionIntervalSeconds?: number;
+  /** What this process' compaction and retention runs did (GET /metrics). */
+  storageStats: StorageStats;
   /** Scraping of prometheus-scrape sources (the source-scraper job). */
   scrape: ScrapeDeps;
 }
@@ -142,6 +145,7 @@ export function wire(parts: Parts): Deps {
     scrape: { outbound: deliveryOptions.outbound, ...parts.scrape, ingest, now },
     maintenance: config.deadLetterRetentionDays === undefined ? undefined : { deadLetterRetentionDays: config.deadLetterRetentionDays, alertRetentionDays: config.alertRetentionDays },
     compactionIntervalSeconds: config.compactionIntervalSeconds,
+    storageStats: new StorageStats(),
   };
   return parts.jobs ? withJobs(deps, parts.jobs) : deps;
 }

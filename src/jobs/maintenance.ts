@@ -10,6 +10,7 @@ import { purgeExpiredIdempotencyKeys } from '../ingest/idempotency.js';
 import { withCompactionLock } from '../metrics/points/compact.js';
 import { mergeSmallPartitions, type MergeResult } from '../metrics/points/partition-merge.js';
 import { enforceRetention, type RetentionResult } from '../metrics/points/retention.js';
+import type { StorageStats } from '../metrics/points/storage-stats.js';
 import type { Sql } from '../store/sql.js';
 import { listOrgs } from '../tenancy/orgs.js';
 
@@ -50,7 +51,7 @@ export interface MaintenanceResult {
  * small partitions of closed periods merged into one, sparse series' days packed into rows of up to a
  * month on the way (unless a compaction is running: next hour).
  */
-export async function runMaintenance(sql: Sql, now: Date, settings: MaintenanceSettings = { deadLetterRetentionDays: 7 }): Promise<MaintenanceResult> {
+export async function runMaintenance(sql: Sql, now: Date, settings: MaintenanceSettings = { deadLetterRetentionDays: 7 }, stats?: StorageStats): Promise<MaintenanceResult> {
   const keyCutoff = new Date(now.getTime() - deadKeyRetentionDays * 86_400_000);
   const letterCutoff = new Date(now.getTime() - settings.deadLetterRetentionDays * 86_400_000);
   const alertCutoff = new Date(now.getTime() - (settings.alertRetentionDays ?? 90) * 86_400_000);
@@ -67,7 +68,14 @@ export async function runMaintenance(sql: Sql, now: Date, settings: MaintenanceS
   result.deletedSessions = await purgeExpiredSessions(sql, now);
   result.deletedUserTokens = await purgeExpiredUserTokens(sql, now);
   result.deletedOAuthStates = await purgeExpiredOAuthStates(sql, now);
-  const retention = await enforceRetention(sql, now.getTime());
+  let retention;
+  try {
+    retention = await enforceRetention(sql, now.getTime());
+  } catch (err) {
+    stats?.retentionFailed();
+    throw err;
+  }
+  stats?.retained(retention, now.getTime() + retention.ms);
   let partitions: MergeResult | null = null;
   await withCompactionLock(sql, async () => {
     partitions = await mergeSmallPartitions(sql, now.getTime());

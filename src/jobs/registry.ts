@@ -6,6 +6,7 @@ import { executeRun, forecastRunJob, tickSchedules, type RunJobData } from '../f
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
 import { compactClosedWindows } from '../metrics/points/compact.js';
+import type { StorageStats } from '../metrics/points/storage-stats.js';
 import { maintainHotPartitions, reclaimEmptyDefault } from '../metrics/points/hot-partitions.js';
 import type { Sql } from '../store/sql.js';
 import { vacuumPointsIfNeeded } from './embedded-vacuum.js';
@@ -42,6 +43,8 @@ export interface JobDeps {
   detect?: DetectFunc;
   /** Seconds between compaction runs (1–60); default 60: one run a minute. */
   compactionIntervalSeconds?: number;
+  /** Where compaction and retention runs are counted for GET /metrics; absent: not counted. */
+  storageStats?: StorageStats;
 }
 
 /**
@@ -52,12 +55,19 @@ export interface JobDeps {
  * within the minute (55 s, like the scraper) until the next scheduled run takes over; the server's
  * shutdown signal ends it between runs.
  */
-export async function runCompaction(deps: Pick<JobDeps, 'sql' | 'now' | 'compactionIntervalSeconds'> & { signal?: AbortSignal }, log?: Logger) {
+export async function runCompaction(deps: Pick<JobDeps, 'sql' | 'now' | 'compactionIntervalSeconds' | 'storageStats'> & { signal?: AbortSignal }, log?: Logger) {
   const intervalMs = (deps.compactionIntervalSeconds ?? 60) * 1000;
   const started = performance.now();
   const totals = { runs: 0, points: 0, chunks: 0, series: 0, rollupDays: 0, vacuums: 0 };
   for (;;) {
-    const r = await compactClosedWindows(deps.sql, deps.now().getTime());
+    let r;
+    try {
+      r = await compactClosedWindows(deps.sql, deps.now().getTime());
+    } catch (err) {
+      deps.storageStats?.compactionFailed();
+      throw err;
+    }
+    deps.storageStats?.compacted(r, deps.now().getTime());
     totals.runs++;
     totals.points += r.points;
     totals.chunks += r.chunks;
@@ -87,7 +97,7 @@ export function jobDefinitions(deps: JobDeps): JobDefinition<any>[] {
     retryDelaySeconds: 30,
     retryBackoff: true,
     expireInSeconds: 15 * 60,
-    handler: () => runMaintenance(deps.sql, deps.now(), deps.maintenance),
+    handler: () => runMaintenance(deps.sql, deps.now(), deps.maintenance, deps.storageStats),
   };
   const scheduler: JobDefinition = {
     name: 'forecast-scheduler',
