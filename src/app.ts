@@ -12,6 +12,7 @@ import { authentication } from './api/plugins/auth.js';
 import { apiDocs } from './api/plugins/docs.js';
 import { createMetricsRegistry, httpMetrics } from './api/plugins/metrics.js';
 import { storageMetrics } from './api/plugins/storage-metrics.js';
+import { ingestMetrics } from './api/plugins/ingest-metrics.js';
 import { requestContext, requestIdFor } from './api/plugins/request-context.js';
 import { healthRoutes } from './api/routes/health.js';
 import { deadLetterRoutes } from './api/routes/dead-letters.js';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const metricsRegistry = deps.metricsRegistry ?? createMetricsRegistry();
   httpMetrics(app, metricsRegistry);
   storageMetrics(metricsRegistry, sql, deps.storageStats, deps.logger.child({ component: 'storage' }));
+  if (deps.ingest.stats) ingestMetrics(metricsRegistry, deps.ingest.stats);
 
   healthRoutes(app, { sql, migrations: deps.migrations });
   orgRoutes(app, { sql, now });

@@ -21,6 +21,7 @@ import { notificationDeliveryJob } from './jobs/names.js';
 import type { JobQueue } from './jobs/queue.js';
 import { logMailer } from './mail/log.js';
 import { SeriesCache } from './metrics/series-cache.js';
+import { IngestStats } from './ingest/ingest-stats.js';
 import { StorageStats } from './metrics/points/storage-stats.js';
 import { samplesFrom } from './metrics/series-read.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
@@ -109,6 +110,7 @@ export function wire(parts: Parts): Deps {
     sql,
     cache: new SeriesCache(),
     now,
+    stats: new IngestStats(),
     settings: {
       maxBatch: config.ingestMaxBatch,
       maxFutureSkewMs: config.ingestMaxFutureSkewSeconds * 1000,

@@ -1,6 +1,6 @@
 // The storage engine on GET /metrics: the point tables' bytes and partitions read from the store at each
-// scrape, and the counters of this process' compaction and retention runs, through the real app and the
-// real jobs' bodies on both stores.
+// scrape, the counters of this process' compaction and retention runs, and the ingest pipeline's points by
+// outcome, through the real app and the real jobs' bodies on both stores.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildApp } from '../src/app.js';
@@ -71,6 +71,8 @@ for (const kind of storeKinds) {
       }
 
       const first = await scrape(app);
+      assert.equal(sample(first, 'intentvision_ingest_points_total', '{outcome="accepted"}'), 1200);
+      assert.equal(sample(first, 'intentvision_ingest_batches_total'), 2);
       assert.match(first, /# TYPE intentvision_storage_bytes gauge/);
       assert.match(first, /# TYPE intentvision_storage_compacted_points_total counter/);
       assert.equal(sample(first, 'intentvision_storage_compaction_runs_total'), 0);
@@ -113,6 +115,24 @@ for (const kind of storeKinds) {
       const last = sample(body, 'intentvision_storage_retention_last_success_timestamp_seconds')!;
       assert.ok(last >= at.getTime() / 1000 && last <= (at.getTime() + outcome.retention.ms) / 1000 + 0.001, String(last));
       assert.equal(sample(body, 'intentvision_storage_bytes', '{table="chunks"}'), await leafBytes(store.sql, 'chunks'));
+    });
+
+    test('ingest counts points by outcome; an idempotent replay is not counted again', async () => {
+      const t = Date.now() - 60_000;
+      const payload = { metrics: [{ key: 'm.ingest', value: 1, timestamp: t }, { key: 'm.ingest', value: 'x', timestamp: t + 1 }, { key: 'm.ingest', value: 2, timestamp: t }] };
+      const headers = { authorization: `Bearer ${key}`, 'idempotency-key': 'metrics-once' };
+      const r = await app.inject({ method: 'POST', url: '/api/v1/ingest', headers, payload });
+      assert.equal(r.statusCode, 200, r.body);
+      const reply = r.json() as { accepted: number; rejected: number; duplicates: number; dropped: number };
+      assert.deepEqual([reply.accepted, reply.rejected, reply.duplicates, reply.dropped], [1, 1, 1, 0]);
+      const again = await app.inject({ method: 'POST', url: '/api/v1/ingest', headers, payload });
+      assert.equal(again.statusCode, 200, again.body);
+      const body = await scrape(app);
+      assert.equal(sample(body, 'intentvision_ingest_points_total', '{outcome="accepted"}'), 1201);
+      assert.equal(sample(body, 'intentvision_ingest_points_total', '{outcome="rejected"}'), 1);
+      assert.equal(sample(body, 'intentvision_ingest_points_total', '{outcome="duplicate"}'), 1);
+      assert.equal(sample(body, 'intentvision_ingest_points_total', '{outcome="dropped"}'), 0);
+      assert.equal(sample(body, 'intentvision_ingest_batches_total'), 3);
     });
 
     test('a compaction run that fails is counted as a failure, and the last success stays', async () => {

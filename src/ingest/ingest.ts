@@ -7,6 +7,7 @@ import { checkItem, isItemError, type ItemError, type MetricPoint } from './vali
 import { preparePoints, rememberWritten, writePrepared } from './write-points.js';
 import type { Clock } from '../core/clock.js';
 import type { Labels } from '../core/labels.js';
+import type { IngestStats } from './ingest-stats.js';
 
 export interface IngestSettings {
   maxBatch: number;
@@ -20,6 +21,8 @@ export interface IngestDeps {
   cache?: SeriesCache;
   settings: IngestSettings;
   now: Clock;
+  /** Where committed batches are counted for GET /metrics; absent: not counted. */
+  stats?: IngestStats;
 }
 
 /** A point's identity after a source's mapping. */
@@ -150,6 +153,7 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
     // Committed: remember each series' newest stored time (never before the commit: a rolled-back
     // write would leave the memory ahead of the store).
     rememberWritten(prepared, deps.cache);
+    deps.stats?.committed(body);
     return { replayed: false, status: 200, body };
   } catch (err) {
     if (idem) await releaseIdempotencyKey(deps.sql, req.orgId, idem.key).catch(() => undefined);
