@@ -9,7 +9,7 @@ import { compactClosedWindows } from '../metrics/points/compact.js';
 import type { StorageStats } from '../metrics/points/storage-stats.js';
 import { maintainHotPartitions, reclaimEmptyDefault } from '../metrics/points/hot-partitions.js';
 import type { Sql } from '../store/sql.js';
-import { vacuumPointsIfNeeded } from './embedded-vacuum.js';
+import { vacuumCompactedIfNeeded, vacuumPointsIfNeeded } from './embedded-vacuum.js';
 import { runMaintenance, type MaintenanceSettings } from './maintenance.js';
 import type { JobDefinition } from './queue.js';
 import type { Clock } from '../core/clock.js';
@@ -50,7 +50,8 @@ export interface JobDeps {
 /**
  * The compaction job's body: compacts closed windows, keeps the hot table's two-hour partitions
  * (hot-partitions.ts) and, on PGlite (no autovacuum), vacuums the default partition `points_default` when
- * due so the space of the rows it deleted is reused; an emptied default partition's space is given back
+ * due so the space of the rows it deleted is reused, and the chunk and rollup partitions whose rewritten
+ * rows left enough dead versions (embedded-vacuum.ts); an emptied default partition's space is given back
  * (reclaimEmptyDefault). With an interval under a minute it repeats
  * within the minute (55 s, like the scraper) until the next scheduled run takes over; the server's
  * shutdown signal ends it between runs.
@@ -58,7 +59,7 @@ export interface JobDeps {
 export async function runCompaction(deps: Pick<JobDeps, 'sql' | 'now' | 'compactionIntervalSeconds' | 'storageStats'> & { signal?: AbortSignal }, log?: Logger) {
   const intervalMs = (deps.compactionIntervalSeconds ?? 60) * 1000;
   const started = performance.now();
-  const totals = { runs: 0, points: 0, chunks: 0, series: 0, rollupDays: 0, vacuums: 0 };
+  const totals = { runs: 0, points: 0, chunks: 0, series: 0, rollupDays: 0, vacuums: 0, compactedVacuums: 0 };
   for (;;) {
     let r;
     try {
@@ -77,7 +78,10 @@ export async function runCompaction(deps: Pick<JobDeps, 'sql' | 'now' | 'compact
     // Slots made ahead (hours before they are needed) and emptied ones dropped after compaction: making a
     // slot scans the default partition with `points` locked, and a backfill there has just been swept.
     await maintainHotPartitions(deps.sql, deps.now().getTime());
-    if (deps.sql.driver === 'pglite' && (await vacuumPointsIfNeeded(deps.sql)).vacuumed) totals.vacuums++;
+    if (deps.sql.driver === 'pglite') {
+      if ((await vacuumPointsIfNeeded(deps.sql)).vacuumed) totals.vacuums++;
+      totals.compactedVacuums += (await vacuumCompactedIfNeeded(deps.sql)).vacuumed.length;
+    }
     // After a compacted backfill, the default partition's emptied index (once VACUUM has returned its heap).
     const reclaimed = await reclaimEmptyDefault(deps.sql);
     if (reclaimed) log?.info({ reclaimedBytes: reclaimed }, 'emptied default partition of the hot table truncated');

@@ -19,7 +19,7 @@
 import { float8Array, int8Array, timestamptzArray, type Sql } from '../../store/sql.js';
 import { DAY_MS, DAY_S, dayStartMs } from '../../store/chunks/window.js';
 import { packSparseRows } from './chunk-pack.js';
-import { forgetPartitions, listPartitions, unlessBlocked, type Partition, type PartitionedTable } from './partitions.js';
+import { compactedPartitionOptions, forgetPartitions, listPartitions, unlessBlocked, type Partition, type PartitionedTable } from './partitions.js';
 
 /** Adjacent closed partitions are merged while their total size (heap, indexes, TOAST, maps) stays under this. */
 export const MERGE_BELOW_BYTES = 16 * 2 ** 20;
@@ -152,7 +152,7 @@ async function merge(sql: Sql, table: PartitionedTable, parts: Partition[], into
       // Writers of the table take its lock first, as this does: they wait here, no deadlock.
       await tx.exec(`LOCK TABLE ONLY ${table} IN SHARE ROW EXCLUSIVE MODE`);
       await tx.exec(
-        `CREATE TABLE ${into.name} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (toast_tuple_target = 8160);
+        `CREATE TABLE ${into.name} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) WITH (${compactedPartitionOptions});
          ALTER TABLE ${into.name} ALTER COLUMN data SET STORAGE MAIN`,
       );
       if (table === 'chunks') await copyChunksPacked(tx, parts, into);
