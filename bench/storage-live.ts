@@ -5,7 +5,7 @@
 //   - BENCH_LIVE_SCRAPE_SERIES (50) scrape-shaped series (15 s, bench/protocol-bodies.ts' 2-decimal noise)
 //     over BENCH_LIVE_SCRAPE_DAYS (14), written two hours at a time;
 // each stretch compacted once it has closed (compactClosedWindows); then, on the embedded store, what its
-// compaction job does next (vacuumPointsIfNeeded, vacuumCompactedIfNeeded: the partitions past their rule),
+// compaction job does next (vacuumPointsIfNeeded, vacuumDueTables: autovacuum's rule over the other tables),
 // and on PostgreSQL a VACUUM of the tables, standing in for autovacuum (which applies the same rule when its
 // statistics catch up, a little later: so this is slightly optimistic there); at the end, the total relation sizes (every partition, index, TOAST) of chunks +
 // rollups over the points. Live rows are rewritten as time passes (a sparse series' packed chunk row and
@@ -15,7 +15,7 @@
 // (BENCH_RESULTS_DIR).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { vacuumCompactedIfNeeded, vacuumPointsIfNeeded } from '../src/jobs/embedded-vacuum.js';
+import { vacuumDueTables, vacuumPointsIfNeeded } from '../src/jobs/embedded-vacuum.js';
 import { compactClosedWindows } from '../src/metrics/points/compact.js';
 import { COMPACTION_GRACE_MS, DAY_MS } from '../src/store/chunks/window.js';
 import { loadMigrations, migrate } from '../src/store/migrate.js';
@@ -81,7 +81,7 @@ async function liveSet(kind: Kind, set: LiveSet): Promise<Record<string, unknown
       await compactClosedWindows(sql, at + set.everyMs + COMPACTION_GRACE_MS + 60_000);
       if (kind === 'embedded') {
         await vacuumPointsIfNeeded(sql);
-        await vacuumCompactedIfNeeded(sql);
+        await vacuumDueTables(sql);
       } else await sql.exec('VACUUM chunks, rollups_5m, rollups_1h, points');
     }
     const ms = Math.round(performance.now() - t0);

@@ -4,7 +4,7 @@
 // the two-hour slots are emptied by TRUNCATE.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { vacuumPointsIfNeeded } from '../src/jobs/embedded-vacuum.js';
+import { vacuumDueTables, vacuumPointsIfNeeded } from '../src/jobs/embedded-vacuum.js';
 import { jobDefinitions, runCompaction } from '../src/jobs/registry.js';
 import { hotSlotName } from '../src/metrics/points/hot-partitions.js';
 import { COMPACTED_VACUUM, ensurePartitions } from '../src/metrics/points/partitions.js';
@@ -130,6 +130,35 @@ describe('chunk and rollup partitions are vacuumed by a rule of their own', () =
 
   const pglite = storeKinds.find((k) => k.name === 'pglite');
   if (pglite) {
+    test('pglite: autovacuum\'s rule over every other table, with each table\'s own storage parameters', async () => {
+      const store = await pglite.open();
+      try {
+        const sql = store.sql;
+        await migrate(sql, loadMigrations());
+        const stat = async (t: string) =>
+          (await sql.query<{ v: number; a: number }>(`SELECT vacuum_count AS v, analyze_count AS a FROM pg_stat_user_tables WHERE relid = $1::regclass`, [t])).rows[0]!;
+        await vacuumDueTables(sql); // whatever the migrations left due
+        await sql.exec(`CREATE TABLE probe_dead (n int); CREATE TABLE probe_off (n int) WITH (autovacuum_enabled = false);
+          CREATE TABLE probe_high (n int) WITH (autovacuum_vacuum_threshold = 100000, autovacuum_analyze_threshold = 100000);
+          CREATE TABLE probe_few (n int)`);
+        for (const t of ['probe_dead', 'probe_off', 'probe_high']) await sql.exec(`INSERT INTO ${t} SELECT generate_series(1, 600); DELETE FROM ${t} WHERE n <= 300`);
+        await sql.exec(`INSERT INTO probe_few SELECT generate_series(1, 100)`);
+        const first = await vacuumDueTables(sql);
+        assert.deepEqual(first.vacuumed, ['probe_dead'], JSON.stringify(first));
+        assert.deepEqual(first.analyzed, ['probe_few'], 'fewer inserts than the insert rule: analysed only');
+        assert.deepEqual(await stat('probe_dead'), { v: 1, a: 1 });
+        assert.deepEqual(await stat('probe_off'), { v: 0, a: 0 });
+        assert.deepEqual(await stat('probe_high'), { v: 0, a: 0 });
+        assert.deepEqual(await stat('probe_few'), { v: 0, a: 1 });
+        const again = await vacuumDueTables(sql);
+        assert.deepEqual([again.vacuumed, again.analyzed], [[], []], 'nothing left due');
+        await sql.exec(`ALTER TABLE probe_high SET (autovacuum_vacuum_threshold = 10)`);
+        assert.deepEqual((await vacuumDueTables(sql)).vacuumed, ['probe_high'], 'a lowered threshold makes it due');
+      } finally {
+        await store.drop();
+      }
+    });
+
     test('pglite: the compaction job vacuums the 1-hour month rows it rewrites each day, so they do not pile up', async () => {
       const store = await pglite.open();
       try {
@@ -151,7 +180,7 @@ describe('chunk and rollup partitions are vacuumed by a rule of their own', () =
           const now = new Date(t0 + (d + 1) * 86_400_000 + COMPACTION_GRACE_MS + 60_000);
           const r = await runCompaction({ sql, now: () => now });
           assert.equal(r.points, 20 * 288, `day ${d}`);
-          vacuums += r.compactedVacuums;
+          vacuums += r.tablesVacuumed;
         }
         // The heap and the key (no free-space or visibility maps, which only a vacuum makes).
         const bytes = async () =>

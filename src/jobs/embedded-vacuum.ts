@@ -7,8 +7,8 @@
 // the table, or the pages not yet marked all-visible exceed 2%
 // (insert-only growth; measured before issue 18: 0.45 s for the first 2 M points, 0.2 s for 6% more).
 // PGlite has one connection, so the run blocks other statements for that long.
-// The tables compaction rewrites (chunks, rollups) get autovacuum's own rule (vacuumCompactedIfNeeded).
-import { COMPACTED_VACUUM } from '../metrics/points/partitions.js';
+// Every other table gets autovacuum's own rule (vacuumDueTables), with the storage parameters PostgreSQL's
+// autovacuum reads: the chunk and rollup partitions' tighter rule (partitions.ts COMPACTED_VACUUM) included.
 import type { Sql } from '../store/sql.js';
 
 /** Share of the table's pages not all-visible, or of its rows dead, before a vacuum. */
@@ -50,37 +50,66 @@ export async function vacuumPointsIfNeeded(sql: Sql, now: () => number = () => p
   return { vacuumed: true, pages, allVisible, deadRows, ms: now() - t0 };
 }
 
+/** PostgreSQL's autovacuum defaults, used where a table's storage parameters set none. */
+export const AUTOVACUUM_DEFAULTS = {
+  vacuumThreshold: 50,
+  vacuumScaleFactor: 0.2,
+  insertThreshold: 1000,
+  insertScaleFactor: 0.2,
+  analyzeThreshold: 50,
+  analyzeScaleFactor: 0.1,
+} as const;
 
-export interface CompactedVacuumResult {
-  /** The partitions vacuumed (of chunks, rollups_5m, rollups_1h). */
+export interface DueTablesResult {
+  /** Tables vacuumed (with ANALYZE when that was due too). */
   vacuumed: string[];
+  /** Tables only analysed. */
+  analyzed: string[];
   ms: number;
 }
 
 /**
- * The same stand-in for the tables compaction rewrites: a dense series' 5-minute day row is rewritten as
- * each of its windows closes, a 1-hour month row and a packed chunk row as each day closes, and a late
- * point rewrites its chunk. Each rewrite leaves the old version (and its TOAST chunks) dead; without a
- * vacuum the embedded store kept every one (50 series of 5-minute gauges over 30 days, compacted daily:
- * 12.7 bytes a point instead of 2.7, growing with every day). After each compaction run, every leaf
- * partition of chunks, rollups_5m and rollups_1h past the rule PostgreSQL's autovacuum applies to them
- * (COMPACTED_VACUUM, set on each partition) is vacuumed.
+ * PostgreSQL's autovacuum rule, run by the compaction job on PGlite (which has no autovacuum) over every
+ * table but `points_default` (vacuumPointsIfNeeded) and the hot slots (emptied by TRUNCATE): a table is
+ * vacuumed once its dead rows exceed threshold + scale factor × its rows, or the rows inserted since its
+ * last vacuum exceed the insert rule (so the visibility map covers them), and analysed once the rows
+ * changed since its last ANALYZE exceed the analyse rule; each table's own storage parameters
+ * (autovacuum_enabled, autovacuum_vacuum_threshold, …) first, as autovacuum reads them, else its
+ * defaults. Without it nothing but `points_default` was ever vacuumed on the embedded store: the rows
+ * compaction rewrites whole (5-minute day rows as windows close, 1-hour month rows and packed chunk rows
+ * as days close: 50 series of 5-minute gauges over 30 days, compacted daily, took 12.7 bytes a point
+ * instead of 2.7) and the job queue's, alerts' and sessions' updated and deleted rows stayed for ever.
  */
-export async function vacuumCompactedIfNeeded(sql: Sql, now: () => number = () => performance.now()): Promise<CompactedVacuumResult> {
+export async function vacuumDueTables(sql: Sql, now: () => number = () => performance.now()): Promise<DueTablesResult> {
   const t0 = now();
   await sql.query('SELECT pg_stat_force_next_flush()');
-  const due = await sql.query<{ name: string }>(
-    `SELECT p.relid::regclass::text AS name
-       FROM unnest($1::text[]) AS t(name), pg_partition_tree(t.name::regclass) p
-       JOIN pg_stat_user_tables s ON s.relid = p.relid
-      WHERE p.isleaf AND s.n_dead_tup > $2::float8 + $3::float8 * s.n_live_tup
-      ORDER BY 1`,
-    [['chunks', 'rollups_5m', 'rollups_1h'], COMPACTED_VACUUM.threshold, COMPACTED_VACUUM.scaleFactor],
+  const d = AUTOVACUUM_DEFAULTS;
+  const due = await sql.query<{ name: string; vacuum: boolean; analyze: boolean }>(
+    `WITH t AS (
+       SELECT c.oid::regclass::text AS name, greatest(c.reltuples, 0) AS tuples, s.n_dead_tup AS dead,
+              s.n_ins_since_vacuum AS inserted, s.n_mod_since_analyze AS changed,
+              (SELECT coalesce(jsonb_object_agg(o.option_name, o.option_value), '{}') FROM pg_options_to_table(c.reloptions) o) AS opt
+         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+        WHERE c.relkind = 'r' AND c.oid <> 'points_default'::regclass)
+     SELECT name,
+            dead > coalesce((opt->>'autovacuum_vacuum_threshold')::float8, $1) + coalesce((opt->>'autovacuum_vacuum_scale_factor')::float8, $2) * tuples
+              OR inserted > coalesce((opt->>'autovacuum_vacuum_insert_threshold')::float8, $3) + coalesce((opt->>'autovacuum_vacuum_insert_scale_factor')::float8, $4) * tuples AS vacuum,
+            changed > coalesce((opt->>'autovacuum_analyze_threshold')::float8, $5) + coalesce((opt->>'autovacuum_analyze_scale_factor')::float8, $6) * tuples AS analyze
+       FROM t
+      WHERE coalesce((opt->>'autovacuum_enabled')::boolean, true)
+      ORDER BY name`,
+    [d.vacuumThreshold, d.vacuumScaleFactor, d.insertThreshold, d.insertScaleFactor, d.analyzeThreshold, d.analyzeScaleFactor],
   );
-  const vacuumed: string[] = [];
-  for (const { name } of due.rows) {
-    await sql.exec(`VACUUM ${name}`);
-    vacuumed.push(name);
+  const out: DueTablesResult = { vacuumed: [], analyzed: [], ms: 0 };
+  for (const t of due.rows) {
+    if (t.vacuum) {
+      await sql.exec(`VACUUM ${t.analyze ? '(ANALYZE) ' : ''}${t.name}`);
+      out.vacuumed.push(t.name);
+    } else if (t.analyze) {
+      await sql.exec(`ANALYZE ${t.name}`);
+      out.analyzed.push(t.name);
+    }
   }
-  return { vacuumed, ms: now() - t0 };
+  out.ms = now() - t0;
+  return out;
 }

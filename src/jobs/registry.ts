@@ -9,7 +9,7 @@ import { compactClosedWindows } from '../metrics/points/compact.js';
 import type { StorageStats } from '../metrics/points/storage-stats.js';
 import { maintainHotPartitions, reclaimEmptyDefault } from '../metrics/points/hot-partitions.js';
 import type { Sql } from '../store/sql.js';
-import { vacuumCompactedIfNeeded, vacuumPointsIfNeeded } from './embedded-vacuum.js';
+import { vacuumDueTables, vacuumPointsIfNeeded } from './embedded-vacuum.js';
 import { runMaintenance, type MaintenanceSettings } from './maintenance.js';
 import type { JobDefinition } from './queue.js';
 import type { Clock } from '../core/clock.js';
@@ -50,8 +50,8 @@ export interface JobDeps {
 /**
  * The compaction job's body: compacts closed windows, keeps the hot table's two-hour partitions
  * (hot-partitions.ts) and, on PGlite (no autovacuum), vacuums the default partition `points_default` when
- * due so the space of the rows it deleted is reused, and the chunk and rollup partitions whose rewritten
- * rows left enough dead versions (embedded-vacuum.ts); an emptied default partition's space is given back
+ * due so the space of the rows it deleted is reused, and every other table as autovacuum would
+ * (embedded-vacuum.ts: the chunk and rollup rows compaction rewrites, the job queue's); an emptied default partition's space is given back
  * (reclaimEmptyDefault). With an interval under a minute it repeats
  * within the minute (55 s, like the scraper) until the next scheduled run takes over; the server's
  * shutdown signal ends it between runs.
@@ -59,7 +59,7 @@ export interface JobDeps {
 export async function runCompaction(deps: Pick<JobDeps, 'sql' | 'now' | 'compactionIntervalSeconds' | 'storageStats'> & { signal?: AbortSignal }, log?: Logger) {
   const intervalMs = (deps.compactionIntervalSeconds ?? 60) * 1000;
   const started = performance.now();
-  const totals = { runs: 0, points: 0, chunks: 0, series: 0, rollupDays: 0, vacuums: 0, compactedVacuums: 0 };
+  const totals = { runs: 0, points: 0, chunks: 0, series: 0, rollupDays: 0, vacuums: 0, tablesVacuumed: 0 };
   for (;;) {
     let r;
     try {
@@ -80,7 +80,7 @@ export async function runCompaction(deps: Pick<JobDeps, 'sql' | 'now' | 'compact
     await maintainHotPartitions(deps.sql, deps.now().getTime());
     if (deps.sql.driver === 'pglite') {
       if ((await vacuumPointsIfNeeded(deps.sql)).vacuumed) totals.vacuums++;
-      totals.compactedVacuums += (await vacuumCompactedIfNeeded(deps.sql)).vacuumed.length;
+      totals.tablesVacuumed += (await vacuumDueTables(deps.sql)).vacuumed.length;
     }
     // After a compacted backfill, the default partition's emptied index (once VACUUM has returned its heap).
     const reclaimed = await reclaimEmptyDefault(deps.sql);
