@@ -135,12 +135,20 @@ for (const kind of storeKinds) {
       assert.equal(sample(body, 'intentvision_ingest_batches_total'), 3);
     });
 
+    test('a run that finds another compactor at work is not counted', async () => {
+      const runs = sample(await scrape(app), 'intentvision_storage_compaction_runs_total')!;
+      const [a, b] = await Promise.all([runCompaction(deps), runCompaction(deps)]);
+      assert.equal(a.runs + b.runs, 2);
+      assert.equal(sample(await scrape(app), 'intentvision_storage_compaction_runs_total'), runs + 1, 'the second found the first at work');
+    });
+
     test('a compaction run that fails is counted as a failure, and the last success stays', async () => {
+      const runs = sample(await scrape(app), 'intentvision_storage_compaction_runs_total')!;
       const closed = await openPglite();
       await closed.close();
       await assert.rejects(runCompaction({ ...deps, sql: closed }));
       const body = await scrape(app);
-      assert.equal(sample(body, 'intentvision_storage_compaction_runs_total'), 2);
+      assert.equal(sample(body, 'intentvision_storage_compaction_runs_total'), runs + 1);
       assert.equal(sample(body, 'intentvision_storage_compaction_failures_total'), 1);
       assert.equal(sample(body, 'intentvision_storage_compaction_last_success_timestamp_seconds'), nowMs / 1000);
     });

@@ -67,6 +67,8 @@ export interface CompactResult {
   /** (series, UTC day) pairs whose rollups were brought up to date. */
   rollupDays: number;
   ms: number;
+  /** False when another compactor held the lock: this run did nothing. */
+  ran: boolean;
 }
 
 /**
@@ -1237,7 +1239,7 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
   const cutoffMs = nowMs - (options.graceMs ?? COMPACTION_GRACE_MS);
   const closed: Closed = { twoHoursMs: windowStartMs(cutoffMs, TWO_HOURS_S), dayMs: windowStartMs(cutoffMs, DAY_S) };
   const batchPoints = options.batchPoints ?? DEFAULT_BATCH_POINTS;
-  await withCompactionLock(sql, async () => {
+  const ran = await withCompactionLock(sql, async () => {
     const span = await sql.query<{ lo: number | null; hi: number | null }>(`SELECT min(id) AS lo, max(id) AS hi FROM series`);
     const first = span.rows[0]?.lo;
     const last = span.rows[0]?.hi;
@@ -1286,7 +1288,7 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
     }
     if (sweepSince !== undefined) await sweepDefault(sql, sweepSince, { lo, hi }, closed, options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS);
   });
-  return { ...total, series: series.size, ms: performance.now() - t0 };
+  return { ...total, series: series.size, ms: performance.now() - t0, ran };
 }
 
 /**

@@ -31,8 +31,9 @@ export class StorageStats {
   readonly compaction: CompactionTotals = { runs: 0, failures: 0, points: 0, chunks: 0, rollupDays: 0, seconds: 0, lastSuccessMs: null };
   readonly retention: RetentionTotals = { runs: 0, failures: 0, droppedPartitions: 0, deletedChunks: 0, deletedRollups: 0, deletedHotRows: 0, seconds: 0, lastSuccessMs: null };
 
-  /** One compactClosedWindows run that completed at `endMs` (epoch ms). */
+  /** One compactClosedWindows run that completed at `endMs` (epoch ms); one that found another compactor at work is not counted. */
   compacted(r: CompactResult, endMs: number): void {
+    if (!r.ran) return;
     const c = this.compaction;
     c.runs++;
     c.points += r.points;
