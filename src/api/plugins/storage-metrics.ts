@@ -71,7 +71,7 @@ export function storageMetrics(registry: Registry, sql: Sql, stats: StorageStats
   });
 
   const c = stats.compaction;
-  counterOf(registry, 'intentvision_storage_compaction_runs_total', 'Compaction runs started by this process', () => c.runs);
+  counterOf(registry, 'intentvision_storage_compaction_runs_total', 'Compaction runs by this process (a run that found another compactor at work is not one)', () => c.runs);
   counterOf(registry, 'intentvision_storage_compaction_failures_total', 'Compaction runs that failed', () => c.failures);
   counterOf(registry, 'intentvision_storage_compacted_points_total', 'Hot points moved into chunks', () => c.points);
   counterOf(registry, 'intentvision_storage_compacted_chunks_total', 'Chunk rows written (new or merged with late points)', () => c.chunks);
@@ -79,7 +79,7 @@ export function storageMetrics(registry: Registry, sql: Sql, stats: StorageStats
   timestampGauge(registry, 'intentvision_storage_compaction_last_success_timestamp_seconds', 'End of the last successful compaction run (0: none yet)', () => c.lastSuccessMs);
 
   const r = stats.retention;
-  counterOf(registry, 'intentvision_storage_retention_runs_total', 'Retention runs started by this process', () => r.runs);
+  counterOf(registry, 'intentvision_storage_retention_runs_total', 'Retention runs by this process', () => r.runs);
   counterOf(registry, 'intentvision_storage_retention_failures_total', 'Retention runs that failed', () => r.failures);
   counterOf(registry, 'intentvision_storage_retention_dropped_partitions_total', 'Chunk and rollup partitions dropped whole by retention', () => r.droppedPartitions);
   new Counter({
