@@ -10,7 +10,6 @@ export interface CompactionTotals {
   failures: number;
   points: number;
   chunks: number;
-  rollupDays: number;
   seconds: number;
   /** End of the last successful run, epoch ms; null before the first. */
   lastSuccessMs: number | null;
@@ -23,13 +22,12 @@ export interface RetentionTotals {
   deletedChunks: number;
   deletedRollups: number;
   deletedHotRows: number;
-  seconds: number;
   lastSuccessMs: number | null;
 }
 
 export class StorageStats {
-  readonly compaction: CompactionTotals = { runs: 0, failures: 0, points: 0, chunks: 0, rollupDays: 0, seconds: 0, lastSuccessMs: null };
-  readonly retention: RetentionTotals = { runs: 0, failures: 0, droppedPartitions: 0, deletedChunks: 0, deletedRollups: 0, deletedHotRows: 0, seconds: 0, lastSuccessMs: null };
+  readonly compaction: CompactionTotals = { runs: 0, failures: 0, points: 0, chunks: 0, seconds: 0, lastSuccessMs: null };
+  readonly retention: RetentionTotals = { runs: 0, failures: 0, droppedPartitions: 0, deletedChunks: 0, deletedRollups: 0, deletedHotRows: 0, lastSuccessMs: null };
 
   /** One compactClosedWindows run that completed at `endMs` (epoch ms); one that found another compactor at work is not counted. */
   compacted(r: CompactResult, endMs: number): void {
@@ -38,7 +36,6 @@ export class StorageStats {
     c.runs++;
     c.points += r.points;
     c.chunks += r.chunks;
-    c.rollupDays += r.rollupDays;
     c.seconds += r.ms / 1000;
     c.lastSuccessMs = endMs;
   }
@@ -56,7 +53,6 @@ export class StorageStats {
     t.deletedChunks += r.deletedChunks;
     t.deletedRollups += r.deletedRollups;
     t.deletedHotRows += r.deletedHotRows;
-    t.seconds += r.ms / 1000;
     t.lastSuccessMs = endMs;
   }
 
