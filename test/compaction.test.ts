@@ -2,7 +2,7 @@
 // rows merge into their window's chunk once, rollups equal computeRollup over the day's raw points,
 // and one compactor runs at a time. Fixtures are written straight into `points` (the write path is
 // not under test here) and read back straight from `points`, `chunks` and the rollup tables.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { batchSpan, compactClosedWindows, daySlices, mergePoints } from '../src/metrics/points/compact.js';
 import { readPoints } from '../src/metrics/points/read.js';
@@ -568,6 +568,67 @@ for (const kind of storeKinds) {
       assert.ok(seen.every((n) => n === 120_000), `hot rows after each batch: ${seen.join(', ')}`);
       assert.equal(await hotOfBoth(), 0);
       for (let k = 0; k < ids.length; k++) assertSamePoints(await storedOf(sql, ids[k]!), all[k]!, `series ${k}`);
+    });
+
+    // Another connection: PostgreSQL only (PGlite is one connection).
+    if (kind.name !== 'postgres') return;
+
+    /** A transaction on another connection, running `begin` then held open until the returned `end`. */
+    async function heldOpen(t: TestContext, begin: (tx: Sql) => Promise<void>): Promise<{ end: (commit: boolean) => Promise<void> }> {
+      const other = await store.connectAgain!();
+      let finish!: (commit: boolean) => void;
+      const finished = new Promise<boolean>((res) => (finish = res));
+      let started!: () => void;
+      const isStarted = new Promise<void>((res) => (started = res));
+      const held = other
+        .transaction(async (tx) => {
+          await begin(tx);
+          started();
+          if (!(await finished)) throw new Error('rolled back');
+        })
+        .catch((e: unknown) => {
+          if (!(e instanceof Error && e.message === 'rolled back')) throw e;
+        });
+      await isStarted;
+      // A failed test still ends it (else the run would wait on its connection for ever).
+      t.after(() => (finish(false), held));
+      return { end: async (commit) => (finish(commit), held) };
+    }
+
+    test('a transaction open elsewhere since before the backfill (it took an id, wrote nothing here) does not hold the sweep back', async (t) => {
+      const other = await heldOpen(t, async (tx) => void (await tx.query(`SELECT pg_current_xact_id()`)));
+      const id = await newSeries(sql, orgId, 'sweep.beside');
+      const all = { t: timesFor(D0 - 3 * DAY_MS, D0 - DAY_MS, 60_000), v: valuesFor(2 * 1440, 16) };
+      await insertHot(sql, id, all);
+      const seen: number[] = [];
+      const r = await compactClosedWindows(sql, NOW, { sweepMinRows: 0, batchPoints: 2000, afterBatch: async () => void seen.push((await hotOf(sql, id)).t.length) });
+      await other.end(true);
+      assert.equal(r.points, all.t.length);
+      assert.ok(seen.length >= 1 && seen.every((n) => n === all.t.length), `swept: hot rows after each batch ${seen.join(', ')}`);
+      assert.equal((await hotOf(sql, id)).t.length, 0, 'every row was written before the sweep\'s snapshot');
+      assertSamePoints(await storedOf(sql, id), all, 'stored once');
+    });
+
+    test('a transaction that has written here and is still open: the run deletes batch by batch and its rows wait for its commit', async (t) => {
+      const id = await newSeries(sql, orgId, 'sweep.writer');
+      const all = { t: timesFor(D0 - 3 * DAY_MS, D0 - DAY_MS, 60_000), v: valuesFor(2 * 1440, 17) };
+      await insertHot(sql, id, all);
+      const late: Points = { t: Float64Array.of(D0 - 3 * DAY_MS + 30_000), v: Float64Array.of(4.5) };
+      const other = await heldOpen(t, (tx) => insertHot(tx, id, late));
+      const seen: number[] = [];
+      const r = await compactClosedWindows(sql, NOW, {
+        sweepMinRows: 0,
+        batchPoints: 2000,
+        truncateLockTimeoutMs: 50,
+        afterBatch: async () => void seen.push((await hotOf(sql, id)).t.length),
+      });
+      assert.equal(r.points, all.t.length);
+      assert.equal(seen.at(-1), 0, `deleted by the batch that took them: hot rows after each batch ${seen.join(', ')}`);
+      assert.equal((await hotOf(sql, id)).t.length, 0, 'the open transaction\'s row is not visible yet');
+      await other.end(true);
+      assertSamePoints(await hotOf(sql, id), late, 'committed after the run: hot');
+      assert.equal((await compactClosedWindows(sql, NOW)).points, 1);
+      assertSamePoints(await storedOf(sql, id), mergePoints(all, late), 'stored once');
     });
   });
 }

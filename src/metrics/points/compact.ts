@@ -1270,7 +1270,8 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
     // a backfill's many rows, read only and swept at the end (sweepDefault).
     await analyzeIfStale(sql);
     const estimate = await estimateRows(sql, closed.twoHoursMs, lo, hi);
-    const sweepSince = estimate >= (options.sweepMinRows ?? SWEEP_MIN_ROWS) ? await snapshotXmin(sql) : undefined;
+    const lockTimeoutMs = options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS;
+    const sweepSince = estimate >= (options.sweepMinRows ?? SWEEP_MIN_ROWS) ? await sweepSnapshot(sql, lockTimeoutMs) : undefined;
     let done = 0;
     let rate = estimate / (hi - lo + 1);
     for (let from = lo; from <= hi; ) {
@@ -1286,7 +1287,7 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
       rate = Math.max(read / (last - from + 1), Math.max(0, estimate - done) / Math.max(1, hi - last));
       from = last + 1;
     }
-    if (sweepSince !== undefined) await sweepDefault(sql, sweepSince, { lo, hi }, closed, options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS);
+    if (sweepSince !== undefined) await sweepDefault(sql, sweepSince, { lo, hi }, closed, lockTimeoutMs);
   });
   return { ...total, series: series.size, ms: performance.now() - t0, ran };
 }
@@ -1333,34 +1334,56 @@ async function analyzeIfStale(sql: Sql): Promise<void> {
 /** Hot rows a full page holds: a 48-byte tuple (header, series id, time, value) and its 4-byte line pointer. */
 const HOT_ROWS_PER_PAGE = 157;
 
-/** The oldest transaction id a snapshot taken now could still see running (xid8 as a bigint). */
-async function snapshotXmin(sql: Sql): Promise<bigint> {
-  const r = await sql.query<{ x: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x`);
-  return BigInt(r.rows[0]!.x);
+/** A snapshot: the transactions it sees as finished, and the oldest it saw running. */
+interface Snapshot {
+  text: string;
+  xmin: bigint;
+}
+
+/**
+ * The snapshot a sweeping run's rows are judged by, taken under a SHARE lock on the default partition:
+ * no transaction then running had written there (writers hold their lock to the end), so a row there
+ * whose transaction id this snapshot sees as finished was committed before it. A subtransaction of a
+ * transaction still running would look finished (a snapshot lists top-level ids only); the one
+ * subtransaction that writes points (write.ts, the append's savepoint) locks the default partition
+ * before it writes anything, so it either finished before this snapshot or takes its id after it.
+ * Undefined when the lock is not granted in time: the run then deletes batch by batch.
+ */
+async function sweepSnapshot(sql: Sql, lockTimeoutMs: number): Promise<Snapshot | undefined> {
+  let snapshot: Snapshot | undefined;
+  const locked = await unlessBlocked(sql, lockTimeoutMs, async (tx) => {
+    await tx.exec(`LOCK TABLE points_default IN SHARE MODE`);
+    const r = await tx.query<{ s: string; x: string }>(`SELECT s::text AS s, pg_snapshot_xmin(s)::text AS x FROM pg_current_snapshot() s`);
+    snapshot = { text: r.rows[0]!.s, xmin: BigInt(r.rows[0]!.x) };
+  });
+  return locked ? snapshot : undefined;
 }
 
 /**
  * Ends a sweeping run: removes from the default partition the rows its batches compacted, with TRUNCATE
  * when that is every row there. The batches left their rows (reads meanwhile found each point twice,
  * hot and in its chunk, and kept one: the hot row wins on an equal timestamp); a row counts as
- * compacted when a batch's predicate took it and it was written by a transaction older than every
- * batch's snapshot (xmin before `sinceXid`, taken before the first batch), so each batch saw it with
- * the value it has now. A row written or changed since (late data, an overwrite) fails that test and
- * stays for the next run, as do rows no batch takes (an open day, a series made since). Under a SHARE
- * lock (writers wait, readers go on): nothing can arrive between the look and the removal.
+ * compacted when a batch's predicate took it and the snapshot taken before the first batch saw it
+ * (sweepSnapshot), so every batch saw it with the value it has now. A row written or changed since (late data, an
+ * overwrite, a transaction still open then) fails that test and stays for the next run, as do rows no
+ * batch takes (an open day, a series made since). Under a SHARE lock (writers wait, readers go on):
+ * nothing can arrive between the look and the removal.
  */
-async function sweepDefault(sql: Sql, sinceXid: bigint, ids: { lo: number; hi: number }, closed: Closed, lockTimeoutMs: number): Promise<void> {
+async function sweepDefault(sql: Sql, since: Snapshot, ids: { lo: number; hi: number }, closed: Closed, lockTimeoutMs: number): Promise<void> {
   await sql.transaction(async (tx) => {
     await tx.exec(`LOCK TABLE points_default IN SHARE MODE`);
-    // age(xmin) counts back from this transaction's own id.
+    // age(xmin) counts back from this transaction's own id, so a row's full id is now − age(xmin).
     const now = BigInt((await tx.query<{ x: string }>(`SELECT pg_current_xact_id()::text AS x`)).rows[0]!.x);
-    const span = now - sinceXid;
+    const span = now - since.xmin;
     // Two thousand million transactions during one run: too far for age(); the rows stay for the next run.
     if (span >= 2n ** 31n - 1n) return;
+    // Older than the snapshot's oldest running transaction: seen (frozen rows too, whose age is the
+    // largest). Younger: seen only if finished when it was taken — a transaction open elsewhere in the
+    // cluster then (another database's, a long report) must not hold back every row written since.
     const taken = `p.series_id BETWEEN $1 AND $2 AND p.ts < to_timestamp($3::float8 / 1000)
       AND (p.ts < to_timestamp($4::float8 / 1000) OR p.series_id IN (SELECT id FROM series WHERE id BETWEEN $1 AND $2 AND chunk_seconds = ${TWO_HOURS_S}))
-      AND age(p.xmin) > $5::int8`;
-    const params = [ids.lo, ids.hi, closed.twoHoursMs, closed.dayMs, span.toString()];
+      AND (age(p.xmin) > $5::int8 OR pg_visible_in_snapshot(($6::int8 - age(p.xmin))::text::xid8, $7::pg_snapshot))`;
+    const params = [ids.lo, ids.hi, closed.twoHoursMs, closed.dayMs, span.toString(), now.toString(), since.text];
     const others = await tx.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM points_default p WHERE NOT (${taken})) AS any`, params);
     if (!others.rows[0]!.any) await emptySlot(tx, 'points_default', lockTimeoutMs);
     else await tx.query(`DELETE FROM points_default p WHERE ${taken}`, params);

@@ -272,7 +272,9 @@ async function writeInTransaction(tx: Sql, plan: WritePlan, policy: DuplicatePol
   let checked = plan.checked;
   let appended = 0;
   if (plan.fresh.seriesIds.length) {
-    await tx.query('SAVEPOINT iv_append');
+    // The default partition is locked before the savepoint writes (and so takes an id): a sweeping
+    // compaction relies on it (compact.ts, sweepSnapshot).
+    await tx.exec('SAVEPOINT iv_append; LOCK TABLE points_default IN ROW EXCLUSIVE MODE');
     try {
       await append(tx, plan.fresh);
       await tx.query('RELEASE SAVEPOINT iv_append');
