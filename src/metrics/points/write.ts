@@ -273,8 +273,9 @@ async function writeInTransaction(tx: Sql, plan: WritePlan, policy: DuplicatePol
   let appended = 0;
   if (plan.fresh.seriesIds.length) {
     // The default partition is locked before the savepoint writes (and so takes an id): a sweeping
-    // compaction relies on it (compact.ts, sweepSnapshot).
-    await tx.exec('SAVEPOINT iv_append; LOCK TABLE points_default IN ROW EXCLUSIVE MODE');
+    // compaction relies on it (compact.ts, sweepSnapshot). The parent first, as the INSERT and DDL on
+    // partitions lock them.
+    await tx.exec('SAVEPOINT iv_append; LOCK TABLE ONLY points IN ROW EXCLUSIVE MODE; LOCK TABLE points_default IN ROW EXCLUSIVE MODE');
     try {
       await append(tx, plan.fresh);
       await tx.query('RELEASE SAVEPOINT iv_append');
