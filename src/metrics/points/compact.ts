@@ -1327,9 +1327,17 @@ async function analyzeIfStale(sql: Sql): Promise<void> {
   const changed = Math.max(Number(row.changed ?? 0), (Number(row.pages) - Math.max(0, Number(row.relpages))) * HOT_ROWS_PER_PAGE);
   if (changed < STALE_MIN_ROWS || changed < 0.1 * tuples) return;
   await unlessBlocked(sql, 200, async (tx) => {
-    await tx.exec('ANALYZE points_default');
+    await tx.exec(`SET LOCAL default_statistics_target = ${STALE_STATISTICS_TARGET}; ANALYZE points_default`);
   });
 }
+
+/**
+ * The statistics target of that ANALYZE: a sample of 300 × 10 rows, not the default 30,000, which on a
+ * backfill reads every page (157 rows a page). Ten histogram buckets of series ids are enough to size
+ * the first batch (the next ones follow what the batches read). Measured on the embedded store, 3.15 M
+ * rows (30 series × a year at 5 min): 45 ms instead of 290, 5–6% of the run's CPU, the same batches.
+ */
+const STALE_STATISTICS_TARGET = 10;
 
 /** Hot rows a full page holds: a 48-byte tuple (header, series id, time, value) and its 4-byte line pointer. */
 const HOT_ROWS_PER_PAGE = 157;
