@@ -1372,10 +1372,10 @@ async function sweepSnapshot(sql: Sql, lockTimeoutMs: number): Promise<Snapshot 
  * when that is every row there. The batches left their rows (reads meanwhile found each point twice,
  * hot and in its chunk, and kept one: the hot row wins on an equal timestamp); a row counts as
  * compacted when a batch's predicate took it and the snapshot taken before the first batch saw it
- * (sweepSnapshot), so every batch saw it with the value it has now. A row written or changed since (late data, an
- * overwrite, a transaction still open then) fails that test and stays for the next run, as do rows no
- * batch takes (an open day, a series made since). Under a SHARE lock (writers wait, readers go on):
- * nothing can arrive between the look and the removal.
+ * (sweepSnapshot), so every batch saw it with the value it has now. A row written or changed since
+ * (late data, an overwrite, a transaction still open then) fails that test and stays for the next run,
+ * as do rows no batch takes (an open day, a series made since). Under a SHARE lock (writers wait,
+ * readers go on): nothing can arrive between the look and the removal.
  */
 async function sweepDefault(sql: Sql, since: Snapshot, ids: { lo: number; hi: number }, closed: Closed, lockTimeoutMs: number): Promise<void> {
   await sql.transaction(async (tx) => {
