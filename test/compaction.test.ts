@@ -438,6 +438,26 @@ for (const kind of storeKinds) {
       const before = cut(all, epoch - DAY_MS, epoch);
       assertRollup(await rollupOf(sql, 'rollups_5m', id, epoch - DAY_MS), computeRollup(before.t, before.v, 300_000), '5m of 1999-12-31');
     });
+
+    test('a series begun one point before its window closed gets its width from its later points', async () => {
+      const width = async (id: number) => (await sql.query<{ chunk_seconds: number | null }>(`SELECT chunk_seconds FROM series WHERE id = $1`, [id])).rows[0]!.chunk_seconds;
+      // At NOW the 08:00 window of day 2 is closed and the 10:00 one open: one point at 09:59:45, then
+      // a point every 15 s.
+      const dense = await newSeries(sql, orgId, 'begun.dense');
+      const d = { t: timesFor(D0 + DAY_MS + 10 * H - 15_000, NOW, 15_000), v: valuesFor(501, 21) };
+      await insertHot(sql, dense, d);
+      // The same single closed point, then nothing for an hour: a sparse series.
+      const sparse = await newSeries(sql, orgId, 'begun.sparse');
+      const p = { t: Float64Array.of(D0 + DAY_MS + 10 * H - 15_000, D0 + DAY_MS + 11 * H), v: Float64Array.of(1, 2) };
+      await insertHot(sql, sparse, p);
+      const r = await compactClosedWindows(sql, NOW);
+      assert.equal(r.points, 1, 'the dense series\' closed point; the sparse one\'s day is open');
+      assert.equal(await width(dense), 7200);
+      assert.deepEqual((await chunksOf(sql, dense)).map((c) => c.windowStartMs), [D0 + DAY_MS + 8 * H]);
+      assert.equal(await width(sparse), 86_400);
+      assertSamePoints(await hotOf(sql, sparse), p, 'still hot');
+      assertSamePoints(await storedOf(sql, dense), d, 'every point once');
+    });
   });
 }
 

@@ -318,6 +318,15 @@ interface BatchResult {
 }
 
 /** The width of a new series: from the spacing of its newest closed points (at most WIDTH_SAMPLE). */
+/** A series' oldest hot timestamps (WIDTH_SAMPLE at most), ascending. */
+async function firstHotTimes(tx: Sql, id: number): Promise<Float64Array> {
+  const r = await tx.query<{ t: number }>(
+    `SELECT (extract(epoch FROM ts) * 1000)::float8 AS t FROM points WHERE series_id = $1 ORDER BY ts LIMIT ${WIDTH_SAMPLE}`,
+    [id],
+  );
+  return Float64Array.from(r.rows, (row) => Number(row.t));
+}
+
 function widthOf(t: Float64Array): ChunkSeconds {
   return chooseChunkSeconds(t.subarray(Math.max(0, t.length - WIDTH_SAMPLE)));
 }
@@ -378,7 +387,10 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
     let width = row.chunk_seconds === null ? null : (Number(row.chunk_seconds) as ChunkSeconds);
     const whole = b.slots !== undefined;
     if (width === null) {
-      width = widthOf(whole ? hot.t : hot.t.subarray(0, lowerBound(hot.t, closed.twoHoursMs)));
+      const sample = whole ? hot.t : hot.t.subarray(0, lowerBound(hot.t, closed.twoHoursMs));
+      // One point has no spacing (a series begun just before its window closed): its first hot points,
+      // the open windows' too, tell it.
+      width = widthOf(sample.length >= 2 ? sample : await firstHotTimes(tx, id));
       chosen.push({ id, width });
     }
     const n = whole || width === TWO_HOURS_S ? hot.t.length : lowerBound(hot.t, closed.dayMs);
