@@ -4,7 +4,7 @@ import type { Sql } from '../store/sql.js';
 import { insertDeadLetters } from './dead-letters.js';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.js';
 import { checkItem, isItemError, type ItemError, type MetricPoint } from './validate.js';
-import { preparePoints, rememberWritten, writePrepared } from './write-points.js';
+import { inTransactionWriting, preparePoints, rememberWritten, writePrepared, type PreparedPoints } from './write-points.js';
 import type { Clock } from '../core/clock.js';
 import type { Labels } from '../core/labels.js';
 import type { IngestStats } from './ingest-stats.js';
@@ -139,8 +139,8 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
     const prepared = await preparePoints(deps.sql, req.orgId, points, settings.duplicatePolicy, now.getTime(), deps.cache);
     // The raw item as sent (before defaults and mapping): reprocessing applies the source again.
     const deadLetters = errors.map((e, j) => ({ source: via.label, sourceId: via.sourceId, requestId: req.requestId, raw: rejectedRaw[j], error: e }));
-    const write = async (tx: Sql, alone: boolean): Promise<IngestReply> => {
-      const { accepted, duplicates } = await writePrepared(tx, prepared, settings.duplicatePolicy, { alone });
+    const write = async (tx: Sql, alone: boolean, points: PreparedPoints): Promise<IngestReply> => {
+      const { accepted, duplicates } = await writePrepared(tx, points, settings.duplicatePolicy, { alone });
       await insertDeadLetters(tx, req.orgId, deadLetters, now);
       const reply: IngestReply = { accepted, rejected: errors.length, duplicates, dropped, errors };
       if (idem) await completeIdempotencyKey(tx, req.orgId, idem.key, 200, reply);
@@ -149,7 +149,7 @@ export async function ingest(deps: IngestDeps, req: IngestRequest): Promise<Inge
     // The common case (no rejects, no key) writes only points: a single statement when every point is
     // fresh (or only checked against hot rows), no transaction round trips.
     const alone = !idem && !deadLetters.length;
-    const body = await retryingDeadlocks(() => (alone ? write(deps.sql, true) : deps.sql.transaction((tx) => write(tx, false))));
+    const body = await retryingDeadlocks(() => (alone ? write(deps.sql, true, prepared) : inTransactionWriting(deps.sql, prepared, (tx, points) => write(tx, false, points))));
     // Committed: remember each series' newest stored time (never before the commit: a rolled-back
     // write would leave the memory ahead of the store).
     rememberWritten(prepared, deps.cache);

@@ -1,6 +1,6 @@
 import type { SeriesCache } from '../metrics/series-cache.js';
 import { resolveSeries, type PointRows, type SeriesRef } from '../metrics/series-store.js';
-import { planWrite, writePoints, type WritePlan } from '../metrics/points/write.js';
+import { checkingAll, isUniqueViolation, planWrite, writePoints, type WritePlan } from '../metrics/points/write.js';
 import type { Sql } from '../store/sql.js';
 import { IdTable } from '../metrics/points/id-table.js';
 import { seriesIdentity } from '../core/labels.js';
@@ -109,6 +109,20 @@ export async function writePrepared(tx: Sql, prepared: PreparedPoints, policy: '
   if (policy === 'reject') return { accepted: inserted, duplicates: duplicates + prepared.batchDuplicates };
   // overwrite: every valid point is stored (the newest value wins); duplicates says how many replaced one.
   return { accepted: inserted + duplicates + prepared.batchDuplicates, duplicates: duplicates + prepared.batchDuplicates };
+}
+
+/**
+ * Runs `fn` in a transaction, which writes `prepared` (writePrepared, not alone) with whatever else goes
+ * with the points. When the append met a point another process stored since this one last looked (a
+ * unique violation: the whole transaction rolled back), runs it once more with every point checked.
+ */
+export async function inTransactionWriting<T>(sql: Sql, prepared: PreparedPoints, fn: (tx: Sql, prepared: PreparedPoints) => Promise<T>): Promise<T> {
+  try {
+    return await sql.transaction((tx) => fn(tx, prepared));
+  } catch (err) {
+    if (!prepared.plan.fresh.seriesIds.length || !isUniqueViolation(err)) throw err;
+  }
+  return sql.transaction((tx) => fn(tx, { ...prepared, plan: checkingAll(prepared.plan) }));
 }
 
 /** After the commit of {@link writePrepared}: the process remembers each series' newest stored time. */

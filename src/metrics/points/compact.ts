@@ -1283,7 +1283,7 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
     await analyzeIfStale(sql);
     const estimate = await estimateRows(sql, closed.twoHoursMs, lo, hi);
     const lockTimeoutMs = options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS;
-    const sweepSince = estimate >= (options.sweepMinRows ?? SWEEP_MIN_ROWS) ? await sweepSnapshot(sql, lockTimeoutMs) : undefined;
+    const sweepSince = estimate >= (options.sweepMinRows ?? SWEEP_MIN_ROWS) ? await currentSnapshot(sql) : undefined;
     let done = 0;
     let rate = estimate / (hi - lo + 1);
     for (let from = lo; from <= hi; ) {
@@ -1361,22 +1361,14 @@ interface Snapshot {
 }
 
 /**
- * The snapshot a sweeping run's rows are judged by, taken under a SHARE lock on the default partition:
- * no transaction then running had written there (writers hold their lock to the end), so a row there
- * whose transaction id this snapshot sees as finished was committed before it. A subtransaction of a
- * transaction still running would look finished (a snapshot lists top-level ids only); the one
- * subtransaction that writes points (write.ts, the append's savepoint) locks the default partition
- * before it writes anything, so it either finished before this snapshot or takes its id after it.
- * Undefined when the lock is not granted in time: the run then deletes batch by batch.
+ * The snapshot a sweeping run's rows are judged by, taken before its first batch. A row whose
+ * transaction this snapshot sees as finished was committed before it (or is dead). A snapshot lists
+ * top-level transactions only, so a subtransaction of one still running would look finished: no
+ * subtransaction writes points (write.ts appends without a savepoint).
  */
-async function sweepSnapshot(sql: Sql, lockTimeoutMs: number): Promise<Snapshot | undefined> {
-  let snapshot: Snapshot | undefined;
-  const locked = await unlessBlocked(sql, lockTimeoutMs, async (tx) => {
-    await tx.exec(`LOCK TABLE points_default IN SHARE MODE`);
-    const r = await tx.query<{ s: string; x: string }>(`SELECT s::text AS s, pg_snapshot_xmin(s)::text AS x FROM pg_current_snapshot() s`);
-    snapshot = { text: r.rows[0]!.s, xmin: BigInt(r.rows[0]!.x) };
-  });
-  return locked ? snapshot : undefined;
+async function currentSnapshot(sql: Sql): Promise<Snapshot> {
+  const r = await sql.query<{ s: string; x: string }>(`SELECT s::text AS s, pg_snapshot_xmin(s)::text AS x FROM pg_current_snapshot() s`);
+  return { text: r.rows[0]!.s, xmin: BigInt(r.rows[0]!.x) };
 }
 
 /**
@@ -1384,13 +1376,15 @@ async function sweepSnapshot(sql: Sql, lockTimeoutMs: number): Promise<Snapshot 
  * when that is every row there. The batches left their rows (reads meanwhile found each point twice,
  * hot and in its chunk, and kept one: the hot row wins on an equal timestamp); a row counts as
  * compacted when a batch's predicate took it and the snapshot taken before the first batch saw it
- * (sweepSnapshot), so every batch saw it with the value it has now. A row written or changed since
+ * (currentSnapshot), so every batch saw it with the value it has now. A row written or changed since
  * (late data, an overwrite, a transaction still open then) fails that test and stays for the next run,
  * as do rows no batch takes (an open day, a series made since). Under a SHARE lock (writers wait,
- * readers go on): nothing can arrive between the look and the removal.
+ * readers go on): nothing can arrive between the look and the removal. A lock not granted within
+ * `lockTimeoutMs` (a writer's transaction held open there) removes nothing: the next run takes the
+ * rows again, as after a run stopped midway, rather than queue every writer behind the wait.
  */
 async function sweepDefault(sql: Sql, since: Snapshot, ids: { lo: number; hi: number }, closed: Closed, lockTimeoutMs: number): Promise<void> {
-  await sql.transaction(async (tx) => {
+  await unlessBlocked(sql, lockTimeoutMs, async (tx) => {
     await tx.exec(`LOCK TABLE points_default IN SHARE MODE`);
     // age(xmin) counts back from this transaction's own id, so a row's full id is now − age(xmin).
     const now = BigInt((await tx.query<{ x: string }>(`SELECT pg_current_xact_id()::text AS x`)).rows[0]!.x);

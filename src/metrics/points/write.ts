@@ -166,7 +166,8 @@ export async function planWrite(sql: Sql, rows: PointRows, nowMs: number, memory
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
+/** True for PostgreSQL's unique violation (23505). */
+export const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
 
 const appendStatement = `INSERT INTO points (series_id, ts, value) ${batchRows}`;
 
@@ -249,14 +250,23 @@ function hasOld(rows: PointRows, cutoffMs: number): boolean {
 /**
  * Stores a planned batch. `alone`: `sql` is not inside a transaction and nothing else is written
  * with these points, so a batch that needs one statement runs without a transaction (and one that
- * needs more opens its own). Otherwise `sql` is a transaction and the append runs in a savepoint.
+ * needs more opens its own). Otherwise `sql` is a transaction: when its fresh points meet a point
+ * another process stored since this one last looked, the unique violation aborts that transaction,
+ * and the caller runs it again with {@link checkingAll} (write-points.ts, inTransactionWriting).
  * Returns after the statements ran; with `alone` that is after the commit.
  */
 export async function writePoints(sql: Sql, plan: WritePlan, policy: DuplicatePolicy, opts: { alone: boolean }): Promise<WriteCounts> {
   const { fresh, checked, cutoffMs } = plan;
   if (!opts.alone) return writeInTransaction(sql, plan, policy);
   if (!fresh.seriesIds.length) return hasOld(checked, cutoffMs) ? sql.transaction((tx) => writeChecked(tx, checked, policy, cutoffMs)) : writeChecked(sql, checked, policy, cutoffMs);
-  if (checked.seriesIds.length) return sql.transaction((tx) => writeInTransaction(tx, plan, policy));
+  if (checked.seriesIds.length) {
+    try {
+      return await sql.transaction((tx) => writeInTransaction(tx, plan, policy));
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+    return sql.transaction((tx) => writeInTransaction(tx, checkingAll(plan), policy));
+  }
   try {
     await appendGrouped(sql, fresh);
     return { inserted: fresh.seriesIds.length, duplicates: 0 };
@@ -268,27 +278,20 @@ export async function writePoints(sql: Sql, plan: WritePlan, policy: DuplicatePo
   return writeChecked(sql, fresh, policy, cutoffMs);
 }
 
+/**
+ * The append and the checked write in the caller's transaction. No savepoint around the append: a
+ * subtransaction's rows would look finished to a sweeping compaction's snapshot while their
+ * transaction still ran (a snapshot lists top-level transactions only; compact.ts, sweepDefault).
+ */
 async function writeInTransaction(tx: Sql, plan: WritePlan, policy: DuplicatePolicy): Promise<WriteCounts> {
-  let checked = plan.checked;
-  let appended = 0;
-  if (plan.fresh.seriesIds.length) {
-    // The default partition is locked before the savepoint writes (and so takes an id): a sweeping
-    // compaction relies on it (compact.ts, sweepSnapshot). The parent first, as the INSERT and DDL on
-    // partitions lock them.
-    await tx.exec('SAVEPOINT iv_append; LOCK TABLE ONLY points IN ROW EXCLUSIVE MODE; LOCK TABLE points_default IN ROW EXCLUSIVE MODE');
-    try {
-      await append(tx, plan.fresh);
-      await tx.query('RELEASE SAVEPOINT iv_append');
-      appended = plan.fresh.seriesIds.length;
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      await tx.query('ROLLBACK TO SAVEPOINT iv_append');
-      await tx.query('RELEASE SAVEPOINT iv_append');
-      checked = concatRows(checked, plan.fresh);
-    }
-  }
-  const c = await writeChecked(tx, checked, policy, plan.cutoffMs);
-  return { inserted: appended + c.inserted, duplicates: c.duplicates };
+  if (plan.fresh.seriesIds.length) await append(tx, plan.fresh);
+  const c = await writeChecked(tx, plan.checked, policy, plan.cutoffMs);
+  return { inserted: plan.fresh.seriesIds.length + c.inserted, duplicates: c.duplicates };
+}
+
+/** The plan with every point checked: for a transaction whose append met a stored point, run again. */
+export function checkingAll(plan: WritePlan): WritePlan {
+  return { ...plan, fresh: emptyRows(), checked: concatRows(plan.checked, plan.fresh) };
 }
 
 // ---------------------------------------------------------------------------------------------
