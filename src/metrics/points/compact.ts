@@ -1226,14 +1226,16 @@ async function compactSlots(sql: Sql, slots: readonly Partition[], closed: Close
  * True when this run will likely write 5-minute rollups: some series has two-hour windows (30 s or
  * faster: the only ones whose days earn them), or the closed slots about to be compacted hold, by the
  * planner's row counts, the two-hour windows' density (DENSE_POINTS_PER_2H a series on average) for
- * series compacted the first time. A guess either way costs little: a partition made for nothing, or
+ * series compacted the first time. A slot is never analysed (its row count is −1, unknown): its full
+ * pages' rows count instead. A guess either way costs little: a partition made for nothing, or
  * one batch started over.
  */
 export async function fiveMinuteRowsLikely(sql: Sql, slots: readonly Partition[]): Promise<boolean> {
   const r = await sql.query<{ two_hour: boolean; series: number | string; slot_rows: number | string | null }>(
     `SELECT EXISTS (SELECT 1 FROM series WHERE chunk_seconds = ${TWO_HOURS_S}) AS two_hour,
             (SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE (SELECT count(*) FROM series) END FROM pg_class c WHERE c.oid = 'series'::regclass) AS series,
-            (SELECT avg(c.reltuples) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1::text[]) AND c.reltuples > 0) AS slot_rows`,
+            (SELECT avg(CASE WHEN c.reltuples >= 0 THEN c.reltuples ELSE pg_relation_size(c.oid) / current_setting('block_size')::int * ${HOT_ROWS_PER_PAGE} END)
+               FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY($1::text[])) AS slot_rows`,
     [slots.map((s) => s.name)],
   );
   const row = r.rows[0]!;
