@@ -1,6 +1,6 @@
 import type { SeriesCache } from '../metrics/series-cache.js';
 import { resolveSeries, type PointRows, type SeriesRef } from '../metrics/series-store.js';
-import { checkingAll, isUniqueViolation, planWrite, writePoints, type WritePlan } from '../metrics/points/write.js';
+import { inTransactionRechecking, planWrite, writePoints, type WritePlan } from '../metrics/points/write.js';
 import type { Sql } from '../store/sql.js';
 import { IdTable } from '../metrics/points/id-table.js';
 import { seriesIdentity } from '../core/labels.js';
@@ -116,13 +116,8 @@ export async function writePrepared(tx: Sql, prepared: PreparedPoints, policy: '
  * with the points. When the append met a point another process stored since this one last looked (a
  * unique violation: the whole transaction rolled back), runs it once more with every point checked.
  */
-export async function inTransactionWriting<T>(sql: Sql, prepared: PreparedPoints, fn: (tx: Sql, prepared: PreparedPoints) => Promise<T>): Promise<T> {
-  try {
-    return await sql.transaction((tx) => fn(tx, prepared));
-  } catch (err) {
-    if (!prepared.plan.fresh.seriesIds.length || !isUniqueViolation(err)) throw err;
-  }
-  return sql.transaction((tx) => fn(tx, { ...prepared, plan: checkingAll(prepared.plan) }));
+export function inTransactionWriting<T>(sql: Sql, prepared: PreparedPoints, fn: (tx: Sql, prepared: PreparedPoints) => Promise<T>): Promise<T> {
+  return inTransactionRechecking(sql, prepared.plan, (tx, plan) => fn(tx, plan === prepared.plan ? prepared : { ...prepared, plan }));
 }
 
 /** After the commit of {@link writePrepared}: the process remembers each series' newest stored time. */

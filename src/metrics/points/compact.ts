@@ -317,7 +317,6 @@ interface BatchResult {
   read: number;
 }
 
-/** The width of a new series: from the spacing of its newest closed points (at most WIDTH_SAMPLE). */
 /** A series' oldest hot timestamps (WIDTH_SAMPLE at most), ascending. */
 async function firstHotTimes(tx: Sql, id: number): Promise<Float64Array> {
   const r = await tx.query<{ t: number }>(
@@ -327,6 +326,7 @@ async function firstHotTimes(tx: Sql, id: number): Promise<Float64Array> {
   return Float64Array.from(r.rows, (row) => Number(row.t));
 }
 
+/** The width of a new series: from the spacing of its newest closed points (at most WIDTH_SAMPLE). */
 function widthOf(t: Float64Array): ChunkSeconds {
   return chooseChunkSeconds(t.subarray(Math.max(0, t.length - WIDTH_SAMPLE)));
 }
@@ -1284,7 +1284,6 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
     // a backfill's many rows, read only and swept at the end (sweepDefault).
     await analyzeIfStale(sql);
     const estimate = await estimateRows(sql, closed.twoHoursMs, lo, hi);
-    const lockTimeoutMs = options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS;
     const sweepSince = estimate >= (options.sweepMinRows ?? SWEEP_MIN_ROWS) ? await currentSnapshot(sql) : undefined;
     let done = 0;
     let rate = estimate / (hi - lo + 1);
@@ -1301,7 +1300,7 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
       rate = Math.max(read / (last - from + 1), Math.max(0, estimate - done) / Math.max(1, hi - last));
       from = last + 1;
     }
-    if (sweepSince !== undefined) await sweepDefault(sql, sweepSince, { lo, hi }, closed, lockTimeoutMs);
+    if (sweepSince !== undefined) await sweepDefault(sql, sweepSince, { lo, hi }, closed, options.truncateLockTimeoutMs ?? HOT_LOCK_TIMEOUT_MS);
   });
   return { ...total, series: series.size, ms: performance.now() - t0, ran };
 }

@@ -166,8 +166,7 @@ export async function planWrite(sql: Sql, rows: PointRows, nowMs: number, memory
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/** True for PostgreSQL's unique violation (23505). */
-export const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
+const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
 
 const appendStatement = `INSERT INTO points (series_id, ts, value) ${batchRows}`;
 
@@ -252,21 +251,14 @@ function hasOld(rows: PointRows, cutoffMs: number): boolean {
  * with these points, so a batch that needs one statement runs without a transaction (and one that
  * needs more opens its own). Otherwise `sql` is a transaction: when its fresh points meet a point
  * another process stored since this one last looked, the unique violation aborts that transaction,
- * and the caller runs it again with {@link checkingAll} (write-points.ts, inTransactionWriting).
+ * and the caller runs it again with every point checked ({@link inTransactionRechecking}).
  * Returns after the statements ran; with `alone` that is after the commit.
  */
 export async function writePoints(sql: Sql, plan: WritePlan, policy: DuplicatePolicy, opts: { alone: boolean }): Promise<WriteCounts> {
   const { fresh, checked, cutoffMs } = plan;
   if (!opts.alone) return writeInTransaction(sql, plan, policy);
   if (!fresh.seriesIds.length) return hasOld(checked, cutoffMs) ? sql.transaction((tx) => writeChecked(tx, checked, policy, cutoffMs)) : writeChecked(sql, checked, policy, cutoffMs);
-  if (checked.seriesIds.length) {
-    try {
-      return await sql.transaction((tx) => writeInTransaction(tx, plan, policy));
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-    }
-    return sql.transaction((tx) => writeInTransaction(tx, checkingAll(plan), policy));
-  }
+  if (checked.seriesIds.length) return inTransactionRechecking(sql, plan, (tx, p) => writeInTransaction(tx, p, policy));
   try {
     await appendGrouped(sql, fresh);
     return { inserted: fresh.seriesIds.length, duplicates: 0 };
@@ -289,9 +281,19 @@ async function writeInTransaction(tx: Sql, plan: WritePlan, policy: DuplicatePol
   return { inserted: plan.fresh.seriesIds.length + c.inserted, duplicates: c.duplicates };
 }
 
-/** The plan with every point checked: for a transaction whose append met a stored point, run again. */
-export function checkingAll(plan: WritePlan): WritePlan {
-  return { ...plan, fresh: emptyRows(), checked: concatRows(plan.checked, plan.fresh) };
+/**
+ * Runs `fn`, which writes `plan` (writePoints, not alone) with whatever else goes with the points, in a
+ * transaction. When the append met a point another process stored since this one last looked (a unique
+ * violation: the whole transaction rolled back), runs it once more with every point checked.
+ */
+export async function inTransactionRechecking<T>(sql: Sql, plan: WritePlan, fn: (tx: Sql, plan: WritePlan) => Promise<T>): Promise<T> {
+  try {
+    return await sql.transaction((tx) => fn(tx, plan));
+  } catch (err) {
+    if (!plan.fresh.seriesIds.length || !isUniqueViolation(err)) throw err;
+  }
+  const checkingAll: WritePlan = { ...plan, fresh: emptyRows(), checked: concatRows(plan.checked, plan.fresh) };
+  return sql.transaction((tx) => fn(tx, checkingAll));
 }
 
 // ---------------------------------------------------------------------------------------------
