@@ -24,9 +24,10 @@
 //      (the year set's ≥ 10M compacted points and the rest): its time and the sizes before and after.
 // One figure a line with its target; bench/results/storage.json (BENCH_RESULTS_DIR to write elsewhere).
 // Smaller smoke runs: BENCH_SCRAPE_SERIES=100 BENCH_SCRAPE_STEPS=200 BENCH_NAB_FILES=5 BENCH_YEAR_SERIES=5
-// BENCH_YEAR_DAYS=30 BENCH_READ_RUNS=10 BENCH_BUCKET_RUNS=3; BENCH_STORES=postgres|embedded; NAB_DIR
+// BENCH_YEAR_DAYS=30 BENCH_READ_RUNS=10 BENCH_BUCKET_RUNS=3; BENCH_STORES=postgres|embedded; BENCH_CPU_PROF=DIR writes a CPU profile of each timed compaction there; NAB_DIR
 // points at the corpus (default ../shared/datasets/nab; skipped with a message when absent).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import { compactClosedWindows } from '../src/metrics/points/compact.js';
@@ -120,12 +121,33 @@ function warmEncoders(series = 200, steps = 1000): { points: number; firstMs: nu
   return { points: series * steps, firstMs, againMs: pass() };
 }
 
+/**
+ * With BENCH_CPU_PROF=DIR, a V8 CPU profile of this process (PGlite's WebAssembly included) from now
+ * until the returned function is called, written to DIR/LABEL.cpuprofile (bench/profile-summary.ts).
+ */
+async function profiler(label: string): Promise<(() => Promise<void>) | undefined> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${label}.cpuprofile`), JSON.stringify(profile));
+  };
+}
+
 /** Runs compactClosedWindows at `nowMs` and measures it: wall time and CPU of node and PostgreSQL. */
-async function timedCompaction(sql: Sql, nowMs: number, database: string | undefined, expected?: number) {
+async function timedCompaction(sql: Sql, nowMs: number, database: string | undefined, expected?: number, label?: string) {
+  const profile = label ? await profiler(label) : undefined;
   const cpu = await cpuMeter(process.pid, database);
   const t0 = performance.now();
   const outcome = await compactClosedWindows(sql, nowMs);
   const ms = performance.now() - t0;
+  await profile?.();
   const points = outcome.points;
   if (expected !== undefined && points !== expected) throw new Error(`compaction moved ${points} points, ${expected} expected`);
   const share: CpuShare = await cpu();
@@ -345,7 +367,7 @@ async function runStore(kind: Kind): Promise<Record<string, unknown>> {
     // process spends ~0.25 CPU s a million points compiling them (printed below).
     const warm = warmEncoders();
     log(kind, `b. encoders compiled first (${warm.points.toLocaleString('en')} scrape-shaped points encoded, not stored): ${warm.firstMs} CPU ms, the same again ${warm.againMs} ms`);
-    const c2 = await timedCompaction(q, Date.now(), store.database, scrapePoints);
+    const c2 = await timedCompaction(q, Date.now(), store.database, scrapePoints, `compaction-scrape-${kind}`);
     await vacuumPoints(q);
     const s2 = await pointTableBytes(q);
     const scrapeStored = await storedPoints(q, 'bench.storage');
@@ -391,7 +413,7 @@ async function runStore(kind: Kind): Promise<Record<string, unknown>> {
     const yearIds: number[] = [];
     for (let i = 0; i < settings.yearSeries; i++) yearIds.push(await generatedSeries(s, orgId, 'bench.year', { s: String(i) }, yearStart, settings.yearStepS * 1000, perSeries, i));
     const insertMs = Math.round(performance.now() - ti);
-    const c3 = await timedCompaction(s, Date.now(), store.database, yearPoints);
+    const c3 = await timedCompaction(s, Date.now(), store.database, yearPoints, `compaction-year-${kind}`);
     await vacuumPoints(s);
     log(kind, `d. year set: ${fmtInt(yearPoints)} points (${settings.yearSeries} series × ${settings.yearDays} d at 5 min) inserted in ${insertMs} ms`);
     log(kind, `b. compaction ${fmtInt(c3.pointsPerSecond)} points/s wall (${fmtInt(yearPoints)} points in ${c3.ms} ms; ${cpuLine(c3)}; ${c3.pointsPerCpuSecond !== undefined ? fmtInt(c3.pointsPerCpuSecond) : '?'} points per CPU second)   target ≥ 1,000,000 per core`);

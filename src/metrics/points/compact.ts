@@ -38,6 +38,7 @@ import { ensurePartitions, forgetPartitions, listPartitions, missingPartitions, 
 import { PACK_BYTES, packRuns } from './chunk-pack.js';
 import { HOT_LOCK_TIMEOUT_MS, listHotPartitions } from './hot-partitions.js';
 import { unpackPoints } from './packed.js';
+import { sortedUnique } from './sort-points.js';
 import { lowerBound, mergeNewerWins } from './arrays.js';
 import { mergeDays } from './series-rollups.js';
 
@@ -118,32 +119,7 @@ export async function withCompactionLock(sql: Sql, fn: () => Promise<void>): Pro
 }
 
 // ------------------------------------------------------------------------------------------------
-// Packed columns (string_agg of timestamptz_send / float8send): bytes instead of a row object a point
-
-
-
-/**
- * Sorts points by time (string_agg's order is not guaranteed) and keeps one point a timestamp (the
- * last: only sub-millisecond rows could collide, and the store writes none). In place when sorted.
- */
-function sortedUnique(t: Float64Array, v: Float64Array): { t: Float64Array; v: Float64Array } {
-  let sorted = true;
-  for (let i = 1; i < t.length && sorted; i++) sorted = t[i - 1]! < t[i]!;
-  if (sorted) return { t, v };
-  const order = new Uint32Array(t.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => t[a]! - t[b]! || a - b);
-  const ot = new Float64Array(t.length);
-  const ov = new Float64Array(t.length);
-  let n = 0;
-  for (const i of order) {
-    if (n > 0 && ot[n - 1] === t[i]) n--;
-    ot[n] = t[i]!;
-    ov[n] = v[i]!;
-    n++;
-  }
-  return { t: ot.subarray(0, n), v: ov.subarray(0, n) };
-}
+// Points (unpacked from string_agg of timestamptz_send / float8send, sorted by sort-points.ts)
 
 /** Merges two ascending point sets; on an equal timestamp `newer` wins. */
 export function mergePoints(older: { t: Float64Array; v: Float64Array }, newer: { t: Float64Array; v: Float64Array }): { t: Float64Array; v: Float64Array } {
