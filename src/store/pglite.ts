@@ -1,5 +1,6 @@
 import { PGlite, type QueryOptions as PgliteQueryOptions } from '@electric-sql/pglite';
 import { answers, type QueryResult, type Sql } from './sql.js';
+import { dataRows, extendedQuery, type WireParam, type WireRow } from './wire.js';
 
 export interface PgliteOptions {
   /** Data directory; in memory when absent. */
@@ -42,6 +43,7 @@ function executor(q: Queryable, db: PGlite, inTransaction: boolean, binary = bin
       const r = await q.query<R>(text, params as unknown[] | undefined, hasBytes(params) ? binary : undefined);
       return { rows: r.rows, rowCount: rowCount(r.rows.length, r.affectedRows) };
     },
+    queryBinary: (text: string, params?: readonly WireParam[]) => rawRows(db, inTransaction, text, params ?? []),
     async exec<R>(script: string): Promise<QueryResult<R>> {
       const results = await q.exec(script);
       const last = results[results.length - 1];
@@ -59,6 +61,25 @@ function executor(q: Queryable, db: PGlite, inTransaction: boolean, binary = bin
     },
   };
   return self;
+}
+
+/**
+ * One statement through PGlite's raw protocol entry point with binary results (wire.ts). Measured on
+ * compaction's packing SELECT of 1M hot points (16 MB of bytea): 0.50–0.58 CPU s against 0.56–0.67 by
+ * `query`, whose hex text PGlite decodes to a string and Buffer.from decodes again. Taken under the
+ * same locks as PGlite's own query (outside a transaction block its transaction lock too), so no
+ * other statement's protocol messages interleave with these.
+ */
+async function rawRows(db: PGlite, inTransaction: boolean, text: string, params: readonly WireParam[]): Promise<WireRow[]> {
+  const message = extendedQuery(text, params);
+  const run = () =>
+    db._runExclusiveQuery(async () => {
+      const parts: Uint8Array[] = [];
+      // Each part is a view of WebAssembly memory, reused once the callback returns: copied.
+      await db.execProtocolRawStream(message, { syncToFs: false, onRawData: (d) => parts.push(d.slice()) });
+      return dataRows(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    });
+  return inTransaction ? run() : db._runExclusiveTransaction(run);
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { WireParam, WireRow } from './wire.js';
+
 /**
  * The tiny SQL executor both drivers satisfy (PostgreSQL through `pg`, the embedded store through
  * PGlite). All SQL is PostgreSQL; store modules are written once against this interface.
@@ -8,11 +10,12 @@ export interface QueryResult<R> {
 }
 
 /**
- * There is deliberately no binary result format: `pg` (8.23) reads every DataRow field as UTF-8 text
+ * There is no binary result format through `pg`: `pg` (8.23) reads every DataRow field as UTF-8 text
  * and turns it back into bytes, so `binary: true` silently corrupts any byte ≥ 0x80 (bytea, float8,
  * int4 1000 → 1007; brianc/node-postgres#3495). Large byte columns travel as base64 text instead
  * (`encode(x, 'base64')`, decoded with Buffer.from(s, 'base64')): 1.33 bytes a byte instead of hex's 2,
- * and decoded several times faster.
+ * and decoded several times faster. The embedded store has one (`queryBinary`, below), used where a
+ * statement returns megabytes (compaction's packed hot points).
  */
 export interface QueryOptions {
   /** A name unique to this statement's text: a prepared statement on PostgreSQL. */
@@ -28,6 +31,12 @@ export interface Sql {
    * (one name, one text, always). PGlite runs in process and ignores it.
    */
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>>;
+  /**
+   * A read-only statement whose result columns come back in PostgreSQL's binary format, unparsed
+   * (wire.ts: a bytea is its bytes, an int8 8 bytes big-endian). Only where it is cheaper than
+   * `query`: the embedded store (PGlite's `query` sends every value as text, a bytea as hex).
+   */
+  queryBinary?(text: string, params?: readonly WireParam[]): Promise<WireRow[]>;
   /** A script of several statements without parameters (migrations); returns the last statement's result. */
   exec<R = Record<string, unknown>>(script: string): Promise<QueryResult<R>>;
   /** Runs `fn` in one transaction on one connection; commits when it resolves, rolls back when it throws. */
