@@ -3,6 +3,7 @@
 // Execute and Sync as one message string, and its DataRows back as byte strings. PGlite's own query
 // turns every result into text (a bytea as hex, decoded again in JS); its raw protocol entry point
 // returns the backend's bytes as they are.
+import { ByteWriter } from '../core/byte-writer.js';
 
 /** A parameter: text format (a number as its decimal text), or binary format for bytes; null is NULL. */
 export type WireParam = string | number | Uint8Array | null;
@@ -26,52 +27,23 @@ export class WireError extends Error {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-class Writer {
-  private buf = new Uint8Array(256);
-  private view = new DataView(this.buf.buffer);
-  at = 0;
-
-  private room(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.at + n));
-    next.set(this.buf.subarray(0, this.at));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
-  byte(b: number): void {
-    this.room(1);
-    this.buf[this.at++] = b;
-  }
-  int16(n: number): void {
-    this.room(2);
-    this.view.setInt16(this.at, n);
-    this.at += 2;
-  }
-  int32(n: number): void {
-    this.room(4);
-    this.view.setInt32(this.at, n);
-    this.at += 4;
-  }
-  bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.at);
-    this.at += b.length;
+/** Protocol strings and messages over the shared writer (big-endian, as the protocol is). */
+class Writer extends ByteWriter {
+  constructor() {
+    super(false);
   }
   cstring(s: string): void {
     if (s.includes('\0')) throw new RangeError('a protocol string cannot hold a NUL byte');
     this.bytes(encoder.encode(s));
-    this.byte(0);
+    this.u8(0);
   }
   /** A message: its type byte, then `body` written after a length patched in once known. */
   message(type: number, body: () => void): void {
-    this.byte(type);
+    this.u8(type);
     const lengthAt = this.at;
-    this.int32(0);
+    this.i32(0);
     body();
-    this.view.setInt32(lengthAt, this.at - lengthAt);
-  }
-  result(): Uint8Array {
-    return this.buf.slice(0, this.at);
+    this.setI32(lengthAt, this.at - lengthAt);
   }
 }
 
@@ -93,29 +65,29 @@ export function extendedQuery(text: string, params: readonly WireParam[]): Uint8
   w.message(PARSE, () => {
     w.cstring('');
     w.cstring(text);
-    w.int16(0);
+    w.i16(0);
   });
   w.message(BIND, () => {
     w.cstring('');
     w.cstring('');
-    w.int16(params.length);
-    for (const p of params) w.int16(p instanceof Uint8Array ? 1 : 0);
-    w.int16(params.length);
+    w.i16(params.length);
+    for (const p of params) w.i16(p instanceof Uint8Array ? 1 : 0);
+    w.i16(params.length);
     for (const p of params) {
       if (p === null) {
-        w.int32(-1);
+        w.i32(-1);
         continue;
       }
       const b = p instanceof Uint8Array ? p : encoder.encode(typeof p === 'number' ? numberText(p) : p);
-      w.int32(b.length);
+      w.i32(b.length);
       w.bytes(b);
     }
-    w.int16(1); // one result format code for all columns:
-    w.int16(1); // binary
+    w.i16(1); // one result format code for all columns:
+    w.i16(1); // binary
   });
   w.message(EXECUTE, () => {
     w.cstring('');
-    w.int32(0);
+    w.i32(0);
   });
   w.message(SYNC, () => {});
   return w.result();

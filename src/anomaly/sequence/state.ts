@@ -1,6 +1,7 @@
 // Saving and restoring a sequence-context detector: the live contexts and halves only (free slots
 // follow from them, see ./store.ts), the left set, the range and the clock, little-endian. A restored
 // detector continues exactly as the one saved would have: same scores, bit for bit.
+import { ByteWriter } from '../../core/byte-writer.js';
 import { AnomalyError } from '../errors.js';
 import { WARM_UP, type Range } from './quantise.js';
 import { SequenceDetector } from './detector.js';
@@ -17,42 +18,6 @@ export interface SequenceState {
   /** The running mean of raw scores the method judges a score against, and how many it holds. */
   usual: number;
   scored: number;
-}
-
-class Writer {
-  private buf = new ArrayBuffer(1 << 16);
-  private view = new DataView(this.buf);
-  at = 0;
-  private need(n: number): void {
-    if (this.at + n <= this.buf.byteLength) return;
-    const next = new ArrayBuffer(Math.max(this.buf.byteLength * 2, this.at + n));
-    new Uint8Array(next).set(new Uint8Array(this.buf, 0, this.at));
-    this.buf = next;
-    this.view = new DataView(next);
-  }
-  u8(v: number): void {
-    this.need(1);
-    this.view.setUint8(this.at, v);
-    this.at += 1;
-  }
-  u16(v: number): void {
-    this.need(2);
-    this.view.setUint16(this.at, v, true);
-    this.at += 2;
-  }
-  i32(v: number): void {
-    this.need(4);
-    this.view.setInt32(this.at, v, true);
-    this.at += 4;
-  }
-  f64(v: number): void {
-    this.need(8);
-    this.view.setFloat64(this.at, v, true);
-    this.at += 8;
-  }
-  bytes(): Uint8Array {
-    return new Uint8Array(this.buf.slice(0, this.at));
-  }
 }
 
 class Reader {
@@ -90,7 +55,7 @@ class Reader {
 
 export function encodeState({ detector: d, range, pending, usual, scored }: SequenceState): Uint8Array {
   const s = d.store;
-  const w = new Writer();
+  const w = new ByteWriter(true, 1 << 16);
   w.u8(VERSION);
   w.i32(s.capacity);
   w.i32(d.step);
@@ -127,7 +92,7 @@ export function encodeState({ detector: d, range, pending, usual, scored }: Sequ
     w.u8(s.ctxZero[c]!);
     w.i32(s.ctxNext[c]!);
   }
-  return w.bytes();
+  return w.result();
 }
 
 /** Restores a state saved by encodeState; throws AnomalyError when it is not one. */
