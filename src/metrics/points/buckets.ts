@@ -24,7 +24,8 @@
 // buckets without folding (combine.ts).
 import { decodeRollup, type Rollup, type RollupColumn } from '../../store/chunks/rollup.js';
 import { DAY_MS, monthBoundsMs } from '../../store/chunks/window.js';
-import type { Sql } from '../../store/sql.js';
+import { float8Array, int8Array, type Sql } from '../../store/sql.js';
+import { int8Of } from '../../store/wire.js';
 import { combineBuckets, type RollupSlice } from './combine.js';
 import { cutPoints, readPoints } from './read.js';
 import type { BucketAggregation, BucketArrays, BucketQuery, PointArrays } from './types.js';
@@ -193,25 +194,49 @@ export function concatPoints(parts: PointArrays[]): PointArrays {
 
 // Per series of the org (ids of other organisations get no row), its rollup rows of the range framed
 // in one byte string (rollup-rows.ts). The lateral index scans read each series' days in order.
-const rollupSql = (table: 'rollups_1h' | 'rollups_5m') => `
-  SELECT i.id, encode(x.rows, 'base64') AS rows
+const rollupSql = (table: 'rollups_1h' | 'rollups_5m', encoded: boolean) => `
+  SELECT i.id, ${encoded ? "encode(x.rows, 'base64')" : 'x.rows'} AS rows
   FROM (SELECT id FROM series WHERE org_id = $1 AND id = ANY($2::bigint[])) i
   CROSS JOIN LATERAL (
     SELECT string_agg(${FRAME_SQL}, ''::bytea) AS rows FROM ${table} r
     WHERE r.series_id = i.id AND r.day >= to_timestamp($3::float8 / 1000) AND r.day <= to_timestamp($4::float8 / 1000)
   ) x`;
 const rollupStatements = {
-  rollups_1h: { text: rollupSql('rollups_1h'), prepare: 'buckets_rollups_1h' },
-  rollups_5m: { text: rollupSql('rollups_5m'), prepare: 'buckets_rollups_5m' },
+  rollups_1h: { text: rollupSql('rollups_1h', true), binaryText: rollupSql('rollups_1h', false), prepare: 'buckets_rollups_1h' },
+  rollups_5m: { text: rollupSql('rollups_5m', true), binaryText: rollupSql('rollups_5m', false), prepare: 'buckets_rollups_5m' },
 };
 
 // The 5 min rollups of chosen (series, day) pairs: the days whose 1 h rollup could not be used.
-const rollup5mPairsSql = `
-  SELECT r.series_id AS id, encode(string_agg(${FRAME_SQL}, ''::bytea), 'base64') AS rows
+const rollup5mPairsSql = (encoded: boolean) => `
+  SELECT r.series_id AS id, ${encoded ? `encode(string_agg(${FRAME_SQL}, ''::bytea), 'base64')` : `string_agg(${FRAME_SQL}, ''::bytea)`} AS rows
   FROM rollups_5m r
   JOIN unnest($2::bigint[], $3::float8[]) AS w(series_id, day_ms) ON r.series_id = w.series_id AND r.day = to_timestamp(w.day_ms / 1000)
   WHERE r.series_id IN (SELECT id FROM series WHERE org_id = $1 AND id = ANY($2::bigint[]))
   GROUP BY r.series_id`;
+const rollup5mPairs = { text: rollup5mPairsSql(true), binaryText: rollup5mPairsSql(false) };
+
+/**
+ * Calls `each` with every series' framed rollup rows (rollup-rows.ts) of a statement above, the bytes
+ * valid until it returns: in binary where the store reads so (Sql.queryBinary, the embedded store: no
+ * base64 for PGlite to write and Node to read), else from the statement's base64 text.
+ */
+async function eachFramed(
+  sql: Sql,
+  st: { text: string; binaryText: string; prepare?: string },
+  params: readonly [orgId: string, ids: number[], ...rest: number[] | [number[]]],
+  each: (id: number, bytes: Uint8Array) => void,
+): Promise<void> {
+  if (sql.queryBinary) {
+    const [orgId, ids, ...rest] = params;
+    const wire = rest.map((x) => (Array.isArray(x) ? float8Array(x) : x));
+    for (const r of await sql.queryBinary(st.binaryText, [orgId, int8Array(ids), ...wire])) each(int8Of(r[0]!), r[1] ?? NO_BYTES);
+    return;
+  }
+  const r = await sql.query<RollupRow>(st.text, params, st.prepare ? { prepare: st.prepare } : undefined);
+  for (const row of r.rows) each(Number(row.id), fromBase64Scratch(row.rows));
+}
+
+const NO_BYTES = new Uint8Array(0);
 
 const hotSql = `
   SELECT p.series_id, floor(date_part('epoch', p.ts) / 86400) AS d,
@@ -295,8 +320,7 @@ async function readBucketsWith(sql: Sql, orgId: string, seriesIds: readonly numb
     const fallback: { id: number; day: number }[] = [];
     // Decodes a series' row straight into its columns (series-rollups.ts); unless some days wait for
     // a fallback, they are final at once.
-    const take = (row: RollupRow, res: number, onInvalid?: (id: number, day: number) => void) => {
-      const id = Number(row.id);
+    const take = (id: number, bytes: Uint8Array, res: number, onInvalid?: (id: number, day: number) => void) => {
       known.add(id);
       let days = pending.get(id);
       let waits = days !== undefined;
@@ -307,8 +331,8 @@ async function readBucketsWith(sql: Sql, orgId: string, seriesIds: readonly numb
             waits = true;
           }
         : undefined;
-      // The bytes are decoded here and dropped: one shared buffer serves every series.
-      days.addFramed(fromBase64Scratch(row.rows), res, hotBySeries.get(id), unusable);
+      // The bytes are decoded here and dropped: one shared buffer (or reply) serves every series.
+      days.addFramed(bytes, res, hotBySeries.get(id), unusable);
       if (waits) pending.set(id, days);
       else if (days.size) chosen.set(id, days.finish());
     };
@@ -319,13 +343,11 @@ async function readBucketsWith(sql: Sql, orgId: string, seriesIds: readonly numb
     // any raw read, which is all the ordering above needs.
     await Promise.all(
       shards(ids, sql.driver === 'postgres' ? ROLLUP_SHARDS : 1).map(async (part) => {
-        const r = await sql.query<RollupRow>(st.text, [orgId, part, clampMs(first === HOUR_MS ? monthStartMs(dayLo) : dayLo), clampMs(toMs)], { prepare: st.prepare });
-        for (const row of r.rows) take(row, first, onInvalid);
+        await eachFramed(sql, st, [orgId, part, clampMs(first === HOUR_MS ? monthStartMs(dayLo) : dayLo), clampMs(toMs)], (id, bytes) => take(id, bytes, first, onInvalid));
       }),
     );
     if (fallback.length) {
-      const r5 = await sql.query<RollupRow>(rollup5mPairsSql, [orgId, fallback.map((f) => f.id), fallback.map((f) => f.day)]);
-      for (const row of r5.rows) take(row, FIVE_MIN_MS);
+      await eachFramed(sql, rollup5mPairs, [orgId, fallback.map((f) => f.id), fallback.map((f) => f.day)], (id, bytes) => take(id, bytes, FIVE_MIN_MS));
     }
     for (const [id, days] of pending) if (days.size) chosen.set(id, days.finish());
   }
