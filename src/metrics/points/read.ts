@@ -10,7 +10,8 @@
 // lo − 32 days, and is found through its own partial index).
 import { decodeChunk } from '../../store/chunks/codec.js';
 import { DAY_MS } from '../../store/chunks/window.js';
-import type { Sql } from '../../store/sql.js';
+import { int8Array, type Sql } from '../../store/sql.js';
+import { int8Of } from '../../store/wire.js';
 import type { PointArrays, PointRange, ReadOptions, SeriesExtent } from './types.js';
 import { concatInOrder, lowerBound, mergeNewerWins } from './arrays.js';
 import { unpackDoubles, unpackTimes } from './packed.js';
@@ -149,6 +150,17 @@ interface ReadRow {
 }
 
 /**
+ * The read's rows: in binary where the store reads so (Sql.queryBinary, the embedded store: its chunk
+ * bytes and packed hot points without hex text for PGlite to write and Node to decode), else by query.
+ */
+async function readRows(sql: Sql, st: { text: string; prepare: string }, params: unknown[]): Promise<ReadRow[]> {
+  if (!sql.queryBinary) return (await sql.query<ReadRow>(st.text, params, { prepare: st.prepare })).rows;
+  const [orgId, ids, ...rest] = params as [string, number[], ...number[]];
+  const rows = await sql.queryBinary(st.text, [orgId, int8Array(ids), ...rest]);
+  return rows.map((r) => ({ id: int8Of(r[0]!), hot: r[1]![0] === 1, a: r[2] ?? null, b: r[3] ?? null }));
+}
+
+/**
  * Points of each of `seriesIds` that belongs to `orgId` within `range`, ascending, hot rows and
  * chunks merged (a timestamp stored in both appears once, with the hot row's value). Ids of other
  * organisations (or unknown ids) are absent from the map; the org's series without points in range
@@ -168,10 +180,10 @@ export async function readPoints(sql: Sql, orgId: string, seriesIds: readonly nu
     o = { limit, newest: options.newest };
     params.push(limit);
   }
-  const r = await sql.query<ReadRow>(st.text, params, { prepare: st.prepare });
+  const rows = await readRows(sql, st, params);
   const chunksOf = new Map<number, PointArrays[]>();
   const hotOf = new Map<number, PointArrays>();
-  for (const row of r.rows) {
+  for (const row of rows) {
     const id = Number(row.id);
     if (row.hot) hotOf.set(id, { timestampsMs: unpackTimes(row.a), values: unpackDoubles(row.b) });
     else if (row.a) {
