@@ -15,7 +15,7 @@ export interface QueryResult<R> {
  * int4 1000 → 1007; brianc/node-postgres#3495). Large byte columns travel as base64 text instead
  * (`encode(x, 'base64')`, decoded with Buffer.from(s, 'base64')): 1.33 bytes a byte instead of hex's 2,
  * and decoded several times faster. The embedded store has one (`queryBinary`, below), used where a
- * statement returns megabytes (compaction's packed hot points).
+ * statement returns byte strings: compaction's packed hot points, raw reads' chunks, stepped reads' rollups.
  */
 export interface QueryOptions {
   /** A name unique to this statement's text: a prepared statement on PostgreSQL. */
