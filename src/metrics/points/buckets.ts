@@ -223,7 +223,7 @@ const rollup5mPairs = { text: rollup5mPairsSql(true), binaryText: rollup5mPairsS
 async function eachFramed(
   sql: Sql,
   st: { text: string; binaryText: string; prepare?: string },
-  params: readonly [orgId: string, ids: number[], ...rest: number[] | [number[]]],
+  params: readonly [orgId: string, ids: number[], ...rest: (number | number[])[]],
   each: (id: number, bytes: Uint8Array) => void,
 ): Promise<void> {
   if (sql.queryBinary) {
