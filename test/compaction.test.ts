@@ -546,6 +546,62 @@ for (const kind of storeKinds) {
       assertSamePoints(await hotOf(sql, open), today, 'the open day still hot');
     });
 
+    test('the sweep truncates only when no row lies past its series\' closed bound: a day series\' open day, a two-hour series\' open window', async () => {
+      // Each case alone in the default partition (earlier tests leave open-day rows there).
+      const run = async (label: string, parts: { id: number; all: Points; left: Points }[], truncated: boolean) => {
+        await sql.exec('TRUNCATE points_default');
+        for (const x of parts) await insertHot(sql, x.id, x.all);
+        await sql.exec('ANALYZE points');
+        const r = await compactClosedWindows(sql, NOW, { sweepMinRows: 0, batchPoints: 2000 });
+        assert.equal(r.points, parts.reduce((a, x) => a + x.all.t.length - x.left.t.length, 0), label);
+        for (const x of parts) {
+          assertSamePoints(await hotOf(sql, x.id), x.left, `${label}: rows left hot`);
+          assertSamePoints(await storedOf(sql, x.id), x.all, `${label}: every point stored once`);
+        }
+        assert.equal((await defaultBytes()) === 0, truncated, `${label}: truncated`);
+      };
+      const twoHoursClosed = D0 + DAY_MS + 10 * H;
+      // Minute points up to 06:00 of the open day: a day-width series; its open day stays hot.
+      const day = await newSeries(sql, orgId, 'sweep.bound.day');
+      const d = { t: timesFor(D0 - DAY_MS, D0 + DAY_MS + 6 * H, 60_000), v: valuesFor(2 * 1440 + 360, 31) };
+      await run('day series', [{ id: day, all: d, left: cut(d, D0 + DAY_MS, Infinity) }], false);
+      // Points every 15 s of the open day before 10:00: a two-hour series, every window closed.
+      const dense = await newSeries(sql, orgId, 'sweep.bound.dense');
+      const e = { t: timesFor(D0 + DAY_MS + 4 * H, twoHoursClosed, 15_000), v: valuesFor(6 * 240, 32) };
+      await run('two-hour series, closed windows only', [{ id: dense, all: e, left: cut(e, Infinity, Infinity) }], true);
+      // The same series with points of its open window (10:00–11:00).
+      const open = { t: timesFor(D0 + DAY_MS + 4 * H, twoHoursClosed + H, 15_000), v: valuesFor(7 * 240, 33) };
+      await sql.query(`DELETE FROM chunks WHERE series_id = $1`, [dense]);
+      await sql.query(`DELETE FROM rollups_5m WHERE series_id = $1`, [dense]);
+      await sql.query(`DELETE FROM rollups_1h WHERE series_id = $1`, [dense]);
+      await run('two-hour series, an open window', [{ id: dense, all: open, left: cut(open, twoHoursClosed, Infinity) }], false);
+    });
+
+    test('a point written into a closed window during a sweep (the only row no batch takes) stays hot', async () => {
+      await sql.exec('TRUNCATE points_default');
+      const id = await newSeries(sql, orgId, 'sweep.late.only');
+      const all = { t: timesFor(D0 - 3 * DAY_MS, D0 - DAY_MS, 60_000), v: valuesFor(2 * 1440, 34) };
+      await insertHot(sql, id, all);
+      await sql.exec('ANALYZE points');
+      const late: Points = { t: Float64Array.of(D0 - 3 * DAY_MS + 30_000), v: Float64Array.of(-3.5) };
+      let written = false;
+      const r = await compactClosedWindows(sql, NOW, {
+        sweepMinRows: 0,
+        batchPoints: 2000,
+        afterBatch: async () => {
+          if (written || !(await chunksOf(sql, id)).length) return;
+          written = true;
+          await insertHot(sql, id, late);
+        },
+      });
+      assert.ok(written);
+      assert.equal(r.points, all.t.length);
+      assertSamePoints(await hotOf(sql, id), late, 'the late point stays hot');
+      assert.ok((await defaultBytes()) > 0, 'not truncated');
+      assert.equal((await compactClosedWindows(sql, NOW)).points, 1);
+      assertSamePoints(await storedOf(sql, id), mergePoints(all, late), 'stored once');
+    });
+
     test('a sweeping run stopped midway (a crash between batches) loses and doubles nothing: the next run takes the rows left', async () => {
       const id = await newSeries(sql, orgId, 'sweep.stopped');
       const all = { t: timesFor(D0 - 10 * DAY_MS, D0 - 8 * DAY_MS, 60_000), v: valuesFor(2 * 1440, 15) };

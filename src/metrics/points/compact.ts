@@ -40,6 +40,7 @@ import { PACK_BYTES, packRuns } from './chunk-pack.js';
 import { HOT_LOCK_TIMEOUT_MS, listHotPartitions } from './hot-partitions.js';
 import { unpackPoints } from './packed.js';
 import { sortedUnique } from './sort-points.js';
+import { earnsRollup } from './rollup-worth.js';
 import { lowerBound, mergeNewerWins } from './arrays.js';
 import { mergeDays } from './series-rollups.js';
 
@@ -1100,6 +1101,9 @@ function dayRollups(days: readonly DayWork[], stored: ReadonlyMap<string, Map<nu
       } else {
         const other = others.get(k);
         whole ??= other?.length ? joinWindows([...other, ...d.windows].sort((a, b) => a.startMs - b.startMs)) : fresh;
+        // A finer row the day cannot earn would be computed only to be dropped (a 5-minute series' 5-minute
+        // buckets: 4–5% of a backfill's CPU on the embedded store).
+        if (res !== HOUR_RES && !earnsRollup(whole.t, res)) continue;
         r = computeRollup(whole.t, whole.v, res);
       }
       if (res === HOUR_RES) {
@@ -1488,11 +1492,24 @@ async function sweepDefault(sql: Sql, since: Snapshot, ids: { lo: number; hi: nu
     // Older than the snapshot's oldest running transaction: seen (frozen rows too, whose age is the
     // largest). Younger: seen only if finished when it was taken — a transaction open elsewhere in the
     // cluster then (another database's, a long report) must not hold back every row written since.
+    const seen = `(age(p.xmin) > $5::int8 OR pg_visible_in_snapshot(($6::int8 - age(p.xmin))::text::xid8, $7::pg_snapshot))`;
     const taken = `p.series_id BETWEEN $1 AND $2 AND p.ts < to_timestamp($3::float8 / 1000)
       AND (p.ts < to_timestamp($4::float8 / 1000) OR p.series_id IN (SELECT id FROM series WHERE id BETWEEN $1 AND $2 AND chunk_seconds = ${TWO_HOURS_S}))
-      AND (age(p.xmin) > $5::int8 OR pg_visible_in_snapshot(($6::int8 - age(p.xmin))::text::xid8, $7::pg_snapshot))`;
+      AND ${seen}`;
     const params = [ids.lo, ids.hi, closed.twoHoursMs, closed.dayMs, span.toString(), now.toString(), since.text];
-    const others = await tx.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM points_default p WHERE NOT (${taken})) AS any`, params);
+    // A row no batch took, if any: first those outside the batches' key ranges, through the primary key
+    // (other series' ids; per series, times past its closed bound; every series with rows is visible
+    // here, since the lock waited for their writers), then those unseen by the snapshot, by a scan that
+    // tests nothing else. NOT (taken) in one scan tested both per row: 0.16 µs a row on the embedded
+    // store, against 0.08 for the scan, and the key ranges' probes cost about nothing.
+    const others = await tx.query<{ any: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM points_default p WHERE p.series_id < $1)
+           OR EXISTS (SELECT 1 FROM points_default p WHERE p.series_id > $2)
+           OR EXISTS (SELECT 1 FROM series s WHERE s.id BETWEEN $1 AND $2 AND EXISTS (SELECT 1 FROM points_default p
+                WHERE p.series_id = s.id AND p.ts >= to_timestamp(CASE WHEN s.chunk_seconds = ${TWO_HOURS_S} THEN $3::float8 ELSE $4::float8 END / 1000)))
+           OR EXISTS (SELECT 1 FROM points_default p WHERE NOT ${seen}) AS any`,
+      params,
+    );
     if (!others.rows[0]!.any) await emptySlot(tx, 'points_default', lockTimeoutMs);
     else await tx.query(`DELETE FROM points_default p WHERE ${taken}`, params);
   });
