@@ -4,7 +4,7 @@
 // not under test here) and read back straight from `points`, `chunks` and the rollup tables.
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { batchSpan, compactClosedWindows, daySlices, mergePoints } from '../src/metrics/points/compact.js';
+import { batchSpan, clusteredBySeries, compactClosedWindows, daySlices, mergePoints } from '../src/metrics/points/compact.js';
 import { readPoints } from '../src/metrics/points/read.js';
 import { decodeChunk } from '../src/store/chunks/codec.js';
 import { computeRollup, decodeRollup, type Rollup } from '../src/store/chunks/rollup.js';
@@ -575,6 +575,39 @@ for (const kind of storeKinds) {
       await sql.query(`DELETE FROM rollups_5m WHERE series_id = $1`, [dense]);
       await sql.query(`DELETE FROM rollups_1h WHERE series_id = $1`, [dense]);
       await run('two-hour series, an open window', [{ id: dense, all: open, left: cut(open, twoHoursClosed, Infinity) }], false);
+    });
+
+    test('a backfill written series by series and the same backfill in time order compact alike (read per series, or grouped by hash)', async () => {
+      for (const layout of ['by series', 'in time order'] as const) {
+        await sql.exec('TRUNCATE points_default');
+        const parts: { id: number; all: Points; left: Points }[] = [];
+        for (let k = 0; k < 3; k++) {
+          // Minute points into the open day (day-width: that day stays hot) and 15 s points over the open
+          // day's closed two-hour windows and into its open one (two-hour width).
+          const minute = { t: timesFor(D0 - 2 * DAY_MS, D0 + DAY_MS + (k + 2) * H, 60_000), v: valuesFor(2 * 1440 + (k + 2) * 60 + 1440, 40 + k) };
+          minute.v = minute.v.subarray(0, minute.t.length);
+          parts.push({ id: await newSeries(sql, orgId, `layout.${layout}.minute.${k}`), all: minute, left: cut(minute, D0 + DAY_MS, Infinity) });
+          const dense = { t: timesFor(D0 + DAY_MS + 2 * H, D0 + DAY_MS + 11 * H + k * 60_000, 15_000), v: valuesFor(9 * 240 + 4 * k, 50 + k) };
+          parts.push({ id: await newSeries(sql, orgId, `layout.${layout}.dense.${k}`), all: dense, left: cut(dense, D0 + DAY_MS + 10 * H, Infinity) });
+        }
+        if (layout === 'by series') for (const x of parts) await insertHot(sql, x.id, x.all);
+        else {
+          const rows = parts.flatMap((x) => Array.from(x.all.t, (t, i) => ({ id: x.id, t, v: x.all.v[i]! }))).sort((a, b) => a.t - b.t || a.id - b.id);
+          await sql.query(`INSERT INTO points (series_id, ts, value) SELECT s, to_timestamp(t / 1000), v FROM unnest($1::int8[], $2::float8[], $3::float8[]) AS u(s, t, v)`, [
+            rows.map((r) => r.id),
+            rows.map((r) => r.t),
+            rows.map((r) => r.v),
+          ]);
+        }
+        await sql.exec('ANALYZE points');
+        assert.equal(await clusteredBySeries(sql), kind.name === 'pglite' && layout === 'by series', `${layout}: read per series`);
+        const r = await compactClosedWindows(sql, NOW, { sweepMinRows: 0, batchPoints: 4000 });
+        assert.equal(r.points, parts.reduce((a, x) => a + x.all.t.length - x.left.t.length, 0), layout);
+        for (const x of parts) {
+          assertSamePoints(await hotOf(sql, x.id), x.left, `${layout}: rows left hot`);
+          assertSamePoints(await storedOf(sql, x.id), x.all, `${layout}: every point stored once`);
+        }
+      }
     });
 
     test('a point written into a closed window during a sweep (the only row no batch takes) stays hot', async () => {

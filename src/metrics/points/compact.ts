@@ -216,6 +216,8 @@ interface Batch {
   slots?: readonly string[];
   /** The run sweeps the default partition at its end: this batch deletes none of its rows. */
   keepHot?: boolean;
+  /** The default partition's rows lie grouped by series (clusteredBySeries): read series by series. */
+  perSeries?: boolean;
 }
 
 /** The rows of `slots` as one relation (a name, or a UNION ALL whose branches get the batch's filter). */
@@ -359,17 +361,32 @@ async function compactBatch(tx: Sql, store: Sql, b: Batch, all: Closed): Promise
            JOIN series s ON s.id = a.series_id`,
           [b.lo, b.hi],
         )
-      : await packedHotRows(
-          tx,
-          `SELECT a.series_id::int8, s.chunk_seconds::int8, a.tv FROM (
-             SELECT p.series_id, string_agg(timestamptz_send(p.ts) || float8send(p.value), ''::bytea) AS tv
-             FROM points_default p
-             WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND p.ts < to_timestamp($1::float8 / 1000)
-               AND (p.ts < to_timestamp($2::float8 / 1000) OR p.series_id IN (SELECT id FROM series WHERE id BETWEEN $3 AND $4 AND chunk_seconds IS DISTINCT FROM ${DAY_S}))
-             GROUP BY p.series_id) a
-           JOIN series s ON s.id = a.series_id`,
-          [closed.twoHoursMs, closed.dayMs, b.lo, b.hi, b.fromMs],
-        );
+      : b.perSeries
+        ? // Each series' closed rows through its own primary-key range (the bound by its width, so no
+          // test a row) into a plain aggregate: no hash table a row. Over rows grouped by series 15–19%
+          // less CPU than the form below (embedded store, 3.15M rows of 30 series, two runs); over rows
+          // in time order 2.3× more, as each series' scan visits every page (clusteredBySeries decides).
+          await packedHotRows(
+            tx,
+            `SELECT s.id::int8, s.chunk_seconds::int8, a.tv FROM series s CROSS JOIN LATERAL (
+               SELECT string_agg(timestamptz_send(p.ts) || float8send(p.value), ''::bytea) AS tv
+               FROM points_default p
+               WHERE p.series_id = s.id AND p.ts >= to_timestamp($5::float8 / 1000)
+                 AND p.ts < to_timestamp(CASE WHEN s.chunk_seconds IS DISTINCT FROM ${DAY_S} THEN $1::float8 ELSE least($1::float8, $2::float8) END / 1000)) a
+             WHERE s.id BETWEEN $3 AND $4 AND a.tv IS NOT NULL`,
+            [closed.twoHoursMs, closed.dayMs, b.lo, b.hi, b.fromMs],
+          )
+        : await packedHotRows(
+            tx,
+            `SELECT a.series_id::int8, s.chunk_seconds::int8, a.tv FROM (
+               SELECT p.series_id, string_agg(timestamptz_send(p.ts) || float8send(p.value), ''::bytea) AS tv
+               FROM points_default p
+               WHERE p.series_id BETWEEN $3 AND $4 AND p.ts >= to_timestamp($5::float8 / 1000) AND p.ts < to_timestamp($1::float8 / 1000)
+                 AND (p.ts < to_timestamp($2::float8 / 1000) OR p.series_id IN (SELECT id FROM series WHERE id BETWEEN $3 AND $4 AND chunk_seconds IS DISTINCT FROM ${DAY_S}))
+               GROUP BY p.series_id) a
+             JOIN series s ON s.id = a.series_id`,
+            [closed.twoHoursMs, closed.dayMs, b.lo, b.hi, b.fromMs],
+          );
   if (!moved.length) return { points: 0, chunks: 0, series: [], rollupDays: 0, read: 0 };
 
   // Hot points per series, sorted, cut at the width's closed instant, cut into windows. A new series
@@ -1382,13 +1399,14 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
     await analyzeIfStale(sql);
     const estimate = await estimateRows(sql, closed.twoHoursMs, lo, hi);
     const sweepSince = estimate >= (options.sweepMinRows ?? SWEEP_MIN_ROWS) ? await currentSnapshot(sql) : undefined;
+    const perSeries = await clusteredBySeries(sql);
     let done = 0;
     let rate = estimate / (hi - lo + 1);
     for (let from = lo; from <= hi; ) {
       const batches = await nextBatches(sql, from, hi, batchSpan(batchPoints, rate), batchPoints, closed);
       let read = 0;
       for (const batch of batches) {
-        read += await runBatch(sql, { ...batch, keepHot: sweepSince !== undefined }, closed, total, series);
+        read += await runBatch(sql, { ...batch, keepHot: sweepSince !== undefined, perSeries }, closed, total, series);
         await options.afterBatch?.();
       }
       const last = batches[batches.length - 1]!.hi;
@@ -1410,6 +1428,25 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
  * Below it a run deletes as it goes: a small default partition (late data) is not worth the end's scan.
  */
 export const SWEEP_MIN_ROWS = 1_000_000;
+
+/**
+ * Whether the default partition's rows lie grouped by series, as a backfill written series by series
+ * does: the planner statistics' correlation of series_id with the rows' order on disk (1 for that
+ * backfill, about 0 for rows in time order). Then compaction reads each series of a batch through its
+ * own index range (compactBatch). The embedded store only: measured there; PostgreSQL meets its
+ * compaction target with the one form. Without statistics (a small default partition), false.
+ */
+export async function clusteredBySeries(sql: Sql): Promise<boolean> {
+  if (sql.driver !== 'pglite') return false;
+  const r = await sql.query<{ c: number | string | null }>(
+    `SELECT correlation AS c FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'points_default' AND attname = 'series_id'`,
+  );
+  const c = r.rows[0]?.c;
+  return c !== null && c !== undefined && Number(c) >= CLUSTERED_CORRELATION;
+}
+
+/** The correlation from which rows count as grouped by series. */
+const CLUSTERED_CORRELATION = 0.9;
 
 /** Changed rows since the default partition's last ANALYZE from which compaction analyses it first. */
 const STALE_MIN_ROWS = 100_000;
