@@ -191,7 +191,8 @@ function measureChunks(name: string, series: Chunk[], windowMs: number) {
   for (const b of v2) {
     const d = describeChunk(b);
     if (d.mode === null) continue;
-    const name = modeNames[d.mode]! + (d.exceptions ? '+exc' : '');
+    // Corrections: '+exc' a flag a value, '+sparse' the sparse form (gaps between the exceptions).
+    const name = modeNames[d.mode]! + (d.exceptions ? (d.sparse ? '+sparse' : '+exc') : '');
     modes[name] = (modes[name] ?? 0) + 1;
   }
   return {

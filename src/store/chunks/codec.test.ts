@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { BitReader, BitWriter, word32 } from './bits.js';
-import { CHUNK_VERSION, decodeChunk, describeChunk, encodeChunk, MAX_TIMESTAMP_MS, ValueMode } from './codec.js';
+import { CHUNK_VERSION, decodeChunk, describeChunk, encodeChunk, MAX_TIMESTAMP_MS, readValues, ValueMode, writeValues } from './codec.js';
 import { encodeChunkV1 } from './codec-v1.js';
 import { v1Chunks } from './v1-fixtures.js';
+import { v2Chunks } from './v2-fixtures.js';
 import { seededRandom } from '../../core/random.js';
 
 
@@ -401,6 +402,342 @@ test('property: ulp corrections of every field width 0–24, between exact value
 });
 
 // ---------------------------------------------------------------------------------------------
+// Sparse corrections (the layout at the top of codec.ts), hand-built bit by bit: Rice-coded gaps,
+// near codes in u bits, the far list, far codes (Elias gamma of z >>> u, or an XOR escape).
+
+/** A Rice code of g with parameter r, bit by bit: ⌊g / 2^r⌋ ones, a zero, r low bits. */
+function writeRiceField(w: BitWriter, g: number, r: number): void {
+  const q = Math.floor(g / 2 ** r);
+  for (let i = 0; i < q; i++) w.writeBits(1, 1);
+  w.writeBits(0, 1);
+  if (r > 0) w.writeBits(g % 2 ** r, r);
+}
+
+/** One exception of a hand-built sparse section: at `pos`, ulp distance code z (near or far), or an XOR escape. */
+type SparseException = { pos: number; kind: 'near'; z: number } | { pos: number; kind: 'far'; z: number } | { pos: number; kind: 'xor'; lz: number; len: number; bits: bigint };
+
+/** Writes a sparse corrections section (marker included) for `n` values. */
+function writeSparseField(w: BitWriter, n: number, u: number, r: number, s: number, exceptions: SparseException[], endGap?: number): void {
+  w.writeBits(31, 5);
+  w.writeBits(u, 5);
+  w.writeBits(r, 5);
+  const far = exceptions.flatMap((e, j) => (e.kind === 'near' ? [] : [j]));
+  w.writeBits(far.length > 0 ? 1 : 0, 1);
+  if (far.length > 0) {
+    writeVarField(w, far.length - 1);
+    w.writeBits(s, 5);
+    let prev = -1;
+    for (const j of far) {
+      writeRiceField(w, j - prev - 1, s);
+      prev = j;
+    }
+  }
+  let prev = -1;
+  for (const e of exceptions) {
+    writeRiceField(w, e.pos - prev - 1, r);
+    prev = e.pos;
+    if (e.kind === 'near') {
+      if (u > 0) w.writeBits(e.z, u);
+    } else if (e.kind === 'far') {
+      const q = Math.floor(e.z / 2 ** u);
+      const l = bitLen(q);
+      for (let i = 1; i < l; i++) w.writeBits(0, 1);
+      w.writeBits(0, 1); // the far ulp code's '0'
+      w.writeBits(q, l);
+      if (u > 0) w.writeBits(e.z % 2 ** u, u);
+    } else {
+      w.writeBits(1, 1);
+      w.writeBits(e.lz, 6);
+      w.writeBits(e.len & 63, 6);
+      if (e.len > 32) {
+        w.writeBits(Number(e.bits >> 32n), e.len - 32);
+        w.writeBits(Number(e.bits & 0xffffffffn), 32);
+      } else w.writeBits(Number(e.bits), e.len);
+    }
+  }
+  writeRiceField(w, endGap ?? n - 1 - prev, r);
+}
+
+/**
+ * A chunk of `n` regular points whose values are decimal deltas (one 14-bit bucket) at k decimals
+ * followed by the corrections `corrections` writes; returns the chunk and the values m / 10^k.
+ */
+function decimalWithCorrections(rnd: () => number, n: number, k: number, corrections: (w: BitWriter) => void, startAtZero = false): { bytes: Uint8Array; approx: Float64Array } {
+  const approx = new Float64Array(n);
+  const bytes = handBuilt(n, (w) => {
+    writeFixedTimestamps(w, rnd, n, 3);
+    w.writeBits((ValueMode.DecimalDelta << 1) | 1, 3);
+    w.writeBits(k, 4);
+    let m = startAtZero ? 0 : Math.floor((rnd() - 0.5) * 2e6);
+    writeVarField(w, zig(m));
+    approx[0] = m / 10 ** k;
+    if (n >= 2) {
+      w.writeBits(0, 2);
+      w.writeBits(14, 6);
+      for (let i = 1; i < n; i++) {
+        const d = Math.floor(rnd() * 2 ** 14) - 2 ** 13;
+        w.writeBits(zig(d), 14);
+        m += d;
+        approx[i] = m / 10 ** k;
+      }
+    }
+    corrections(w);
+  });
+  return { bytes, approx };
+}
+
+/** The value `steps` ulps away from v's bit pattern (as integers; may leave the sign or the finite range). */
+function patternPlus(v: number, steps: number): { value: number; valid: boolean } {
+  const f = new Float64Array([v]);
+  const b = new BigUint64Array(f.buffer);
+  const before = b[0]!;
+  const after = BigInt.asUintN(64, before + BigInt(steps));
+  b[0] = after;
+  const valid = after >> 63n === before >> 63n && ((after >> 52n) & 0x7ffn) !== 0x7ffn;
+  return { value: f[0]!, valid };
+}
+
+test('property: sparse corrections (Rice gaps, near and far ulp codes, XOR escapes) decode exactly at every rate and parameter', () => {
+  const rnd = seededRandom(2612);
+  const rates = [0.002, 0.01, 0.05, 0.27, 0.6, 0.95, 1];
+  let refused = 0;
+  let cut = 0;
+  for (let c = 0; c < 700; c++) {
+    const n = 1 + Math.floor(rnd() ** 2 * (c % 13 === 0 ? 5000 : 400));
+    const k = Math.floor(rnd() * 3);
+    const rate = rates[c % rates.length]!;
+    const u = c % 5 === 0 ? Math.floor(rnd() * 25) : Math.floor(rnd() * 5);
+    const r = c % 17 === 0 ? 31 : c % 7 === 0 ? Math.floor(rnd() * 32) : Math.floor(rnd() * 6);
+    const s = c % 11 === 0 ? Math.floor(rnd() * 32) : Math.floor(rnd() * 6);
+    const pXor = c % 3 === 0 ? 0.05 : 0;
+    const pFar = c % 4 === 0 ? 0 : 0.2;
+    const offSign = c % 19 === 9; // values at 0 stepped down: off the sign, refused
+    const positions: number[] = [];
+    for (let i = 0; i < n; i++) if (rnd() < rate) positions.push(i);
+    if (positions.length === 0) positions.push(Math.floor(rnd() * n));
+    const exceptions: SparseException[] = [];
+    for (const pos of positions) {
+      const x = rnd();
+      if (x < pXor) {
+        const lz = Math.floor(rnd() * 40);
+        const len = 1 + Math.floor(rnd() * (64 - lz));
+        const window = BigInt(Math.floor(rnd() * 2 ** 32)) * 2n ** 32n + BigInt(Math.floor(rnd() * 2 ** 32));
+        exceptions.push({ pos, kind: 'xor', lz, len, bits: BigInt.asUintN(len, window) });
+      } else if (x < pXor + pFar && u < 24) {
+        // z ≥ 2^u of up to 24 bits, any width.
+        const width = u + 1 + Math.floor(rnd() * (24 - u));
+        exceptions.push({ pos, kind: 'far', z: 2 ** (width - 1) + Math.floor(rnd() * 2 ** (width - 1)) });
+      } else if (offSign && u === 0) exceptions.push({ pos, kind: 'far', z: 1 }); // one ulp down
+      else exceptions.push({ pos, kind: 'near', z: offSign ? 1 : Math.floor(rnd() * 2 ** u) });
+    }
+    const { bytes, approx } = decimalWithCorrections(rnd, n, k, (w) => writeSparseField(w, n, u, r, s, exceptions), offSign);
+    const expected = approx.slice();
+    let valid = true;
+    for (const e of exceptions) {
+      if (e.kind === 'xor') {
+        const b = new BigUint64Array(expected.buffer, e.pos * 8, 1);
+        b[0] = b[0]! ^ (e.bits << BigInt(64 - e.lz - e.len));
+      } else {
+        const d = e.z % 2 === 0 ? e.z / 2 + 1 : -(e.z + 1) / 2;
+        const next = patternPlus(expected[e.pos]!, d);
+        if (!next.valid) valid = false;
+        expected[e.pos] = next.value;
+      }
+    }
+    const label = `case ${c}: ${n} values, ${exceptions.length} exceptions, u ${u}, r ${r}, s ${s}`;
+    if (!valid) {
+      assert.throws(() => decodeChunk(bytes), RangeError, label);
+      refused++;
+      continue;
+    }
+    const back = decodeChunk(bytes);
+    assertSameBits(back.values, expected, label);
+    assert.ok(describeChunk(bytes).sparse, label);
+    if (c % 10 === 0) {
+      for (let len = 0; len < bytes.length; len++) assert.throws(() => decodeChunk(bytes.subarray(0, len)), RangeError, `${label} cut at ${len}`);
+      cut++;
+    }
+  }
+  assert.ok(refused > 0 && refused < 100, `${refused} chunks with a correction off the finite range`);
+  assert.ok(cut >= 60);
+});
+
+test('corrupt sparse corrections are refused with a RangeError', () => {
+  const rnd = seededRandom(77);
+  const n = 40;
+  const near = (pos: number, z = 1): SparseException => ({ pos, kind: 'near', z });
+  const build = (body: (w: BitWriter) => void) => decimalWithCorrections(rnd, n, 2, body).bytes;
+  const refuse = (bytes: Uint8Array, message: RegExp, label: string) => assert.throws(() => decodeChunk(bytes), (e: unknown) => e instanceof RangeError && message.test(e.message), label);
+  // A well-formed one decodes.
+  decodeChunk(build((w) => writeSparseField(w, n, 1, 1, 0, [near(3), near(17), near(39)])));
+  refuse(build((w) => writeSparseField(w, n, 1, 1, 0, [])), /without exceptions/, 'no exceptions');
+  refuse(build((w) => writeSparseField(w, n, 1, 1, 0, [near(3)], n)), /past the last value/, 'end gap past the last value');
+  refuse(build((w) => writeSparseField(w, n, 1, 2, 0, [near(3), near(n + 5)])), /past the last value/, 'exception past the last value');
+  refuse(build((w) => writeSparseField(w, n, 25, 1, 0, [near(3)])), /ulp field of 25 bits/, 'u above 24');
+  decodeChunk(build((w) => writeSparseField(w, n, 4, 1, 0, [near(3), { pos: 9, kind: 'far', z: 2 ** 24 - 1 }]))); // 24 bits: the widest
+  refuse(build((w) => writeSparseField(w, n, 4, 1, 0, [near(3), { pos: 9, kind: 'far', z: 2 ** 24 }])), /more than 24 bits/, 'far code wider than 24 bits');
+  // A far list naming an exception that is not there: the far list says 2 (indices 0 and 2), there are 2.
+  refuse(
+    build((w) => {
+      w.writeBits(31, 5);
+      w.writeBits(1, 5);
+      w.writeBits(1, 5);
+      w.writeBits(1, 1);
+      writeVarField(w, 1);
+      w.writeBits(0, 5);
+      writeRiceField(w, 0, 0);
+      writeRiceField(w, 1, 0);
+      // Exception 0 at 3, far: '0', gamma(1) = '1', its low bit; exception 1 at 9, near: z in 1 bit.
+      writeRiceField(w, 3, 1);
+      w.writeBits(0b010, 3);
+      writeRiceField(w, 5, 1);
+      w.writeBits(1, 1);
+      writeRiceField(w, n - 1 - 9, 1);
+    }),
+    /far exception/,
+    'far index beyond the exceptions',
+  );
+  // More far exceptions than values, and a far list longer than the input.
+  refuse(
+    build((w) => {
+      w.writeBits((31 << 11) | (1 << 6) | (1 << 1) | 1, 16);
+      writeVarField(w, n);
+    }),
+    /far exceptions of/,
+    'far count above the values',
+  );
+  refuse(
+    build((w) => {
+      w.writeBits((31 << 11) | (1 << 6) | (1 << 1) | 1, 16);
+      writeVarField(w, n - 1);
+      w.writeBits(20, 5);
+    }),
+    /truncated/,
+    'far list longer than the input',
+  );
+  // A unary run longer than any gap (more ones than there are values), and one that runs off the end.
+  refuse(
+    build((w) => {
+      w.writeBits((31 << 11) | (1 << 6) | (0 << 1) | 0, 16);
+      for (let i = 0; i < 80; i++) w.writeBits(1, 1);
+      w.writeBits(0, 1);
+    }),
+    /gap out of range|past the last value/,
+    'gap beyond the values',
+  );
+  refuse(
+    build((w) => {
+      w.writeBits((31 << 11) | (1 << 6) | (0 << 1) | 0, 16);
+      for (let i = 0; i < 30; i++) w.writeBits(1, 1);
+    }),
+    /truncated|out of range|past the last/,
+    'unary run off the end',
+  );
+  // A far exception's XOR escape with a window wider than its leading zeros leave.
+  refuse(build((w) => writeSparseField(w, n, 1, 1, 0, [near(1), { pos: 2, kind: 'xor', lz: 40, len: 30, bits: 1n }])), /leading zeros/, 'XOR window off the word');
+  // A sparse marker where the flags form's ulp width was expected is not read as one: 25–30 are refused.
+  for (const u of [25, 30]) refuse(build((w) => w.writeBits(u, 5)), /ulp field of/, `flags form with u ${u}`);
+});
+
+test('property: the encoder takes the sparse corrections only when they cost fewer bits, and they round-trip (random float artefacts)', () => {
+  const rnd = seededRandom(1208);
+  const rates = [0, 0.001, 0.01, 0.05, 0.27, 0.5, 0.9, 1];
+  const section = (values: Float64Array, sparse: boolean) => {
+    const w = new BitWriter();
+    writeValues(w, values, { sparse });
+    const bytes = new Uint8Array(w.byteLength);
+    w.copyTo(bytes, 0);
+    return { bits: w.bitLength, bytes };
+  };
+  let sparseCount = 0;
+  let flagsCount = 0;
+  let savedBits = 0;
+  let points = 0;
+  for (let c = 0; c < 1500; c++) {
+    const n = 1 + Math.floor(rnd() ** 2 * (c % 25 === 0 ? 6000 : 1000));
+    const rate = rates[c % rates.length]!;
+    const shape = Math.floor(rnd() * 3);
+    // ±1 only, ±1–4, or ±1 to ±2^(1–25) ulps (some beyond the 24-bit ulp codes: XOR escapes).
+    const spread = Math.floor(rnd() * 3);
+    const maxSteps = spread === 0 ? 1 : spread === 1 ? 4 : 2 ** (1 + Math.floor(rnd() * 25));
+    const p = 10 ** Math.floor(rnd() * 4);
+    const values = new Float64Array(n);
+    let x = Math.round((rnd() - 0.5) * 1e5) / p;
+    for (let i = 0; i < n; i++) {
+      if (shape === 0) x = Math.round((x + (rnd() - 0.5) * 20 / p) * p) / p + 0; // a walk
+      else if (shape === 1) x = Math.round((rnd() - 0.5) * 2e4) / p + 0; // uncorrelated (frame of reference)
+      else x = Math.round(rnd() * 1e6) / p + 1000; // positive, wide
+      let v = x;
+      if (rnd() < rate) {
+        const steps = (rnd() < 0.5 ? -1 : 1) * (1 + Math.floor(rnd() ** 3 * maxSteps));
+        const next = patternPlus(v === 0 ? 1 / p : v, steps);
+        if (next.valid) v = next.value;
+      }
+      const odd = rnd();
+      if (c % 9 === 4 && odd < 0.01) v = -0;
+      else if (c % 9 === 4 && odd < 0.02) v = fromBits(0x7ff80000 | (u32(rnd) & 0x7ffff), u32(rnd));
+      values[i] = v;
+    }
+    const label = `case ${c}: ${n} values, rate ${rate}, up to ${maxSteps} ulps, shape ${shape}`;
+    const best = section(values, true);
+    const flags = section(values, false);
+    const back = new Float64Array(n);
+    const r = new BitReader(best.bytes);
+    readValues(r, back);
+    assertSameBits(back, values, label);
+    if (Buffer.compare(Buffer.from(best.bytes), Buffer.from(flags.bytes)) === 0) {
+      assert.equal(best.bits, flags.bits, label);
+      flagsCount++;
+    } else {
+      // Only a strictly smaller section takes the sparse form (a tie keeps the flags).
+      assert.ok(best.bits < flags.bits, `${label}: sparse ${best.bits} bits, flags ${flags.bits}`);
+      savedBits += flags.bits - best.bits;
+      sparseCount++;
+    }
+    points += n;
+    if (c % 50 === 0) roundTrip(new Float64Array(n).map((_, i) => 1.8e12 + i * 15_000), values, label);
+  }
+  assert.ok(sparseCount > 300 && flagsCount > 300, `sparse ${sparseCount}, flags ${flagsCount}`);
+  assert.ok(savedBits > 0.05 * points, `saved ${savedBits} bits over ${points} points`);
+});
+
+test('all exceptions and a single exception: both forms round-trip, the sparse one where it is smaller', () => {
+  const n = 500;
+  const ts = new Float64Array(n).map((_, i) => 1.8e12 + i * 15_000);
+  const base = new Float64Array(n).map((_, i) => Math.round((Math.sin(i) + 2) * 1e4) / 100); // exact 2-decimal numbers
+  // Every value one ulp off, alternately up and down: all exceptions.
+  const all = base.map((v, i) => ulpAway(v, i % 2 ? 1 : -1));
+  roundTrip(ts, all, 'all exceptions');
+  // One exception in 500: a few bits for the gaps instead of a bit a value.
+  const one = base.slice();
+  one[321] = ulpAway(one[321]!, -1);
+  const bytes = roundTrip(ts, one, 'one exception');
+  const d = describeChunk(bytes);
+  assert.ok(d.exceptions && d.sparse, 'one exception takes the sparse form');
+  assert.ok(bytes.length + 50 <= encodeChunk(ts, one, { sparse: false }).length, 'saves about a bit a value');
+  // No exceptions: no corrections at all.
+  assert.ok(!describeChunk(encodeChunk(ts, base)).exceptions);
+});
+
+test('the ingest benchmark values (valueOf) take the sparse corrections: at least 0.3 bits a point fewer', () => {
+  let before = 0;
+  let after = 0;
+  let points = 0;
+  for (let s = 1; s <= 100; s++) {
+    const n = 480;
+    const ts = new Float64Array(n).map((_, i) => 1.8e12 + i * 15_000);
+    // bench/protocol-bodies.ts' valueOf: 2-decimal values, a quarter of them float artefacts.
+    const values = new Float64Array(n).map((_, i) => Math.round(Math.sin((i * 1000 + s) / 97) * 1e4) / 100 + s / 100);
+    const bytes = roundTrip(ts, values, `series ${s}`);
+    assert.ok(describeChunk(bytes).sparse, `series ${s}`);
+    before += encodeChunk(ts, values, { sparse: false }).length;
+    after += bytes.length;
+    points += n;
+  }
+  assert.ok(((before - after) * 8) / points >= 0.3, `${(((before - after) * 8) / points).toFixed(3)} bits a point saved`);
+});
+
+// ---------------------------------------------------------------------------------------------
 // Round trips
 
 test('empty and single-point chunks round-trip', () => {
@@ -547,6 +884,21 @@ test('encodeChunk refuses bad timestamps with a RangeError naming the index', ()
   assert.throws(() => encodeChunk(new Float64Array(2), new Float64Array(3)), RangeError);
 });
 
+/** A chunk of 2-decimal values (frame of reference) with float artefacts at `rate`, some far (±1 to ±4096 ulps) or −0: sparse corrections. */
+function sparseSample(ts: Float64Array, rate: number): Uint8Array {
+  const rnd = seededRandom(ts.length + Math.round(rate * 1000));
+  const values = new Float64Array(ts.length).map(() => Math.round(rnd() * 2e4) / 100 + 1);
+  for (let i = 0; i < values.length; i++) {
+    const r = rnd();
+    if (r < rate * 0.9) values[i] = ulpAway(values[i]!, rnd() < 0.5 ? 1 : -1);
+    else if (r < rate * 0.97) values[i] = ulpAway(values[i]!, Math.floor((rnd() - 0.5) * 8192) || 1);
+    else if (r < rate) values[i] = -0;
+  }
+  const bytes = roundTrip(ts, values, `sparse sample, rate ${rate}`);
+  assert.ok(describeChunk(bytes).sparse, `sparse sample, rate ${rate}`);
+  return bytes;
+}
+
 test('decodeChunk refuses every truncation of sample chunks', () => {
   const rnd = seededRandom(99);
   const samples = [
@@ -559,6 +911,8 @@ test('decodeChunk refuses every truncation of sample chunks', () => {
     encodeChunk(timestamps(rnd, 200, 'wide'), valuesOf(rnd, 200, 'artefacts')),
     encodeChunk(timestamps(rnd, 200, 'jittered'), valuesOf(rnd, 200, 'integers')),
     encodeChunk(new Float64Array(0), new Float64Array(0)),
+    sparseSample(timestamps(rnd, 300, 'regular'), 0.27),
+    sparseSample(timestamps(rnd, 300, 'jittered'), 0.02),
   ];
   for (const bytes of samples) {
     decodeChunk(bytes);
@@ -599,6 +953,8 @@ test('decodeChunk refuses corrupt headers and never hangs or reads out of bounds
     encodeChunk(timestamps(rnd, 300, 'regular'), valuesOf(rnd, 300, 'counter')),
     encodeChunk(timestamps(rnd, 300, 'regular'), valuesOf(rnd, 300, 'constant')),
     encodeChunkV1(timestamps(rnd, 300, 'jittered'), valuesOf(rnd, 300, 'mixed')),
+    sparseSample(timestamps(rnd, 300, 'regular'), 0.27),
+    sparseSample(timestamps(rnd, 300, 'regular'), 0.03),
   ];
   assert.ok(describeChunk(samples[1]!).exceptions, 'the decimal sample carries exceptions');
   for (let i = 0; i < 6000; i++) {
@@ -807,16 +1163,58 @@ test('property: the encoder corpus (1–5,000 points of every shape) round-trips
   }
 });
 
-test('the encoder writes the very bytes it wrote before the 2026-12-07 speed-ups (digest of the corpus)', () => {
+test('with the sparse corrections off, the encoder writes the very bytes it wrote before the 2026-12-07 speed-ups (digest of the corpus)', () => {
   // Computed with the encoder as of commit 44886a1 (before planning and writing were made cheaper):
   // any change to a single output byte changes it. A deliberate format change updates it.
   const h = createHash('sha256');
   let points = 0;
   for (const c of encoderCorpus(20261207, 600)) {
-    h.update(encodeChunk(c.ts, c.values));
+    h.update(encodeChunk(c.ts, c.values, { sparse: false }));
     h.update(encodeChunk(c.ts, c.values, { decimal: false }));
     points += c.ts.length;
   }
   assert.equal(points, 631_215);
   assert.equal(h.digest('hex'), 'a14a26ed66a752da6fde937a3a6a5d2c5578a9ee982d270069d7c6559c67f258');
+});
+
+test('the encoder writes the bytes pinned with the sparse corrections (digest of the corpus), each chunk no larger than without them', () => {
+  // Computed 2026-12-08 when the sparse corrections came in: the 168 chunks (of 600) whose corrections
+  // cost fewer bits in the sparse form changed (valueOf 38, integers with −0 escapes 40, walks with
+  // artefacts 32, sums 31, constant-ish with off-scale escapes 20, mixed decimals 7); every other one
+  // kept its bytes (the digest above). A deliberate format change updates it.
+  const h = createHash('sha256');
+  let changed = 0;
+  for (const c of encoderCorpus(20261207, 600)) {
+    const bytes = encodeChunk(c.ts, c.values);
+    const flags = encodeChunk(c.ts, c.values, { sparse: false });
+    assert.ok(bytes.length <= flags.length, `${c.label}: ${bytes.length} B, ${flags.length} B without the sparse form`);
+    if (Buffer.compare(Buffer.from(bytes), Buffer.from(flags)) !== 0) {
+      changed++;
+      assert.ok(describeChunk(bytes).sparse, c.label);
+    }
+    h.update(bytes);
+    h.update(encodeChunk(c.ts, c.values, { decimal: false }));
+  }
+  assert.equal(changed, 168);
+  assert.equal(h.digest('hex'), '437bd22b56fa08a8efef292232e08712c2afb3f6cff8fe8b1eb94b5222b9794b');
+});
+
+test('version 2 fixtures, made before the sparse corrections, still decode, and the encoder without them writes them again', () => {
+  let smaller = 0;
+  for (const f of v2Chunks) {
+    const bytes = Uint8Array.from(Buffer.from(f.bytes, 'hex'));
+    assert.equal(describeChunk(bytes).version, 2);
+    assert.ok(!describeChunk(bytes).sparse);
+    const d = decodeChunk(bytes);
+    const ts = Float64Array.from(f.timestampsMs);
+    const expected = new Float64Array(new BigUint64Array(f.values.map((h) => BigInt(`0x${h}`))).buffer);
+    assertSameBits(d.timestampsMs, ts, `${f.name} timestamps`);
+    assertSameBits(d.values, expected, `${f.name} values`);
+    for (let len = 0; len < bytes.length; len++) assert.throws(() => decodeChunk(bytes.subarray(0, len)), RangeError, `${f.name} cut at ${len}`);
+    assert.deepEqual([...encodeChunk(ts, expected, { sparse: false })], [...bytes], f.name);
+    const now = roundTrip(ts, expected, f.name);
+    assert.ok(now.length <= bytes.length, f.name);
+    if (now.length < bytes.length) smaller++;
+  }
+  assert.ok(smaller >= 1, 'the valueOf fixture is smaller with the sparse corrections');
 });

@@ -38,14 +38,27 @@
 //                  bit); form 1: m − min in a table; form 2: max − m in a table (a rollup's min or max
 //                  column crowds one end of its range). A table stores x ≥ 0 as zigzag⁻¹(x).
 //   Decoding divides m by 10^k: one correctly rounded division, which gives back the very double that
-//   `m / 10^k === v` checked at encode time. With the exceptions bit, 5 bits u then a correction for
-//   every value: '0' exact · '10' + z in u bits: an ulp distance d ≠ 0 (z = 2(d − 1) for d > 0,
-//   2(−d) − 1 for d < 0), the difference of the IEEE bit patterns as integers between the value and
-//   m / 10^k when both are finite, not NaN and of the same sign: float artefacts such as
-//   12.410000000000002 (Math.round(x)/100 + s/100) or 94.79799999999999 are ±1–4 ulps off · '11' +
-//   6 bits leading zeros + 6 bits length + the bits XOR'd into m / 10^k (−0, NaN payloads, ±Infinity,
-//   far values). u is chosen by exact cost; an exception-carrying chunk takes a decimal mode only when
-//   it beats XOR.
+//   `m / 10^k === v` checked at encode time. With the exceptions bit, the values that are not m / 10^k
+//   (the exceptions) are corrected, in one of two forms chosen by exact cost (the flags on a tie):
+//   - flags: 5 bits u (≤ 24) then a correction for every value: '0' exact · '10' + z in u bits: an
+//     ulp distance d ≠ 0 (z = 2(d − 1) for d > 0, 2(−d) − 1 for d < 0), the difference of the IEEE bit
+//     patterns as integers between the value and m / 10^k when both are finite, not NaN and of the
+//     same sign: float artefacts such as 12.410000000000002 (Math.round(x)/100 + s/100) or
+//     94.79799999999999 are ±1–4 ulps off · '11' + 6 bits leading zeros + 6 bits length + the bits
+//     XOR'd into m / 10^k (−0, NaN payloads, ±Infinity, far values). u is chosen by exact cost.
+//   - sparse (since 2026-12-08): 5 bits 31 (a u the flags never hold: a decoder from before refuses
+//     the section), 5 bits u (≤ 24), 5 bits r, 1 bit far list; with it var(F − 1), 5 bits s, then the
+//     indices among the exceptions of the F far ones, ascending, as Rice codes of parameter s of the
+//     gaps (index − previous − 1, the first from −1). Then per exception in order: the Rice code of
+//     parameter r of its gap (position − previous − 1), then its correction: a near one (z < 2^u) z in
+//     u bits; a far one '0' + the Elias gamma of q = z >>> u (L − 1 zeros, then q in its L bits;
+//     L + u ≤ 24) + the u low bits of z · '1' + 6 bits leading zeros + 6 bits length + the XOR bits
+//     (as above). Last, the Rice code of the gap that ends exactly at n (position n). A Rice code of
+//     g: ⌊g / 2^p⌋ ones, a zero, the p low bits of g. At least one exception; far indices below their
+//     count. u, r and s by exact cost (the smallest on a tie). Sparse artefacts cost their gaps,
+//     about H(p)/p bits each at a rate p, rather than a bit a value: valueOf's 27 %, ±1 ulp in 97 %
+//     of them, about 1.26 bits a point rather than 1.68 (H(0.27) + 0.27 = 1.11 is the bound).
+//   An exception-carrying chunk takes a decimal mode only when it beats XOR.
 //
 // Measured 2026-12-07 (bench/codec.ts: payload bytes a point, v1 → v2; encode/decode in millions of
 // points per CPU second on one core, v2 (v1), the range of two runs of medians of alternating rounds;
@@ -81,6 +94,19 @@
 // point (v1: XOR corrections of 16+ bits and mostly 24-bit deltas). NAB's 2-hour chunks hold
 // about 14 points, so per-chunk planning dominates their encode time; compaction gives such series
 // day windows.
+// Sparse corrections, 2026-12-08 (bench/codec.ts, payload bytes a point before → after; the other
+// chunks keep their bytes): valueOf 2 h 2.067 → 2.015 (corrections 1.68 → 1.26 bits a point, a
+// 480-point chunk about 992 → 967 bytes; 2,870 of 3,000 chunks sparse), NAB 2 h 2.661 → 2.660, NAB
+// 1 day 1.735 → 1.713 (corrections 0.93 → 0.75 bits a point), synthetic scrapes 1.293 and 1.266 (no
+// exceptions). valueOf's ulp distances: ±1 96.9 %, ±2–4 2.2 %, 5–255 0.9 %, no XOR escape; NAB's
+// (2 h): ±1 69 %, ±2–3 10 %, 256 or more 9 %, XOR 11 %. Measured alternatives on valueOf: the
+// entropy of the corrections (per chunk, static) 1.14 bits a point, an adaptive binary coder (KT
+// estimate) 1.20, gaps with every distance in a table 1.67: the sparse form's 1.26 is most of the
+// gain without a coder a bit at a time. Speed, one process alternating old and new, CPU medians of
+// paired ratios of 21–41 rounds, loaded cores: valueOf encode 1.04–1.06× the time (planning the
+// sparse form, writing it per exception; V8's occasional slower planning pass, 1.1–1.25×, hits old
+// and new alike), decode 0.85–0.90× (a code an exception rather than a flag a value); NAB 2 h encode
+// 1.01–1.04×, decode 0.92–0.95×; NAB 1 day 1.01–1.03×, 0.93–0.95×.
 
 // Layout (version 1, still decoded): byte 0 version (1), varint count, a flags byte (bits 0–1 mode
 // 0 XOR, 1 decimal deltas, 2 decimal dods; bit 2 exceptions), the decimals byte k in the decimal modes,
@@ -89,9 +115,10 @@
 // buckets, then with the exceptions bit '0' or '1' + 6 + 6 + the XOR window).
 //
 // The decoder checks every field it reads: a truncated or corrupt chunk throws a RangeError; reads
-// never run past the input, every loop is bounded by the declared count, and the count is bounded
-// before anything is allocated. There is no checksum: a flipped bit can decode to other valid points
-// (the store's page checksums or a CRC column would catch that).
+// never run past the input, every loop is bounded by the declared count (the sparse gaps: each one
+// moves the position on, and a position past n is refused), and the count (the far list's too) is
+// bounded before anything is allocated. There is no checksum: a flipped bit can decode to other valid
+// points (the store's page checksums or a CRC column would catch that).
 
 import { BitReader, BitWriter, fieldAt, word32 } from './bits.js';
 
@@ -888,8 +915,12 @@ interface DecimalPlan {
   bits: number;
   k: number;
   exceptions: boolean;
-  /** Width of the ulp field of corrections. */
+  /** Width of the ulp field of corrections (of the near ones in the sparse form). */
   ulpBits: number;
+  /** Corrections in the sparse form (see the layout), with these Rice parameters (farRice −1: no far list). */
+  sparse: boolean;
+  riceR: number;
+  farRice: number;
   min: number;
   range: number;
   firstDelta: number;
@@ -956,7 +987,7 @@ function forCost(n: number, min: number, range: number): number {
 }
 
 /** The plan planDecimal returns (one object, refilled: encoding is synchronous). */
-const plan: DecimalPlan = { mode: ValueMode.DecimalDelta, bits: 0, k: 0, exceptions: false, ulpBits: 0, min: 0, range: 0, firstDelta: 0, forForm: 0 };
+const plan: DecimalPlan = { mode: ValueMode.DecimalDelta, bits: 0, k: 0, exceptions: false, ulpBits: 0, sparse: false, riceR: 0, farRice: -1, min: 0, range: 0, firstDelta: 0, forForm: 0 };
 
 // scanDecimal's totals.
 let scanExact = 0;
@@ -1074,14 +1105,234 @@ function scanDecimal(values: Float64Array, bits: Uint32Array, p: number, exactFi
   scanDodTop = dodTop;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Corrections, sparse form (see the layout): Rice-coded gaps between the exceptions, a u-bit field
+// for the near ones, the far ones listed among the exceptions.
+
+/** The value of the 5-bit ulp-width field (≤ MAX_ULP_BITS in the flags form) that announces the sparse form. */
+const SPARSE_CORRECTIONS = 31;
+/** Largest Rice parameter (5 bits; gaps are below 2^31). */
+const MAX_RICE = 31;
+/** Per exception, ascending: its index and its correction's kind (corr), planning and writing the sparse form. */
+let excAt = new Int32Array(1024);
+let excCls = new Int32Array(1024);
+/** Per Rice parameter s: the sum of g >>> s over the numbers g added (riceBest). */
+const riceSums = new Float64Array(MAX_RICE + 1);
+/** The parameter the last riceBest chose. */
+let riceParam = 0;
+/** What the last sparseCost chose: near width, Rice parameters of the gaps and of the far list (−1: none). */
+let sparseU = 0;
+let sparseR = 0;
+let sparseS = -1;
+/** Exceptions the last sparseCost found (in excAt and excCls, which writeSparse writes). */
+let excCount = 0;
+/** sparseCost's per near width u: a lower bound of the form's bits, then (once evaluated) −1. */
+const sparseBound = new Float64Array(MAX_ULP_BITS + 1);
+
+/** Adds g >>> s for s ≥ `from` to riceSums (g < 2^31). */
+function addRice(g: number, from: number): void {
+  for (let s = from, x = g >>> from; x > 0; s++, x >>>= 1) riceSums[s]! += x;
+}
+
+/** Exact bits of the `count` Rice codes whose numbers riceSums holds, at the best parameter (left in riceParam; the smallest on a tie). */
+function riceBest(count: number): number {
+  let best = Infinity;
+  for (let s = 0; s <= MAX_RICE; s++) {
+    const c = riceSums[s]! + count * (1 + s);
+    if (c < best) {
+      best = c;
+      riceParam = s;
+    }
+    if (riceSums[s] === 0) break; // every larger s costs `count` more a step
+  }
+  return best;
+}
+
+/**
+ * Exact bits of the sparse form of the corrections planDecimal classified (corr, zs, ulpHist;
+ * `xorBits` the flags form's bits of the exceptions only XOR can correct), at its best near width
+ * (sparseU) and Rice parameters (sparseR, sparseS); some cost ≥ `limit` when it cannot beat that.
+ * Leaves the exceptions in excAt and excCls.
+ */
+function sparseCost(n: number, exceptions: number, xorBits: number, limit: number): number {
+  // The exceptions' indices and kinds, branch-free (exact or not is a coin toss for artefacts); then
+  // the Rice sums of their gaps, s = 0–4 in registers (wider gaps add the rest).
+  let e = 0;
+  for (let i = 0; i < n; i++) {
+    const c = corr[i]!;
+    excAt[e] = i;
+    excCls[e] = c;
+    e += ~c >>> 31;
+  }
+  excCount = e;
+  riceSums.fill(0);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  let prev = -1;
+  for (let j = 0; j <= e; j++) {
+    const i = j < e ? excAt[j]! : n; // the last gap ends the list at n
+    const g = i - prev - 1;
+    prev = i;
+    s0 += g;
+    s1 += g >>> 1;
+    s2 += g >>> 2;
+    s3 += g >>> 3;
+    s4 += g >>> 4;
+    if (g >= 32) addRice(g, 5);
+  }
+  riceSums[0] = s0;
+  riceSums[1] = s1;
+  riceSums[2] = s2;
+  riceSums[3] = s3;
+  riceSums[4] = s4;
+  // Marker, u, r, the far list's flag, then the gaps.
+  const base = 5 + 5 + 1 + 5 + riceBest(e + 1);
+  sparseR = riceParam;
+  if (base >= limit) return base;
+  let ulps = 0;
+  let top = -1;
+  for (let c = 0; c <= MAX_ULP_BITS; c++) {
+    if (ulpHist[c]! > 0) {
+      ulps += ulpHist[c]!;
+      top = c;
+    }
+  }
+  // An XOR escape costs '1' + 12 + its window: the flags form's '11' + 12 + window less a bit. A far
+  // ulp correction of z (c bits): '0', Elias gamma of z >>> u (2(c − u) − 1 bits), u bits: 2c − u.
+  const xorCodes = xorBits - (exceptions - ulps);
+  // Per u up to the widest ulp correction (a wider one only costs more): the bits of all but the far
+  // list, plus a lower bound of the far list (its count ≥ 6 bits, s 5, a bit a gap at least).
+  const last = top > 0 ? top : 0;
+  let near = 0;
+  for (let u = 0; u <= last; u++) {
+    near += ulpHist[u]!;
+    let far = xorCodes;
+    for (let c = u + 1; c <= top; c++) far += ulpHist[c]! * (2 * c - u);
+    const farCount = exceptions - near;
+    sparseBound[u] = base + near * u + far + (farCount > 0 ? 11 + farCount : 0);
+  }
+  // The far lists exactly, in the order of those bounds, while one could beat the best so far.
+  let best = limit;
+  sparseU = -1;
+  for (;;) {
+    let u = -1;
+    for (let x = 0; x <= last; x++) if (sparseBound[x]! >= 0 && (u < 0 || sparseBound[x]! < sparseBound[u]!)) u = x;
+    // Done when none could beat the best, or tie with it at a smaller u (ties go to the smallest u).
+    if (u < 0 || sparseBound[u]! > best || (sparseBound[u] === best && (sparseU < 0 || u > sparseU))) break;
+    let bits = sparseBound[u]!;
+    sparseBound[u] = -1;
+    let s = -1;
+    let f = 0;
+    riceSums.fill(0);
+    let prevFar = -1;
+    for (let j = 0; j < e; j++) {
+      if (excCls[j]! > u) {
+        addRice(j - prevFar - 1, 0);
+        prevFar = j;
+        f++;
+      }
+    }
+    if (f > 0) {
+      bits += varCost(f - 1) + 5 + riceBest(f) - (11 + f);
+      s = riceParam;
+    }
+    if (bits < best || (bits === best && sparseU >= 0 && u < sparseU)) {
+      best = bits;
+      sparseU = u;
+      sparseS = s;
+    }
+  }
+  return best;
+}
+
+/** Writes g (0 ≤ g < 2^31) as a Rice code of parameter r: g >>> r in unary (ones, then a zero), then r low bits. */
+function writeRice(w: BitWriter, g: number, r: number): void {
+  let q = g >>> r;
+  const low = g & (2 ** r - 1);
+  if (q + 1 + r <= 32) {
+    // (2^q − 1) · 2^(r + 1) + low < 2^32: one field.
+    w.writeBits((((1 << q) - 1) << (r + 1)) | low, q + 1 + r);
+    return;
+  }
+  while (q >= 31) {
+    w.writeBits(0x7fffffff, 31);
+    q -= 31;
+  }
+  w.writeBits(((1 << q) - 1) << 1, q + 1);
+  w.writeBits(low, r);
+}
+
+/** Writes the sparse corrections the last sparseCost planned (excAt, excCls, zs). */
+function writeSparse(w: BitWriter, n: number, bits: Uint32Array, p: number, plan: DecimalPlan): void {
+  const u = plan.ulpBits;
+  const r = plan.riceR;
+  const e = excCount;
+  w.writeBits((SPARSE_CORRECTIONS << 11) | (u << 6) | (r << 1) | (plan.farRice < 0 ? 0 : 1), 16);
+  if (plan.farRice >= 0) {
+    const s = plan.farRice;
+    let f = 0;
+    for (let j = 0; j < e; j++) f += (u - excCls[j]!) >>> 31;
+    writeVar(w, f - 1);
+    w.writeBits(s, 5);
+    let prev = -1;
+    for (let j = 0; j < e; j++) {
+      if (excCls[j]! > u) {
+        writeRice(w, j - prev - 1, s);
+        prev = j;
+      }
+    }
+  }
+  const lowMask = 2 ** r - 1;
+  let prev = -1;
+  for (let j = 0; j < e; j++) {
+    const i = excAt[j]!;
+    const g = i - prev - 1;
+    prev = i;
+    const c = excCls[j]!;
+    const q = g >>> r;
+    const len = q + 1 + r + u;
+    if (c <= u && len <= 32) {
+      // The gap's code and the near z in one field: (2^q − 1) · 2^(r + 1 + u) + low · 2^u + z < 2^32.
+      w.writeBits((((1 << q) - 1) << (r + 1 + u)) | ((g & lowMask) << u) | zs[i]!, len);
+      continue;
+    }
+    writeRice(w, g, r);
+    if (c <= u) w.writeBits(zs[i]!, u);
+    else if (c <= MAX_ULP_BITS) {
+      // '0' and the Elias gamma of z >>> u (L − 1 zeros, then its L bits): z >>> u in 2L bits, then u bits.
+      const z = zs[i]!;
+      const hi = z >>> u;
+      const gamma = 2 * (32 - Math.clz32(hi));
+      if (gamma > 32) w.writeBits(0, gamma - 32);
+      w.writeBits(hi, gamma > 32 ? 32 : gamma);
+      w.writeBits(z, u);
+    } else {
+      scratch[0] = ms[i]! / p;
+      const xh = (bits[2 * i + HI]! ^ scratchBits[HI]!) >>> 0;
+      const xl = (bits[2 * i + LO]! ^ scratchBits[LO]!) >>> 0;
+      const lz = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
+      const tz = xl !== 0 ? 31 - Math.clz32(xl & -xl) : 63 - Math.clz32(xh & -xh);
+      const bitsLen = 64 - lz - tz;
+      w.writeBits((1 << 12) | (lz << 6) | (bitsLen & 63), 13);
+      writeWindow(w, xh, xl, tz, bitsLen);
+    }
+  }
+  writeRice(w, n - 1 - prev, r);
+}
+
 /** Plans the decimal value section at k decimals: fills the per-value arrays and picks the cheapest mode. */
-function planDecimal(values: Float64Array, bits: Uint32Array, k: number): DecimalPlan {
+function planDecimal(values: Float64Array, bits: Uint32Array, k: number, allowSparse: boolean): DecimalPlan {
   const n = values.length;
   if (ms.length < n) {
     const size = Math.max(n, 2 * ms.length);
     ms = new Float64Array(size);
     corr = new Int32Array(size);
     zs = new Int32Array(size);
+    excAt = new Int32Array(size);
+    excCls = new Int32Array(size);
   }
   const p = POW10[k]!;
   // Exact values first (one predictable branch) when the sample showed no artefacts; else every
@@ -1117,6 +1368,7 @@ function planDecimal(values: Float64Array, bits: Uint32Array, k: number): Decima
   const exceptions = exact < n;
   let ulpBits = 0;
   let correctionBits = 0;
+  let sparse = false;
   if (exceptions) {
     // The ulp field's width by exact cost: wider fields take more exceptions off the XOR escape.
     let xorAbove = 0;
@@ -1131,6 +1383,13 @@ function planDecimal(values: Float64Array, bits: Uint32Array, k: number): Decima
         correctionBits = c;
         ulpBits = u;
       }
+    }
+    // The sparse form when it costs strictly less (a tie keeps the flags).
+    const sparseBits = allowSparse ? sparseCost(n, n - exact, farXor, correctionBits) : Infinity;
+    if (sparseBits < correctionBits) {
+      correctionBits = sparseBits;
+      sparse = true;
+      ulpBits = sparseU;
     }
   }
 
@@ -1183,6 +1442,9 @@ function planDecimal(values: Float64Array, bits: Uint32Array, k: number): Decima
   plan.k = k;
   plan.exceptions = exceptions;
   plan.ulpBits = ulpBits;
+  plan.sparse = sparse;
+  plan.riceR = sparseR;
+  plan.farRice = sparseS;
   plan.min = min;
   plan.range = range;
   plan.firstDelta = firstDelta;
@@ -1256,9 +1518,13 @@ function writeDecimal(w: BitWriter, values: Float64Array, bits: Uint32Array, pla
     }
   }
   if (!plan.exceptions) return;
+  const p = POW10[plan.k]!;
+  if (plan.sparse) {
+    writeSparse(w, n, bits, p, plan);
+    return;
+  }
   const u = plan.ulpBits;
   w.writeBits(u, 5);
-  const p = POW10[plan.k]!;
   // '0' and '10' + z branch-free from locals as above (exact or not is a coin toss for artefacts);
   // the rare XOR escapes go through the writer.
   let words = w.reserve(n * (2 + u));
@@ -1469,6 +1735,11 @@ function readDods(r: BitReader, out: Float64Array, at: number, n: number, p: num
 /** Applies the corrections section to the values decoded as m / 10^k. */
 function readCorrections(r: BitReader, bits: Int32Array, at: number, end: number): void {
   const u = r.readBits(5);
+  if (u === SPARSE_CORRECTIONS) {
+    readSparse(r, bits, at, end);
+    return;
+  }
+  lastSparse = false;
   if (u > MAX_ULP_BITS) throw corrupt(`ulp field of ${u} bits`);
   // The values as 32-bit words (`bits`), corrected in place: NaN payloads of XOR corrections must not
   // pass through a number, and an ulp step is an integer step of the bit pattern.
@@ -1541,6 +1812,243 @@ function readCorrections(r: BitReader, bits: Int32Array, at: number, end: number
   r.pos = p;
 }
 
+/** Whether the last corrections read were in the sparse form (describeChunk). */
+let lastSparse = false;
+/** The far exceptions' indices among the exceptions (readSparse; grown as needed). */
+let farRead = new Int32Array(64);
+
+/** Reads a Rice code of parameter s (checked reads); refuses a number above `limit` (≤ 2^31). */
+function readRice(r: BitReader, s: number, limit: number): number {
+  let q = 0;
+  for (;;) {
+    const w = r.peek32();
+    const ones = Math.clz32(~w);
+    if (ones < 32) {
+      r.skip(ones + 1);
+      q += ones;
+      break;
+    }
+    r.skip(32);
+    q += 32;
+    if (q * 2 ** s > limit) throw corrupt('gap out of range');
+  }
+  const g = q * 2 ** s + r.readBits(s);
+  if (g > limit) throw corrupt('gap out of range');
+  return g;
+}
+
+/**
+ * Adds the ulp distance of z (see the layout) to the value whose words are at 2i, 2i + 1 of `bits`
+ * (v finite: m / 10^k): refused when the step leaves the finite range or the sign.
+ */
+function addUlps(bits: Int32Array, i: number, z: number, at: number): void {
+  const d = ((z >>> 1) ^ -(z & 1)) + ((z & 1) ^ 1);
+  const lo0 = bits[2 * i + LO]!;
+  const lo = (lo0 + d) | 0;
+  if ((lo0 ^ lo) < 0) {
+    const hi0 = bits[2 * i + HI]!;
+    const down = d >> 31;
+    const hi = (hi0 + ((((lo0 & ~lo) >>> 31) & ~down) - (((~lo0 & lo) >>> 31) & down))) | 0;
+    if (((hi >>> 20) & 0x7ff) === 0x7ff || (hi ^ hi0) < 0) throw corrupt(`value ${i - at}: ulp correction leaves the finite range`);
+    bits[2 * i + HI] = hi;
+  }
+  bits[2 * i + LO] = lo;
+}
+
+/** Applies corrections in the sparse form (after their 5-bit marker) to values at[at…end) as words in `bits`. */
+function readSparse(r: BitReader, bits: Int32Array, at: number, end: number): void {
+  lastSparse = true;
+  const n = end - at;
+  // u, r and the far list's flag in one read.
+  const head = r.readBits(11);
+  const u = head >>> 6;
+  const rr = (head >>> 1) & 31;
+  if (u > MAX_ULP_BITS) throw corrupt(`ulp field of ${u} bits`);
+  // The far list: indices among the exceptions, ascending (checked against their count at the end).
+  let f = 0;
+  if ((head & 1) === 1) {
+    const more = readVar(r);
+    if (more >= n) throw corrupt(`${more + 1} far exceptions of ${n} values`);
+    f = more + 1;
+    const s = r.readBits(5);
+    // Each takes at least 1 + s bits: bounded by the input before allocating.
+    if (f * (1 + s) > r.remaining) throw r.truncated(r.pos + f * (1 + s));
+    if (farRead.length < f) farRead = new Int32Array(Math.max(f, 2 * farRead.length));
+    // Rice codes from a shifted window as the gaps below (a long one in checked reads).
+    const sMask = s === 31 ? 0x7fffffff : (1 << s) - 1;
+    const b = r.buf;
+    const stop = r.end;
+    let p = r.pos;
+    let w = 0;
+    let have = 0;
+    let prev = -1;
+    for (let x = 0; x < f; x++) {
+      if (have < 25) {
+        w = word32(b, p >>> 3) << (p & 7);
+        have = 32 - (p & 7);
+      }
+      const ones = Math.clz32(~w);
+      const len = ones + 1 + s;
+      if (len <= have) {
+        prev += 1 + (ones << s) + ((((w << (ones + 1)) >>> 1) >>> (31 - s)) & sMask);
+        p += len;
+        w <<= len;
+        have -= len;
+      } else {
+        r.pos = p;
+        prev += 1 + readRice(r, s, n);
+        p = r.pos;
+        have = 0;
+      }
+      if (prev >= n) throw corrupt('far exception out of range');
+      if (p > stop) throw r.truncated(p);
+      farRead[x] = prev;
+    }
+    r.pos = p;
+  }
+  const rMask = rr === 31 ? 0x7fffffff : (1 << rr) - 1;
+  const ulpMask = (1 << u) - 1;
+  // The gaps and the codes come from a shifted 32-bit window as in readCorrections: its top `have`
+  // bits are the next ones (25 or more after a load from word32), zeros below. A code not wholly in
+  // it (a long gap, a wide far code) and the XOR escapes take the checked reads. The end is checked
+  // once after the loop, as there: each gap moves the position on (past n is refused), and what was
+  // read past the end (zero past the buffer) goes with the values of a refused section.
+  const b = r.buf;
+  const stop = r.end;
+  let p = r.pos;
+  let w = 0;
+  let have = 0;
+  let pos = -1;
+  let j = 0;
+  let fi = 0;
+  let nextFar = f > 0 ? farRead[0]! : -1;
+  for (;;) {
+    // Loaded again only when the gap's code and a near code may not be in the window (zero-filled
+    // below its `have` bits, so `ones` ≤ have).
+    let ones = Math.clz32(~w);
+    if (ones + 1 + rr + u > have) {
+      w = word32(b, p >>> 3) << (p & 7);
+      have = 32 - (p & 7);
+      ones = Math.clz32(~w);
+    }
+    const len = ones + 1 + rr;
+    let gap: number;
+    if (len + u <= have && j !== nextFar) {
+      // The gap and a near code, both in the window (the usual case): one step.
+      // ones + 1 is 32 only with rr = u = 0 (then x's bits are masked off, and have drops to 0).
+      const x = w << (ones + 1);
+      gap = (ones << rr) + (((x >>> 1) >>> (31 - rr)) & rMask);
+      const z = (((x << rr) >>> 1) >>> (31 - u)) & ulpMask;
+      pos += 1 + gap;
+      if (pos >= n) {
+        if (pos === n) {
+          p += len;
+          break;
+        }
+        throw corrupt('exception past the last value');
+      }
+      p += len + u;
+      w = x << rr << u;
+      have -= len + u;
+      const d = ((z >>> 1) ^ -(z & 1)) + ((z & 1) ^ 1);
+      const i = at + pos;
+      const lo0 = bits[2 * i + LO]!;
+      const lo = (lo0 + d) | 0;
+      if ((lo0 ^ lo) < 0) addUlps(bits, i, z, at);
+      else bits[2 * i + LO] = lo;
+      j++;
+      continue;
+    }
+    if (len <= have) {
+      // (w << (ones + 1)) >>> (32 − rr) in two shifts: rr may be 0, ones + 1 may be 32 (then len is 32 and rr 0).
+      gap = (ones << rr) + ((((w << (ones + 1)) >>> 1) >>> (31 - rr)) & rMask);
+      p += len;
+      w <<= len;
+      have -= len;
+    } else {
+      if (p > stop) throw r.truncated(p);
+      r.pos = p;
+      gap = readRice(r, rr, n);
+      p = r.pos;
+      have = 0;
+    }
+    pos += 1 + gap;
+    if (pos >= n) {
+      if (pos === n) break;
+      throw corrupt('exception past the last value');
+    }
+    if (j !== nextFar) {
+      if (have < u) {
+        w = word32(b, p >>> 3) << (p & 7);
+        have = 32 - (p & 7);
+      }
+      const z = ((w >>> 1) >>> (31 - u)) & ulpMask;
+      p += u;
+      w <<= u;
+      have -= u;
+      // addUlps, inlined (see readCorrections).
+      const d = ((z >>> 1) ^ -(z & 1)) + ((z & 1) ^ 1);
+      const i = at + pos;
+      const lo0 = bits[2 * i + LO]!;
+      const lo = (lo0 + d) | 0;
+      if ((lo0 ^ lo) < 0) addUlps(bits, i, z, at);
+      else bits[2 * i + LO] = lo;
+    } else {
+      if (have < 25) {
+        w = word32(b, p >>> 3) << (p & 7);
+        have = 32 - (p & 7);
+      }
+      // '0', the Elias gamma of z >>> u (L − 1 zeros, then its L bits) and u low bits: 2L + u bits,
+      // from the window when they are in it (L + u ≤ MAX_ULP_BITS).
+      const zeros = Math.clz32(w << 1);
+      const hiBits = zeros + 1;
+      const len = 2 * hiBits + u;
+      if (w >= 0 && hiBits + u <= MAX_ULP_BITS && len <= have) {
+        const hi = (w << hiBits) >>> (32 - hiBits);
+        // (w << 2L) >>> (32 − u) in two shifts: 2L may be 32 (then u is 0).
+        const low = (((w << (2 * hiBits)) >>> 1) >>> (31 - u)) & ulpMask;
+        p += len;
+        w <<= len;
+        have -= len;
+        addUlps(bits, at + pos, (hi << u) | low, at);
+        fi++;
+        nextFar = fi < f ? farRead[fi]! : -1;
+        j++;
+        continue;
+      }
+      if (p > stop) throw r.truncated(p);
+      r.pos = p;
+      if (r.readBit() === 0) {
+        // The gamma code, read in checked steps.
+        const zeros = Math.clz32(r.peek32());
+        if (zeros + 1 + u > MAX_ULP_BITS) throw corrupt(`value ${pos}: ulp correction of more than ${MAX_ULP_BITS} bits`);
+        r.skip(zeros);
+        const q = r.readBits(zeros + 1);
+        addUlps(bits, at + pos, q * 2 ** u + r.readBits(u), at);
+      } else {
+        const head = r.readBits(12);
+        const lz = head >>> 6;
+        const len = head & 63 || 64;
+        const tz = 64 - lz - len;
+        if (tz < 0) throw corrupt(`value ${pos}: correction of ${len} bits after ${lz} leading zeros`);
+        readWindow(r, len, tz);
+        const i = at + pos;
+        bits[2 * i + HI] = bits[2 * i + HI]! ^ xorWords[0]!;
+        bits[2 * i + LO] = bits[2 * i + LO]! ^ xorWords[1]!;
+      }
+      p = r.pos;
+      have = 0;
+      fi++;
+      nextFar = fi < f ? farRead[fi]! : -1;
+    }
+    j++;
+  }
+  if (j === 0) throw corrupt('sparse corrections without exceptions');
+  if (fi !== f) throw corrupt(`far exception ${farRead[fi]} of ${j}`);
+  if (p > stop) throw r.truncated(p);
+  r.pos = p;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Value sections (also the rollup columns, rollup.ts)
 
@@ -1548,6 +2056,8 @@ function readCorrections(r: BitReader, bits: Int32Array, at: number, end: number
 export interface EncodeOptions {
   /** Allow the decimal value modes (default true). */
   decimal?: boolean;
+  /** Allow the sparse form of the decimal modes' corrections (default true; false writes what the encoder wrote before it). */
+  sparse?: boolean;
 }
 
 /** Writes a value section (see the layout): the cheapest of XOR and the decimal modes. */
@@ -1558,7 +2068,7 @@ export function writeValues(w: BitWriter, values: Float64Array, options: EncodeO
   const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
   const k = options.decimal === false ? -1 : decimalsFor(values);
   if (k >= 0) {
-    const plan = planDecimal(values, bits, k);
+    const plan = planDecimal(values, bits, k, options.sparse !== false);
     // An exact decimal chunk always wins (measured); with exceptions, compare with XOR exactly.
     // XOR's cost only grows along the values: it stops where the decimal section is known to win.
     if (!plan.exceptions || plan.bits <= 3 + 64 + xorCost(values, bits, plan.bits - 67)) {
@@ -1705,19 +2215,22 @@ export function decodeChunk(bytes: Uint8Array): DecodedChunk {
 }
 
 /** A chunk's format version, count and value mode (for tests and measurements). */
-export function describeChunk(bytes: Uint8Array): { version: number; count: number; mode: ValueMode | null; exceptions: boolean } {
+export function describeChunk(bytes: Uint8Array): { version: number; count: number; mode: ValueMode | null; exceptions: boolean; sparse: boolean } {
   const version = bytes[0]!;
   const n = readCount(bytes, 1, 'chunk');
   const o = 1 + varintLength(n);
-  if (n === 0) return { version, count: 0, mode: null, exceptions: false };
+  if (n === 0) return { version, count: 0, mode: null, exceptions: false, sparse: false };
   if (version === 1) {
     const flags = bytes[o]!;
-    return { version, count: n, mode: (flags & 3) as ValueMode, exceptions: (flags & 4) !== 0 };
+    return { version, count: n, mode: (flags & 3) as ValueMode, exceptions: (flags & 4) !== 0, sparse: false };
   }
   const r = new BitReader(bytes, o);
   readTimestamps(r, new Float64Array(n));
-  const head = r.readBits(3);
-  return { version, count: n, mode: (head >>> 1) as ValueMode, exceptions: (head & 1) === 1 };
+  const head = r.peek32() >>> 29;
+  const exceptions = (head & 1) === 1;
+  // Which form the corrections take: read the section (lastSparse).
+  if (exceptions) readValues(r, new Float64Array(n));
+  return { version, count: n, mode: (head >>> 1) as ValueMode, exceptions, sparse: exceptions && lastSparse };
 }
 
 // ---------------------------------------------------------------------------------------------

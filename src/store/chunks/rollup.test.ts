@@ -5,6 +5,7 @@ import { seededRandom } from '../../core/random.js';
 import { encodeRollupV1 } from './codec-v1.js';
 import { computeRollup, decodeRollup, decodeRollupInto, encodeRollup, ROLLUP_COLUMNS, ROLLUP_VERSION, rollupCount, rollupWorthKeeping, type Rollup, type RollupColumn } from './rollup.js';
 import { v1Rollups } from './v1-fixtures.js';
+import { v2Rollups } from './v2-fixtures.js';
 import { BitWriter } from './bits.js';
 
 const H = 3_600_000;
@@ -460,7 +461,7 @@ test('property: computeRollup buckets exactly as a floor division a point, also 
   assertSameRollup(computeRollup(edge, Float64Array.from(edge, (_, i) => i), M5), plainRollup(edge, Float64Array.from(edge, (_, i) => i), M5), 'edges');
 });
 
-test('the rollup encoder writes the very bytes it wrote before the 2026-12-07 speed-ups (digest), and they round-trip', () => {
+test('the rollup encoder writes the pinned bytes (digest: unchanged by the 2026-12-07 speed-ups, changed by the sparse corrections), and they round-trip', () => {
   const rnd = seededRandom(5);
   const h = createHash('sha256');
   const valueOf = (k: number, s: number) => Math.round(Math.sin(k / 97) * 1e4) / 100 + s / 100;
@@ -485,6 +486,53 @@ test('the rollup encoder writes the very bytes it wrote before the 2026-12-07 sp
       assertSameRollup(decodeRollup(bytes), r, `case ${c} res ${res}`);
     }
   }
-  // Computed with the encoder as of commit 44886a1 (before the speed-ups): any changed byte changes it.
-  assert.equal(h.digest('hex'), '216c3b155bceeafa8328acb1123acd8a244b75bdff9d64587e2c1138ab4a4d1d');
+  // Computed with the encoder as of commit 44886a1 (before the speed-ups) it was 216c3b15…; the sparse
+  // corrections of 2026-12-08 changed the columns they make smaller (float-artefact columns: valueOf's
+  // min, max, sum and last, the walks' sums): any changed byte changes it.
+  assert.equal(h.digest('hex'), 'b64cdef1ed9883d0588474a9e618c88f7e7c542fd8ca1d0285468cd02d9c8207');
+});
+
+test('version 2 rollups made before the sparse corrections still decode; valueOf rows now take them and are smaller', () => {
+  const bits = (hex: string[]) => new Float64Array(new BigUint64Array(hex.map((h) => BigInt(`0x${h}`))).buffer);
+  for (const f of v2Rollups) {
+    const bytes = Uint8Array.from(Buffer.from(f.bytes, 'hex'));
+    assert.equal(bytes[0], ROLLUP_VERSION);
+    const expected: Rollup = { startsMs: Float64Array.from(f.startsMs), min: bits(f.min), max: bits(f.max), sum: bits(f.sum), count: Float64Array.from(f.count), last: bits(f.last) };
+    assertSameRollup(decodeRollup(bytes), expected, `fixture ${f.resolutionMs}`);
+    const n = rollupCount(bytes);
+    const into: Rollup = { startsMs: new Float64Array(n), min: new Float64Array(n), max: new Float64Array(n), sum: new Float64Array(n), count: new Float64Array(n), last: new Float64Array(n) };
+    decodeRollupInto(bytes, new Set(['sum', 'count']), into, 0);
+    assert.deepEqual(wordsOf(into.sum), wordsOf(expected.sum));
+    for (let cut = 0; cut < bytes.length; cut++) assert.throws(() => decodeRollup(bytes.subarray(0, cut)), RangeError, `fixture ${f.resolutionMs} cut at ${cut}`);
+    const now = encodeRollup(expected);
+    assertSameRollup(decodeRollup(now), expected, `fixture ${f.resolutionMs} re-encoded`);
+    assert.ok(now.length <= bytes.length, `${f.resolutionMs}: ${now.length} B, before ${bytes.length} B`);
+    if (f.resolutionMs === M5) assert.ok(now.length < bytes.length - 5, `5 min: ${now.length} B, before ${bytes.length} B`);
+  }
+});
+
+test('rows with sparse corrections refuse every truncation and survive random corruption with a RangeError', () => {
+  const valueOf = (k: number, s: number) => Math.round(Math.sin(k / 97) * 1e4) / 100 + s / 100;
+  const start = Date.UTC(2026, 11, 6);
+  const samples: Uint8Array[] = [];
+  for (const s of [3, 58, 901]) {
+    const ts = Float64Array.from({ length: 1000 }, (_, i) => start + i * 15_000);
+    const vs = Float64Array.from({ length: 1000 }, (_, i) => valueOf(i * 1000 + s, s));
+    const r = computeRollup(ts, vs, M5);
+    const bytes = encodeRollup(r);
+    assertSameRollup(decodeRollup(bytes), r, `series ${s}`);
+    samples.push(bytes);
+    for (let cut = 0; cut < bytes.length; cut++) assert.throws(() => decodeRollup(bytes.subarray(0, cut)), RangeError, `series ${s} cut at ${cut}`);
+  }
+  const rnd = seededRandom(1208);
+  for (let i = 0; i < 3000; i++) {
+    const c = samples[i % samples.length]!.slice();
+    for (let f = 0; f < 1 + Math.floor(rnd() * 3); f++) c[Math.floor(rnd() * c.length)]! ^= 1 << Math.floor(rnd() * 8);
+    try {
+      const d = decodeRollup(c);
+      for (const col of ROLLUP_COLUMNS) assert.equal(d[col].length, d.startsMs.length);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+    }
+  }
 });
