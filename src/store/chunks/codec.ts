@@ -1265,6 +1265,21 @@ function writeRice(w: BitWriter, g: number, r: number): void {
   w.writeBits(low, r);
 }
 
+/**
+ * Writes value i's XOR correction against m / 10^k (ms[i] / p; `bits` the values' words): `prefix` in
+ * `prefixBits` bits, 6 bits leading zeros, 6 bits length (64 as 0), then the XOR'd bits (see the layout).
+ */
+function writeXorEscape(w: BitWriter, bits: Uint32Array, i: number, p: number, prefix: number, prefixBits: number): void {
+  scratch[0] = ms[i]! / p;
+  const xh = (bits[2 * i + HI]! ^ scratchBits[HI]!) >>> 0;
+  const xl = (bits[2 * i + LO]! ^ scratchBits[LO]!) >>> 0;
+  const lz = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
+  const tz = xl !== 0 ? 31 - Math.clz32(xl & -xl) : 63 - Math.clz32(xh & -xh);
+  const len = 64 - lz - tz;
+  w.writeBits((prefix << 12) | (lz << 6) | (len & 63), prefixBits + 12);
+  writeWindow(w, xh, xl, tz, len);
+}
+
 /** Writes the sparse corrections the last sparseCost planned (excAt, excCls, zs). */
 function writeSparse(w: BitWriter, n: number, bits: Uint32Array, p: number, plan: DecimalPlan): void {
   const u = plan.ulpBits;
@@ -1309,16 +1324,7 @@ function writeSparse(w: BitWriter, n: number, bits: Uint32Array, p: number, plan
       if (gamma > 32) w.writeBits(0, gamma - 32);
       w.writeBits(hi, gamma > 32 ? 32 : gamma);
       w.writeBits(z, u);
-    } else {
-      scratch[0] = ms[i]! / p;
-      const xh = (bits[2 * i + HI]! ^ scratchBits[HI]!) >>> 0;
-      const xl = (bits[2 * i + LO]! ^ scratchBits[LO]!) >>> 0;
-      const lz = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
-      const tz = xl !== 0 ? 31 - Math.clz32(xl & -xl) : 63 - Math.clz32(xh & -xh);
-      const bitsLen = 64 - lz - tz;
-      w.writeBits((1 << 12) | (lz << 6) | (bitsLen & 63), 13);
-      writeWindow(w, xh, xl, tz, bitsLen);
-    }
+    } else writeXorEscape(w, bits, i, p, 1, 1);
   }
   writeRice(w, n - 1 - prev, r);
 }
@@ -1549,14 +1555,7 @@ function writeDecimal(w: BitWriter, values: Float64Array, bits: Uint32Array, pla
       w.acc = acc;
       w.accBits = accBits;
       w.used = used;
-      scratch[0] = ms[i]! / p;
-      const xh = (bits[2 * i + HI]! ^ scratchBits[HI]!) >>> 0;
-      const xl = (bits[2 * i + LO]! ^ scratchBits[LO]!) >>> 0;
-      const lz = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
-      const tz = xl !== 0 ? 31 - Math.clz32(xl & -xl) : 63 - Math.clz32(xh & -xh);
-      const len = 64 - lz - tz;
-      w.writeBits((0b11 << 12) | (lz << 6) | (len & 63), 14);
-      writeWindow(w, xh, xl, tz, len);
+      writeXorEscape(w, bits, i, p, 0b11, 2);
       words = w.reserve((n - i) * (2 + u));
       acc = w.acc;
       accBits = w.accBits;
@@ -1786,13 +1785,7 @@ function readCorrections(r: BitReader, bits: Int32Array, at: number, end: number
       // the finite range or its sign (v is finite: m / 10^k).
       const lo0 = bits[2 * i + LO]!;
       const lo = (lo0 + d) | 0;
-      if ((lo0 ^ lo) < 0) {
-        const hi0 = bits[2 * i + HI]!;
-        const down = d >> 31;
-        const hi = (hi0 + ((((lo0 & ~lo) >>> 31) & ~down) - (((~lo0 & lo) >>> 31) & down))) | 0;
-        if (((hi >>> 20) & 0x7ff) === 0x7ff || (hi ^ hi0) < 0) throw corrupt(`value ${i - at}: ulp correction leaves the finite range`);
-        bits[2 * i + HI] = hi;
-      }
+      if ((lo0 ^ lo) < 0) carryUlps(bits, i, lo0, lo, d, at);
       bits[2 * i + LO] = lo;
     } else {
       r.pos = p + 2;
@@ -1845,14 +1838,20 @@ function addUlps(bits: Int32Array, i: number, z: number, at: number): void {
   const d = ((z >>> 1) ^ -(z & 1)) + ((z & 1) ^ 1);
   const lo0 = bits[2 * i + LO]!;
   const lo = (lo0 + d) | 0;
-  if ((lo0 ^ lo) < 0) {
-    const hi0 = bits[2 * i + HI]!;
-    const down = d >> 31;
-    const hi = (hi0 + ((((lo0 & ~lo) >>> 31) & ~down) - (((~lo0 & lo) >>> 31) & down))) | 0;
-    if (((hi >>> 20) & 0x7ff) === 0x7ff || (hi ^ hi0) < 0) throw corrupt(`value ${i - at}: ulp correction leaves the finite range`);
-    bits[2 * i + HI] = hi;
-  }
+  if ((lo0 ^ lo) < 0) carryUlps(bits, i, lo0, lo, d, at);
   bits[2 * i + LO] = lo;
+}
+
+/**
+ * The high word of value i after its low word went from lo0 to lo by the step d (|d| < 2^24) and its top
+ * bit changed (see readCorrections): refused when the value leaves the finite range or its sign.
+ */
+function carryUlps(bits: Int32Array, i: number, lo0: number, lo: number, d: number, at: number): void {
+  const hi0 = bits[2 * i + HI]!;
+  const down = d >> 31;
+  const hi = (hi0 + ((((lo0 & ~lo) >>> 31) & ~down) - (((~lo0 & lo) >>> 31) & down))) | 0;
+  if (((hi >>> 20) & 0x7ff) === 0x7ff || (hi ^ hi0) < 0) throw corrupt(`value ${i - at}: ulp correction leaves the finite range`);
+  bits[2 * i + HI] = hi;
 }
 
 /** Applies corrections in the sparse form (after their 5-bit marker) to values at[at…end) as words in `bits`. */
