@@ -1399,7 +1399,9 @@ export async function compactClosedWindows(sql: Sql, nowMs: number, options: Com
     await analyzeIfStale(sql);
     const estimate = await estimateRows(sql, closed.twoHoursMs, lo, hi);
     const sweepSince = estimate >= (options.sweepMinRows ?? SWEEP_MIN_ROWS) ? await currentSnapshot(sql) : undefined;
-    const perSeries = await clusteredBySeries(sql);
+    // Reading series by series probes every id of a batch's range, with rows or not (3.5–4.8 µs an id on
+    // the embedded store), for 0.08–0.1 µs a row less: worth it from about 50 rows an id.
+    const perSeries = estimate >= PER_SERIES_MIN_ROWS_PER_ID * (hi - lo + 1) && (await clusteredBySeries(sql));
     let done = 0;
     let rate = estimate / (hi - lo + 1);
     for (let from = lo; from <= hi; ) {
@@ -1447,6 +1449,9 @@ export async function clusteredBySeries(sql: Sql): Promise<boolean> {
 
 /** The correlation from which rows count as grouped by series. */
 const CLUSTERED_CORRELATION = 0.9;
+
+/** Closed rows in the default partition an id of the series table, at least, for reads series by series (twice the break-even). */
+const PER_SERIES_MIN_ROWS_PER_ID = 100;
 
 /** Changed rows since the default partition's last ANALYZE from which compaction analyses it first. */
 const STALE_MIN_ROWS = 100_000;
