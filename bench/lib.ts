@@ -7,6 +7,8 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { storageSizes, type PointTable } from '../src/metrics/points/storage-sizes.js';
+export type { PointTable } from '../src/metrics/points/storage-sizes.js';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const bin = join(root, 'bin', 'intentvision.js');
@@ -439,23 +441,12 @@ export interface Queryable {
   query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
-export const pointTables = ['points', 'chunks', 'rollups_5m', 'rollups_1h'] as const;
-export type PointTable = (typeof pointTables)[number];
-
 /**
  * Bytes on disk of the point tables in the current schema: each table's heap, indexes, TOAST and free
- * space map, with every partition of the partitioned ones (the parents hold nothing themselves).
+ * space and visibility maps, summed over its partitions (storage-sizes.ts, as GET /metrics reports them).
  */
 export async function pointTableBytes(q: Queryable): Promise<Record<PointTable, number>> {
-  const r = await q.query<{ t: string; bytes: string }>(
-    `SELECT t, (coalesce(pg_total_relation_size(to_regclass(t)), 0)
-              + coalesce((SELECT sum(pg_total_relation_size(i.inhrelid)) FROM pg_inherits i WHERE i.inhparent = to_regclass(t)), 0))::bigint::text AS bytes
-     FROM unnest($1::text[]) AS t`,
-    [[...pointTables]],
-  );
-  const out = Object.fromEntries(pointTables.map((t) => [t, 0])) as Record<PointTable, number>;
-  for (const row of r.rows) out[row.t as PointTable] = Number(row.bytes);
-  return out;
+  return Object.fromEntries((await storageSizes(q)).map((x) => [x.table, x.bytes])) as Record<PointTable, number>;
 }
 
 /** Points stored for the series of `key` (hot rows and points inside chunks). */

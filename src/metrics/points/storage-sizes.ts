@@ -3,7 +3,10 @@
 // the hot rows awaiting compaction: its size growing run after run is a compactor falling behind. (The
 // statistics' live-row counts were not used: a backend reports them at most once a second and only when
 // idle, so a count read right after a write is still 0.)
-import type { Sql } from '../../store/sql.js';
+/** What the size query needs of a connection: the store's Sql, or the benches' own clients. */
+export interface SizeQueryable {
+  query<R>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }>;
+}
 
 export const pointTables = ['points', 'chunks', 'rollups_5m', 'rollups_1h'] as const;
 export type PointTable = (typeof pointTables)[number];
@@ -15,7 +18,7 @@ export interface TableSize {
 }
 
 /** Every point table, in {@link pointTables}' order (a table without partitions: 0 bytes, 0 partitions). */
-export async function storageSizes(sql: Sql): Promise<TableSize[]> {
+export async function storageSizes(sql: SizeQueryable): Promise<TableSize[]> {
   const r = await sql.query<{ t: PointTable; bytes: string | number; partitions: string | number }>(
     `SELECT v.t, coalesce(sum(pg_total_relation_size(p.relid)), 0) AS bytes, count(p.relid) AS partitions
      FROM unnest($1::text[]) AS v(t)
