@@ -325,6 +325,19 @@ test('property: frame of reference around powers of two (form 0) and in one-buck
   }
 });
 
+
+/**
+ * A hand-built chunk decodes to `expected` bit for bit, or is refused with a RangeError when it is not
+ * `valid`; with `cuts`, every truncation of a valid one is refused too.
+ */
+function assertHandBuilt(bytes: Uint8Array, expected: Float64Array, valid: boolean, label: string, cuts: boolean): void {
+  if (!valid) {
+    assert.throws(() => decodeChunk(bytes), RangeError, label);
+    return;
+  }
+  assertSameBits(decodeChunk(bytes).values, expected, label);
+  if (cuts) for (let len = 0; len < bytes.length; len++) assert.throws(() => decodeChunk(bytes.subarray(0, len)), RangeError, `${label} cut at ${len}`);
+}
 test('property: ulp corrections of every field width 0–24, between exact values and XOR corrections, decode exactly', () => {
   const rnd = seededRandom(2424);
   const pattern = new BigUint64Array(1);
@@ -340,25 +353,10 @@ test('property: ulp corrections of every field width 0–24, between exact value
     let valid = true;
     // Some chunks start at 0 and step it down by one ulp: off the sign, refused.
     const offSign = c % 10 === 5 && u > 0;
-    const bytes = handBuilt(n, (w) => {
-      writeFixedTimestamps(w, rnd, n, 12);
-      w.writeBits((ValueMode.DecimalDelta << 1) | 1, 3);
-      w.writeBits(k, 4);
-      let m = offSign ? 0 : Math.floor((rnd() - 0.5) * 2e6);
-      const ms = [m];
-      writeVarField(w, zig(m));
-      if (n >= 2) {
-        w.writeBits(0, 2);
-        w.writeBits(14, 6);
-        for (let i = 1; i < n; i++) {
-          const d = Math.floor(rnd() * 2 ** 14) - 2 ** 13;
-          w.writeBits(zig(d), 14);
-          ms.push((m += d));
-        }
-      }
+    const { bytes } = decimalWithCorrections(rnd, n, k, (w, approx) => {
       w.writeBits(u, 5);
       for (let i = 0; i < n; i++) {
-        asDouble[0] = ms[i]! / 10 ** k;
+        asDouble[0] = approx[i]!;
         const r = offSign && i === 0 ? 0.5 : rnd();
         if (r < pExact && !(offSign && i === 0)) w.writeBits(0, 1);
         else if (r < 1 - pXor || (offSign && i === 0)) {
@@ -387,16 +385,10 @@ test('property: ulp corrections of every field width 0–24, between exact value
         }
         expected[i] = asDouble[0]!;
       }
-    });
+    }, offSign, 12);
     const label = `case ${c}: ${u}-bit ulp fields, ${n} points`;
-    if (!valid) {
-      assert.throws(() => decodeChunk(bytes), RangeError, label);
-      refused++;
-      continue;
-    }
-    const back = decodeChunk(bytes);
-    assertSameBits(back.values, expected, label);
-    if (c % 15 === 0) for (let len = 0; len < bytes.length; len++) assert.throws(() => decodeChunk(bytes.subarray(0, len)), RangeError, `${label} cut at ${len}`);
+    assertHandBuilt(bytes, expected, valid, label, c % 15 === 0);
+    if (!valid) refused++;
   }
   assert.ok(refused > 0 && refused < 200, `${refused} chunks with a correction off the finite range`);
 });
@@ -459,13 +451,21 @@ function writeSparseField(w: BitWriter, n: number, u: number, r: number, s: numb
 }
 
 /**
- * A chunk of `n` regular points whose values are decimal deltas (one 14-bit bucket) at k decimals
- * followed by the corrections `corrections` writes; returns the chunk and the values m / 10^k.
+ * A chunk of `n` points (their delta-of-deltas in a `timeBits`-bit bucket) whose values are decimal deltas
+ * (one 14-bit bucket) at k decimals followed by the corrections `corrections` writes, given the values
+ * m / 10^k; returns the chunk and those values.
  */
-function decimalWithCorrections(rnd: () => number, n: number, k: number, corrections: (w: BitWriter) => void, startAtZero = false): { bytes: Uint8Array; approx: Float64Array } {
+function decimalWithCorrections(
+  rnd: () => number,
+  n: number,
+  k: number,
+  corrections: (w: BitWriter, approx: Float64Array) => void,
+  startAtZero = false,
+  timeBits = 3,
+): { bytes: Uint8Array; approx: Float64Array } {
   const approx = new Float64Array(n);
   const bytes = handBuilt(n, (w) => {
-    writeFixedTimestamps(w, rnd, n, 3);
+    writeFixedTimestamps(w, rnd, n, timeBits);
     w.writeBits((ValueMode.DecimalDelta << 1) | 1, 3);
     w.writeBits(k, 4);
     let m = startAtZero ? 0 : Math.floor((rnd() - 0.5) * 2e6);
@@ -481,7 +481,7 @@ function decimalWithCorrections(rnd: () => number, n: number, k: number, correct
         approx[i] = m / 10 ** k;
       }
     }
-    corrections(w);
+    corrections(w, approx);
   });
   return { bytes, approx };
 }
@@ -545,18 +545,13 @@ test('property: sparse corrections (Rice gaps, near and far ulp codes, XOR escap
       }
     }
     const label = `case ${c}: ${n} values, ${exceptions.length} exceptions, u ${u}, r ${r}, s ${s}`;
+    assertHandBuilt(bytes, expected, valid, label, c % 10 === 0);
     if (!valid) {
-      assert.throws(() => decodeChunk(bytes), RangeError, label);
       refused++;
       continue;
     }
-    const back = decodeChunk(bytes);
-    assertSameBits(back.values, expected, label);
     assert.ok(describeChunk(bytes).sparse, label);
-    if (c % 10 === 0) {
-      for (let len = 0; len < bytes.length; len++) assert.throws(() => decodeChunk(bytes.subarray(0, len)), RangeError, `${label} cut at ${len}`);
-      cut++;
-    }
+    if (c % 10 === 0) cut++;
   }
   assert.ok(refused > 0 && refused < 100, `${refused} chunks with a correction off the finite range`);
   assert.ok(cut >= 60);
