@@ -1119,8 +1119,9 @@ function dayRollups(days: readonly DayWork[], stored: ReadonlyMap<string, Map<nu
         const other = others.get(k);
         whole ??= other?.length ? joinWindows([...other, ...d.windows].sort((a, b) => a.startMs - b.startMs)) : fresh;
         // A finer row the day cannot earn would be computed only to be dropped (a 5-minute series' 5-minute
-        // buckets: 4–5% of a backfill's CPU on the embedded store).
-        if (res !== HOUR_RES && !earnsRollup(whole.t, res)) continue;
+        // buckets: 4–5% of a backfill's CPU on the embedded store). Asked of day-width series only: a
+        // two-hour series (30 s or faster) earns them, and counting its buckets first would be work twice.
+        if (res !== HOUR_RES && d.width === DAY_S && !earnsRollup(whole.t, res)) continue;
         r = computeRollup(whole.t, whole.v, res);
       }
       if (res === HOUR_RES) {
